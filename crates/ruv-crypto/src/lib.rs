@@ -1,0 +1,1 @@
+//! ruv-crypto (stub)
