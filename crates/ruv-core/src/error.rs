@@ -1,0 +1,292 @@
+//! Typed errors with libuv's and Node's code names.
+//!
+//! Every fallible ruv call returns [`Error`]: a [`Code`] (named as libuv and Node name it:
+//! `EBADF`, `ECANCELED`, `ERR_OUT_OF_RANGE` …), plus optional context — the operation
+//! ("syscall" in Node's words), a path, and a detail message. It displays the way Node
+//! prints errors:
+//!
+//! ```
+//! use ruv_core::{Code, Error};
+//! let e = Error::new(Code::ENOENT).with_syscall("open").with_path("/nope");
+//! assert_eq!(e.to_string(), "ENOENT: no such file or directory, open '/nope'");
+//! let io: std::io::Error = e.into();
+//! assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+//! ```
+
+use std::borrow::Cow;
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+macro_rules! codes {
+    ($( $(#[$m:meta])* $name:ident = ($errno:expr, $desc:expr) ),* $(,)?) => {
+        /// An error code, named exactly as libuv (errno names) or Node (`ERR_*`) names it.
+        #[allow(non_camel_case_types)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum Code {
+            $( $(#[$m])* $name, )*
+            /// An OS error without a dedicated variant; the value is the raw errno.
+            Errno(i32),
+        }
+
+        impl Code {
+            /// The code's name, as Node reports it in `err.code` (e.g. `"EBADF"`).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( Code::$name => stringify!($name), )*
+                    Code::Errno(_) => "UNKNOWN",
+                }
+            }
+
+            /// A short human description (libuv's `uv_strerror` wording where it has one).
+            pub fn description(self) -> &'static str {
+                match self {
+                    $( Code::$name => $desc, )*
+                    Code::Errno(_) => "unknown error",
+                }
+            }
+
+            /// The raw OS errno for OS-level codes; `None` for Node-level (`ERR_*`) codes.
+            pub fn errno(self) -> Option<i32> {
+                match self {
+                    $( Code::$name => { let e: i32 = $errno; if e == 0 { None } else { Some(e) } } )*
+                    Code::Errno(e) => Some(e),
+                }
+            }
+
+            /// Maps a raw OS errno to its code.
+            pub fn from_errno(errno: i32) -> Code {
+                $( { let e: i32 = $errno; if e != 0 && e == errno { return Code::$name; } } )*
+                Code::Errno(errno)
+            }
+        }
+    };
+}
+
+codes! {
+    /// Permission denied.
+    EACCES = (libc::EACCES, "permission denied"),
+    /// Address already in use.
+    EADDRINUSE = (libc::EADDRINUSE, "address already in use"),
+    /// Address not available.
+    EADDRNOTAVAIL = (libc::EADDRNOTAVAIL, "address not available"),
+    /// Resource temporarily unavailable.
+    EAGAIN = (libc::EAGAIN, "resource temporarily unavailable"),
+    /// Bad file descriptor (also: a stale or closed handle id).
+    EBADF = (libc::EBADF, "bad file descriptor"),
+    /// Resource busy or locked (also: re-entrant `run`, cancelling running work).
+    EBUSY = (libc::EBUSY, "resource busy or locked"),
+    /// Operation canceled.
+    ECANCELED = (libc::ECANCELED, "operation canceled"),
+    /// Connection refused.
+    ECONNREFUSED = (libc::ECONNREFUSED, "connection refused"),
+    /// Connection reset by peer.
+    ECONNRESET = (libc::ECONNRESET, "connection reset by peer"),
+    /// File already exists.
+    EEXIST = (libc::EEXIST, "file already exists"),
+    /// Invalid argument.
+    EINVAL = (libc::EINVAL, "invalid argument"),
+    /// I/O error.
+    EIO = (libc::EIO, "i/o error"),
+    /// Illegal operation on a directory.
+    EISDIR = (libc::EISDIR, "illegal operation on a directory"),
+    /// Too many open files.
+    EMFILE = (libc::EMFILE, "too many open files"),
+    /// File table overflow.
+    ENFILE = (libc::ENFILE, "file table overflow"),
+    /// No such file or directory.
+    ENOENT = (libc::ENOENT, "no such file or directory"),
+    /// Not enough memory.
+    ENOMEM = (libc::ENOMEM, "not enough memory"),
+    /// No space left on device.
+    ENOSPC = (libc::ENOSPC, "no space left on device"),
+    /// Function not implemented.
+    ENOSYS = (libc::ENOSYS, "function not implemented"),
+    /// Not a directory.
+    ENOTDIR = (libc::ENOTDIR, "not a directory"),
+    /// Directory not empty.
+    ENOTEMPTY = (libc::ENOTEMPTY, "directory not empty"),
+    /// Socket is not connected.
+    ENOTCONN = (libc::ENOTCONN, "socket is not connected"),
+    /// Operation not supported.
+    ENOTSUP = (libc::EOPNOTSUPP, "operation not supported on socket"),
+    /// Operation not permitted.
+    EPERM = (libc::EPERM, "operation not permitted"),
+    /// Broken pipe.
+    EPIPE = (libc::EPIPE, "broken pipe"),
+    /// Result too large.
+    ERANGE = (libc::ERANGE, "result too large"),
+    /// Connection timed out.
+    ETIMEDOUT = (libc::ETIMEDOUT, "connection timed out"),
+    /// Cross-device link not permitted.
+    EXDEV = (libc::EXDEV, "cross-device link not permitted"),
+    /// End of file.
+    EOF = (0, "end of file"),
+    /// A callback panicked; the panic was caught and turned into this error.
+    EPANIC = (0, "callback panicked"),
+    /// Node: a numeric argument is outside its allowed range.
+    ERR_OUT_OF_RANGE = (0, "value out of range"),
+    /// Node: an argument has an invalid value.
+    ERR_INVALID_ARG_VALUE = (0, "invalid argument value"),
+    /// Node: a digest name that is not supported.
+    ERR_CRYPTO_INVALID_DIGEST = (0, "invalid digest"),
+    /// Node: a buffer or output larger than allowed.
+    ERR_BUFFER_TOO_LARGE = (0, "buffer too large"),
+}
+
+/// ruv's error: a [`Code`] plus the context Node puts in its messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    code: Code,
+    syscall: Option<&'static str>,
+    path: Option<PathBuf>,
+    detail: Option<Cow<'static, str>>,
+}
+
+/// `Result<T, ruv_core::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An error with just a code.
+    pub fn new(code: Code) -> Error {
+        Error { code, syscall: None, path: None, detail: None }
+    }
+
+    /// An error with a code and the operation that failed (Node's `err.syscall`).
+    pub fn op(code: Code, syscall: &'static str) -> Error {
+        Error::new(code).with_syscall(syscall)
+    }
+
+    /// Attaches the operation that failed.
+    pub fn with_syscall(mut self, syscall: &'static str) -> Error {
+        self.syscall = Some(syscall);
+        self
+    }
+
+    /// Attaches the path the operation was about.
+    pub fn with_path(mut self, path: impl Into<PathBuf>) -> Error {
+        self.path = Some(path.into());
+        self
+    }
+
+    /// Attaches a detail message, replacing the code's generic description.
+    pub fn with_detail(mut self, detail: impl Into<Cow<'static, str>>) -> Error {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// Converts an OS-level [`io::Error`] (keeping its errno) and names the operation.
+    pub fn from_io(err: &io::Error, syscall: &'static str) -> Error {
+        let code = match err.raw_os_error() {
+            Some(errno) => Code::from_errno(errno),
+            None => match err.kind() {
+                io::ErrorKind::NotFound => Code::ENOENT,
+                io::ErrorKind::PermissionDenied => Code::EACCES,
+                io::ErrorKind::AlreadyExists => Code::EEXIST,
+                io::ErrorKind::WouldBlock => Code::EAGAIN,
+                io::ErrorKind::InvalidInput => Code::EINVAL,
+                io::ErrorKind::OutOfMemory => Code::ENOMEM,
+                io::ErrorKind::UnexpectedEof => Code::EOF,
+                _ => Code::EIO,
+            },
+        };
+        let e = Error::op(code, syscall);
+        if err.raw_os_error().is_some() {
+            e
+        } else {
+            e.with_detail(err.to_string())
+        }
+    }
+
+    /// The error's code.
+    pub fn code(&self) -> Code {
+        self.code
+    }
+
+    /// The operation that failed, if recorded.
+    pub fn syscall(&self) -> Option<&'static str> {
+        self.syscall
+    }
+
+    /// The path involved, if any.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        self.path.as_deref()
+    }
+}
+
+impl From<Code> for Error {
+    fn from(code: Code) -> Error {
+        Error::new(code)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let desc = self.detail.as_deref().unwrap_or(self.code.description());
+        write!(f, "{}: {}", self.code.name(), desc)?;
+        if let Some(s) = self.syscall {
+            write!(f, ", {s}")?;
+        }
+        if let Some(p) = &self.path {
+            write!(f, " '{}'", p.display())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<Error> for io::Error {
+    fn from(e: Error) -> io::Error {
+        let kind = match e.code {
+            Code::ENOENT => io::ErrorKind::NotFound,
+            Code::EACCES | Code::EPERM => io::ErrorKind::PermissionDenied,
+            Code::EEXIST => io::ErrorKind::AlreadyExists,
+            Code::EAGAIN => io::ErrorKind::WouldBlock,
+            Code::ECONNREFUSED => io::ErrorKind::ConnectionRefused,
+            Code::ECONNRESET => io::ErrorKind::ConnectionReset,
+            Code::EPIPE => io::ErrorKind::BrokenPipe,
+            Code::EADDRINUSE => io::ErrorKind::AddrInUse,
+            Code::ETIMEDOUT => io::ErrorKind::TimedOut,
+            Code::EOF => io::ErrorKind::UnexpectedEof,
+            Code::ENOMEM => io::ErrorKind::OutOfMemory,
+            Code::EINVAL
+            | Code::ERR_OUT_OF_RANGE
+            | Code::ERR_INVALID_ARG_VALUE
+            | Code::ERR_CRYPTO_INVALID_DIGEST => io::ErrorKind::InvalidInput,
+            _ => io::ErrorKind::Other,
+        };
+        io::Error::new(kind, e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errno_round_trip_and_names() {
+        assert_eq!(Code::from_errno(libc::EBADF), Code::EBADF);
+        assert_eq!(Code::EBADF.errno(), Some(libc::EBADF));
+        assert_eq!(Code::ERR_OUT_OF_RANGE.errno(), None);
+        assert_eq!(Code::from_errno(9999), Code::Errno(9999));
+        assert_eq!(Code::ENOTSUP.name(), "ENOTSUP");
+    }
+
+    #[test]
+    fn display_matches_node_format() {
+        let e = Error::op(Code::EBUSY, "run");
+        assert_eq!(e.to_string(), "EBUSY: resource busy or locked, run");
+        let e = Error::new(Code::ERR_OUT_OF_RANGE).with_detail("iterations must be >= 1");
+        assert_eq!(e.to_string(), "ERR_OUT_OF_RANGE: iterations must be >= 1");
+    }
+
+    #[test]
+    fn from_io_keeps_errno() {
+        let io = io::Error::from_raw_os_error(libc::ENOENT);
+        let e = Error::from_io(&io, "open").with_path("/x");
+        assert_eq!(e.code(), Code::ENOENT);
+        assert_eq!(e.to_string(), "ENOENT: no such file or directory, open '/x'");
+    }
+}
