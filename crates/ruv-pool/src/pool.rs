@@ -1,0 +1,393 @@
+//! The pool itself: shared state, workers, submit, cancel, metrics and shutdown.
+
+use std::cell::Cell;
+use std::fmt;
+use std::io;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::config::PoolConfig;
+use crate::queue::{Queues, Taken};
+use crate::sync::{thread, Arc, Condvar, Mutex, MutexGuard};
+use crate::{CancelError, JobInfo, PoolMetrics, Ticket, WorkClass};
+
+/// Ticket numbers, process-wide so that a ticket from one pool can never name a job of another.
+/// Taken while holding the submitting pool's lock, which keeps each pool's deques sorted.
+static NEXT_TICKET: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    static CURRENT_JOB: Cell<Option<JobInfo>> = const { Cell::new(None) };
+}
+
+/// Describes the pool job running on the calling thread, or `None` outside pool jobs.
+///
+/// # Examples
+///
+/// ```
+/// use ruv_pool::{current_job, Pool, PoolConfig, WorkClass};
+/// use std::sync::mpsc;
+///
+/// assert!(current_job().is_none());
+/// let pool = Pool::new(PoolConfig::new(1))?;
+/// let (tx, rx) = mpsc::channel();
+/// pool.submit(WorkClass::Cpu, move || {
+///     let info = current_job().expect("inside a pool job");
+///     tx.send((info.worker, info.started_at - info.queued_at)).unwrap();
+/// });
+/// let (worker, _queue_wait) = rx.recv().unwrap();
+/// assert_eq!(worker, 0);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn current_job() -> Option<JobInfo> {
+    CURRENT_JOB.with(Cell::get)
+}
+
+/// Everything the workers and submitters share, behind one mutex.
+struct State {
+    queues: Queues,
+    /// Jobs running now, and how many of them are `SlowIo`.
+    running: usize,
+    slow_running: usize,
+    /// Workers blocked in `Condvar::wait`.
+    parked: usize,
+    /// Notifications sent to parked workers that have not woken yet. `parked - wakes` is the
+    /// number of idle workers nobody is waking: only then does another notify help.
+    wakes: usize,
+    completed: u64,
+    panicked: u64,
+    cancelled: u64,
+    total_wait: Duration,
+    max_wait: Duration,
+    shutdown: bool,
+}
+
+impl State {
+    fn slow_allowed(&self, slow_cap: usize) -> bool {
+        self.slow_running < slow_cap
+    }
+
+    /// Books one wake-up if there is runnable work and a parked worker nobody is waking yet.
+    /// The caller calls `notify_one` after unlocking when this returns true.
+    fn claim_wake(&mut self, slow_cap: usize) -> bool {
+        let wake =
+            self.parked > self.wakes && self.queues.has_runnable(self.slow_allowed(slow_cap));
+        if wake {
+            self.wakes += 1;
+        }
+        wake
+    }
+}
+
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    cond: Condvar,
+    threads: usize,
+    /// At most this many `SlowIo` jobs run at once: `(threads + 1) / 2`.
+    slow_cap: usize,
+}
+
+/// What the last [`Pool`] clone owns: dropping it stops and joins the workers.
+struct Owner {
+    shared: Arc<Shared>,
+    handles: Vec<thread::JoinHandle<()>>,
+}
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        shutdown(&self.shared, std::mem::take(&mut self.handles));
+    }
+}
+
+/// Tells the workers to exit once the queue is empty, then joins them. A worker cannot join
+/// itself (the last clone may be dropped inside a job): that one is left to exit on its own.
+fn shutdown(shared: &Shared, handles: Vec<thread::JoinHandle<()>>) {
+    shared.state.lock().shutdown = true;
+    shared.cond.notify_all();
+    let me = thread::current().id();
+    for handle in handles {
+        if handle.thread().id() != me {
+            // A worker never panics outside `catch_unwind`; if it somehow did, there is nothing
+            // more to clean up, and a destructor must not panic.
+            let _ = handle.join();
+        }
+    }
+}
+
+/// A fixed set of worker threads running submitted jobs in FIFO start order.
+///
+/// Cloning is cheap (an `Arc`); all clones submit to the same workers. When the last clone of a
+/// pool built with [`Pool::new`] is dropped, the workers finish every job still queued, then
+/// exit, and the drop joins them (from inside a job of the same pool, that job's own worker is
+/// left to exit on its own). The global pool ([`Pool::global`]) lives until the process exits.
+///
+/// See the crate documentation for the scheduling rules.
+#[derive(Clone)]
+pub struct Pool {
+    owner: Arc<Owner>,
+}
+
+impl fmt::Debug for Pool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pool")
+            .field("threads", &self.threads())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Pool {
+    /// Starts a pool: every worker thread is spawned before this returns.
+    ///
+    /// # Errors
+    ///
+    /// The error of the first thread spawn that fails (for instance when the system is out of
+    /// threads or memory for their stacks). Workers already started are shut down and joined
+    /// first, so a failure leaves nothing behind.
+    pub fn new(config: PoolConfig) -> io::Result<Pool> {
+        let threads = config.threads();
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                queues: Queues::default(),
+                running: 0,
+                slow_running: 0,
+                parked: 0,
+                wakes: 0,
+                completed: 0,
+                panicked: 0,
+                cancelled: 0,
+                total_wait: Duration::ZERO,
+                max_wait: Duration::ZERO,
+                shutdown: false,
+            }),
+            cond: Condvar::new(),
+            threads,
+            slow_cap: threads.div_ceil(2),
+        });
+        let mut handles = Vec::with_capacity(threads);
+        for index in 0..threads {
+            match spawn_worker(&config, &shared, index) {
+                Ok(handle) => handles.push(handle),
+                Err(err) => {
+                    shutdown(&shared, handles);
+                    // Joined workers have dropped their handle on the shared state.
+                    #[cfg(all(test, not(loom)))]
+                    assert_eq!(
+                        Arc::strong_count(&shared),
+                        1,
+                        "a started worker outlived new()"
+                    );
+                    return Err(err);
+                }
+            }
+        }
+        Ok(Pool {
+            owner: Arc::new(Owner { shared, handles }),
+        })
+    }
+
+    fn shared(&self) -> &Shared {
+        &self.owner.shared
+    }
+
+    /// The number of worker threads.
+    pub fn threads(&self) -> usize {
+        self.shared().threads
+    }
+
+    /// Queues `job` and returns its ticket. Jobs start in submission order, except that a
+    /// `SlowIo` job waits while `(threads + 1) / 2` `SlowIo` jobs are already running (other
+    /// jobs behind it go first).
+    ///
+    /// If the job panics, the panic is caught and counted in [`PoolMetrics::panicked`]; the
+    /// worker carries on. Wrap the job yourself if the caller needs the panic as a value.
+    pub fn submit(&self, class: WorkClass, job: impl FnOnce() + Send + 'static) -> Ticket {
+        self.submit_boxed(class, Box::new(job))
+    }
+
+    /// [`submit`](Self::submit) for a job that is already boxed.
+    pub fn submit_boxed(&self, class: WorkClass, job: Box<dyn FnOnce() + Send>) -> Ticket {
+        let shared = self.shared();
+        let queued_at = Instant::now();
+        let slow = class == WorkClass::SlowIo;
+        let mut state = shared.state.lock();
+        let ticket = NEXT_TICKET.fetch_add(1, Ordering::Relaxed);
+        state.queues.push(slow, ticket, job, queued_at);
+        let wake = state.claim_wake(shared.slow_cap);
+        drop(state);
+        if wake {
+            shared.cond.notify_one();
+        }
+        Ticket(ticket)
+    }
+
+    /// Cancels a job that has not started: it is removed from the queue and dropped, unrun, on
+    /// the calling thread, and counted in [`PoolMetrics::cancelled`].
+    ///
+    /// # Errors
+    ///
+    /// [`CancelError::Busy`] when the job is running or finished, was already cancelled, or the
+    /// ticket belongs to another pool.
+    pub fn cancel(&self, ticket: Ticket) -> Result<(), CancelError> {
+        let mut state = self.shared().state.lock();
+        let job = state.queues.cancel(ticket.0).ok_or(CancelError::Busy)?;
+        state.cancelled += 1;
+        drop(state);
+        drop(job);
+        Ok(())
+    }
+
+    /// A snapshot of the pool's counters (one short lock; callable from any thread).
+    pub fn metrics(&self) -> PoolMetrics {
+        let shared = self.shared();
+        let state = shared.state.lock();
+        PoolMetrics {
+            threads: shared.threads,
+            queued: state.queues.len(),
+            running: state.running,
+            idle: state.parked.saturating_sub(state.wakes),
+            completed: state.completed,
+            panicked: state.panicked,
+            cancelled: state.cancelled,
+            total_queue_wait: state.total_wait,
+            max_queue_wait: state.max_wait,
+        }
+    }
+}
+
+fn spawn_worker(
+    config: &PoolConfig,
+    shared: &Arc<Shared>,
+    index: usize,
+) -> io::Result<thread::JoinHandle<()>> {
+    #[cfg(test)]
+    if config.fail_spawn_at == Some(index) {
+        return Err(io::Error::other("injected spawn failure"));
+    }
+    let mut builder = thread::Builder::new().name(format!("{}-{index}", config.prefix()));
+    if let Some(bytes) = config.stack_size_bytes() {
+        builder = builder.stack_size(bytes);
+    }
+    let shared = Arc::clone(shared);
+    builder.spawn(move || worker_main(&shared, index))
+}
+
+/// What a worker reports back, under the lock, when its job ends.
+struct Finished {
+    slow: bool,
+    panicked: bool,
+    wait: Duration,
+}
+
+fn worker_main(shared: &Shared, index: usize) {
+    let mut finished: Option<Finished> = None;
+    loop {
+        let mut state = shared.state.lock();
+        if let Some(done) = finished.take() {
+            record(&mut state, done);
+        }
+        let Some(taken) = next_job(shared, state) else {
+            return;
+        };
+        finished = Some(run(taken, index));
+    }
+}
+
+fn record(state: &mut State, done: Finished) {
+    state.running -= 1;
+    if done.slow {
+        state.slow_running -= 1;
+    }
+    state.completed += 1;
+    if done.panicked {
+        state.panicked += 1;
+    }
+    state.total_wait += done.wait;
+    state.max_wait = state.max_wait.max(done.wait);
+}
+
+/// Takes the next runnable job, parking while there is none. Returns `None` when the pool is
+/// shutting down and nothing runnable is left. Unlocks before returning.
+fn next_job(shared: &Shared, mut state: MutexGuard<'_, State>) -> Option<Taken> {
+    loop {
+        let allowed = state.slow_allowed(shared.slow_cap);
+        if let Some(taken) = state.queues.pop(allowed) {
+            state.running += 1;
+            if taken.slow {
+                state.slow_running += 1;
+            }
+            // More work than this worker can take: pass the wake-up on to one parked worker.
+            let wake = state.claim_wake(shared.slow_cap);
+            drop(state);
+            if wake {
+                shared.cond.notify_one();
+            }
+            return Some(taken);
+        }
+        if state.shutdown {
+            return None;
+        }
+        state.parked += 1;
+        state = shared.cond.wait(state);
+        state.parked -= 1;
+        // Normally this consumes the wake-up meant for us. After a spurious wake-up it may
+        // consume another worker's, which is harmless: we look for work exactly as it would have,
+        // and it re-parks if there is none.
+        state.wakes = state.wakes.saturating_sub(1);
+    }
+}
+
+/// Runs one job with `current_job()` set, catching a panic.
+fn run(taken: Taken, worker: usize) -> Finished {
+    let started_at = Instant::now();
+    let queued_at = taken.queued_at;
+    CURRENT_JOB.with(|c| {
+        c.set(Some(JobInfo {
+            worker,
+            queued_at,
+            started_at,
+        }))
+    });
+    let outcome = catch_unwind(AssertUnwindSafe(taken.job));
+    CURRENT_JOB.with(|c| c.set(None));
+    let panicked = match outcome {
+        Ok(()) => false,
+        Err(payload) => {
+            // Dropping a panic payload can itself panic; keep the worker alive regardless.
+            let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
+            true
+        }
+    };
+    Finished {
+        slow: taken.slow,
+        panicked,
+        wait: started_at.saturating_duration_since(queued_at),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    #[test]
+    fn failed_spawn_shuts_down_started_workers_and_is_an_error() {
+        let mut config = PoolConfig::new(3).name_prefix("spawnfail");
+        config.fail_spawn_at = Some(2);
+        let err = Pool::new(config).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::Other);
+        // (`new` itself asserts, in test builds, that the two started workers were joined.)
+        // The process is still able to build a working pool afterwards.
+        let pool = Pool::new(PoolConfig::new(1)).unwrap();
+        let (tx, rx) = mpsc::channel();
+        pool.submit(WorkClass::Cpu, move || tx.send(()).unwrap());
+        rx.recv().unwrap();
+    }
+
+    #[test]
+    fn slow_cap_is_half_rounded_up() {
+        for (threads, cap) in [(1, 1), (2, 1), (3, 2), (4, 2), (5, 3)] {
+            let pool = Pool::new(PoolConfig::new(threads)).unwrap();
+            assert_eq!(pool.shared().slow_cap, cap, "{threads} threads");
+        }
+    }
+}
