@@ -1,0 +1,435 @@
+//! The loop itself: [`Loop`], [`RunMode`], the phase list, loop time and liveness.
+
+use crate::error::{Code, Error, Result};
+use crate::handle::{HandleId, Slot};
+use crate::metrics::{Metrics, MetricsShared};
+use crate::timer::TimerEntry;
+use crate::wake::{Inbox, Msg};
+use slab::Slab;
+use std::any::{Any, TypeId};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How [`Loop::run`] runs, as libuv's `uv_run_mode`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunMode {
+    /// Run until the loop is no longer alive or [`Loop::stop`] is called.
+    Default,
+    /// Run one iteration, blocking in poll if there is nothing else to do.
+    Once,
+    /// Run one iteration without blocking.
+    NoWait,
+}
+
+/// A callback deferred to the next pending phase.
+pub(crate) type Deferred<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S)>;
+
+/// The token of the cross-thread waker in the poller.
+pub(crate) const WAKE_TOKEN: mio::Token = mio::Token(usize::MAX);
+/// The token of the signal receiver in the poller.
+pub(crate) const SIGNAL_TOKEN: mio::Token = mio::Token(usize::MAX - 1);
+/// How many poller events one poll phase takes at most.
+const EVENTS_CAPACITY: usize = 1024;
+/// The poll timeout is clamped to this many ms (about 24.8 days, epoll's `int` limit).
+const MAX_POLL_TIMEOUT_MS: u64 = i32::MAX as u64;
+
+/// A libuv-style event loop over user state `S`.
+///
+/// Callbacks receive `&mut Loop<S>` and the `&mut S` passed to [`Loop::run`], so they can
+/// start, stop and close any handle (their own included) and touch the embedder's state
+/// without `RefCell`. See the crate docs for the phase order.
+pub struct Loop<S> {
+    pub(crate) handles: Slab<Slot<S>>,
+    pub(crate) next_gen: u32,
+    /// Start sequence shared by timers and watchers (ties and "started this pass" checks).
+    pub(crate) seq: u64,
+    pub(crate) timers: BinaryHeap<Reverse<TimerEntry>>,
+    pub(crate) live_timers: usize,
+    pub(crate) ready_timers: Vec<(HandleId, u64)>,
+    /// Active idle/prepare/check handles in start order, with their start sequence.
+    pub(crate) watchers: [Vec<(HandleId, u64)>; 3],
+    pub(crate) watcher_scratch: Vec<(HandleId, u64)>,
+    pub(crate) closing: Vec<HandleId>,
+    pub(crate) closing_batch: Vec<HandleId>,
+    pub(crate) pending: VecDeque<Deferred<S>>,
+    pub(crate) reqs: Slab<crate::work::Req<S>>,
+    pub(crate) active_refs: usize,
+    pub(crate) poll: mio::Poll,
+    events: Option<mio::Events>,
+    /// Registered fd sources (I/O watchers and the signal receiver).
+    pub(crate) io_sources: usize,
+    pub(crate) inbox: Arc<Inbox>,
+    inbox_buf: Vec<Msg>,
+    pub(crate) signals: Option<signal_hook_mio::v1_0::Signals>,
+    pub(crate) signal_handles: Vec<HandleId>,
+    epoch: Instant,
+    now_ms: u64,
+    stop_flag: bool,
+    running: bool,
+    /// The handle whose callback is running (stopped if that callback panics).
+    pub(crate) current: Option<HandleId>,
+    after_cb: Option<fn(&mut Loop<S>, &mut S)>,
+    pub(crate) metrics: Arc<MetricsShared>,
+    pub(crate) pool: Option<ruv_pool::Pool>,
+    extensions: Vec<(TypeId, Box<dyn Any>)>,
+}
+
+impl<S> Loop<S> {
+    /// Creates a loop. Fails only if the OS poller (epoll/kqueue) or its waker cannot be made.
+    pub fn new() -> Result<Loop<S>> {
+        let poll = mio::Poll::new().map_err(|e| Error::from_io(&e, "epoll_create"))?;
+        let waker = mio::Waker::new(poll.registry(), WAKE_TOKEN)
+            .map_err(|e| Error::from_io(&e, "eventfd"))?;
+        let epoch = Instant::now();
+        Ok(Loop {
+            handles: Slab::new(),
+            next_gen: 0,
+            seq: 0,
+            timers: BinaryHeap::new(),
+            live_timers: 0,
+            ready_timers: Vec::new(),
+            watchers: [Vec::new(), Vec::new(), Vec::new()],
+            watcher_scratch: Vec::new(),
+            closing: Vec::new(),
+            closing_batch: Vec::new(),
+            pending: VecDeque::new(),
+            reqs: Slab::new(),
+            active_refs: 0,
+            poll,
+            events: Some(mio::Events::with_capacity(EVENTS_CAPACITY)),
+            io_sources: 0,
+            inbox: Arc::new(Inbox::new(waker)),
+            inbox_buf: Vec::new(),
+            signals: None,
+            signal_handles: Vec::new(),
+            epoch,
+            now_ms: 0,
+            stop_flag: false,
+            running: false,
+            current: None,
+            after_cb: None,
+            metrics: Arc::new(MetricsShared::new(epoch)),
+            pool: None,
+            extensions: Vec::new(),
+        })
+    }
+
+    /// Creates a loop whose [`queue_work`](Loop::queue_work) uses `pool` instead of the
+    /// process-global pool.
+    pub fn with_pool(pool: ruv_pool::Pool) -> Result<Loop<S>> {
+        let mut lp = Loop::new()?;
+        lp.pool = Some(pool);
+        Ok(lp)
+    }
+
+    /// Runs the loop in `mode`, handing `state` to every callback.
+    ///
+    /// Returns whether the loop is still alive (libuv's non-zero return): `false` when it ran
+    /// out of work, `true` when it was stopped or, in `Once`/`NoWait`, has more to do.
+    ///
+    /// # Errors
+    /// `EBUSY` if called from inside a callback of this loop (re-entrant `run`).
+    ///
+    /// # Panics
+    /// A panic in a callback propagates out of `run` after the loop is made consistent: the
+    /// handle whose callback panicked is stopped, the loop is no longer running and can be
+    /// run again. (Node would crash; Rust leaves the choice to the caller.)
+    pub fn run(&mut self, mode: RunMode, state: &mut S) -> Result<bool> {
+        if self.running {
+            return Err(Error::op(Code::EBUSY, "run").with_detail("loop is already running"));
+        }
+        self.running = true;
+        let result = panic::catch_unwind(AssertUnwindSafe(|| self.run_phases(mode, state)));
+        self.running = false;
+        self.stop_flag = false;
+        match result {
+            Ok(alive) => Ok(alive),
+            Err(payload) => {
+                self.recover_from_panic();
+                panic::resume_unwind(payload)
+            }
+        }
+    }
+
+    fn recover_from_panic(&mut self) {
+        if let Some(id) = self.current.take() {
+            self.stop_any(id);
+            if let Some(slot) = self.any_slot_mut(id) {
+                // the callback was taken out to be called and is gone with the unwind
+                slot.cb = None;
+            }
+        }
+        self.requeue_ready_timers();
+        // close callbacks not yet run stay queued for the next run
+        let rest = std::mem::take(&mut self.closing_batch);
+        self.closing.splice(0..0, rest);
+    }
+
+    /// The phase list (libuv ≥ 1.45 `uv_run`).
+    fn run_phases(&mut self, mode: RunMode, s: &mut S) -> bool {
+        let mut alive = self.alive();
+        if !alive {
+            self.update_time();
+        }
+        if mode == RunMode::Default && alive && !self.stop_flag {
+            self.update_time();
+            self.run_timers(s);
+        }
+        while alive && !self.stop_flag {
+            let can_sleep = self.pending.is_empty() && self.watchers[0].is_empty();
+            self.run_pending(s);
+            self.run_watchers(crate::watcher::Phase::Idle, s);
+            self.run_watchers(crate::watcher::Phase::Prepare, s);
+            let timeout = if (mode == RunMode::Once && can_sleep) || mode == RunMode::Default {
+                self.backend_timeout()
+            } else {
+                Some(0)
+            };
+            self.metrics.inc_loop_count();
+            self.poll_io(timeout, s);
+            self.run_watchers(crate::watcher::Phase::Check, s);
+            self.run_closing(s);
+            self.update_time();
+            self.run_timers(s);
+            alive = self.alive();
+            if mode != RunMode::Default {
+                break;
+            }
+        }
+        alive
+    }
+
+    /// Asks [`Loop::run`] to return at the end of the current iteration (or, called before
+    /// `run`, before the first one).
+    pub fn stop(&mut self) {
+        self.stop_flag = true;
+    }
+
+    /// Whether the loop has work: active referenced handles, in-flight requests, pending
+    /// callbacks or closing handles.
+    pub fn alive(&self) -> bool {
+        self.active_refs > 0
+            || !self.reqs.is_empty()
+            || !self.pending.is_empty()
+            || !self.closing.is_empty()
+    }
+
+    /// The cached loop time in ms, updated once per iteration (and by
+    /// [`update_time`](Loop::update_time)). Its epoch is the loop's creation.
+    pub fn now(&self) -> u64 {
+        self.now_ms
+    }
+
+    /// Refreshes the cached loop time.
+    pub fn update_time(&mut self) {
+        self.now_ms = self.epoch.elapsed().as_millis() as u64;
+    }
+
+    /// A high-resolution monotonic clock in ns (same epoch as [`now`](Loop::now)).
+    pub fn hrtime(&self) -> u64 {
+        self.epoch.elapsed().as_nanos() as u64
+    }
+
+    /// How long the next poll would block, in ms: `Some(0)` when something is ready to run
+    /// (idle handles, pending callbacks, closing handles, a stop request) or nothing is
+    /// alive, the time to the nearest timer otherwise, and `None` for "until an event".
+    pub fn backend_timeout(&self) -> Option<u64> {
+        if self.stop_flag
+            || (self.active_refs == 0 && self.reqs.is_empty())
+            || !self.watchers[0].is_empty()
+            || !self.pending.is_empty()
+            || !self.closing.is_empty()
+        {
+            return Some(0);
+        }
+        self.next_timer_due()
+            .map(|due| due.saturating_sub(self.now_ms))
+    }
+
+    /// The poller's fd: it becomes readable when the loop has events, so a foreign poller
+    /// can embed this loop (wait on it for [`backend_timeout`](Loop::backend_timeout) ms,
+    /// then `run(RunMode::NoWait)`).
+    #[cfg(unix)]
+    pub fn backend_fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        self.poll.as_raw_fd()
+    }
+
+    /// Runs `cb` in the next iteration's pending phase (and keeps poll from blocking until
+    /// then), like libuv's deferred I/O callbacks.
+    pub fn defer(&mut self, cb: impl FnOnce(&mut Loop<S>, &mut S) + 'static) {
+        self.pending.push_back(Box::new(cb));
+    }
+
+    fn run_pending(&mut self, s: &mut S) {
+        // only what was pending when the phase began
+        for _ in 0..self.pending.len() {
+            let Some(cb) = self.pending.pop_front() else { break };
+            cb(self, s);
+            self.after_callback(s);
+        }
+    }
+
+    /// Installs the hook run after every top-level callback (Node drains its tick and
+    /// microtask queues there). One hook per loop; `None` removes it.
+    pub fn set_after_callback(&mut self, hook: Option<fn(&mut Loop<S>, &mut S)>) {
+        self.after_cb = hook;
+    }
+
+    #[inline]
+    pub(crate) fn after_callback(&mut self, s: &mut S) {
+        if let Some(hook) = self.after_cb {
+            hook(self, s);
+        }
+    }
+
+    /// Calls a handle's stored callback, then the after-callback hook. The callback is
+    /// taken out of its slot for the call and put back only if the slot still holds the
+    /// same open handle and was not given a new callback meanwhile.
+    pub(crate) fn dispatch(&mut self, s: &mut S, id: HandleId, arg: u32) {
+        let Some(slot) = self.any_slot_mut(id) else { return };
+        let Some(mut cb) = slot.cb.take() else { return };
+        self.current = Some(id);
+        cb(self, s, id, arg);
+        self.current = None;
+        if let Some(slot) = self.any_slot_mut(id) {
+            if slot.cb.is_none() && !slot.closing {
+                slot.cb = Some(cb);
+            }
+        }
+        self.after_callback(s);
+    }
+
+    /// The poll phase: wait for I/O (at most `timeout` ms), then run I/O, signal, async and
+    /// pool-completion callbacks.
+    fn poll_io(&mut self, timeout: Option<u64>, s: &mut S) {
+        let timeout = match timeout {
+            // Something already sent us a message: do not sleep.
+            Some(t) if t > 0 && self.inbox.is_pending() => Some(0),
+            None if self.inbox.is_pending() => Some(0),
+            t => t,
+        };
+        if timeout == Some(0) && self.io_sources == 0 {
+            // Nothing fd-based can be ready: skip the syscall, read the inbox directly.
+            if self.inbox.is_pending() {
+                self.drain_inbox(s, true);
+            }
+            return;
+        }
+        let mut events = self.events.take().expect("events buffer is present between polls");
+        let blocking = timeout != Some(0);
+        let wait_start = if blocking { Some(self.metrics.enter_wait()) } else { None };
+        let dur = timeout.map(|ms| Duration::from_millis(ms.min(MAX_POLL_TIMEOUT_MS)));
+        let res = self.poll.poll(&mut events, dur);
+        if let Some(start) = wait_start {
+            self.metrics.leave_wait(start);
+        }
+        if let Err(e) = res {
+            // EINTR: a signal arrived; the next iteration polls again.
+            debug_assert_eq!(e.kind(), std::io::ErrorKind::Interrupted, "poll failed: {e}");
+        }
+        let mut woke = false;
+        for ev in events.iter() {
+            match ev.token() {
+                WAKE_TOKEN => woke = true,
+                SIGNAL_TOKEN => {
+                    self.metrics.add_events(1, !blocking);
+                    self.deliver_signals(s);
+                }
+                token => {
+                    self.metrics.add_events(1, !blocking);
+                    self.io_event(s, token, ev);
+                }
+            }
+        }
+        self.events = Some(events);
+        if woke || self.inbox.is_pending() {
+            self.drain_inbox(s, !blocking);
+        }
+    }
+
+    /// Runs every async delivery and pool completion sent to this loop so far.
+    fn drain_inbox(&mut self, s: &mut S, waiting: bool) {
+        let mut buf = std::mem::take(&mut self.inbox_buf);
+        self.inbox.take_all(&mut buf);
+        self.metrics.add_events(buf.len() as u64, waiting);
+        let mut iter = buf.drain(..);
+        while let Some(msg) = iter.next() {
+            let res = panic::catch_unwind(AssertUnwindSafe(|| match msg {
+                Msg::Async(id) => self.deliver_async(s, id),
+                Msg::Done(req, result) => self.complete_work(s, req, result),
+            }));
+            if let Err(payload) = res {
+                // keep the undelivered messages for the next poll, then unwind
+                let rest: Vec<Msg> = iter.collect();
+                self.inbox.put_back(rest);
+                panic::resume_unwind(payload);
+            }
+        }
+        drop(iter);
+        self.inbox_buf = buf;
+    }
+
+    /// Metrics readable from this and other threads (see [`Metrics`]).
+    pub fn metrics(&self) -> Metrics {
+        Metrics::new(self.metrics.clone())
+    }
+
+    /// Stores a typed extension value in the loop (one per type): layers built on the loop
+    /// (such as ruv-node's queues) keep their state here so that callbacks, which only get
+    /// `&mut Loop<S>` and `&mut S`, can reach it. Returns the previous value.
+    pub fn insert_extension<T: 'static>(&mut self, value: T) -> Option<T> {
+        let id = TypeId::of::<T>();
+        for (tid, slot) in &mut self.extensions {
+            if *tid == id {
+                let old = std::mem::replace(slot, Box::new(value));
+                return old.downcast::<T>().ok().map(|b| *b);
+            }
+        }
+        self.extensions.push((id, Box::new(value)));
+        None
+    }
+
+    /// The extension of type `T`, if one was inserted.
+    #[inline]
+    pub fn extension<T: 'static>(&self) -> Option<&T> {
+        let id = TypeId::of::<T>();
+        self.extensions
+            .iter()
+            .find(|(tid, _)| *tid == id)
+            .and_then(|(_, b)| b.downcast_ref::<T>())
+    }
+
+    /// The extension of type `T`, mutably.
+    #[inline]
+    pub fn extension_mut<T: 'static>(&mut self) -> Option<&mut T> {
+        let id = TypeId::of::<T>();
+        self.extensions
+            .iter_mut()
+            .find(|(tid, _)| *tid == id)
+            .and_then(|(_, b)| b.downcast_mut::<T>())
+    }
+}
+
+impl<S> std::fmt::Debug for Loop<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Loop")
+            .field("now", &self.now_ms)
+            .field("handles", &self.handles.len())
+            .field("active_refs", &self.active_refs)
+            .field("requests", &self.reqs.len())
+            .field("closing", &self.closing.len())
+            .field("running", &self.running)
+            .finish()
+    }
+}
+
+impl<S> Drop for Loop<S> {
+    fn drop(&mut self) {
+        // Late pool results and async sends are dropped from now on.
+        self.inbox.close();
+    }
+}

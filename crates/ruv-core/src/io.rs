@@ -1,0 +1,202 @@
+//! I/O watchers: readiness of a raw file descriptor, through the loop's mio poller.
+//!
+//! ```
+//! use ruv_core::{Interest, IoWatcher, Loop, RunMode};
+//! use std::io::Write;
+//! use std::os::fd::AsRawFd;
+//! let (a, mut b) = std::os::unix::net::UnixStream::pair().unwrap();
+//! a.set_nonblocking(true).unwrap();
+//! let mut lp: Loop<bool> = Loop::new()?;
+//! let w = IoWatcher::new(&mut lp, a.as_raw_fd())?;
+//! w.start(&mut lp, Interest::READABLE, |lp, seen, me, ready| {
+//!     assert!(ready.is_readable());
+//!     *seen = true;
+//!     me.close_silently(lp).unwrap();
+//! })?;
+//! b.write_all(b"x").unwrap();
+//! let mut seen = false;
+//! lp.run(RunMode::Default, &mut seen)?;
+//! assert!(seen);
+//! # Ok::<(), ruv_core::Error>(())
+//! ```
+//!
+//! # Edge-triggered, on purpose
+//! The callback runs when the fd *becomes* ready (mio's contract, as tokio's): read or write
+//! until `EAGAIN`, or call [`IoWatcher::start`] again to re-arm (it re-checks readiness).
+//! libuv's `uv_poll_t` is level-triggered; ruv trades that for one `epoll_ctl` less per event
+//! (see docs/event-loop.md). The watcher does not own the fd: closing the watcher
+//! deregisters it but never closes the fd.
+
+use crate::error::{Code, Error, Result};
+use crate::event_loop::Loop;
+use crate::handle::{handle_common, Data, HandleId, Kind};
+use mio::unix::SourceFd;
+use std::os::fd::RawFd;
+
+/// An I/O watcher (libuv's `uv_poll_t`, edge-triggered).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct IoWatcher(pub(crate) HandleId);
+
+/// Which readiness to watch for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Interest(u8);
+
+impl Interest {
+    /// Readable.
+    pub const READABLE: Interest = Interest(1);
+    /// Writable.
+    pub const WRITABLE: Interest = Interest(2);
+    /// Both.
+    pub const BOTH: Interest = Interest(3);
+
+    fn to_mio(self) -> mio::Interest {
+        match self.0 {
+            1 => mio::Interest::READABLE,
+            2 => mio::Interest::WRITABLE,
+            _ => mio::Interest::READABLE | mio::Interest::WRITABLE,
+        }
+    }
+}
+
+/// Readiness reported to an I/O callback.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ready(u32);
+
+const R_READ: u32 = 1;
+const R_WRITE: u32 = 2;
+const R_HUP: u32 = 4;
+const R_ERR: u32 = 8;
+
+impl Ready {
+    /// The fd is readable (or at EOF).
+    pub fn is_readable(self) -> bool {
+        self.0 & R_READ != 0
+    }
+    /// The fd is writable.
+    pub fn is_writable(self) -> bool {
+        self.0 & R_WRITE != 0
+    }
+    /// The peer hung up (read or write side closed).
+    pub fn is_hup(self) -> bool {
+        self.0 & R_HUP != 0
+    }
+    /// An error is pending on the fd.
+    pub fn is_error(self) -> bool {
+        self.0 & R_ERR != 0
+    }
+}
+
+pub(crate) struct IoState {
+    fd: RawFd,
+    registered: bool,
+}
+
+impl IoWatcher {
+    /// Creates a watcher for `fd` (which must be open; it is not owned by the watcher).
+    ///
+    /// # Errors
+    /// `EBADF` if `fd` is not an open descriptor.
+    pub fn new<S>(lp: &mut Loop<S>, fd: RawFd) -> Result<IoWatcher> {
+        // SAFETY: F_GETFD only queries the descriptor's flags; any integer is a valid
+        // argument (a closed or negative fd yields EBADF).
+        if unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1 {
+            let err = std::io::Error::last_os_error();
+            return Err(Error::from_io(&err, "poll_init"));
+        }
+        Ok(IoWatcher(lp.alloc_handle(Kind::Io, Data::Io(IoState { fd, registered: false }))))
+    }
+
+    /// Starts (or re-arms) watching for `interest`; `cb` gets the readiness.
+    ///
+    /// # Errors
+    /// `EBADF` for a stale or closing watcher; the poller's error (e.g. `EPERM` for a regular
+    /// file, which epoll cannot watch) if registration fails.
+    pub fn start<S>(
+        self,
+        lp: &mut Loop<S>,
+        interest: Interest,
+        mut cb: impl FnMut(&mut Loop<S>, &mut S, IoWatcher, Ready) + 'static,
+    ) -> Result<()> {
+        lp.open_slot_mut(self.0, Kind::Io)?;
+        lp.io_register(self.0, interest)?;
+        let slot = &mut lp.handles[self.0.index as usize];
+        slot.cb = Some(Box::new(move |lp, s, id, bits| cb(lp, s, IoWatcher(id), Ready(bits))));
+        lp.activate(self.0);
+        Ok(())
+    }
+
+    /// Stops watching (deregisters the fd).
+    pub fn stop<S>(self, lp: &mut Loop<S>) -> Result<()> {
+        lp.slot(self.0, Kind::Io)?;
+        lp.io_stop_raw(self.0)
+    }
+}
+
+handle_common!(IoWatcher, crate::handle::Kind::Io);
+
+fn token(id: HandleId) -> mio::Token {
+    mio::Token(((id.gen as usize) << 32) | id.index as usize)
+}
+
+impl<S> Loop<S> {
+    fn io_register(&mut self, id: HandleId, interest: Interest) -> Result<()> {
+        let Data::Io(st) = &mut self.handles[id.index as usize].data else {
+            return Err(Error::new(Code::EBADF));
+        };
+        let fd = st.fd;
+        let reg = self.poll.registry();
+        let res = if st.registered {
+            reg.reregister(&mut SourceFd(&fd), token(id), interest.to_mio())
+        } else {
+            reg.register(&mut SourceFd(&fd), token(id), interest.to_mio())
+        };
+        res.map_err(|e| Error::from_io(&e, "epoll_ctl"))?;
+        if !st.registered {
+            st.registered = true;
+            self.io_sources += 1;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn io_stop_raw(&mut self, id: HandleId) -> Result<()> {
+        if let Data::Io(st) = &mut self.handles[id.index as usize].data {
+            if st.registered {
+                st.registered = false;
+                self.io_sources -= 1;
+                // The fd may already be closed by its owner; then the kernel dropped it.
+                let _ = self.poll.registry().deregister(&mut SourceFd(&st.fd));
+            }
+        }
+        self.deactivate(id);
+        Ok(())
+    }
+
+    /// Called when a watcher's slot is freed (it was deregistered when it was stopped).
+    pub(crate) fn io_forget(&mut self, st: &IoState) {
+        debug_assert!(!st.registered);
+    }
+
+    /// Runs the callback of the watcher an event belongs to, if it is still that watcher.
+    pub(crate) fn io_event(&mut self, s: &mut S, token: mio::Token, ev: &mio::event::Event) {
+        let id = HandleId { index: token.0 as u32, gen: (token.0 >> 32) as u32 };
+        let live = matches!(self.handles.get(id.index as usize),
+            Some(slot) if slot.gen == id.gen && slot.active && !slot.closing);
+        if !live {
+            return;
+        }
+        let mut bits = 0;
+        if ev.is_readable() || ev.is_read_closed() {
+            bits |= R_READ;
+        }
+        if ev.is_writable() {
+            bits |= R_WRITE;
+        }
+        if ev.is_read_closed() || ev.is_write_closed() {
+            bits |= R_HUP;
+        }
+        if ev.is_error() {
+            bits |= R_ERR;
+        }
+        self.dispatch(s, id, bits);
+    }
+}

@@ -1,0 +1,138 @@
+//! Signal handles: Unix signals delivered as loop callbacks.
+//!
+//! ```
+//! use ruv_core::{Loop, RunMode, Signal};
+//! let mut lp: Loop<i32> = Loop::new()?;
+//! let sig = Signal::new(&mut lp)?;
+//! sig.start(&mut lp, libc::SIGUSR2, |lp, got, me, signum| {
+//!     *got = signum;
+//!     me.close_silently(lp).unwrap();
+//! })?;
+//! signal_hook::low_level::raise(libc::SIGUSR2).unwrap();
+//! let mut got = 0;
+//! lp.run(RunMode::Default, &mut got)?;
+//! assert_eq!(got, libc::SIGUSR2);
+//! # Ok::<(), ruv_core::Error>(())
+//! ```
+//!
+//! Built on signal-hook's self-pipe with its mio support: the OS handler only records the
+//! signal; the loop reads it in the poll phase and runs every active handle watching that
+//! signal. Signals that cannot be caught or must not be (SIGKILL, SIGSTOP, SIGSEGV, SIGBUS,
+//! SIGILL, SIGFPE) are `EINVAL`. Once a signal was watched, its process-wide handler stays
+//! installed (signal-hook cannot remove one safely); signals with no active handle are
+//! ignored by the loop, which differs from libuv, which restores the default disposition.
+
+use crate::error::{Code, Error, Result};
+use crate::event_loop::{Loop, SIGNAL_TOKEN};
+use crate::handle::{handle_common, Data, HandleId, Kind};
+use signal_hook_mio::v1_0::Signals;
+
+/// A signal handle (libuv's `uv_signal_t`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Signal(pub(crate) HandleId);
+
+impl Signal {
+    /// Creates an inactive signal handle.
+    pub fn new<S>(lp: &mut Loop<S>) -> Result<Signal> {
+        Ok(Signal(lp.alloc_handle(Kind::Signal, Data::Signal { signum: 0 })))
+    }
+
+    /// Starts watching `signum`; `cb` gets the signal number on each delivery (signals that
+    /// arrive before the loop reads them coalesce, as in every Unix signal API).
+    ///
+    /// # Errors
+    /// `EINVAL` for a signal that cannot be watched; `EBADF` for a stale or closing handle.
+    pub fn start<S>(
+        self,
+        lp: &mut Loop<S>,
+        signum: i32,
+        mut cb: impl FnMut(&mut Loop<S>, &mut S, Signal, i32) + 'static,
+    ) -> Result<()> {
+        lp.open_slot_mut(self.0, Kind::Signal)?;
+        if signal_hook::consts::FORBIDDEN.contains(&signum)
+            || [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE].contains(&signum)
+        {
+            return Err(Error::op(Code::EINVAL, "signal_start")
+                .with_detail(format!("signal {signum} cannot be watched")));
+        }
+        lp.signal_stop_raw(self.0)?;
+        lp.signals_add(signum)?;
+        let slot = &mut lp.handles[self.0.index as usize];
+        slot.data = Data::Signal { signum };
+        slot.cb = Some(Box::new(move |lp, s, id, n| cb(lp, s, Signal(id), n as i32)));
+        lp.signal_handles.push(self.0);
+        lp.activate(self.0);
+        Ok(())
+    }
+
+    /// Stops watching.
+    pub fn stop<S>(self, lp: &mut Loop<S>) -> Result<()> {
+        lp.slot(self.0, Kind::Signal)?;
+        lp.signal_stop_raw(self.0)
+    }
+
+    /// The signal number being watched (0 when never started).
+    pub fn signum<S>(self, lp: &Loop<S>) -> Result<i32> {
+        match lp.slot(self.0, Kind::Signal)?.data {
+            Data::Signal { signum } => Ok(signum),
+            _ => Err(Error::new(Code::EBADF)),
+        }
+    }
+}
+
+handle_common!(Signal, crate::handle::Kind::Signal);
+
+impl<S> Loop<S> {
+    fn signals_add(&mut self, signum: i32) -> Result<()> {
+        let err = |e: std::io::Error| {
+            Error::from_io(&e, "signal_start").with_detail(format!("signal {signum}: {e}"))
+        };
+        match &self.signals {
+            Some(sigs) => sigs.add_signal(signum).map_err(err)?,
+            None => {
+                let mut sigs = Signals::new([signum]).map_err(err)?;
+                self.poll
+                    .registry()
+                    .register(&mut sigs, SIGNAL_TOKEN, mio::Interest::READABLE)
+                    .map_err(|e| Error::from_io(&e, "epoll_ctl"))?;
+                self.io_sources += 1;
+                self.signals = Some(sigs);
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn signal_stop_raw(&mut self, id: HandleId) -> Result<()> {
+        if let Some(pos) = self.signal_handles.iter().position(|&h| h == id) {
+            self.signal_handles.swap_remove(pos);
+        }
+        self.deactivate(id);
+        Ok(())
+    }
+
+    /// Reads pending signals and runs the handles watching each one, oldest first.
+    pub(crate) fn deliver_signals(&mut self, s: &mut S) {
+        let Some(sigs) = self.signals.as_mut() else { return };
+        let mut arrived = [0i32; 32];
+        let mut n = 0;
+        for sig in sigs.pending() {
+            if n < arrived.len() {
+                arrived[n] = sig;
+                n += 1;
+            }
+        }
+        for &signum in &arrived[..n] {
+            let mut i = 0;
+            while i < self.signal_handles.len() {
+                let id = self.signal_handles[i];
+                i += 1;
+                let watching = matches!(self.handles.get(id.index as usize),
+                    Some(slot) if slot.gen == id.gen && slot.active
+                        && matches!(slot.data, Data::Signal { signum: w } if w == signum));
+                if watching {
+                    self.dispatch(s, id, signum as u32);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! Timers: callbacks at a loop time, once or repeating.
+//!
+//! ```
+//! use ruv_core::{Loop, RunMode, Timer};
+//! let mut lp: Loop<Vec<&str>> = Loop::new()?;
+//! let t = Timer::new(&mut lp)?;
+//! t.start(&mut lp, 0, 0, |_lp, log, _t| log.push("fired"))?;
+//! let mut log = Vec::new();
+//! lp.run(RunMode::Default, &mut log)?;
+//! assert_eq!(log, ["fired"]);
+//! # Ok::<(), ruv_core::Error>(())
+//! ```
+//!
+//! # Implementation notes
+//! Timers sit in a binary min-heap ordered by `(due, start sequence)`, so equal deadlines fire
+//! in start order (never by handle identity). Stopping is lazy: the heap entry stays and is
+//! skipped when it surfaces, because its sequence no longer matches the timer's; the heap is
+//! rebuilt once stale entries outnumber live ones, so start/stop churn cannot grow it without
+//! bound. The timers phase first collects every due timer, then runs them: a 0 ms timer
+//! started from a timer callback waits for the next iteration (no busy loop, libuv#4245), and
+//! a due timer stopped or closed by an earlier callback of the same pass does not run.
+//! Repeating timers are re-armed (from the current loop time) before their callback runs.
+
+use crate::error::{Code, Error, Result};
+use crate::handle::{handle_common, Data, HandleId, Kind};
+use crate::event_loop::Loop;
+use std::cmp::Reverse;
+
+/// A timer handle (libuv's `uv_timer_t`). `Copy`: it is an id into its loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Timer(pub(crate) HandleId);
+
+/// A heap entry: ordered by due time, then by start sequence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct TimerEntry {
+    due: u64,
+    seq: u64,
+    id: HandleId,
+}
+
+impl PartialOrd for HandleId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for HandleId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.index, self.gen).cmp(&(other.index, other.gen))
+    }
+}
+
+/// Per-timer state.
+#[derive(Default)]
+pub(crate) struct TimerState {
+    due: u64,
+    repeat: u64,
+    /// Sequence of the live heap entry or ready-list entry; 0 when neither.
+    seq: u64,
+    /// Whether a callback was ever given (for `again` and `restart`).
+    has_cb: bool,
+}
+
+impl Timer {
+    /// Creates an inactive timer.
+    pub fn new<S>(lp: &mut Loop<S>) -> Result<Timer> {
+        Ok(Timer(lp.alloc_handle(Kind::Timer, Data::Timer(TimerState::default()))))
+    }
+
+    /// Starts the timer: `cb` runs `timeout` ms from the loop's cached time, then every
+    /// `repeat` ms if `repeat > 0`. Starting an active timer restarts it. Deadlines saturate
+    /// at `u64::MAX` ms (such a timer never fires).
+    ///
+    /// # Errors
+    /// `EBADF` for a stale or closing timer.
+    pub fn start<S>(
+        self,
+        lp: &mut Loop<S>,
+        timeout: u64,
+        repeat: u64,
+        mut cb: impl FnMut(&mut Loop<S>, &mut S, Timer) + 'static,
+    ) -> Result<()> {
+        let slot = lp.open_slot_mut(self.0, Kind::Timer)?;
+        slot.cb = Some(Box::new(move |lp, s, id, _| cb(lp, s, Timer(id))));
+        lp.timer_arm(self.0, timeout, repeat);
+        Ok(())
+    }
+
+    /// Restarts the timer with the callback it was last started with (no allocation).
+    ///
+    /// # Errors
+    /// `EINVAL` if it was never started; `EBADF` for a stale or closing timer.
+    pub fn restart<S>(self, lp: &mut Loop<S>, timeout: u64, repeat: u64) -> Result<()> {
+        if !lp.timer_state(self.0)?.has_cb {
+            return Err(Error::op(Code::EINVAL, "timer_restart").with_detail("timer never started"));
+        }
+        lp.timer_arm(self.0, timeout, repeat);
+        Ok(())
+    }
+
+    /// Stops the timer; its callback will not run. Stopping an inactive timer is a no-op.
+    pub fn stop<S>(self, lp: &mut Loop<S>) -> Result<()> {
+        lp.slot(self.0, Kind::Timer)?;
+        lp.timer_stop_raw(self.0)
+    }
+
+    /// libuv's `uv_timer_again`: if the timer repeats, restart it `repeat` ms from now;
+    /// otherwise do nothing.
+    ///
+    /// # Errors
+    /// `EINVAL` if the timer was never started.
+    pub fn again<S>(self, lp: &mut Loop<S>) -> Result<()> {
+        let st = lp.timer_state(self.0)?;
+        if !st.has_cb {
+            return Err(Error::op(Code::EINVAL, "timer_again").with_detail("timer never started"));
+        }
+        let repeat = st.repeat;
+        if repeat > 0 {
+            lp.timer_arm(self.0, repeat, repeat);
+        }
+        Ok(())
+    }
+
+    /// Sets the repeat interval; it takes effect the next time the timer is (re)armed.
+    pub fn set_repeat<S>(self, lp: &mut Loop<S>, repeat: u64) -> Result<()> {
+        lp.timer_state(self.0)?.repeat = repeat;
+        Ok(())
+    }
+
+    /// The repeat interval in ms.
+    pub fn repeat<S>(self, lp: &mut Loop<S>) -> Result<u64> {
+        Ok(lp.timer_state(self.0)?.repeat)
+    }
+
+    /// Ms until the timer fires (relative to the cached loop time); 0 if inactive or due.
+    pub fn due_in<S>(self, lp: &mut Loop<S>) -> Result<u64> {
+        let now = lp.now();
+        let active = lp.slot(self.0, Kind::Timer)?.active;
+        let st = lp.timer_state(self.0)?;
+        Ok(if active { st.due.saturating_sub(now) } else { 0 })
+    }
+}
+
+handle_common!(Timer, crate::handle::Kind::Timer);
+
+impl<S> Loop<S> {
+    fn timer_state(&mut self, id: HandleId) -> Result<&mut TimerState> {
+        match &mut self.slot_mut(id, Kind::Timer)?.data {
+            Data::Timer(st) => Ok(st),
+            _ => Err(Error::new(Code::EBADF)),
+        }
+    }
+
+    /// (Re)arms a live timer whose callback is set.
+    fn timer_arm(&mut self, id: HandleId, timeout: u64, repeat: u64) {
+        self.timer_stop_raw(id).ok();
+        self.seq += 1;
+        let seq = self.seq;
+        let due = self.now().saturating_add(timeout);
+        if let Data::Timer(st) = &mut self.handles[id.index as usize].data {
+            st.due = due;
+            st.repeat = repeat;
+            st.seq = seq;
+            st.has_cb = true;
+        }
+        self.timers.push(Reverse(TimerEntry { due, seq, id }));
+        self.live_timers += 1;
+        self.activate(id);
+    }
+
+    pub(crate) fn timer_stop_raw(&mut self, id: HandleId) -> Result<()> {
+        if let Data::Timer(st) = &mut self.handles[id.index as usize].data {
+            if st.seq != 0 {
+                st.seq = 0;
+                self.live_timers -= 1;
+                self.pop_stale_tops();
+                self.compact_timers();
+            }
+        }
+        self.deactivate(id);
+        Ok(())
+    }
+
+    /// Drops stale heap entries once they outnumber the live ones.
+    fn compact_timers(&mut self) {
+        let stale = self.timers.len().saturating_sub(self.live_timers);
+        if stale > 1024 && stale > self.live_timers {
+            let handles = &self.handles;
+            self.timers.retain(|Reverse(e)| entry_is_live(handles, e));
+        }
+    }
+
+    /// Pops stale entries off the top of the heap, so that its top is always live.
+    fn pop_stale_tops(&mut self) {
+        while let Some(Reverse(top)) = self.timers.peek() {
+            if entry_is_live(&self.handles, top) {
+                break;
+            }
+            self.timers.pop();
+        }
+    }
+
+    /// The due time of the nearest timer. The heap's top is kept live by every operation
+    /// that can make it stale (stop, close, the timers phase).
+    pub(crate) fn next_timer_due(&self) -> Option<u64> {
+        self.timers.peek().map(|Reverse(e)| e.due)
+    }
+
+    /// The timers phase.
+    pub(crate) fn run_timers(&mut self, s: &mut S) {
+        let now = self.now();
+        debug_assert!(self.ready_timers.is_empty());
+        while let Some(Reverse(top)) = self.timers.peek().copied() {
+            if top.due > now {
+                break;
+            }
+            self.timers.pop();
+            if entry_is_live(&self.handles, &top) {
+                // Leaves the heap but stays armed (seq kept) until it runs: a stop or close
+                // from an earlier callback clears seq and so skips it.
+                self.ready_timers.push((top.id, top.seq));
+            }
+        }
+        self.pop_stale_tops();
+        for i in 0..self.ready_timers.len() {
+            let (id, seq) = self.ready_timers[i];
+            let Some(slot) = self.handles.get_mut(id.index as usize) else { continue };
+            let Data::Timer(st) = &mut slot.data else { continue };
+            if slot.gen != id.gen || st.seq != seq {
+                continue;
+            }
+            st.seq = 0;
+            self.live_timers -= 1;
+            let repeat = st.repeat;
+            if repeat > 0 {
+                self.timer_arm(id, repeat, repeat);
+            } else {
+                self.deactivate(id);
+            }
+            self.dispatch(s, id, 0);
+        }
+        self.ready_timers.clear();
+    }
+
+    /// After a panic in a timer callback: timers collected as due but not yet run go back
+    /// into the heap (they are still armed), so they run on the next `run`.
+    pub(crate) fn requeue_ready_timers(&mut self) {
+        let ready = std::mem::take(&mut self.ready_timers);
+        for &(id, seq) in &ready {
+            if let Some(slot) = self.any_slot_mut(id) {
+                if let Data::Timer(st) = &slot.data {
+                    if st.seq == seq {
+                        let due = st.due;
+                        self.timers.push(Reverse(TimerEntry { due, seq, id }));
+                    }
+                }
+            }
+        }
+        self.ready_timers = ready;
+        self.ready_timers.clear();
+    }
+}
+
+#[inline]
+fn entry_is_live<S>(handles: &slab::Slab<crate::handle::Slot<S>>, e: &TimerEntry) -> bool {
+    match handles.get(e.id.index as usize) {
+        Some(slot) if slot.gen == e.id.gen => matches!(&slot.data, Data::Timer(st) if st.seq == e.seq),
+        _ => false,
+    }
+}

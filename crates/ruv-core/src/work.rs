@@ -1,0 +1,148 @@
+//! Work on the worker pool, with its result back on the loop: libuv's `uv_queue_work`.
+//!
+//! ```
+//! use ruv_core::{Loop, RunMode, WorkClass};
+//! let mut lp: Loop<u64> = Loop::new()?;
+//! lp.queue_work(WorkClass::Cpu, || (1..=10u64).product::<u64>(), |_lp, out, res| {
+//!     *out = res.unwrap();
+//! })?;
+//! let mut out = 0;
+//! lp.run(RunMode::Default, &mut out)?;
+//! assert_eq!(out, 3_628_800);
+//! # Ok::<(), ruv_core::Error>(())
+//! ```
+//!
+//! `work` runs on a pool thread; `after` runs on the loop thread, in the poll phase, with the
+//! result. A request keeps the loop alive until `after` has run. Completions from the pool
+//! travel through the loop's inbox and one coalesced wake-up (see `wake.rs`), so a burst of
+//! completions costs one eventfd write and one poll event.
+//!
+//! * A `work` that panics reaches `after` as an `EPANIC` error; the worker survives.
+//! * [`Loop::cancel`] removes queued work: `after` later gets `ECANCELED` (never inline).
+//!   Running or finished work answers `EBUSY`.
+//! * Several loops on several threads share the process-global pool; each gets its own
+//!   completions. Dropping a loop with work in flight is safe: late results are dropped.
+
+use crate::error::{Code, Error, Result};
+use crate::event_loop::Loop;
+use crate::wake::Msg;
+use ruv_pool::{Pool, Ticket, WorkClass};
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
+
+/// A request id returned by [`Loop::queue_work`], for [`Loop::cancel`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct WorkReq(pub(crate) ReqKey);
+
+/// Index and generation of a request slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct ReqKey {
+    index: u32,
+    gen: u32,
+}
+
+type After<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S, Result<Box<dyn Any + Send>>)>;
+
+pub(crate) struct Req<S> {
+    gen: u32,
+    ticket: Option<Ticket>,
+    after: After<S>,
+}
+
+impl<S> Loop<S> {
+    /// Queues `work` on the worker pool (the loop's own, or the process-global one) in `class`,
+    /// and runs `after(loop, state, result)` on this loop when it is done.
+    ///
+    /// # Errors
+    /// The pool's start-up error (its threads could not be spawned), with the OS's code.
+    pub fn queue_work<T: Send + 'static>(
+        &mut self,
+        class: WorkClass,
+        work: impl FnOnce() -> T + Send + 'static,
+        after: impl FnOnce(&mut Loop<S>, &mut S, Result<T>) + 'static,
+    ) -> Result<WorkReq> {
+        self.ensure_pool()?;
+        self.next_gen = self.next_gen.wrapping_add(1).max(1);
+        let gen = self.next_gen;
+        let boxed_after: After<S> = Box::new(move |lp, s, res| {
+            let res = res.map(|any| *any.downcast::<T>().expect("work result has its own type"));
+            after(lp, s, res)
+        });
+        let index = self.reqs.insert(Req { gen, ticket: None, after: boxed_after }) as u32;
+        let key = ReqKey { index, gen };
+        let inbox = self.inbox.clone();
+        let pool = self.pool.as_ref().expect("ensured above");
+        let ticket = pool.submit(class, move || {
+            let res = panic::catch_unwind(AssertUnwindSafe(work))
+                .map(|t| Box::new(t) as Box<dyn Any + Send>)
+                .map_err(|p| panic_error(&*p));
+            inbox.send(Msg::Done(key, res));
+        });
+        self.reqs[index as usize].ticket = Some(ticket);
+        Ok(WorkReq(key))
+    }
+
+    /// Cancels queued work: its `after` callback runs later (in the poll phase) with
+    /// `ECANCELED`.
+    ///
+    /// # Errors
+    /// `EBUSY` if the work is running or done (including a request whose callback already
+    /// ran).
+    pub fn cancel(&mut self, req: WorkReq) -> Result<()> {
+        let busy = || Error::op(Code::EBUSY, "cancel").with_detail("work is running or done");
+        let key = req.0;
+        let ticket = match self.reqs.get(key.index as usize) {
+            Some(r) if r.gen == key.gen => r.ticket,
+            _ => return Err(busy()),
+        };
+        let (Some(ticket), Some(pool)) = (ticket, self.pool.as_ref()) else {
+            return Err(busy());
+        };
+        pool.cancel(ticket).map_err(|_| busy())?;
+        self.reqs[key.index as usize].ticket = None;
+        self.inbox.send(Msg::Done(key, Err(Error::op(Code::ECANCELED, "queue_work"))));
+        Ok(())
+    }
+
+    /// Runs the `after` callback of a finished request.
+    pub(crate) fn complete_work(
+        &mut self,
+        s: &mut S,
+        key: ReqKey,
+        res: Result<Box<dyn Any + Send>>,
+    ) {
+        match self.reqs.get(key.index as usize) {
+            Some(r) if r.gen == key.gen => {}
+            _ => return,
+        }
+        let req = self.reqs.remove(key.index as usize);
+        self.current = None;
+        (req.after)(self, s, res);
+        self.after_callback(s);
+    }
+
+    fn ensure_pool(&mut self) -> Result<()> {
+        if self.pool.is_none() {
+            let p = Pool::global()
+                .map_err(|e| Error::from_io(&e, "pool_start").with_detail(e.to_string()))?;
+            self.pool = Some(p.clone());
+        }
+        Ok(())
+    }
+
+    /// How many pool requests of this loop are in flight (queued, running, or done but not
+    /// yet delivered).
+    pub fn active_requests(&self) -> usize {
+        self.reqs.len()
+    }
+}
+
+/// Turns a panic payload into an `EPANIC` error carrying the panic message.
+pub(crate) fn panic_error(payload: &(dyn Any + Send)) -> Error {
+    let msg = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-string panic payload".to_string());
+    Error::new(Code::EPANIC).with_detail(format!("work panicked: {msg}"))
+}
