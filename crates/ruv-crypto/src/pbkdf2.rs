@@ -1,0 +1,169 @@
+//! PBKDF2-HMAC (RFC 8018) with Node.js's `crypto.pbkdf2Sync` argument checks.
+
+use ruv_core::{Code, Error};
+
+use crate::digest::Digest;
+
+/// The largest `iterations`, `keylen`, password length and salt length Node accepts
+/// (`2**31 - 1`; Node validates them as 32-bit signed integers).
+pub const MAX_INT32: u64 = i32::MAX as u64;
+
+/// Arguments of a pbkdf2 call that passed Node's checks; see [`Pbkdf2Params::validate`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pbkdf2Params {
+    /// The PRF's hash.
+    pub digest: Digest,
+    /// Iteration count, in `1..=2**31 - 1`.
+    pub iterations: u32,
+    /// Derived key length in bytes, in `0..=2**31 - 1`.
+    pub keylen: usize,
+}
+
+impl Pbkdf2Params {
+    /// Checks pbkdf2's arguments in the order and with the messages of Node.js v20's
+    /// `crypto.pbkdf2Sync` / `crypto.pbkdf2`, without allocating or hashing anything:
+    ///
+    /// 1. `iterations` in `1..=2147483647`, else [`Code::ERR_OUT_OF_RANGE`]
+    ///    `The value of "iterations" is out of range. It must be >= 1 && <= 2147483647. Received 0`;
+    /// 2. `keylen` in `0..=2147483647`, else [`Code::ERR_OUT_OF_RANGE`]
+    ///    `The value of "keylen" is out of range. It must be >= 0 && <= 2147483647. Received 2147483648`;
+    /// 3. password length `<= 2147483647`, else [`Code::ERR_OUT_OF_RANGE`] `pass is too large`;
+    /// 4. salt length `<= 2147483647`, else [`Code::ERR_OUT_OF_RANGE`] `salt is too large`;
+    /// 5. the digest name, else [`Code::ERR_CRYPTO_INVALID_DIGEST`] `Invalid digest: md55`
+    ///    (see [`Digest::from_node_name`]).
+    ///
+    /// Values above `2**32` are printed with `_` separators (`Received 4_294_967_297`), as
+    /// Node prints them.
+    ///
+    /// # Errors
+    ///
+    /// The first failed check, as above.
+    pub fn validate(
+        password_len: usize,
+        salt_len: usize,
+        iterations: u64,
+        keylen: u64,
+        digest: &str,
+    ) -> Result<Pbkdf2Params, Error> {
+        if !(1..=MAX_INT32).contains(&iterations) {
+            return Err(out_of_range("iterations", 1, iterations));
+        }
+        if keylen > MAX_INT32 {
+            return Err(out_of_range("keylen", 0, keylen));
+        }
+        if password_len as u64 > MAX_INT32 {
+            return Err(Error::new(Code::ERR_OUT_OF_RANGE).with_detail("pass is too large"));
+        }
+        if salt_len as u64 > MAX_INT32 {
+            return Err(Error::new(Code::ERR_OUT_OF_RANGE).with_detail("salt is too large"));
+        }
+        let digest = Digest::from_node_name(digest)?;
+        // Both fit: checked against 2**31 - 1 above.
+        Ok(Pbkdf2Params {
+            digest,
+            iterations: iterations as u32,
+            keylen: keylen as usize,
+        })
+    }
+
+    /// Derives the key with these parameters. Never fails for keys that fit in memory.
+    ///
+    /// # Errors
+    ///
+    /// [`Code::ENOMEM`] if the `keylen`-byte output buffer cannot be allocated.
+    pub fn derive(&self, password: &[u8], salt: &[u8]) -> Result<Vec<u8>, Error> {
+        let mut out = Vec::new();
+        out.try_reserve_exact(self.keylen).map_err(|_| {
+            Error::new(Code::ENOMEM)
+                .with_detail(format!("cannot allocate a {}-byte pbkdf2 key", self.keylen))
+        })?;
+        out.resize(self.keylen, 0);
+        self.derive_into(password, salt, &mut out);
+        Ok(out)
+    }
+
+    /// Derives `out.len()` bytes of key into `out` (ignoring `self.keylen`).
+    pub fn derive_into(&self, password: &[u8], salt: &[u8], out: &mut [u8]) {
+        let (p, s, n) = (password, salt, self.iterations);
+        match self.digest {
+            Digest::Sha1 => ::pbkdf2::pbkdf2_hmac::<sha1::Sha1>(p, s, n, out),
+            Digest::Sha256 => ::pbkdf2::pbkdf2_hmac::<sha2::Sha256>(p, s, n, out),
+            Digest::Sha384 => ::pbkdf2::pbkdf2_hmac::<sha2::Sha384>(p, s, n, out),
+            Digest::Sha512 => ::pbkdf2::pbkdf2_hmac::<sha2::Sha512>(p, s, n, out),
+        }
+    }
+}
+
+/// Derives a `keylen`-byte key from `password` and `salt` with PBKDF2-HMAC-`digest`,
+/// `iterations` rounds: Node.js's `crypto.pbkdf2Sync(password, salt, iterations, keylen,
+/// digest)`, byte for byte.
+///
+/// Arguments are checked first, exactly as Node checks them (see
+/// [`Pbkdf2Params::validate`]); nothing is allocated or hashed for a call that fails them.
+/// `keylen == 0` is allowed and gives an empty key.
+///
+/// ```
+/// let key = ruv_crypto::pbkdf2_sync(b"password", b"salt", 1, 20, "sha1")?;
+/// assert_eq!(key, [
+///     0x0c, 0x60, 0xc8, 0x0f, 0x96, 0x1f, 0x0e, 0x71, 0xf3, 0xa9,
+///     0xb5, 0x24, 0xaf, 0x60, 0x12, 0x06, 0x2f, 0xe0, 0x37, 0xa6,
+/// ]);
+/// # Ok::<(), ruv_core::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Code::ERR_OUT_OF_RANGE`] or [`Code::ERR_CRYPTO_INVALID_DIGEST`] with Node's message
+/// for bad arguments; [`Code::ENOMEM`] if the key buffer cannot be allocated.
+pub fn pbkdf2_sync(
+    password: &[u8],
+    salt: &[u8],
+    iterations: u64,
+    keylen: u64,
+    digest: &str,
+) -> Result<Vec<u8>, Error> {
+    Pbkdf2Params::validate(password.len(), salt.len(), iterations, keylen, digest)?
+        .derive(password, salt)
+}
+
+/// Node's `ERR_OUT_OF_RANGE` for an integer argument outside `min..=2**31 - 1`.
+fn out_of_range(name: &str, min: u64, received: u64) -> Error {
+    Error::new(Code::ERR_OUT_OF_RANGE).with_detail(format!(
+        "The value of \"{name}\" is out of range. It must be >= {min} && <= {MAX_INT32}. \
+         Received {}",
+        node_integer(received)
+    ))
+}
+
+/// Formats an integer as Node's error messages do: above `2**32`, digits are grouped by
+/// three with `_` (`4_294_967_297`).
+fn node_integer(n: u64) -> String {
+    let digits = n.to_string();
+    if n <= 1 << 32 {
+        return digits;
+    }
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('_');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_integer_matches_node() {
+        assert_eq!(node_integer(0), "0");
+        assert_eq!(node_integer(2147483648), "2147483648");
+        assert_eq!(node_integer(4294967296), "4294967296");
+        assert_eq!(node_integer(4294967297), "4_294_967_297");
+        assert_eq!(node_integer(12345678901), "12_345_678_901");
+        assert_eq!(node_integer(9007199254740992), "9_007_199_254_740_992");
+        assert_eq!(node_integer(u64::MAX), "18_446_744_073_709_551_615");
+    }
+}
