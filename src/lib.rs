@@ -1,1 +1,30 @@
-//! ruv
+//! # ruv: Node.js's runtime model for Rust
+//!
+//! The facade over the ruv crates: [`core`] (libuv's loop), [`node`] (Node's ordering),
+//! [`pool`] (the worker pool) and [`crypto`].
+//!
+//! ```
+//! use ruv::core::{Loop, RunMode};
+//! use ruv::node;
+//!
+//! let mut lp: Loop<Vec<&'static str>> = Loop::new()?;
+//! let mut log = Vec::new();
+//! node::enter(&mut lp, &mut log, |lp, _| {
+//!     node::set_immediate(lp, |lp, log| {
+//!         log.push("immediate");
+//!         node::next_tick(lp, |_, log| log.push("tick")).unwrap();
+//!     })?;
+//!     Ok(())
+//! })?;
+//! lp.run(RunMode::Default, &mut log)?;
+//! assert_eq!(log, ["immediate", "tick"]);
+//! # Ok::<(), ruv::core::Error>(())
+//! ```
+#![warn(missing_docs)]
+
+pub mod conformance;
+
+pub use ruv_core as core;
+pub use ruv_crypto as crypto;
+pub use ruv_node as node;
+pub use ruv_pool as pool;
