@@ -32,4 +32,4 @@ mod digest;
 mod pbkdf2;
 
 pub use crate::digest::Digest;
-pub use crate::pbkdf2::{pbkdf2_sync, Pbkdf2Params, MAX_INT32};
+pub use crate::pbkdf2::{pbkdf2, pbkdf2_sync, Pbkdf2Params, MAX_INT32};

@@ -1,6 +1,6 @@
 //! PBKDF2-HMAC (RFC 8018) with Node.js's `crypto.pbkdf2Sync` argument checks.
 
-use ruv_core::{Code, Error};
+use ruv_core::{Code, Error, Loop, WorkClass, WorkReq};
 
 use crate::digest::Digest;
 
@@ -124,6 +124,52 @@ pub fn pbkdf2_sync(
 ) -> Result<Vec<u8>, Error> {
     Pbkdf2Params::validate(password.len(), salt.len(), iterations, keylen, digest)?
         .derive(password, salt)
+}
+
+/// Node.js's `crypto.pbkdf2(password, salt, iterations, keylen, digest, callback)`: derives
+/// the key on the worker pool ([`WorkClass::Cpu`]) and calls `cb` on the loop with it.
+///
+/// The arguments are checked first, synchronously, exactly as [`pbkdf2_sync`] checks them
+/// (Node throws from `crypto.pbkdf2` itself): a bad call returns the error and queues
+/// nothing, and `cb` is never called. Password and salt are copied, so the caller's
+/// buffers are free as soon as this returns.
+///
+/// `cb` gets the key, or an error from the pool: `ECANCELED` after [`Loop::cancel`] on the
+/// returned request, `ENOMEM` if the key buffer could not be allocated.
+///
+/// ```
+/// use ruv_core::{Loop, RunMode};
+///
+/// let mut lp: Loop<Vec<Vec<u8>>> = Loop::new()?;
+/// ruv_crypto::pbkdf2(&mut lp, b"password", b"salt", 1, 20, "sha1", |_lp, keys, res| {
+///     keys.push(res.unwrap());
+/// })?;
+/// let mut keys = Vec::new();
+/// lp.run(RunMode::Default, &mut keys)?;
+/// assert_eq!(keys, [ruv_crypto::pbkdf2_sync(b"password", b"salt", 1, 20, "sha1")?]);
+/// # Ok::<(), ruv_core::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// The argument errors of [`pbkdf2_sync`]; the pool's start-up error from
+/// [`Loop::queue_work`].
+pub fn pbkdf2<S: 'static>(
+    lp: &mut Loop<S>,
+    password: &[u8],
+    salt: &[u8],
+    iterations: u64,
+    keylen: u64,
+    digest: &str,
+    cb: impl FnOnce(&mut Loop<S>, &mut S, Result<Vec<u8>, Error>) + 'static,
+) -> Result<WorkReq, Error> {
+    let params = Pbkdf2Params::validate(password.len(), salt.len(), iterations, keylen, digest)?;
+    let (password, salt) = (password.to_vec(), salt.to_vec());
+    lp.queue_work(
+        WorkClass::Cpu,
+        move || params.derive(&password, &salt),
+        move |lp, state, res| cb(lp, state, res.and_then(|key| key)),
+    )
 }
 
 /// Node's `ERR_OUT_OF_RANGE` for an integer argument outside `min..=2**31 - 1`.
