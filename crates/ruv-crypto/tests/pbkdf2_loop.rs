@@ -4,6 +4,9 @@
 use ruv_core::{Code, Loop, RunMode};
 use ruv_crypto::{pbkdf2, pbkdf2_sync};
 
+/// password, salt, iterations, keylen, digest
+type Call = (&'static [u8], &'static [u8], u64, u64, &'static str);
+
 #[derive(Default)]
 struct State {
     done: Vec<(usize, Vec<u8>, std::thread::ThreadId)>,
@@ -13,7 +16,7 @@ struct State {
 fn three_calls_complete_on_the_loop() {
     let loop_thread = std::thread::current().id();
     let mut lp: Loop<State> = Loop::new().unwrap();
-    let calls: [(&[u8], &[u8], u64, u64, &str); 3] = [
+    let calls: [Call; 3] = [
         (b"secret", b"salt", 10_000, 64, "sha512"),
         (b"password", b"salt", 4096, 20, "sha1"),
         (
