@@ -327,6 +327,10 @@ impl<S> Loop<S> {
         if let Some(start) = wait_start {
             self.metrics.leave_wait(start);
         }
+        // As libuv's uv__io_poll: time passed in the poller (or the thread was descheduled),
+        // so the callbacks that follow (I/O, check, close) must see a fresh loop time; a timer
+        // they start is due relative to now, not to the time before the wait.
+        self.update_time();
         if let Err(e) = res {
             // EINTR: a signal arrived; the next iteration polls again.
             debug_assert_eq!(e.kind(), std::io::ErrorKind::Interrupted, "poll failed: {e}");
