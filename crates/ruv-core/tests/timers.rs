@@ -577,7 +577,16 @@ fn huge_timeout_unrefd_timer_lets_loop_exit() {
         lp.update_time();
         t.start(&mut lp, u64::MAX - 1, 0, |_, _, _| panic!("wrapped"))
             .unwrap();
-        assert!(lp.run(RunMode::NoWait, &mut ()).unwrap() || !lp.alive());
+        t.set_ref(&mut lp, true).unwrap();
+        let now = lp.now();
+        assert_eq!(
+            t.due_in(&mut lp).unwrap(),
+            now.saturating_add(u64::MAX - 1) - now
+        );
+        assert!(lp.run(RunMode::NoWait, &mut ()).unwrap());
+        assert!(lp.run(RunMode::NoWait, &mut ()).unwrap());
+        t.close_silently(&mut lp).unwrap();
+        assert!(!lp.run(RunMode::Default, &mut ()).unwrap());
     });
 }
 
