@@ -90,6 +90,8 @@ impl Timer {
     /// # Errors
     /// `EINVAL` if it was never started; `EBADF` for a stale or closing timer.
     pub fn restart<S>(self, lp: &mut Loop<S>, timeout: u64, repeat: u64) -> Result<()> {
+        // a closing timer must not be re-armed: its slot is freed in the closing phase
+        lp.open_slot_mut(self.0, Kind::Timer)?;
         if !lp.timer_state(self.0)?.has_cb {
             return Err(Error::op(Code::EINVAL, "timer_restart").with_detail("timer never started"));
         }
@@ -107,8 +109,9 @@ impl Timer {
     /// otherwise do nothing.
     ///
     /// # Errors
-    /// `EINVAL` if the timer was never started.
+    /// `EINVAL` if the timer was never started; `EBADF` for a stale or closing timer.
     pub fn again<S>(self, lp: &mut Loop<S>) -> Result<()> {
+        lp.open_slot_mut(self.0, Kind::Timer)?;
         let st = lp.timer_state(self.0)?;
         if !st.has_cb {
             return Err(Error::op(Code::EINVAL, "timer_again").with_detail("timer never started"));
