@@ -319,10 +319,33 @@ impl<S> Loop<S> {
             }
             return;
         }
-        let mut events = self.events.take().expect("events buffer is present between polls");
         let blocking = timeout != Some(0);
+        let clamp = |ms: u64| Duration::from_millis(ms.min(MAX_POLL_TIMEOUT_MS));
+        if !blocking {
+            self.poll_and_dispatch(Some(Duration::ZERO), false, s);
+            return;
+        }
+        let deadline = timeout.map(|ms| Instant::now() + clamp(ms));
+        loop {
+            let dur = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if self.poll_and_dispatch(dur, true, s) {
+                return;
+            }
+            // The wait ended with nothing to run: a wake-up left over from messages that an
+            // earlier poll phase drained without asking the poller (the fast path above), or
+            // EINTR. That is not an event: wait again for the rest of the timeout, as libuv's
+            // uv__io_poll does, instead of spending a loop iteration on it.
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return;
+            }
+        }
+    }
+
+    /// One wait in the poller (at most `dur`), then the callbacks for what it reported.
+    /// Returns whether there was anything to dispatch (fd events or inbox messages).
+    fn poll_and_dispatch(&mut self, dur: Option<Duration>, blocking: bool, s: &mut S) -> bool {
+        let mut events = self.events.take().expect("events buffer is present between polls");
         let wait_start = if blocking { Some(self.metrics.enter_wait()) } else { None };
-        let dur = timeout.map(|ms| Duration::from_millis(ms.min(MAX_POLL_TIMEOUT_MS)));
         let res = self.poll.poll(&mut events, dur);
         if let Some(start) = wait_start {
             self.metrics.leave_wait(start);
@@ -332,34 +355,41 @@ impl<S> Loop<S> {
         // they start is due relative to now, not to the time before the wait.
         self.update_time();
         if let Err(e) = res {
-            // EINTR: a signal arrived; the next iteration polls again.
+            // EINTR: a signal arrived; the caller polls again.
             debug_assert_eq!(e.kind(), std::io::ErrorKind::Interrupted, "poll failed: {e}");
         }
         let mut woke = false;
+        let mut fd_events = 0u64;
         for ev in events.iter() {
             match ev.token() {
                 WAKE_TOKEN => woke = true,
                 SIGNAL_TOKEN => {
+                    fd_events += 1;
                     self.metrics.add_events(1, !blocking);
                     self.deliver_signals(s);
                 }
                 token => {
+                    fd_events += 1;
                     self.metrics.add_events(1, !blocking);
                     self.io_event(s, token, ev);
                 }
             }
         }
         self.events = Some(events);
+        let mut messages = 0;
         if woke || self.inbox.is_pending() {
-            self.drain_inbox(s, !blocking);
+            messages = self.drain_inbox(s, !blocking);
         }
+        fd_events > 0 || messages > 0
     }
 
-    /// Runs every async delivery and pool completion sent to this loop so far.
-    fn drain_inbox(&mut self, s: &mut S, waiting: bool) {
+    /// Runs every async delivery and pool completion sent to this loop so far; returns how
+    /// many messages there were.
+    fn drain_inbox(&mut self, s: &mut S, waiting: bool) -> usize {
         let mut buf = std::mem::take(&mut self.inbox_buf);
         self.inbox.take_all(&mut buf);
-        self.metrics.add_events(buf.len() as u64, waiting);
+        let count = buf.len();
+        self.metrics.add_events(count as u64, waiting);
         let mut iter = buf.drain(..);
         while let Some(msg) = iter.next() {
             let res = panic::catch_unwind(AssertUnwindSafe(|| match msg {
@@ -375,6 +405,7 @@ impl<S> Loop<S> {
         }
         drop(iter);
         self.inbox_buf = buf;
+        count
     }
 
     /// Metrics readable from this and other threads (see [`Metrics`]).
