@@ -4,7 +4,7 @@
 
 use ruv_core::{Async, Loop, Metrics, Pool, Prepare, RunMode, Timer, WorkClass};
 use ruv_pool::PoolConfig;
-use ruv_testkit::{bounded, recv_within, wait_until, LIMIT};
+use ruv_testkit::{bounded, recv_within, wait_until, Latch, LIMIT};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -202,5 +202,60 @@ fn utilization_since_a_sample() {
         let s = m.sample();
         let zero = m.utilization(Some(&s));
         assert!(zero.idle == 0.0);
+    });
+}
+
+struct Leftover {
+    metrics: Metrics,
+    a_at: u64,
+    b_at: u64,
+}
+
+#[test]
+fn leftover_wakeup_does_not_cost_an_iteration() {
+    // libuv's info_check counts one iteration per chained completion. Here completion A is
+    // already waiting when the loop starts, so the first poll phase takes it without waiting
+    // in the poller; A queues B, which completes only once the loop is blocked waiting for
+    // it. The wake-up A left behind must not end that wait early: B arrives in iteration 2.
+    bounded(|| {
+        let pool = Pool::new(PoolConfig::new(1)).unwrap();
+        let mut lp: Loop<Leftover> = Loop::with_pool(pool.clone()).unwrap();
+        let gate = Latch::new();
+        let g = gate.clone();
+        lp.queue_work(
+            WorkClass::Cpu,
+            || (),
+            move |lp, st: &mut Leftover, r| {
+                r.unwrap();
+                st.a_at = st.metrics.loop_count();
+                let g = g.clone();
+                lp.queue_work(
+                    WorkClass::Cpu,
+                    move || assert!(g.wait()),
+                    |_, st: &mut Leftover, r| {
+                        r.unwrap();
+                        st.b_at = st.metrics.loop_count();
+                    },
+                )
+                .unwrap();
+            },
+        )
+        .unwrap();
+        assert!(wait_until(LIMIT, || pool.metrics().completed == 1));
+        let m = lp.metrics();
+        let th = std::thread::spawn(move || {
+            let blocked = wait_until(LIMIT, || m.idle_time() > Duration::ZERO);
+            gate.open();
+            blocked
+        });
+        let mut st = Leftover {
+            metrics: lp.metrics(),
+            a_at: 0,
+            b_at: 0,
+        };
+        assert!(!lp.run(RunMode::Default, &mut st).unwrap());
+        assert!(th.join().unwrap(), "the loop never blocked");
+        assert_eq!(st.a_at, 1);
+        assert_eq!(st.b_at, 2, "a leftover wake-up cost an extra iteration");
     });
 }
