@@ -189,7 +189,7 @@ impl<S> Loop<S> {
                 Some(0)
             };
             self.metrics.inc_loop_count();
-            self.poll_io(timeout, s);
+            self.poll_io(timeout, mode == RunMode::NoWait, s);
             self.run_watchers(crate::watcher::Phase::Check, s);
             self.run_closing(s);
             self.update_time();
@@ -305,14 +305,18 @@ impl<S> Loop<S> {
 
     /// The poll phase: wait for I/O (at most `timeout` ms), then run I/O, signal, async and
     /// pool-completion callbacks.
-    fn poll_io(&mut self, timeout: Option<u64>, s: &mut S) {
+    fn poll_io(&mut self, timeout: Option<u64>, nowait: bool, s: &mut S) {
         let timeout = match timeout {
             // Something already sent us a message: do not sleep.
             Some(t) if t > 0 && self.inbox.is_pending() => Some(0),
             None if self.inbox.is_pending() => Some(0),
             t => t,
         };
-        if timeout == Some(0) && self.io_sources == 0 {
+        // NOWAIT always asks the poller: it is how an embedder runs the loop after its own
+        // wait on `backend_fd` said the fd is readable, and only the poller consumes what made
+        // it readable (e.g. the wake-up of an async send). Skipping it would leave the fd
+        // readable with nothing to do, and the embedder would spin.
+        if timeout == Some(0) && self.io_sources == 0 && !nowait {
             // Nothing fd-based can be ready: skip the syscall, read the inbox directly.
             if self.inbox.is_pending() {
                 self.drain_inbox(s, true);
