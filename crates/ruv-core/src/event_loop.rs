@@ -59,6 +59,10 @@ pub struct Loop<S> {
     pub(crate) active_refs: usize,
     pub(crate) poll: mio::Poll,
     events: Option<mio::Events>,
+    /// Readiness the poller reported and no callback got yet. It is copied out of `events`
+    /// before any callback runs, so that if one panics, the rest is dispatched by the next
+    /// poll phase (fd readiness is edge-triggered: an event dropped is never reported again).
+    ready: Vec<(mio::Token, u32)>,
     /// Registered fd sources (I/O watchers and the signal receiver).
     pub(crate) io_sources: usize,
     pub(crate) inbox: Arc<Inbox>,
@@ -100,6 +104,7 @@ impl<S> Loop<S> {
             active_refs: 0,
             poll,
             events: Some(mio::Events::with_capacity(EVENTS_CAPACITY)),
+            ready: Vec::new(),
             io_sources: 0,
             inbox: Arc::new(Inbox::new(waker)),
             inbox_buf: Vec::new(),
@@ -242,6 +247,7 @@ impl<S> Loop<S> {
             || !self.watchers[0].is_empty()
             || !self.pending.is_empty()
             || !self.closing.is_empty()
+            || !self.ready.is_empty()
         {
             return Some(0);
         }
@@ -310,13 +316,15 @@ impl<S> Loop<S> {
             // Something already sent us a message: do not sleep.
             Some(t) if t > 0 && self.inbox.is_pending() => Some(0),
             None if self.inbox.is_pending() => Some(0),
+            // Readiness left over from a panicked poll phase: dispatch it without waiting.
+            _ if !self.ready.is_empty() => Some(0),
             t => t,
         };
         // NOWAIT always asks the poller: it is how an embedder runs the loop after its own
         // wait on `backend_fd` said the fd is readable, and only the poller consumes what made
         // it readable (e.g. the wake-up of an async send). Skipping it would leave the fd
         // readable with nothing to do, and the embedder would spin.
-        if timeout == Some(0) && self.io_sources == 0 && !nowait {
+        if timeout == Some(0) && self.io_sources == 0 && !nowait && self.ready.is_empty() {
             // Nothing fd-based can be ready: skip the syscall, read the inbox directly.
             if self.inbox.is_pending() {
                 self.drain_inbox(s, true);
@@ -362,24 +370,37 @@ impl<S> Loop<S> {
             // EINTR: a signal arrived; the caller polls again.
             debug_assert_eq!(e.kind(), std::io::ErrorKind::Interrupted, "poll failed: {e}");
         }
+        let mut ready = std::mem::take(&mut self.ready);
+        ready.extend(events.iter().map(|ev| (ev.token(), crate::io::ready_bits(ev))));
+        self.events = Some(events);
         let mut woke = false;
         let mut fd_events = 0u64;
-        for ev in events.iter() {
-            match ev.token() {
-                WAKE_TOKEN => woke = true,
-                SIGNAL_TOKEN => {
-                    fd_events += 1;
-                    self.metrics.add_events(1, !blocking);
-                    self.deliver_signals(s);
-                }
-                token => {
-                    fd_events += 1;
-                    self.metrics.add_events(1, !blocking);
-                    self.io_event(s, token, ev);
+        let mut next = 0;
+        let res = panic::catch_unwind(AssertUnwindSafe(|| {
+            while next < ready.len() {
+                let (token, bits) = ready[next];
+                next += 1;
+                match token {
+                    WAKE_TOKEN => woke = true,
+                    SIGNAL_TOKEN => {
+                        fd_events += 1;
+                        self.metrics.add_events(1, !blocking);
+                        self.deliver_signals(s);
+                    }
+                    token => {
+                        fd_events += 1;
+                        self.metrics.add_events(1, !blocking);
+                        self.io_event(s, token, bits);
+                    }
                 }
             }
+        }));
+        ready.drain(..next);
+        self.ready = ready;
+        if let Err(payload) = res {
+            // what was not dispatched stays in `self.ready` for the next poll phase
+            panic::resume_unwind(payload);
         }
-        self.events = Some(events);
         let mut messages = 0;
         if woke || self.inbox.is_pending() {
             messages = self.drain_inbox(s, !blocking);

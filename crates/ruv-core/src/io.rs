@@ -176,27 +176,33 @@ impl<S> Loop<S> {
         debug_assert!(!st.registered);
     }
 
-    /// Runs the callback of the watcher an event belongs to, if it is still that watcher.
-    pub(crate) fn io_event(&mut self, s: &mut S, token: mio::Token, ev: &mio::event::Event) {
+    /// Runs the callback of the watcher an event belongs to, if it is still that watcher;
+    /// `bits` is the event's [`ready_bits`].
+    pub(crate) fn io_event(&mut self, s: &mut S, token: mio::Token, bits: u32) {
         let id = HandleId { index: token.0 as u32, gen: (token.0 >> 32) as u32 };
         let live = matches!(self.handles.get(id.index as usize),
             Some(slot) if slot.gen == id.gen && slot.active && !slot.closing);
         if !live {
             return;
         }
-        let mut bits = 0;
-        if ev.is_readable() || ev.is_read_closed() {
-            bits |= R_READ;
-        }
-        if ev.is_writable() {
-            bits |= R_WRITE;
-        }
-        if ev.is_read_closed() || ev.is_write_closed() {
-            bits |= R_HUP;
-        }
-        if ev.is_error() {
-            bits |= R_ERR;
-        }
         self.dispatch(s, id, bits);
     }
+}
+
+/// The readiness bits of a poller event, as [`Ready`] reads them.
+pub(crate) fn ready_bits(ev: &mio::event::Event) -> u32 {
+    let mut bits = 0;
+    if ev.is_readable() || ev.is_read_closed() {
+        bits |= R_READ;
+    }
+    if ev.is_writable() {
+        bits |= R_WRITE;
+    }
+    if ev.is_read_closed() || ev.is_write_closed() {
+        bits |= R_HUP;
+    }
+    if ev.is_error() {
+        bits |= R_ERR;
+    }
+    bits
 }
