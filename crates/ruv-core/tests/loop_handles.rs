@@ -342,11 +342,7 @@ fn watcher_closed_by_earlier_callback_in_same_phase_is_skipped() {
 fn watchers_run_newest_started_first() {
     bounded(|| {
         let mut lp: Loop<Trace> = Loop::new().unwrap();
-        let mut checks = Vec::new();
-        for i in 0..3 {
-            let c = Check::new(&mut lp).unwrap();
-            checks.push(c);
-        }
+        let checks: Vec<Check> = (0..3).map(|_| Check::new(&mut lp).unwrap()).collect();
         // start order 1, 0, 2 (not creation order): run order is 2, 0, 1
         for &i in &[1usize, 0, 2] {
             checks[i]
