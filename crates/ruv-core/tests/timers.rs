@@ -632,3 +632,46 @@ fn huge_timeout_blocks_until_woken() {
         th.join().unwrap();
     });
 }
+
+// ---------------------------------------------------------------------------------------------
+// timer_early_check / timer_start_twice (test-timer.c)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn timer_never_fires_before_its_deadline() {
+    bounded(|| {
+        let mut lp: Loop<u32> = Loop::new().unwrap();
+        const TIMEOUT_MS: u64 = 10;
+        // loop time and hrtime share an epoch, so the deadline can be checked on the clock
+        let expected = lp.now() + TIMEOUT_MS;
+        let t = Timer::new(&mut lp).unwrap();
+        t.start(&mut lp, TIMEOUT_MS, 0, move |lp, n, _| {
+            let hr_ms = lp.hrtime() / 1_000_000;
+            assert!(
+                hr_ms >= expected,
+                "fired at {hr_ms} ms, due at {expected} ms"
+            );
+            assert!(lp.now() >= expected);
+            *n += 1;
+        })
+        .unwrap();
+        let mut n = 0;
+        assert!(!lp.run(RunMode::Default, &mut n).unwrap());
+        assert_eq!(n, 1);
+    });
+}
+
+#[test]
+fn timer_started_twice_fires_once_with_latest_callback() {
+    bounded(|| {
+        let mut lp: Loop<Trace> = Loop::new().unwrap();
+        let t = Timer::new(&mut lp).unwrap();
+        t.start(&mut lp, 5, 0, |_, tr: &mut Trace, _| tr.push("first"))
+            .unwrap();
+        t.start(&mut lp, 5, 0, |_, tr: &mut Trace, _| tr.push("second"))
+            .unwrap();
+        let mut tr = Trace::new();
+        assert!(!lp.run(RunMode::Default, &mut tr).unwrap());
+        tr.assert_eq(&["second"]);
+    });
+}
