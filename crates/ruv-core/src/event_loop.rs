@@ -7,6 +7,7 @@ use crate::timer::TimerEntry;
 use crate::wake::{Inbox, Msg};
 use slab::Slab;
 use std::any::{Any, TypeId};
+use std::cell::Cell;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::panic::{self, AssertUnwindSafe};
@@ -70,7 +71,11 @@ pub struct Loop<S> {
     pub(crate) signals: Option<signal_hook_mio::v1_0::Signals>,
     pub(crate) signal_handles: Vec<HandleId>,
     epoch: Instant,
-    now_ms: u64,
+    /// The cached loop time, read from the clock lazily: `update_time` only marks it stale
+    /// and the first reader of the iteration refreshes it (one clock read per iteration
+    /// that needs one; a loop without timers never reads the clock).
+    now_ms: Cell<u64>,
+    time_stale: Cell<bool>,
     stop_flag: bool,
     running: bool,
     /// The handle whose callback is running (stopped if that callback panics).
@@ -111,7 +116,8 @@ impl<S> Loop<S> {
             signals: None,
             signal_handles: Vec::new(),
             epoch,
-            now_ms: 0,
+            now_ms: Cell::new(0),
+            time_stale: Cell::new(false),
             stop_flag: false,
             running: false,
             current: None,
@@ -224,13 +230,19 @@ impl<S> Loop<S> {
 
     /// The cached loop time in ms, updated once per iteration (and by
     /// [`update_time`](Loop::update_time)). Its epoch is the loop's creation.
+    #[inline]
     pub fn now(&self) -> u64 {
-        self.now_ms
+        if self.time_stale.get() {
+            self.now_ms.set(self.epoch.elapsed().as_millis() as u64);
+            self.time_stale.set(false);
+        }
+        self.now_ms.get()
     }
 
-    /// Refreshes the cached loop time.
+    /// Refreshes the cached loop time (the clock is read when the time is next needed).
+    #[inline]
     pub fn update_time(&mut self) {
-        self.now_ms = self.epoch.elapsed().as_millis() as u64;
+        self.time_stale.set(true);
     }
 
     /// A high-resolution monotonic clock in ns (same epoch as [`now`](Loop::now)).
@@ -252,7 +264,7 @@ impl<S> Loop<S> {
             return Some(0);
         }
         self.next_timer_due()
-            .map(|due| due.saturating_sub(self.now_ms))
+            .map(|due| due.saturating_sub(self.now()))
     }
 
     /// The poller's fd: it becomes readable when the loop has events, so a foreign poller
@@ -460,7 +472,11 @@ impl<S> Loop<S> {
         self.extensions
             .iter()
             .find(|(tid, _)| *tid == id)
-            .and_then(|(_, b)| b.downcast_ref::<T>())
+            // SAFETY: entries are made only by `insert_extension::<T>`, which stores
+            // `TypeId::of::<T>()` beside a `Box<T>`; an equal `TypeId` means the box holds a
+            // `T`. (Checked by hand to skip `downcast_ref`'s second, virtual, type check on
+            // this per-callback path.)
+            .map(|(_, b)| unsafe { &*(b.as_ref() as *const dyn Any as *const T) })
     }
 
     /// The extension of type `T`, mutably.
@@ -470,14 +486,15 @@ impl<S> Loop<S> {
         self.extensions
             .iter_mut()
             .find(|(tid, _)| *tid == id)
-            .and_then(|(_, b)| b.downcast_mut::<T>())
+            // SAFETY: as in `extension`: the stored `TypeId` is that of the boxed value.
+            .map(|(_, b)| unsafe { &mut *(b.as_mut() as *mut dyn Any as *mut T) })
     }
 }
 
 impl<S> std::fmt::Debug for Loop<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Loop")
-            .field("now", &self.now_ms)
+            .field("now", &self.now())
             .field("handles", &self.handles.len())
             .field("active_refs", &self.active_refs)
             .field("requests", &self.reqs.len())

@@ -210,6 +210,9 @@ impl<S> Loop<S> {
 
     /// The timers phase.
     pub(crate) fn run_timers(&mut self, s: &mut S) {
+        if self.timers.is_empty() {
+            return;
+        }
         let now = self.now();
         debug_assert!(self.ready_timers.is_empty());
         while let Some(Reverse(top)) = self.timers.peek().copied() {

@@ -44,6 +44,10 @@ pub fn enter<S: 'static, T>(
 /// Drains the tick and microtask queues until both are empty. Installed as the loop's
 /// after-callback hook; call it yourself only after running code outside a loop callback.
 pub fn run_queues<S: 'static>(lp: &mut Loop<S>, s: &mut S) {
+    match lp.extension::<NodeState<S>>() {
+        Some(st) if !st.ticks.is_empty() || !st.microtasks.is_empty() => {}
+        _ => return,
+    }
     loop {
         while let Some(tick) = pop(lp, |st| st.ticks.pop_front()) {
             tick(lp, s);
