@@ -675,3 +675,43 @@ fn timer_started_twice_fires_once_with_latest_callback() {
         tr.assert_eq(&["second"]);
     });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Start/stop churn (the heap drops stale entries lazily and compacts)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn timer_churn_keeps_order_and_liveness() {
+    bounded(|| {
+        let mut lp: Loop<Vec<usize>> = Loop::new().unwrap();
+        let timers: Vec<Timer> = (0..3000).map(|_| Timer::new(&mut lp).unwrap()).collect();
+        // many restarts and stops leave many stale heap entries behind (enough to compact)
+        for round in 0..5u64 {
+            for (i, t) in timers.iter().enumerate() {
+                t.start(
+                    &mut lp,
+                    1000 + round,
+                    0,
+                    move |_, log: &mut Vec<usize>, _| log.push(i),
+                )
+                .unwrap();
+            }
+        }
+        for t in &timers[100..] {
+            t.stop(&mut lp).unwrap();
+        }
+        assert_eq!(lp.backend_timeout(), Some(1004));
+        // the survivors, restarted in reverse order with one deadline: fire in that order
+        for (i, t) in timers[..100].iter().enumerate().rev() {
+            t.start(&mut lp, 1, 0, move |_, log: &mut Vec<usize>, _| log.push(i))
+                .unwrap();
+        }
+        let mut log = Vec::new();
+        assert!(!lp.run(RunMode::Default, &mut log).unwrap());
+        assert_eq!(log, (0..100).rev().collect::<Vec<_>>());
+        assert!(!lp.alive());
+        for t in &timers {
+            assert_eq!(t.is_active(&lp), Ok(false));
+        }
+    });
+}
