@@ -49,11 +49,12 @@ struct State {
     /// Jobs running now, and how many of them are `SlowIo`.
     running: usize,
     slow_running: usize,
-    /// Workers blocked in `Condvar::wait`.
-    parked: usize,
-    /// Notifications sent to parked workers that have not woken yet. `parked - wakes` is the
-    /// number of idle workers nobody is waking: only then does another notify help.
-    wakes: usize,
+    /// Parked workers nobody has woken yet, most recently parked last (a LIFO stack).
+    idle: Vec<usize>,
+    /// `asleep[w]`: worker `w` is on the `idle` stack. Only a waker clears it (after popping
+    /// `w`), and a parked worker leaves its wait only once it is cleared, so the stack never
+    /// holds a stale entry and a spurious wake-up changes nothing.
+    asleep: Vec<bool>,
     completed: u64,
     panicked: u64,
     cancelled: u64,
@@ -67,21 +68,24 @@ impl State {
         self.slow_running < slow_cap
     }
 
-    /// Books one wake-up if there is runnable work and a parked worker nobody is waking yet.
-    /// The caller calls `notify_one` after unlocking when this returns true.
-    fn claim_wake(&mut self, slow_cap: usize) -> bool {
-        let wake =
-            self.parked > self.wakes && self.queues.has_runnable(self.slow_allowed(slow_cap));
-        if wake {
-            self.wakes += 1;
+    /// Picks the worker to wake, if there is runnable work and a parked worker nobody is waking
+    /// yet: the one that parked last, whose cache is warmest. The caller notifies that worker's
+    /// condition variable after unlocking.
+    fn claim_wake(&mut self, slow_cap: usize) -> Option<usize> {
+        if self.idle.is_empty() || !self.queues.has_runnable(self.slow_allowed(slow_cap)) {
+            return None;
         }
-        wake
+        let worker = self.idle.pop()?;
+        self.asleep[worker] = false;
+        Some(worker)
     }
 }
 
 pub(crate) struct Shared {
     state: Mutex<State>,
-    cond: Condvar,
+    /// One condition variable per worker (all used with `state`), so that a wake-up goes to
+    /// exactly the worker chosen by `claim_wake`.
+    wake: Vec<Condvar>,
     threads: usize,
     /// At most this many `SlowIo` jobs run at once: `(threads + 1) / 2`.
     slow_cap: usize,
@@ -102,8 +106,16 @@ impl Drop for Owner {
 /// Tells the workers to exit once the queue is empty, then joins them. A worker cannot join
 /// itself (the last clone may be dropped inside a job): that one is left to exit on its own.
 fn shutdown(shared: &Shared, handles: Vec<thread::JoinHandle<()>>) {
-    shared.state.lock().shutdown = true;
-    shared.cond.notify_all();
+    {
+        let mut state = shared.state.lock();
+        state.shutdown = true;
+        for worker in std::mem::take(&mut state.idle) {
+            state.asleep[worker] = false;
+        }
+    }
+    for cond in &shared.wake {
+        cond.notify_all();
+    }
     let me = thread::current().id();
     for handle in handles {
         if handle.thread().id() != me {
@@ -150,8 +162,8 @@ impl Pool {
                 queues: Queues::default(),
                 running: 0,
                 slow_running: 0,
-                parked: 0,
-                wakes: 0,
+                idle: Vec::with_capacity(threads),
+                asleep: vec![false; threads],
                 completed: 0,
                 panicked: 0,
                 cancelled: 0,
@@ -159,7 +171,7 @@ impl Pool {
                 max_wait: Duration::ZERO,
                 shutdown: false,
             }),
-            cond: Condvar::new(),
+            wake: (0..threads).map(|_| Condvar::new()).collect(),
             threads,
             slow_cap: threads.div_ceil(2),
         });
@@ -214,8 +226,8 @@ impl Pool {
         state.queues.push(slow, ticket, job, queued_at);
         let wake = state.claim_wake(shared.slow_cap);
         drop(state);
-        if wake {
-            shared.cond.notify_one();
+        if let Some(worker) = wake {
+            shared.wake[worker].notify_one();
         }
         Ticket(ticket)
     }
@@ -244,7 +256,7 @@ impl Pool {
             threads: shared.threads,
             queued: state.queues.len(),
             running: state.running,
-            idle: state.parked.saturating_sub(state.wakes),
+            idle: state.idle.len(),
             completed: state.completed,
             panicked: state.panicked,
             cancelled: state.cancelled,
@@ -285,7 +297,7 @@ fn worker_main(shared: &Shared, index: usize) {
         if let Some(done) = finished.take() {
             record(&mut state, done);
         }
-        let Some(taken) = next_job(shared, state) else {
+        let Some(taken) = next_job(shared, index, state) else {
             return;
         };
         finished = Some(run(taken, index));
@@ -307,7 +319,7 @@ fn record(state: &mut State, done: Finished) {
 
 /// Takes the next runnable job, parking while there is none. Returns `None` when the pool is
 /// shutting down and nothing runnable is left. Unlocks before returning.
-fn next_job(shared: &Shared, mut state: MutexGuard<'_, State>) -> Option<Taken> {
+fn next_job<'a>(shared: &'a Shared, me: usize, mut state: MutexGuard<'a, State>) -> Option<Taken> {
     loop {
         let allowed = state.slow_allowed(shared.slow_cap);
         if let Some(taken) = state.queues.pop(allowed) {
@@ -318,21 +330,19 @@ fn next_job(shared: &Shared, mut state: MutexGuard<'_, State>) -> Option<Taken> 
             // More work than this worker can take: pass the wake-up on to one parked worker.
             let wake = state.claim_wake(shared.slow_cap);
             drop(state);
-            if wake {
-                shared.cond.notify_one();
+            if let Some(worker) = wake {
+                shared.wake[worker].notify_one();
             }
             return Some(taken);
         }
         if state.shutdown {
             return None;
         }
-        state.parked += 1;
-        state = shared.cond.wait(state);
-        state.parked -= 1;
-        // Normally this consumes the wake-up meant for us. After a spurious wake-up it may
-        // consume another worker's, which is harmless: we look for work exactly as it would have,
-        // and it re-parks if there is none.
-        state.wakes = state.wakes.saturating_sub(1);
+        state.idle.push(me);
+        state.asleep[me] = true;
+        while state.asleep[me] {
+            state = shared.wake[me].wait(state);
+        }
     }
 }
 
