@@ -30,6 +30,7 @@
 
 mod digest;
 mod pbkdf2;
+mod sha512_lanes;
 
 pub use crate::digest::Digest;
 pub use crate::pbkdf2::{pbkdf2, pbkdf2_sync, Pbkdf2Params, MAX_INT32};

@@ -3,6 +3,7 @@
 use ruv_core::{Code, Error, Loop, WorkClass, WorkReq};
 
 use crate::digest::Digest;
+use crate::sha512_lanes::{self, Backend, Variant};
 
 /// The largest `iterations`, `keylen`, password length and salt length Node accepts
 /// (`2**31 - 1`; Node validates them as 32-bit signed integers).
@@ -83,8 +84,23 @@ impl Pbkdf2Params {
     }
 
     /// Derives `out.len()` bytes of key into `out` (ignoring `self.keylen`).
+    ///
+    /// With sha384/sha512, a key of two or more digest blocks and a CPU with AVX-512F,
+    /// the blocks are computed 8 at a time in SIMD lanes (same bytes, several times
+    /// faster); otherwise one at a time by the `pbkdf2` crate.
     pub fn derive_into(&self, password: &[u8], salt: &[u8], out: &mut [u8]) {
         let (p, s, n) = (password, salt, self.iterations);
+        let variant = match self.digest {
+            Digest::Sha384 => Some(Variant::Sha384),
+            Digest::Sha512 => Some(Variant::Sha512),
+            _ => None,
+        };
+        // Two or more output blocks: compute them side by side where the CPU can.
+        if let (Some(variant), Some(backend)) = (variant, Backend::detect()) {
+            if out.len() > self.digest.output_len() {
+                return sha512_lanes::pbkdf2(variant, backend, p, s, n, out);
+            }
+        }
         match self.digest {
             Digest::Sha1 => ::pbkdf2::pbkdf2_hmac::<sha1::Sha1>(p, s, n, out),
             Digest::Sha256 => ::pbkdf2::pbkdf2_hmac::<sha2::Sha256>(p, s, n, out),
