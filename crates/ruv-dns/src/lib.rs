@@ -1,0 +1,1 @@
+//! ruv-dns: (in progress)

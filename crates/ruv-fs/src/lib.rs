@@ -1,0 +1,1 @@
+//! ruv-fs: (in progress)

@@ -1,0 +1,1 @@
+//! ruv-zlib: (in progress)
