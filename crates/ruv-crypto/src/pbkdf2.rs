@@ -101,6 +101,14 @@ impl Pbkdf2Params {
                 return sha512_lanes::pbkdf2(variant, backend, p, s, n, out);
             }
         }
+        self.derive_serial_into(password, salt, out);
+    }
+
+    /// Derives `out.len()` bytes of key into `out` one digest block after the other with
+    /// the `pbkdf2` crate, as OpenSSL (and so Node) does, never in SIMD lanes. Same bytes
+    /// as [`derive_into`](Self::derive_into); for like-for-like timing against Node.
+    pub fn derive_serial_into(&self, password: &[u8], salt: &[u8], out: &mut [u8]) {
+        let (p, s, n) = (password, salt, self.iterations);
         match self.digest {
             Digest::Sha1 => ::pbkdf2::pbkdf2_hmac::<sha1::Sha1>(p, s, n, out),
             Digest::Sha256 => ::pbkdf2::pbkdf2_hmac::<sha2::Sha256>(p, s, n, out),

@@ -34,22 +34,33 @@ fn conformance_vectors() {
 }
 
 /// Extra vectors from tests/data/node_cases.js: the pool experiment's hash, partial last
-/// blocks, long passwords, binary inputs, aliases.
+/// blocks, long passwords, binary inputs, aliases. Both implementations: `pbkdf2_sync`
+/// (SIMD lanes for multi-block sha384/sha512 keys where the CPU has AVX-512) and
+/// `derive_serial_into` (one block at a time).
 #[test]
 fn node_extra_vectors() {
     let d = data("node_cases.json");
     let vectors = d["vectors"].as_array().unwrap();
     assert!(vectors.len() >= 19);
     for v in vectors {
-        let key = pbkdf2_sync(
-            &hex::decode(v["password_hex"].as_str().unwrap()).unwrap(),
-            &hex::decode(v["salt_hex"].as_str().unwrap()).unwrap(),
+        let password = hex::decode(v["password_hex"].as_str().unwrap()).unwrap();
+        let salt = hex::decode(v["salt_hex"].as_str().unwrap()).unwrap();
+        let (iterations, keylen) = (
             v["iterations"].as_u64().unwrap(),
             v["keylen"].as_u64().unwrap(),
-            v["digest"].as_str().unwrap(),
-        )
-        .unwrap();
+        );
+        let digest = v["digest"].as_str().unwrap();
+        let key = pbkdf2_sync(&password, &salt, iterations, keylen, digest).unwrap();
         assert_eq!(hex::encode(key), v["hex"].as_str().unwrap(), "{v}");
+        let params =
+            Pbkdf2Params::validate(password.len(), salt.len(), iterations, keylen, digest).unwrap();
+        let mut serial = vec![0; params.keylen];
+        params.derive_serial_into(&password, &salt, &mut serial);
+        assert_eq!(
+            hex::encode(serial),
+            v["hex"].as_str().unwrap(),
+            "serial {v}"
+        );
     }
 }
 
