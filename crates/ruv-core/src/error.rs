@@ -121,6 +121,60 @@ codes! {
     ETIMEDOUT = (libc::ETIMEDOUT, "connection timed out"),
     /// Cross-device link not permitted.
     EXDEV = (libc::EXDEV, "cross-device link not permitted"),
+    /// Too many symbolic links.
+    ELOOP = (libc::ELOOP, "too many symbolic links encountered"),
+    /// Name too long.
+    ENAMETOOLONG = (libc::ENAMETOOLONG, "name too long"),
+    /// Read-only file system.
+    EROFS = (libc::EROFS, "read-only file system"),
+    /// Invalid seek.
+    ESPIPE = (libc::ESPIPE, "invalid seek"),
+    /// File too large.
+    EFBIG = (libc::EFBIG, "file too large"),
+    /// Too many links.
+    EMLINK = (libc::EMLINK, "too many links"),
+    /// Text file is busy.
+    ETXTBSY = (libc::ETXTBSY, "text file is busy"),
+    /// No such device or address.
+    ENXIO = (libc::ENXIO, "no such device or address"),
+    /// Host is unreachable.
+    EHOSTUNREACH = (libc::EHOSTUNREACH, "host is unreachable"),
+    /// Network is unreachable.
+    ENETUNREACH = (libc::ENETUNREACH, "network is unreachable"),
+    /// Socket is already connected.
+    EISCONN = (libc::EISCONN, "socket is already connected"),
+    /// Connection aborted.
+    ECONNABORTED = (libc::ECONNABORTED, "software caused connection abort"),
+    /// Operation already in progress.
+    EALREADY = (libc::EALREADY, "connection already in progress"),
+    /// Message too long.
+    EMSGSIZE = (libc::EMSGSIZE, "message too long"),
+    /// Interrupted system call.
+    EINTR = (libc::EINTR, "interrupted system call"),
+    /// DNS (Node): the name does not resolve (getaddrinfo's EAI_NONAME / EAI_NODATA).
+    ENOTFOUND = (0, "not found"),
+    /// DNS: temporary failure in name resolution.
+    EAI_AGAIN = (0, "temporary failure"),
+    /// DNS: non-recoverable failure in name resolution.
+    EAI_FAIL = (0, "permanent failure"),
+    /// DNS: address family not supported.
+    EAI_FAMILY = (0, "ai_family not supported"),
+    /// DNS: out of memory.
+    EAI_MEMORY = (0, "out of memory"),
+    /// DNS: service not available for the socket type.
+    EAI_SERVICE = (0, "service not available for socket type"),
+    /// DNS: request cancelled.
+    EAI_CANCELED = (0, "request canceled"),
+    /// zlib: corrupt or invalid compressed data.
+    Z_DATA_ERROR = (0, "invalid compressed data"),
+    /// zlib: no progress possible (truncated input: Node's "unexpected end of file").
+    Z_BUF_ERROR = (0, "unexpected end of file"),
+    /// zlib: out of memory.
+    Z_MEM_ERROR = (0, "out of memory"),
+    /// zlib: a dictionary is needed.
+    Z_NEED_DICT = (0, "missing dictionary"),
+    /// zlib: inconsistent stream state.
+    Z_STREAM_ERROR = (0, "stream error"),
     /// End of file.
     EOF = (0, "end of file"),
     /// A callback panicked; the panic was caught and turned into this error.
@@ -133,6 +187,14 @@ codes! {
     ERR_CRYPTO_INVALID_DIGEST = (0, "invalid digest"),
     /// Node: a buffer or output larger than allowed.
     ERR_BUFFER_TOO_LARGE = (0, "buffer too large"),
+    /// Node: an argument has the wrong type.
+    ERR_INVALID_ARG_TYPE = (0, "invalid argument type"),
+    /// Node: a stream was written to after it ended.
+    ERR_STREAM_WRITE_AFTER_END = (0, "write after end"),
+    /// Node: a stream was destroyed.
+    ERR_STREAM_DESTROYED = (0, "stream destroyed"),
+    /// Node: an operation on a closed or destroyed object.
+    ERR_INVALID_STATE = (0, "invalid state"),
 }
 
 /// ruv's error: a [`Code`] plus the context Node puts in its messages.
