@@ -55,6 +55,11 @@ struct State {
     /// `w`), and a parked worker leaves its wait only once it is cleared, so the stack never
     /// holds a stale entry and a spurious wake-up changes nothing.
     asleep: Vec<bool>,
+    /// Workers woken (popped off `idle`) that have not yet taken a job or parked again. While
+    /// one is searching, nobody else is woken: it takes a job and then wakes the next worker if
+    /// work is left (a chain), which keeps a fast-draining pool from cycling every parked
+    /// worker through a futex wake-up per job.
+    searching: usize,
     completed: u64,
     panicked: u64,
     cancelled: u64,
@@ -68,15 +73,19 @@ impl State {
         self.slow_running < slow_cap
     }
 
-    /// Picks the worker to wake, if there is runnable work and a parked worker nobody is waking
-    /// yet: the one that parked last, whose cache is warmest. The caller notifies that worker's
-    /// condition variable after unlocking.
+    /// Picks the worker to wake, if there is runnable work, a parked worker, and no woken worker
+    /// still on its way: the one that parked last, whose cache is warmest. The caller notifies
+    /// that worker's condition variable after unlocking.
     fn claim_wake(&mut self, slow_cap: usize) -> Option<usize> {
-        if self.idle.is_empty() || !self.queues.has_runnable(self.slow_allowed(slow_cap)) {
+        if self.searching > 0
+            || self.idle.is_empty()
+            || !self.queues.has_runnable(self.slow_allowed(slow_cap))
+        {
             return None;
         }
         let worker = self.idle.pop()?;
         self.asleep[worker] = false;
+        self.searching += 1;
         Some(worker)
     }
 }
@@ -111,6 +120,7 @@ fn shutdown(shared: &Shared, handles: Vec<thread::JoinHandle<()>>) {
         state.shutdown = true;
         for worker in std::mem::take(&mut state.idle) {
             state.asleep[worker] = false;
+            state.searching += 1;
         }
     }
     for cond in &shared.wake {
@@ -164,6 +174,7 @@ impl Pool {
                 slow_running: 0,
                 idle: Vec::with_capacity(threads),
                 asleep: vec![false; threads],
+                searching: 0,
                 completed: 0,
                 panicked: 0,
                 cancelled: 0,
@@ -320,20 +331,30 @@ fn record(state: &mut State, done: Finished) {
 /// Takes the next runnable job, parking while there is none. Returns `None` when the pool is
 /// shutting down and nothing runnable is left. Unlocks before returning.
 fn next_job<'a>(shared: &'a Shared, me: usize, mut state: MutexGuard<'a, State>) -> Option<Taken> {
+    // Whether this worker was woken and counts in `searching` until it takes a job or parks.
+    let mut woken = false;
     loop {
         let allowed = state.slow_allowed(shared.slow_cap);
         if let Some(taken) = state.queues.pop(allowed) {
+            if woken {
+                state.searching -= 1;
+            }
             state.running += 1;
             if taken.slow {
                 state.slow_running += 1;
             }
-            // More work than this worker can take: pass the wake-up on to one parked worker.
+            // More work than this worker can take: pass the wake-up on to one parked worker
+            // (the next link of the chain; see `State::searching`).
             let wake = state.claim_wake(shared.slow_cap);
             drop(state);
             if let Some(worker) = wake {
                 shared.wake[worker].notify_one();
             }
             return Some(taken);
+        }
+        if woken {
+            state.searching -= 1;
+            woken = false;
         }
         if state.shutdown {
             return None;
@@ -343,6 +364,7 @@ fn next_job<'a>(shared: &'a Shared, me: usize, mut state: MutexGuard<'a, State>)
         while state.asleep[me] {
             state = shared.wake[me].wait(state);
         }
+        woken = true;
     }
 }
 

@@ -72,6 +72,27 @@ fn no_lost_wake_up_before_shutdown() {
 }
 
 #[test]
+fn jobs_that_need_each_other_get_two_workers() {
+    model(|| {
+        // Each job waits for the other to start: only a wake-up of the second worker (by the
+        // submitter or passed on by the first worker) lets them finish.
+        let pool = Pool::new(PoolConfig::new(2)).unwrap();
+        let met = Done::new();
+        let done = Done::new();
+        for _ in 0..2 {
+            let (met, done) = (met.clone(), done.clone());
+            pool.submit(WorkClass::FastIo, move || {
+                met.one();
+                met.wait_for(2);
+                done.one();
+            });
+        }
+        done.wait_for(2);
+        drop(pool);
+    });
+}
+
+#[test]
 fn submitted_jobs_run_once_and_drop_joins() {
     model(|| {
         let pool = Pool::new(PoolConfig::new(2)).unwrap();

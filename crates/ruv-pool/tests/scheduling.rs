@@ -175,3 +175,22 @@ fn slow_io_alone_on_one_thread_still_runs() {
     }
     assert_eq!(rx.iter().take(3).collect::<Vec<_>>(), [0, 1, 2]);
 }
+
+#[test]
+fn every_worker_is_woken_when_jobs_need_them_all() {
+    // Four jobs that wait for each other can only finish if all four workers run them at once:
+    // the wake-up chain (one searching worker at a time) must reach every parked worker.
+    let pool = Pool::new(PoolConfig::new(4)).unwrap();
+    wait_for(&pool, "workers parked", |m| m.idle == 4);
+    let barrier = Arc::new(Barrier::new(4));
+    let (tx, rx) = mpsc::channel();
+    for _ in 0..4 {
+        let (barrier, tx) = (barrier.clone(), tx.clone());
+        pool.submit(WorkClass::FastIo, move || {
+            barrier.wait();
+            tx.send(current_job().unwrap().worker).unwrap();
+        });
+    }
+    let workers: BTreeSet<usize> = rx.iter().take(4).collect();
+    assert_eq!(workers.len(), 4);
+}
