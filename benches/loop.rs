@@ -69,8 +69,10 @@ fn immediates(c: &mut Criterion) {
             let mut lp: Loop<(u64, u64)> = Loop::new().unwrap();
             let mut st = (0, iters);
             let t0 = Instant::now();
-            node::enter(&mut lp, &mut st, |lp, _| node::set_immediate(lp, step).map(drop))
-                .unwrap();
+            node::enter(&mut lp, &mut st, |lp, _| {
+                node::set_immediate(lp, step).map(drop)
+            })
+            .unwrap();
             lp.run(RunMode::Default, &mut st).unwrap();
             t0.elapsed()
         })
@@ -148,7 +150,8 @@ fn timer_insert_cancel(c: &mut Criterion) {
         let mut lp: Loop<u64> = Loop::new().unwrap();
         for i in 0..live {
             let t = Timer::new(&mut lp).unwrap();
-            t.start(&mut lp, 10_000 + i % 1000, 0, |_, _, _| {}).unwrap();
+            t.start(&mut lp, 10_000 + i % 1000, 0, |_, _, _| {})
+                .unwrap();
         }
         let t = Timer::new(&mut lp).unwrap();
         let name = if live == 0 { "0_live" } else { "1e6_live" };

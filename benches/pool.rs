@@ -15,7 +15,8 @@ fn on_done(lp: &mut Loop<Pump>, st: &mut Pump) {
     st.1 += 1;
     if st.0 > 0 {
         st.0 -= 1;
-        lp.queue_work(WorkClass::Cpu, || (), |lp, st, _| on_done(lp, st)).unwrap();
+        lp.queue_work(WorkClass::Cpu, || (), |lp, st, _| on_done(lp, st))
+            .unwrap();
     }
 }
 
@@ -28,7 +29,8 @@ fn queue_work(c: &mut Criterion) {
             let mut st = (iters - first, 0);
             let t0 = Instant::now();
             for _ in 0..first {
-                lp.queue_work(WorkClass::Cpu, || (), |lp, st, _| on_done(lp, st)).unwrap();
+                lp.queue_work(WorkClass::Cpu, || (), |lp, st, _| on_done(lp, st))
+                    .unwrap();
             }
             lp.run(RunMode::Default, &mut st).unwrap();
             assert_eq!(st.1, iters);
@@ -44,13 +46,15 @@ fn queue_work_roundtrip(c: &mut Criterion) {
             fn again(lp: &mut Loop<u64>, left: &mut u64) {
                 *left -= 1;
                 if *left > 0 {
-                    lp.queue_work(WorkClass::Cpu, || (), |lp, left, _| again(lp, left)).unwrap();
+                    lp.queue_work(WorkClass::Cpu, || (), |lp, left, _| again(lp, left))
+                        .unwrap();
                 }
             }
             let mut lp: Loop<u64> = Loop::new().unwrap();
             let mut left = iters;
             let t0 = Instant::now();
-            lp.queue_work(WorkClass::Cpu, || (), |lp, left, _| again(lp, left)).unwrap();
+            lp.queue_work(WorkClass::Cpu, || (), |lp, left, _| again(lp, left))
+                .unwrap();
             lp.run(RunMode::Default, &mut left).unwrap();
             t0.elapsed()
         })

@@ -38,7 +38,9 @@ pub struct AsyncSender {
 
 impl std::fmt::Debug for AsyncSender {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AsyncSender").field("handle", &self.shared.id).finish()
+        f.debug_struct("AsyncSender")
+            .field("handle", &self.shared.id)
+            .finish()
     }
 }
 
@@ -80,9 +82,9 @@ impl Async {
     /// A sender for other threads.
     pub fn sender<S>(self, lp: &Loop<S>) -> Result<AsyncSender> {
         match &lp.slot(self.0, Kind::Async)?.data {
-            Data::Async(shared) if !shared.closed.load(Ordering::Acquire) => {
-                Ok(AsyncSender { shared: shared.clone() })
-            }
+            Data::Async(shared) if !shared.closed.load(Ordering::Acquire) => Ok(AsyncSender {
+                shared: shared.clone(),
+            }),
             _ => Err(Error::new(Code::EBADF).with_detail("async handle is closing")),
         }
     }
@@ -112,8 +114,12 @@ impl<S> Loop<S> {
     /// Delivers one async message: clears the pending flag first (so a send during the
     /// callback schedules another), then runs the callback if the handle is still active.
     pub(crate) fn deliver_async(&mut self, s: &mut S, id: HandleId) {
-        let Some(slot) = self.any_slot_mut(id) else { return };
-        let Data::Async(shared) = &slot.data else { return };
+        let Some(slot) = self.any_slot_mut(id) else {
+            return;
+        };
+        let Data::Async(shared) = &slot.data else {
+            return;
+        };
         shared.pending.store(false, Ordering::Release);
         if slot.active && !slot.closing {
             self.dispatch(s, id, 0);

@@ -212,7 +212,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// An error with just a code.
     pub fn new(code: Code) -> Error {
-        Error { code, syscall: None, path: None, detail: None }
+        Error {
+            code,
+            syscall: None,
+            path: None,
+            detail: None,
+        }
     }
 
     /// An error with a code and the operation that failed (Node's `err.syscall`).
@@ -349,6 +354,9 @@ mod tests {
         let io = io::Error::from_raw_os_error(libc::ENOENT);
         let e = Error::from_io(&io, "open").with_path("/x");
         assert_eq!(e.code(), Code::ENOENT);
-        assert_eq!(e.to_string(), "ENOENT: no such file or directory, open '/x'");
+        assert_eq!(
+            e.to_string(),
+            "ENOENT: no such file or directory, open '/x'"
+        );
     }
 }

@@ -285,7 +285,9 @@ impl<S> Loop<S> {
     fn run_pending(&mut self, s: &mut S) {
         // only what was pending when the phase began
         for _ in 0..self.pending.len() {
-            let Some(cb) = self.pending.pop_front() else { break };
+            let Some(cb) = self.pending.pop_front() else {
+                break;
+            };
             cb(self, s);
             self.after_callback(s);
         }
@@ -308,7 +310,9 @@ impl<S> Loop<S> {
     /// taken out of its slot for the call and put back only if the slot still holds the
     /// same open handle and was not given a new callback meanwhile.
     pub(crate) fn dispatch(&mut self, s: &mut S, id: HandleId, arg: u32) {
-        let Some(slot) = self.any_slot_mut(id) else { return };
+        let Some(slot) = self.any_slot_mut(id) else {
+            return;
+        };
         let Some(mut cb) = slot.cb.take() else { return };
         self.current = Some(id);
         cb(self, s, id, arg);
@@ -368,8 +372,15 @@ impl<S> Loop<S> {
     /// One wait in the poller (at most `dur`), then the callbacks for what it reported.
     /// Returns whether there was anything to dispatch (fd events or inbox messages).
     fn poll_and_dispatch(&mut self, dur: Option<Duration>, blocking: bool, s: &mut S) -> bool {
-        let mut events = self.events.take().expect("events buffer is present between polls");
-        let wait_start = if blocking { Some(self.metrics.enter_wait()) } else { None };
+        let mut events = self
+            .events
+            .take()
+            .expect("events buffer is present between polls");
+        let wait_start = if blocking {
+            Some(self.metrics.enter_wait())
+        } else {
+            None
+        };
         let res = self.poll.poll(&mut events, dur);
         if let Some(start) = wait_start {
             self.metrics.leave_wait(start);
@@ -380,10 +391,18 @@ impl<S> Loop<S> {
         self.update_time();
         if let Err(e) = res {
             // EINTR: a signal arrived; the caller polls again.
-            debug_assert_eq!(e.kind(), std::io::ErrorKind::Interrupted, "poll failed: {e}");
+            debug_assert_eq!(
+                e.kind(),
+                std::io::ErrorKind::Interrupted,
+                "poll failed: {e}"
+            );
         }
         let mut ready = std::mem::take(&mut self.ready);
-        ready.extend(events.iter().map(|ev| (ev.token(), crate::io::ready_bits(ev))));
+        ready.extend(
+            events
+                .iter()
+                .map(|ev| (ev.token(), crate::io::ready_bits(ev))),
+        );
         self.events = Some(events);
         let mut woke = false;
         let mut fd_events = 0u64;

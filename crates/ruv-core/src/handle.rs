@@ -48,10 +48,14 @@ pub(crate) type CloseCallback<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S)>;
 pub(crate) enum Data {
     Timer(crate::timer::TimerState),
     /// Idle, prepare and check: the sequence number of the latest start.
-    Watcher { seq: u64 },
+    Watcher {
+        seq: u64,
+    },
     Async(Arc<crate::async_handle::AsyncShared>),
     Io(crate::io::IoState),
-    Signal { signum: i32 },
+    Signal {
+        signum: i32,
+    },
 }
 
 /// One slab slot.
@@ -81,7 +85,10 @@ impl<S> Loop<S> {
             close_cb: None,
             data,
         });
-        HandleId { index: index as u32, gen }
+        HandleId {
+            index: index as u32,
+            gen,
+        }
     }
 
     /// The slot of a live handle of `kind`, or EBADF.
@@ -157,7 +164,9 @@ impl<S> Loop<S> {
     /// Stops a handle of any kind (what close does first, and what a panicking callback's
     /// handle gets).
     pub(crate) fn stop_any(&mut self, id: HandleId) {
-        let Some(slot) = self.any_slot_mut(id) else { return };
+        let Some(slot) = self.any_slot_mut(id) else {
+            return;
+        };
         match slot.kind {
             Kind::Timer => {
                 let _ = self.timer_stop_raw(id);

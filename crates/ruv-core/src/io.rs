@@ -103,7 +103,13 @@ impl IoWatcher {
             let err = std::io::Error::last_os_error();
             return Err(Error::from_io(&err, "poll_init"));
         }
-        Ok(IoWatcher(lp.alloc_handle(Kind::Io, Data::Io(IoState { fd, registered: false }))))
+        Ok(IoWatcher(lp.alloc_handle(
+            Kind::Io,
+            Data::Io(IoState {
+                fd,
+                registered: false,
+            }),
+        )))
     }
 
     /// Starts (or re-arms) watching for `interest`; `cb` gets the readiness.
@@ -120,7 +126,9 @@ impl IoWatcher {
         lp.open_slot_mut(self.0, Kind::Io)?;
         lp.io_register(self.0, interest)?;
         let slot = &mut lp.handles[self.0.index as usize];
-        slot.cb = Some(Box::new(move |lp, s, id, bits| cb(lp, s, IoWatcher(id), Ready(bits))));
+        slot.cb = Some(Box::new(move |lp, s, id, bits| {
+            cb(lp, s, IoWatcher(id), Ready(bits))
+        }));
         lp.activate(self.0);
         Ok(())
     }
@@ -179,7 +187,10 @@ impl<S> Loop<S> {
     /// Runs the callback of the watcher an event belongs to, if it is still that watcher;
     /// `bits` is the event's [`ready_bits`].
     pub(crate) fn io_event(&mut self, s: &mut S, token: mio::Token, bits: u32) {
-        let id = HandleId { index: token.0 as u32, gen: (token.0 >> 32) as u32 };
+        let id = HandleId {
+            index: token.0 as u32,
+            gen: (token.0 >> 32) as u32,
+        };
         let live = matches!(self.handles.get(id.index as usize),
             Some(slot) if slot.gen == id.gen && slot.active && !slot.closing);
         if !live {

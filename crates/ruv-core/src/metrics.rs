@@ -55,7 +55,8 @@ impl MetricsShared {
     #[inline]
     pub(crate) fn inc_loop_count(&self) {
         // single writer (the loop thread): a load and a store, no locked instruction
-        self.loop_count.store(self.loop_count.load(Relaxed) + 1, Relaxed);
+        self.loop_count
+            .store(self.loop_count.load(Relaxed) + 1, Relaxed);
     }
 
     #[inline]
@@ -65,7 +66,8 @@ impl MetricsShared {
         }
         self.events.store(self.events.load(Relaxed) + n, Relaxed);
         if waiting {
-            self.events_waiting.store(self.events_waiting.load(Relaxed) + n, Relaxed);
+            self.events_waiting
+                .store(self.events_waiting.load(Relaxed) + n, Relaxed);
         }
     }
 
@@ -135,7 +137,10 @@ impl Metrics {
     pub fn utilization(&self, prev: Option<&EluSample>) -> Elu {
         let now = self.sample();
         let (idle, elapsed) = match prev {
-            Some(p) => (now.idle_ns - p.idle_ns.min(now.idle_ns), now.at_ns - p.at_ns.min(now.at_ns)),
+            Some(p) => (
+                now.idle_ns - p.idle_ns.min(now.idle_ns),
+                now.at_ns - p.at_ns.min(now.at_ns),
+            ),
             None => (now.idle_ns, now.at_ns),
         };
         let active = elapsed.saturating_sub(idle);
@@ -143,7 +148,11 @@ impl Metrics {
         Elu {
             idle: idle as f64 / 1e6,
             active: active as f64 / 1e6,
-            utilization: if total > 0.0 { active as f64 / total } else { 0.0 },
+            utilization: if total > 0.0 {
+                active as f64 / total
+            } else {
+                0.0
+            },
         }
     }
 

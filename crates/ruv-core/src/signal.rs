@@ -34,7 +34,9 @@ pub struct Signal(pub(crate) HandleId);
 impl Signal {
     /// Creates an inactive signal handle.
     pub fn new<S>(lp: &mut Loop<S>) -> Result<Signal> {
-        Ok(Signal(lp.alloc_handle(Kind::Signal, Data::Signal { signum: 0 })))
+        Ok(Signal(
+            lp.alloc_handle(Kind::Signal, Data::Signal { signum: 0 }),
+        ))
     }
 
     /// Starts watching `signum`; `cb` gets the signal number on each delivery (signals that
@@ -59,7 +61,9 @@ impl Signal {
         lp.signals_add(signum)?;
         let slot = &mut lp.handles[self.0.index as usize];
         slot.data = Data::Signal { signum };
-        slot.cb = Some(Box::new(move |lp, s, id, n| cb(lp, s, Signal(id), n as i32)));
+        slot.cb = Some(Box::new(move |lp, s, id, n| {
+            cb(lp, s, Signal(id), n as i32)
+        }));
         lp.signal_handles.push(self.0);
         lp.activate(self.0);
         Ok(())
@@ -112,7 +116,9 @@ impl<S> Loop<S> {
 
     /// Reads pending signals and runs the handles watching each one, oldest first.
     pub(crate) fn deliver_signals(&mut self, s: &mut S) {
-        let Some(sigs) = self.signals.as_mut() else { return };
+        let Some(sigs) = self.signals.as_mut() else {
+            return;
+        };
         let mut arrived = [0i32; 32];
         let mut n = 0;
         for sig in sigs.pending() {

@@ -22,8 +22,8 @@
 //! Repeating timers are re-armed (from the current loop time) before their callback runs.
 
 use crate::error::{Code, Error, Result};
-use crate::handle::{handle_common, Data, HandleId, Kind};
 use crate::event_loop::Loop;
+use crate::handle::{handle_common, Data, HandleId, Kind};
 use std::cmp::Reverse;
 
 /// A timer handle (libuv's `uv_timer_t`). `Copy`: it is an id into its loop.
@@ -63,7 +63,10 @@ pub(crate) struct TimerState {
 impl Timer {
     /// Creates an inactive timer.
     pub fn new<S>(lp: &mut Loop<S>) -> Result<Timer> {
-        Ok(Timer(lp.alloc_handle(Kind::Timer, Data::Timer(TimerState::default()))))
+        Ok(Timer(lp.alloc_handle(
+            Kind::Timer,
+            Data::Timer(TimerState::default()),
+        )))
     }
 
     /// Starts the timer: `cb` runs `timeout` ms from the loop's cached time, then every
@@ -139,7 +142,11 @@ impl Timer {
         let now = lp.now();
         let active = lp.slot(self.0, Kind::Timer)?.active;
         let st = lp.timer_state(self.0)?;
-        Ok(if active { st.due.saturating_sub(now) } else { 0 })
+        Ok(if active {
+            st.due.saturating_sub(now)
+        } else {
+            0
+        })
     }
 }
 
@@ -229,8 +236,12 @@ impl<S> Loop<S> {
         self.pop_stale_tops();
         for i in 0..self.ready_timers.len() {
             let (id, seq) = self.ready_timers[i];
-            let Some(slot) = self.handles.get_mut(id.index as usize) else { continue };
-            let Data::Timer(st) = &mut slot.data else { continue };
+            let Some(slot) = self.handles.get_mut(id.index as usize) else {
+                continue;
+            };
+            let Data::Timer(st) = &mut slot.data else {
+                continue;
+            };
             if slot.gen != id.gen || st.seq != seq {
                 continue;
             }
@@ -269,7 +280,9 @@ impl<S> Loop<S> {
 #[inline]
 fn entry_is_live<S>(handles: &slab::Slab<crate::handle::Slot<S>>, e: &TimerEntry) -> bool {
     match handles.get(e.id.index as usize) {
-        Some(slot) if slot.gen == e.id.gen => matches!(&slot.data, Data::Timer(st) if st.seq == e.seq),
+        Some(slot) if slot.gen == e.id.gen => {
+            matches!(&slot.data, Data::Timer(st) if st.seq == e.seq)
+        }
         _ => false,
     }
 }

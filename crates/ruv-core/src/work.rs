@@ -68,7 +68,11 @@ impl<S> Loop<S> {
             let res = res.map(|any| *any.downcast::<T>().expect("work result has its own type"));
             after(lp, s, res)
         });
-        let index = self.reqs.insert(Req { gen, ticket: None, after: boxed_after }) as u32;
+        let index = self.reqs.insert(Req {
+            gen,
+            ticket: None,
+            after: boxed_after,
+        }) as u32;
         let key = ReqKey { index, gen };
         let inbox = self.inbox.clone();
         let pool = self.pool.as_ref().expect("ensured above");
@@ -100,7 +104,10 @@ impl<S> Loop<S> {
         };
         pool.cancel(ticket).map_err(|_| busy())?;
         self.reqs[key.index as usize].ticket = None;
-        self.inbox.send(Msg::Done(key, Err(Error::op(Code::ECANCELED, "queue_work"))));
+        self.inbox.send(Msg::Done(
+            key,
+            Err(Error::op(Code::ECANCELED, "queue_work")),
+        ));
         Ok(())
     }
 
