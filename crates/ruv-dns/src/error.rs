@@ -1,0 +1,210 @@
+//! Failures of the resolver calls and their mapping to [`ruv_core::Error`].
+//!
+//! Node names DNS failures in `err.code` by libuv's names: `EAI_NONAME` and `EAI_NODATA` become
+//! `ENOTFOUND`, `EAI_SYSTEM` becomes the errno's name, every other `EAI_*` keeps its name
+//! (`EAI_AGAIN`, `EAI_FAIL`, …). Its message is `"{syscall} {code} {hostname}"`.
+//!
+//! `ruv_core::Code` has no `ENOTFOUND`/`EAI_*` variants yet, so [`to_error`] gives each
+//! failure the closest existing code and writes Node's message (with Node's code name) into
+//! the error's text. [`to_error`] is the only place that knows the mapping: when the variants
+//! exist, only its `code` column changes.
+
+use ruv_core::{Code, Error};
+use std::borrow::Cow;
+
+/// glibc's `EAI_ADDRFAMILY` (a GNU extension the `libc` crate does not export everywhere).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const EAI_ADDRFAMILY: i32 = -9;
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+const EAI_ADDRFAMILY: i32 = i32::MIN;
+
+/// Why a lookup failed, before it is named for the caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// `getaddrinfo`/`getnameinfo` returned `eai` (`errno` is set for `EAI_SYSTEM`).
+    Eai {
+        /// The raw `EAI_*` value.
+        eai: i32,
+        /// `errno` after an `EAI_SYSTEM` failure, else 0.
+        errno: i32,
+    },
+    /// The resolver answered, but with no IPv4/IPv6 address (libuv's `EAI_NODATA` case).
+    NoAddress,
+    /// The request was cancelled before it started (libuv: `EAI_CANCELED`).
+    Canceled,
+    /// The host name is too long for libuv's 256-byte name buffer (libuv: `EINVAL`).
+    TooLong,
+}
+
+/// The failure's name as Node puts it in `err.code`, and the closest [`Code`] ruv has today.
+///
+/// | failure                    | Node's `err.code`   | ruv `Code` (until variants exist) |
+/// |----------------------------|---------------------|-----------------------------------|
+/// | `EAI_NONAME`, `EAI_NODATA`, no address | `ENOTFOUND` | `ENOENT`                  |
+/// | `EAI_AGAIN`                | `EAI_AGAIN`         | `EAGAIN`                          |
+/// | `EAI_FAIL`                 | `EAI_FAIL`          | `EIO`                             |
+/// | `EAI_MEMORY`               | `EAI_MEMORY`        | `ENOMEM`                          |
+/// | `EAI_ADDRFAMILY`           | `EAI_ADDRFAMILY`    | `ENOENT`                          |
+/// | `EAI_FAMILY`, `EAI_SOCKTYPE`, `EAI_SERVICE`, `EAI_BADFLAGS` | same | `EINVAL`          |
+/// | `EAI_OVERFLOW`             | `EAI_OVERFLOW`      | `ERANGE`                          |
+/// | `EAI_SYSTEM` + errno       | errno's name        | `Code::from_errno(errno)`         |
+/// | cancelled                  | `EAI_CANCELED`      | `ECANCELED`                       |
+/// | name ≥ 256 bytes           | `EINVAL`            | `EINVAL`                          |
+fn classify(f: Failure) -> (Cow<'static, str>, Code) {
+    let (name, code) = match f {
+        Failure::NoAddress | Failure::Canceled | Failure::TooLong => match f {
+            Failure::NoAddress => ("ENOTFOUND", Code::ENOENT),
+            Failure::Canceled => ("EAI_CANCELED", Code::ECANCELED),
+            _ => ("EINVAL", Code::EINVAL),
+        },
+        Failure::Eai { eai, errno } => match eai {
+            libc::EAI_NONAME | libc::EAI_NODATA => ("ENOTFOUND", Code::ENOENT),
+            libc::EAI_AGAIN => ("EAI_AGAIN", Code::EAGAIN),
+            libc::EAI_FAIL => ("EAI_FAIL", Code::EIO),
+            libc::EAI_MEMORY => ("EAI_MEMORY", Code::ENOMEM),
+            libc::EAI_FAMILY => ("EAI_FAMILY", Code::EINVAL),
+            libc::EAI_SOCKTYPE => ("EAI_SOCKTYPE", Code::EINVAL),
+            libc::EAI_SERVICE => ("EAI_SERVICE", Code::EINVAL),
+            libc::EAI_BADFLAGS => ("EAI_BADFLAGS", Code::EINVAL),
+            libc::EAI_OVERFLOW => ("EAI_OVERFLOW", Code::ERANGE),
+            EAI_ADDRFAMILY => ("EAI_ADDRFAMILY", Code::ENOENT),
+            libc::EAI_SYSTEM => {
+                let code = Code::from_errno(errno);
+                return match code {
+                    Code::Errno(n) => (Cow::Owned(format!("errno {n}")), code),
+                    _ => (Cow::Borrowed(code.name()), code),
+                };
+            }
+            // An EAI_* value this table does not know: a resolver failure.
+            _ => ("EAI_FAIL", Code::EIO),
+        },
+    };
+    (Cow::Borrowed(name), code)
+}
+
+/// The error a caller sees for `failure` of `syscall` (`"getaddrinfo"` or `"getnameinfo"`)
+/// about `host` (the host name, or the address for `getnameinfo`).
+///
+/// Its code is [`classify`]'s; its syscall is `syscall` (Node's `err.syscall`); its text is
+/// Node's message, `"{syscall} {Node code} {host}"`, so it displays as, e.g.,
+/// `ENOENT: getaddrinfo ENOTFOUND nonexistent.invalid, getaddrinfo`.
+pub(crate) fn to_error(failure: Failure, syscall: &'static str, host: &str) -> Error {
+    let (name, code) = classify(failure);
+    Error::op(code, syscall).with_detail(format!("{syscall} {name} {host}"))
+}
+
+/// Turns an error from the pool round trip itself (cancelled, or a panic in the work, which
+/// the resolver calls never do) into the caller's error.
+pub(crate) fn work_error(err: Error, syscall: &'static str, host: &str) -> Error {
+    if err.code() == Code::ECANCELED {
+        to_error(Failure::Canceled, syscall, host)
+    } else {
+        err
+    }
+}
+
+/// Node's `ERR_INVALID_ARG_VALUE` with `message`.
+pub(crate) fn invalid_arg(message: String) -> Error {
+    Error::new(Code::ERR_INVALID_ARG_VALUE).with_detail(message)
+}
+
+/// A string as Node's `util.inspect` shows it in messages: single quotes (double quotes or
+/// backticks when that avoids escaping a quote, as Node picks), escapes for backslashes and
+/// control characters, cut to 128 characters like `ERR_INVALID_ARG_VALUE` does.
+pub(crate) fn inspect_str(s: &str) -> String {
+    let quote = if !s.contains('\'') {
+        '\''
+    } else if !s.contains('"') {
+        '"'
+    } else if !s.contains('`') && !s.contains("${") {
+        '`'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\'' if quote == '\'' => out.push_str("\\'"),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 || (0x7f..=0x9f).contains(&(c as u32)) => {
+                out.push_str(&format!("\\x{:02X}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    if out.chars().count() > 128 {
+        let cut: String = out.chars().take(128).collect();
+        return format!("{cut}...");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_names_and_messages() {
+        let e = to_error(
+            Failure::Eai {
+                eai: libc::EAI_NONAME,
+                errno: 0,
+            },
+            "getaddrinfo",
+            "x.invalid",
+        );
+        assert_eq!(e.code(), Code::ENOENT);
+        assert_eq!(e.syscall(), Some("getaddrinfo"));
+        assert_eq!(
+            e.to_string(),
+            "ENOENT: getaddrinfo ENOTFOUND x.invalid, getaddrinfo"
+        );
+        let e = to_error(
+            Failure::Eai {
+                eai: libc::EAI_AGAIN,
+                errno: 0,
+            },
+            "getaddrinfo",
+            "a",
+        );
+        assert_eq!(e.code(), Code::EAGAIN);
+        assert!(e.to_string().contains("getaddrinfo EAI_AGAIN a"));
+        let e = to_error(
+            Failure::Eai {
+                eai: libc::EAI_SYSTEM,
+                errno: libc::EMFILE,
+            },
+            "getaddrinfo",
+            "a",
+        );
+        assert_eq!(e.code(), Code::EMFILE);
+        assert!(e.to_string().contains("getaddrinfo EMFILE a"));
+        let e = to_error(Failure::Canceled, "getaddrinfo", "localhost");
+        assert_eq!(e.code(), Code::ECANCELED);
+        assert!(e.to_string().contains("getaddrinfo EAI_CANCELED localhost"));
+        let e = to_error(Failure::NoAddress, "getnameinfo", "::1");
+        assert!(e.to_string().contains("getnameinfo ENOTFOUND ::1"));
+    }
+
+    #[test]
+    fn inspect_like_node() {
+        assert_eq!(inspect_str("a\0b"), "'a\\x00b'");
+        assert_eq!(inspect_str("it's"), "\"it's\"");
+        assert_eq!(inspect_str("a\"b'c"), "`a\"b'c`");
+        assert_eq!(inspect_str("a\"b'c`"), "'a\"b\\'c`'");
+        assert_eq!(
+            inspect_str("x\x1b\x0b\x7f\x00\u{85}"),
+            "'x\\x1B\\x0B\\x7F\\x00\\x85'"
+        );
+        let long = "a".repeat(200);
+        let shown = inspect_str(&long);
+        assert!(shown.ends_with("...") && shown.chars().count() == 131);
+    }
+}
