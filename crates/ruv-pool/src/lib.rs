@@ -37,8 +37,9 @@
 //!   that many are running, a free worker skips queued `SlowIo` jobs and takes the oldest other
 //!   job, so slow DNS lookups cannot starve file system work. [`WorkClass::Cpu`] and
 //!   [`WorkClass::FastIo`] are otherwise treated alike.
-//! - **One wake-up per job.** Idle workers park on a condition variable; a submit wakes one of
-//!   them only if one is parked and not already being woken.
+//! - **No thundering herd.** Idle workers park, each on its own condition variable. A submit
+//!   wakes one parked worker (the most recently parked) only when no other woken worker is still
+//!   on its way; a woken worker that finds more work than it can take wakes the next one.
 //! - **Cancel** succeeds only while a job is queued ([`Pool::cancel`]); running or finished work
 //!   answers [`CancelError::Busy`].
 //! - **Panics** in a job are caught and counted ([`PoolMetrics::panicked`]); the worker survives.

@@ -354,7 +354,6 @@ fn next_job<'a>(shared: &'a Shared, me: usize, mut state: MutexGuard<'a, State>)
         }
         if woken {
             state.searching -= 1;
-            woken = false;
         }
         if state.shutdown {
             return None;
