@@ -1,0 +1,149 @@
+//! [`opendir`] and [`Dir`]: a directory read one entry at a time (Node's `fs.Dir`).
+
+use crate::error::CPath;
+use crate::ops::submit;
+use crate::stats::{Dirent, FileType};
+use ruv_core::{Code, Error, Loop, WorkReq};
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// How many entries one pool job reads ahead (Node's `bufferSize` default).
+const DIR_BATCH: usize = 32;
+
+struct Inner {
+    entries: Option<std::fs::ReadDir>,
+    buffered: VecDeque<Dirent>,
+}
+
+/// An open directory from [`opendir`], read one entry at a time with [`Dir::read`] and
+/// closed with [`Dir::close`] (Node's `fs.Dir`).
+///
+/// Each `read` is a pool job; a job that finds nothing buffered reads up to 32 entries ahead.
+/// Entries come in the order the file system returns them (unsorted, unlike [`readdir`](crate::readdir)),
+/// without `.` and `..`. `close` takes the `Dir` by value, so reading a closed `Dir` cannot be
+/// written (Node: `ERR_DIR_CLOSED`). A `Dir` dropped without `close` closes its descriptor
+/// when the last reference goes: the `Dir` itself or its last job in flight.
+pub struct Dir {
+    path: PathBuf,
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl std::fmt::Debug for Dir {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dir").field("path", &self.path).finish()
+    }
+}
+
+/// Opens a directory for reading entry by entry (Node's `fs.opendir`).
+///
+/// Errors: `ENOENT: no such file or directory, opendir 'nope'`,
+/// `ENOTDIR: not a directory, opendir 'f'`.
+pub fn opendir<S: 'static>(
+    lp: &mut Loop<S>,
+    path: impl AsRef<Path>,
+    cb: impl FnOnce(&mut Loop<S>, &mut S, Result<Dir, Error>) + 'static,
+) -> Result<WorkReq, Error> {
+    let p = CPath::new(path.as_ref(), "path")?;
+    submit(
+        lp,
+        "opendir",
+        move || {
+            let entries = std::fs::read_dir(p.as_path())
+                .map_err(|e| p.err(e.raw_os_error().unwrap_or(libc::EIO), "opendir"))?;
+            Ok(Dir {
+                path: p.as_path().to_path_buf(),
+                inner: Arc::new(Mutex::new(Inner {
+                    entries: Some(entries),
+                    buffered: VecDeque::new(),
+                })),
+            })
+        },
+        cb,
+    )
+}
+
+fn closed() -> Error {
+    // Node: ERR_DIR_CLOSED "Directory handle was closed"
+    Error::op(Code::EBADF, "readdir").with_detail("Directory handle was closed")
+}
+
+impl Dir {
+    /// The path the directory was opened with.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads the next entry: `Ok(Some(entry))`, or `Ok(None)` once all were read (Node's
+    /// `dir.read`). Several reads may be in flight; they are served in the order their jobs
+    /// run.
+    ///
+    /// Errors: the OS error of `readdir(3)` (`syscall` is `readdir`), or `EBADF` with Node's
+    /// `ERR_DIR_CLOSED` wording if [`close`](Dir::close) won the race against this read.
+    pub fn read<S: 'static>(
+        &self,
+        lp: &mut Loop<S>,
+        cb: impl FnOnce(&mut Loop<S>, &mut S, Result<Option<Dirent>, Error>) + 'static,
+    ) -> Result<WorkReq, Error> {
+        let inner = self.inner.clone();
+        let path = self.path.clone();
+        submit(
+            lp,
+            "readdir",
+            move || {
+                let mut g = inner.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(d) = g.buffered.pop_front() {
+                    return Ok(Some(d));
+                }
+                let Inner { entries, buffered } = &mut *g;
+                let Some(rd) = entries.as_mut() else {
+                    return Err(closed());
+                };
+                for entry in rd.by_ref().take(DIR_BATCH) {
+                    let entry = entry.map_err(|e| {
+                        Error::op(
+                            Code::from_errno(e.raw_os_error().unwrap_or(libc::EIO)),
+                            "readdir",
+                        )
+                        .with_path(&path)
+                    })?;
+                    let file_type = entry
+                        .file_type()
+                        .map(FileType::from_std)
+                        .unwrap_or(FileType::Unknown);
+                    buffered.push_back(Dirent {
+                        name: entry.file_name(),
+                        file_type,
+                    });
+                }
+                Ok(buffered.pop_front())
+            },
+            cb,
+        )
+    }
+
+    /// Closes the directory (Node's `dir.close`); entries still buffered are dropped.
+    pub fn close<S: 'static>(
+        self,
+        lp: &mut Loop<S>,
+        cb: impl FnOnce(&mut Loop<S>, &mut S, Result<(), Error>) + 'static,
+    ) -> Result<WorkReq, Error> {
+        let inner = self.inner;
+        submit(
+            lp,
+            "closedir",
+            move || {
+                let mut g = inner.lock().unwrap_or_else(|p| p.into_inner());
+                g.buffered.clear();
+                match g.entries.take() {
+                    Some(rd) => {
+                        drop(rd);
+                        Ok(())
+                    }
+                    None => Err(closed().with_syscall("closedir")),
+                }
+            },
+            cb,
+        )
+    }
+}

@@ -1,0 +1,129 @@
+//! Paths as C strings, and errors in Node's format.
+//!
+//! Node's fs errors read `CODE: description, syscall 'path'`, or for the calls that take two
+//! paths (rename, copyfile, symlink, link) `CODE: description, syscall 'src' -> 'dest'`.
+//! `ruv_core::Error` has a code, a syscall and one path; the two-path form is made by storing
+//! `src' -> 'dest` as the error's path, which displays exactly as Node prints it.
+
+use crate::sys::Errno;
+use ruv_core::{Code, Error};
+use std::ffi::{CStr, CString, OsStr};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+/// A path checked for NUL bytes and stored NUL-terminated, ready for a system call.
+#[derive(Clone, Debug)]
+pub(crate) struct CPath(CString);
+
+impl CPath {
+    /// Converts `path`; a NUL byte inside it is Node's `ERR_INVALID_ARG_VALUE` for argument
+    /// `arg` (Node throws it synchronously; ruv's functions return it before queueing).
+    pub(crate) fn new(path: &Path, arg: &'static str) -> Result<CPath, Error> {
+        CString::new(path.as_os_str().as_bytes())
+            .map(CPath)
+            .map_err(|_| invalid_path(path, arg))
+    }
+
+    pub(crate) fn as_ptr(&self) -> *const libc::c_char {
+        self.0.as_ptr()
+    }
+
+    pub(crate) fn as_c_str(&self) -> &CStr {
+        &self.0
+    }
+
+    pub(crate) fn as_path(&self) -> &Path {
+        Path::new(OsStr::from_bytes(self.0.as_bytes()))
+    }
+
+    /// An OS error about this path: `CODE: description, syscall 'path'`.
+    pub(crate) fn err(&self, errno: Errno, syscall: &'static str) -> Error {
+        Error::op(Code::from_errno(errno), syscall).with_path(self.as_path())
+    }
+}
+
+/// An OS error without a path: `CODE: description, syscall` (calls on descriptors).
+pub(crate) fn fd_err(errno: Errno, syscall: &'static str) -> Error {
+    Error::op(Code::from_errno(errno), syscall)
+}
+
+/// An OS error about two paths: `CODE: description, syscall 'src' -> 'dest'`.
+pub(crate) fn two_path_err(errno: Errno, syscall: &'static str, src: &Path, dest: &Path) -> Error {
+    two_path(Error::op(Code::from_errno(errno), syscall), src, dest)
+}
+
+/// Attaches `src' -> 'dest` as the path of `e` (see the module docs).
+pub(crate) fn two_path(e: Error, src: &Path, dest: &Path) -> Error {
+    let mut joined = src.as_os_str().to_owned();
+    joined.push("' -> '");
+    joined.push(dest.as_os_str());
+    e.with_path(joined)
+}
+
+/// Node's message for a path with a NUL byte in it.
+fn invalid_path(path: &Path, arg: &'static str) -> Error {
+    let shown = quote(&path.as_os_str().to_string_lossy());
+    Error::new(Code::ERR_INVALID_ARG_VALUE).with_detail(format!(
+        "The argument '{arg}' must be a string, Uint8Array, or URL without null bytes. \
+         Received {shown}"
+    ))
+}
+
+/// `ERR_INVALID_ARG_VALUE: The argument 'name' is invalid. Received 'value'`.
+pub(crate) fn invalid_arg(name: &str, value: &str) -> Error {
+    Error::new(Code::ERR_INVALID_ARG_VALUE).with_detail(format!(
+        "The argument '{name}' is invalid. Received {}",
+        quote(value)
+    ))
+}
+
+/// Quotes a string the way Node's `util.inspect` shows it in error messages: single quotes,
+/// control characters escaped.
+fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\u{b}' => out.push_str("\\v"),
+            '\'' => out.push_str("\\'"),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02X}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_in_path_is_node_message() {
+        let e = CPath::new(Path::new("a\0b"), "path").unwrap_err();
+        assert_eq!(e.code(), Code::ERR_INVALID_ARG_VALUE);
+        assert_eq!(
+            e.to_string(),
+            "ERR_INVALID_ARG_VALUE: The argument 'path' must be a string, Uint8Array, or URL \
+             without null bytes. Received 'a\\x00b'"
+        );
+    }
+
+    #[test]
+    fn two_path_format() {
+        let e = two_path_err(libc::ENOENT, "rename", Path::new("nope"), Path::new("x"));
+        assert_eq!(
+            e.to_string(),
+            "ENOENT: no such file or directory, rename 'nope' -> 'x'"
+        );
+        assert_eq!(e.syscall(), Some("rename"));
+    }
+}
