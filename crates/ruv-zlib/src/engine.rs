@@ -155,6 +155,9 @@ impl Engine {
         unsafe { out.set_len(out.len() + made) };
         self.total_out += made as u64;
         if self.total_out > self.limit {
+            // Hand back nothing past the limit.
+            let over = (self.total_out - self.limit) as usize;
+            out.truncate(out.len() - over);
             return Err(codes::too_large(self.limit));
         }
         Ok(())
