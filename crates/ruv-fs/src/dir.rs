@@ -20,10 +20,14 @@ struct Inner {
 /// closed with [`Dir::close`] (Node's `fs.Dir`).
 ///
 /// Each `read` is a pool job; a job that finds nothing buffered reads up to 32 entries ahead.
-/// Entries come in the order the file system returns them (unsorted, unlike [`readdir`](crate::readdir)),
-/// without `.` and `..`. `close` takes the `Dir` by value, so reading a closed `Dir` cannot be
-/// written (Node: `ERR_DIR_CLOSED`). A `Dir` dropped without `close` closes its descriptor
-/// when the last reference goes: the `Dir` itself or its last job in flight.
+/// Entries come in the order the file system returns them (unsorted, unlike
+/// [`readdir`](crate::readdir)), without `.` and `..`.
+///
+/// A `Dir` is a cheap handle (`Clone` shares the same open directory), so a callback can own
+/// one and read on. Reading or closing a closed `Dir` fails with `EBADF` worded as Node's
+/// `ERR_DIR_CLOSED` ("Directory handle was closed"). A `Dir` never closed is closed when its
+/// last clone (or last job in flight) is dropped.
+#[derive(Clone)]
 pub struct Dir {
     path: PathBuf,
     inner: Arc<Mutex<Inner>>,
@@ -78,8 +82,9 @@ impl Dir {
     /// `dir.read`). Several reads may be in flight; they are served in the order their jobs
     /// run.
     ///
-    /// Errors: the OS error of `readdir(3)` (`syscall` is `readdir`), or `EBADF` with Node's
-    /// `ERR_DIR_CLOSED` wording if [`close`](Dir::close) won the race against this read.
+    /// Errors: the OS error of `readdir(3)` (`syscall` is `readdir`), or
+    /// `EBADF: Directory handle was closed, readdir` once the `Dir` was closed (also when a
+    /// [`close`](Dir::close) queued later ran first).
     pub fn read<S: 'static>(
         &self,
         lp: &mut Loop<S>,
@@ -123,12 +128,14 @@ impl Dir {
     }
 
     /// Closes the directory (Node's `dir.close`); entries still buffered are dropped.
+    ///
+    /// Errors: `EBADF: Directory handle was closed, closedir` if it was closed already.
     pub fn close<S: 'static>(
-        self,
+        &self,
         lp: &mut Loop<S>,
         cb: impl FnOnce(&mut Loop<S>, &mut S, Result<(), Error>) + 'static,
     ) -> Result<WorkReq, Error> {
-        let inner = self.inner;
+        let inner = self.inner.clone();
         submit(
             lp,
             "closedir",
