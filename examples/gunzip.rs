@@ -1,0 +1,20 @@
+//! `gunzip IN OUT`: decompresses a gzip file (all its members, as `gzip -d` does) the way a
+//! Node program piping `fs.createReadStream(IN)` through `zlib.createGunzip()` into
+//! `fs.createWriteStream(OUT)` does, on ruv's loop. The program is `examples/gzip.rs`,
+//! run in the other direction; see there for how it works.
+//!
+//! ```text
+//! cargo run --release --example gunzip -- big.txt.gz big.txt
+//! gzip -c big.txt > big.txt.gz && cargo run --release --example gunzip -- big.txt.gz copy && cmp copy big.txt
+//! ```
+//!
+//! Corrupt input fails with Node's code and message (`gunzip: Z_DATA_ERROR: incorrect
+//! header check` once ruv-core has the code; see `ruv_zlib::codes`), truncated input with
+//! `Z_BUF_ERROR: unexpected end of file`; the partial output is removed.
+
+#[path = "gzip.rs"]
+mod gzip;
+
+fn main() {
+    gzip::run("gunzip", ruv::zlib::Mode::Gunzip);
+}
