@@ -5,6 +5,7 @@ use crate::handle::{HandleId, Slot};
 use crate::metrics::{Metrics, MetricsShared};
 use crate::timer::TimerEntry;
 use crate::wake::{Inbox, Msg};
+use ruv_pool::WorkClass;
 use slab::Slab;
 use std::any::{Any, TypeId};
 use std::cell::Cell;
@@ -83,6 +84,10 @@ pub struct Loop<S> {
     after_cb: Option<fn(&mut Loop<S>, &mut S)>,
     pub(crate) metrics: Arc<MetricsShared>,
     pub(crate) pool: Option<ruv_pool::Pool>,
+    /// Work queued from callbacks, handed to the pool in one batch (see `flush_work`).
+    pub(crate) outbox: Vec<(WorkClass, crate::work::Job)>,
+    pub(crate) outbox_reqs: Vec<u32>,
+    pub(crate) tickets_buf: Vec<ruv_pool::Ticket>,
     extensions: Vec<(TypeId, Box<dyn Any>)>,
 }
 
@@ -124,6 +129,9 @@ impl<S> Loop<S> {
             after_cb: None,
             metrics: Arc::new(MetricsShared::new(epoch)),
             pool: None,
+            outbox: Vec::new(),
+            outbox_reqs: Vec::new(),
+            tickets_buf: Vec::new(),
             extensions: Vec::new(),
         })
     }
@@ -155,6 +163,7 @@ impl<S> Loop<S> {
         self.running = true;
         let result = panic::catch_unwind(AssertUnwindSafe(|| self.run_phases(mode, state)));
         self.running = false;
+        self.flush_work();
         self.stop_flag = false;
         match result {
             Ok(alive) => Ok(alive),
@@ -211,6 +220,12 @@ impl<S> Loop<S> {
             }
         }
         alive
+    }
+
+    /// Whether `run` is on the stack (callbacks are being dispatched).
+    #[inline]
+    pub(crate) fn is_running(&self) -> bool {
+        self.running
     }
 
     /// Asks [`Loop::run`] to return at the end of the current iteration (or, called before
@@ -328,6 +343,7 @@ impl<S> Loop<S> {
     /// The poll phase: wait for I/O (at most `timeout` ms), then run I/O, signal, async and
     /// pool-completion callbacks.
     fn poll_io(&mut self, timeout: Option<u64>, nowait: bool, s: &mut S) {
+        self.flush_work();
         let timeout = match timeout {
             // Something already sent us a message: do not sleep.
             Some(t) if t > 0 && self.inbox.is_pending() => Some(0),
@@ -461,6 +477,8 @@ impl<S> Loop<S> {
         }
         drop(iter);
         self.inbox_buf = buf;
+        // completions usually queue more work: start it now, in one batch
+        self.flush_work();
         count
     }
 

@@ -41,6 +41,9 @@ pub(crate) struct ReqKey {
     gen: u32,
 }
 
+/// A pool job as the pool takes it.
+pub(crate) type Job = Box<dyn FnOnce() + Send>;
+
 type After<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S, Result<Box<dyn Any + Send>>)>;
 
 pub(crate) struct Req<S> {
@@ -75,15 +78,37 @@ impl<S> Loop<S> {
         }) as u32;
         let key = ReqKey { index, gen };
         let inbox = self.inbox.clone();
-        let pool = self.pool.as_ref().expect("ensured above");
-        let ticket = pool.submit(class, move || {
+        let job: Job = Box::new(move || {
             let res = panic::catch_unwind(AssertUnwindSafe(work))
                 .map(|t| Box::new(t) as Box<dyn Any + Send>)
                 .map_err(|p| panic_error(&*p));
             inbox.send(Msg::Done(key, res));
         });
-        self.reqs[index as usize].ticket = Some(ticket);
+        if self.is_running() {
+            // Inside a callback: batch, so a burst of submissions costs one pool lock and one
+            // wake-up (flushed at the end of the poll phase's drain and before poll blocks).
+            self.outbox.push((class, job));
+            self.outbox_reqs.push(index);
+        } else {
+            let pool = self.pool.as_ref().expect("ensured above");
+            self.reqs[index as usize].ticket = Some(pool.submit_boxed(class, job));
+        }
         Ok(WorkReq(key))
+    }
+
+    /// Hands the batched submissions to the pool (one lock, one wake-up).
+    pub(crate) fn flush_work(&mut self) {
+        if self.outbox.is_empty() {
+            return;
+        }
+        let pool = self
+            .pool
+            .as_ref()
+            .expect("a pool exists once work was queued");
+        pool.submit_batch(&mut self.outbox, &mut self.tickets_buf);
+        for (index, ticket) in self.outbox_reqs.drain(..).zip(self.tickets_buf.drain(..)) {
+            self.reqs[index as usize].ticket = Some(ticket);
+        }
     }
 
     /// Cancels queued work: its `after` callback runs later (in the poll phase) with
@@ -99,10 +124,16 @@ impl<S> Loop<S> {
             Some(r) if r.gen == key.gen => r.ticket,
             _ => return Err(busy()),
         };
-        let (Some(ticket), Some(pool)) = (ticket, self.pool.as_ref()) else {
-            return Err(busy());
-        };
-        pool.cancel(ticket).map_err(|_| busy())?;
+        if let Some(pos) = self.outbox_reqs.iter().position(|&i| i == key.index) {
+            // batched, not yet handed to the pool
+            self.outbox_reqs.remove(pos);
+            drop(self.outbox.remove(pos));
+        } else {
+            let (Some(ticket), Some(pool)) = (ticket, self.pool.as_ref()) else {
+                return Err(busy());
+            };
+            pool.cancel(ticket).map_err(|_| busy())?;
+        }
         self.reqs[key.index as usize].ticket = None;
         self.inbox.send(Msg::Done(
             key,

@@ -391,3 +391,32 @@ fn dropping_loop_with_work_in_flight_on_global_pool_is_safe() {
         }
     });
 }
+
+/// Work queued from a callback is batched until the poll phase; cancelling it before then
+/// still gives ECANCELED and the work never runs.
+#[test]
+fn cancel_of_work_queued_in_a_callback_before_it_reached_the_pool() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let ran = std::sync::Arc::new(AtomicBool::new(false));
+    let mut lp: Loop<Vec<ruv_core::Code>> = Loop::new().unwrap();
+    let ran2 = ran.clone();
+    ruv_core::Timer::new(&mut lp)
+        .unwrap()
+        .start(&mut lp, 0, 0, move |lp, _, _| {
+            let ran3 = ran2.clone();
+            let req = lp
+                .queue_work(
+                    WorkClass::Cpu,
+                    move || ran3.store(true, Ordering::SeqCst),
+                    |_, codes, res| codes.push(res.unwrap_err().code()),
+                )
+                .unwrap();
+            lp.cancel(req).unwrap();
+            assert_eq!(lp.cancel(req).unwrap_err().code(), ruv_core::Code::EBUSY);
+        })
+        .unwrap();
+    let mut codes = Vec::new();
+    lp.run(RunMode::Default, &mut codes).unwrap();
+    assert_eq!(codes, [ruv_core::Code::ECANCELED]);
+    assert!(!ran.load(Ordering::SeqCst));
+}

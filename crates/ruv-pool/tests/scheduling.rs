@@ -28,6 +28,36 @@ fn fifo_start_order_on_one_thread() {
 }
 
 #[test]
+fn submit_batch_keeps_fifo_order_and_returns_one_ticket_per_job() {
+    let pool = Pool::new(PoolConfig::new(1)).unwrap();
+    let latch = Latch::new();
+    let (started, first) = mpsc::channel();
+    blocked_jobs(&pool, WorkClass::Cpu, 1, &latch, &started);
+    first.recv().unwrap();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    pool.submit(WorkClass::Cpu, {
+        let log = log.clone();
+        move || log.lock().unwrap().push(0)
+    });
+    let mut jobs: Vec<(WorkClass, Box<dyn FnOnce() + Send>)> = (1..100)
+        .map(|i| {
+            let log = log.clone();
+            let job: Box<dyn FnOnce() + Send> = Box::new(move || log.lock().unwrap().push(i));
+            (WorkClass::FastIo, job)
+        })
+        .collect();
+    let mut tickets = Vec::new();
+    pool.submit_batch(&mut jobs, &mut tickets);
+    assert!(jobs.is_empty());
+    assert_eq!(tickets.len(), 99);
+    // a batched job can be cancelled like any other
+    pool.cancel(tickets[98]).unwrap();
+    latch.open();
+    drop(pool);
+    assert_eq!(*log.lock().unwrap(), (0..99).collect::<Vec<_>>());
+}
+
+#[test]
 fn worker_thread_names() {
     let pool = Pool::new(PoolConfig::new(3).name_prefix("namecheck")).unwrap();
     let barrier = Arc::new(Barrier::new(3));
