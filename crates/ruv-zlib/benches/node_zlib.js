@@ -1,7 +1,8 @@
 // Times Node's one-shot zlib on the corpus benches/zlib.rs uses (same generator, checked by
 // the same FNV-1a value): zlib.deflateSync, inflateSync of its output, gzipSync, gunzipSync,
 // at the default options, on the main thread. Throughput in MB/s (10^6 bytes) of
-// uncompressed data, both ways. Prints one JSON line.
+// uncompressed data, both ways; median wall time and median process CPU time per call (CPU far
+// below wall means the machine was busy). Prints one JSON line.
 // Run: node crates/ruv-zlib/benches/node_zlib.js [runs=10]
 'use strict';
 const zlib = require('zlib');
@@ -56,14 +57,18 @@ const median = (xs) => {
 function time(fn) {
   fn(); // warm-up
   const ms = [];
+  const cpuMs = [];
   for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     fn();
     ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    const c = process.cpuUsage(c0);
+    cpuMs.push((c.user + c.system) / 1e3);
   }
   const med = median(ms);
   return { median_ms: +med.toFixed(2), mb_per_s: +(data.length / 1e6 / (med / 1e3)).toFixed(1),
-    all_ms: ms.map((x) => +x.toFixed(2)) };
+    median_cpu_ms: +median(cpuMs).toFixed(2), all_ms: ms.map((x) => +x.toFixed(2)) };
 }
 
 console.log(JSON.stringify({

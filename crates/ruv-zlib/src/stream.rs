@@ -318,7 +318,7 @@ impl ZlibStream {
         if finishing {
             e.queue.pop_front();
         }
-        let (cap, chunk) = (e.job_output, e.chunk_size);
+        let (cap, chunk, compress) = (e.job_output, e.chunk_size, e.mode.is_compress());
         let job = move || {
             let (input, flush): (&[u8], Flush) = match &op {
                 Op::Write { data, pos } => (
@@ -332,7 +332,7 @@ impl ZlibStream {
                 Op::Flush => (&[], Flush::Full),
                 Op::End => (&[], Flush::Finish),
             };
-            let mut out = Vec::with_capacity(first_capacity(input.len(), chunk, cap));
+            let mut out = Vec::with_capacity(first_capacity(compress, input.len(), chunk, cap));
             let result = engine.run(input, flush, &mut out, cap);
             JobOut {
                 engine,
@@ -469,8 +469,14 @@ impl ZlibStream {
     }
 }
 
-/// Output capacity for a job over `input_len` bytes: enough for typical text in one go,
-/// at least a chunk, at most the job's cap.
-fn first_capacity(input_len: usize, chunk: usize, cap: usize) -> usize {
-    input_len.saturating_mul(4).max(chunk).min(cap)
+/// Output capacity for a job over `input_len` bytes: enough for typical text in one go
+/// (compressed text is about a third of its size; inflated, about three times), at least a
+/// chunk, at most the job's cap. Output beyond it grows the buffer.
+fn first_capacity(compress: bool, input_len: usize, chunk: usize, cap: usize) -> usize {
+    let guess = if compress {
+        input_len / 2
+    } else {
+        input_len.saturating_mul(4)
+    };
+    guess.max(chunk).min(cap)
 }
