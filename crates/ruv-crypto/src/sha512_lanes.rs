@@ -7,8 +7,8 @@
 //! all 8. The experiment's hash (`keylen` 512 with sha512) is exactly 8 blocks: measured
 //! about 5.5x faster than one block at a time with the `sha2` crate. Used only where the
 //! CPU has AVX-512F and the key has at least 2 blocks; otherwise the `pbkdf2` crate runs.
-//! (Plain-integer lanes, even auto-vectorized for AVX2, were slower than the `sha2` crate
-//! one block at a time: AVX2 lacks 64-bit rotates. They stay as the test reference.)
+//! (Plain-integer lanes left to LLVM's auto-vectorizer, for AVX2 or AVX-512, were slower
+//! than the `sha2` crate one block at a time, and slow to compile; they were dropped.)
 //!
 //! Per iteration and lane the HMAC costs two compressions, from precomputed states:
 //! `inner = F(ipad_state, U ‖ pad)`, `U' = F(opad_state, inner ‖ pad)` (the padded
@@ -154,75 +154,6 @@ trait Word: Copy {
     fn rotr<const R: u32>(self) -> Self;
     /// Shift right by `R`.
     fn shr<const R: u32>(self) -> Self;
-}
-
-/// Plain integer lanes: the fallback and the reference the SIMD lanes are tested against.
-#[derive(Clone, Copy)]
-struct Scalar<const L: usize>([u64; L]);
-
-impl<const L: usize> Scalar<L> {
-    #[inline(always)]
-    fn zip3(self, b: Self, c: Self, f: impl Fn(u64, u64, u64) -> u64) -> Self {
-        let mut r = self.0;
-        for ((x, b), c) in r.iter_mut().zip(b.0).zip(c.0) {
-            *x = f(*x, b, c);
-        }
-        Scalar(r)
-    }
-}
-
-impl<const L: usize> Word for Scalar<L> {
-    const LANES: usize = L;
-
-    #[inline(always)]
-    fn splat(x: u64) -> Self {
-        Scalar([x; L])
-    }
-
-    #[inline(always)]
-    fn load(x: &[u64]) -> Self {
-        Scalar(x.try_into().expect("LANES words"))
-    }
-
-    #[inline(always)]
-    fn store(self, out: &mut [u64]) {
-        out.copy_from_slice(&self.0);
-    }
-
-    #[inline(always)]
-    fn add(self, o: Self) -> Self {
-        self.zip3(o, o, |a, b, _| a.wrapping_add(b))
-    }
-
-    #[inline(always)]
-    fn xor3(self, b: Self, c: Self) -> Self {
-        self.zip3(b, c, |a, b, c| a ^ b ^ c)
-    }
-
-    #[inline(always)]
-    fn xor(self, o: Self) -> Self {
-        self.zip3(o, o, |a, b, _| a ^ b)
-    }
-
-    #[inline(always)]
-    fn ch(self, f: Self, g: Self) -> Self {
-        self.zip3(f, g, |e, f, g| (e & f) ^ (!e & g))
-    }
-
-    #[inline(always)]
-    fn maj(self, b: Self, c: Self) -> Self {
-        self.zip3(b, c, |a, b, c| (a & b) ^ (a & c) ^ (b & c))
-    }
-
-    #[inline(always)]
-    fn rotr<const R: u32>(self) -> Self {
-        self.zip3(self, self, |a, _, _| a.rotate_right(R))
-    }
-
-    #[inline(always)]
-    fn shr<const R: u32>(self) -> Self {
-        self.zip3(self, self, |a, _, _| a >> R)
-    }
 }
 
 /// Eight lanes in one AVX-512 register.
@@ -441,10 +372,6 @@ unsafe fn iterate_avx512<const N: usize>(
 pub(crate) enum Backend {
     /// 8 lanes in AVX-512 registers.
     Avx512,
-    #[allow(dead_code, reason = "constructed by the tests only")]
-    /// 8 lanes of plain integer code (slower than one block at a time with the `sha2`
-    /// crate; kept as the reference for the SIMD lanes and for tests on any CPU).
-    Scalar,
 }
 
 impl Backend {
@@ -507,15 +434,10 @@ fn derive<const N: usize>(
         key[..password.len()].copy_from_slice(password);
     }
     let state_after = |pad: u8| {
-        let mut w = [Scalar([0]); 16];
-        for (w, chunk) in w.iter_mut().zip(key.chunks_exact(8)) {
-            let mut word = [0u8; 8];
-            for (b, k) in word.iter_mut().zip(chunk) {
-                *b = k ^ pad;
-            }
-            *w = Scalar([u64::from_be_bytes(word)]);
-        }
-        compress(&iv.map(Scalar::splat), &mut w).map(|v| v.0[0])
+        let block: [u8; 128] = key.map(|k| k ^ pad);
+        let mut state = *iv;
+        sha2::block_api::compress512(&mut state, &[block]);
+        state
     };
     let (ipad, opad) = (state_after(0x36), state_after(0x5c));
 
@@ -548,9 +470,8 @@ fn derive<const N: usize>(
         }
         match backend {
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: `Backend::Avx512` is only used when `detect` found AVX-512F.
+            // SAFETY: `Backend::Avx512` is only made by `detect`, after it found AVX-512F.
             Backend::Avx512 => unsafe { iterate_avx512::<N>(&ipad, &opad, &mut u, iterations) },
-            _ => iterate::<Scalar<LANES>, N>(&ipad, &opad, &mut u, iterations),
         }
         for (lane, chunk) in group.chunks_mut(block_len).enumerate() {
             for (word, bytes) in chunk.chunks_mut(8).enumerate() {
@@ -588,9 +509,8 @@ mod tests {
     use super::*;
 
     fn backends() -> Vec<Backend> {
-        let mut v = vec![Backend::Scalar];
-        v.extend(Backend::detect());
-        v
+        // Other CPUs never take this path (`Pbkdf2Params::derive_into` uses the crate).
+        Backend::detect().into_iter().collect()
     }
 
     fn reference(variant: Variant, p: &[u8], s: &[u8], n: u32, len: usize) -> Vec<u8> {
