@@ -41,8 +41,7 @@ pub(crate) struct ReqKey {
     gen: u32,
 }
 
-/// A pool job as the pool takes it.
-pub(crate) type Job = Box<dyn FnOnce() + Send>;
+pub(crate) use ruv_pool::Job;
 
 type After<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S, Result<Box<dyn Any + Send>>)>;
 

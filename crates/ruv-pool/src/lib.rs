@@ -66,6 +66,9 @@ pub use config::{
 pub use global::AlreadyStarted;
 pub use pool::{current_job, Pool};
 
+/// A job as the pool stores it: a boxed closure run once on a worker.
+pub type Job = Box<dyn FnOnce() + Send>;
+
 /// What kind of work a job is, which decides how the pool schedules it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum WorkClass {

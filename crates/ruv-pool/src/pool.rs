@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::config::PoolConfig;
 use crate::queue::{Queues, Taken};
 use crate::sync::{thread, Arc, Condvar, Mutex, MutexGuard};
-use crate::{CancelError, JobInfo, PoolMetrics, Ticket, WorkClass};
+use crate::{CancelError, Job, JobInfo, PoolMetrics, Ticket, WorkClass};
 
 /// Ticket numbers, process-wide so that a ticket from one pool can never name a job of another.
 /// Taken while holding the submitting pool's lock, which keeps each pool's deques sorted.
@@ -240,11 +240,7 @@ impl Pool {
     /// tickets to `tickets`. One wake-up starts the chain of workers (see
     /// [`submit`](Self::submit)), so a burst of submissions from an event loop costs one lock
     /// and at most one notification instead of one of each per job.
-    pub fn submit_batch(
-        &self,
-        jobs: &mut Vec<(WorkClass, Box<dyn FnOnce() + Send>)>,
-        tickets: &mut Vec<Ticket>,
-    ) {
+    pub fn submit_batch(&self, jobs: &mut Vec<(WorkClass, Job)>, tickets: &mut Vec<Ticket>) {
         if jobs.is_empty() {
             return;
         }

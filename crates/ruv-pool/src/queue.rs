@@ -21,7 +21,7 @@ use std::collections::VecDeque;
 use std::time::Instant;
 
 /// A job as the pool stores it.
-pub(crate) type Job = Box<dyn FnOnce() + Send + 'static>;
+pub(crate) use crate::Job;
 
 struct Entry {
     ticket: u64,
