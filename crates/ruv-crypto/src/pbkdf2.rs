@@ -9,18 +9,38 @@ use crate::sha512_lanes::{self, Backend, Variant};
 /// (`2**31 - 1`; Node validates them as 32-bit signed integers).
 pub const MAX_INT32: u64 = i32::MAX as u64;
 
-/// Arguments of a pbkdf2 call that passed Node's checks; see [`Pbkdf2Params::validate`].
+/// Arguments of a pbkdf2 call that passed Node's checks: made only by
+/// [`Pbkdf2Params::validate`], then used (on any thread) to derive keys.
+///
+/// ```
+/// use ruv_crypto::{Digest, Pbkdf2Params};
+/// let params = Pbkdf2Params::validate(6, 4, 100_000, 512, "SHA512")?;
+/// assert_eq!((params.digest(), params.iterations(), params.keylen()), (Digest::Sha512, 100_000, 512));
+/// # Ok::<(), ruv_core::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pbkdf2Params {
-    /// The PRF's hash.
-    pub digest: Digest,
-    /// Iteration count, in `1..=2**31 - 1`.
-    pub iterations: u32,
-    /// Derived key length in bytes, in `0..=2**31 - 1`.
-    pub keylen: usize,
+    digest: Digest,
+    iterations: u32,
+    keylen: usize,
 }
 
 impl Pbkdf2Params {
+    /// The PRF's hash.
+    pub fn digest(&self) -> Digest {
+        self.digest
+    }
+
+    /// The iteration count, in `1..=2**31 - 1`.
+    pub fn iterations(&self) -> u32 {
+        self.iterations
+    }
+
+    /// The derived key's length in bytes, in `0..=2**31 - 1`.
+    pub fn keylen(&self) -> usize {
+        self.keylen
+    }
+
     /// Checks pbkdf2's arguments in the order and with the messages of Node.js v20's
     /// `crypto.pbkdf2Sync` / `crypto.pbkdf2`, without allocating or hashing anything:
     ///

@@ -54,7 +54,7 @@ fn node_extra_vectors() {
         assert_eq!(hex::encode(key), v["hex"].as_str().unwrap(), "{v}");
         let params =
             Pbkdf2Params::validate(password.len(), salt.len(), iterations, keylen, digest).unwrap();
-        let mut serial = vec![0; params.keylen];
+        let mut serial = vec![0; params.keylen()];
         params.derive_serial_into(&password, &salt, &mut serial);
         assert_eq!(
             hex::encode(serial),
@@ -105,14 +105,8 @@ fn keylen_zero_is_an_empty_key() {
 #[test]
 fn limits_validate_without_work() {
     let p = Pbkdf2Params::validate(0, 0, 2147483647, 2147483647, "sha1").unwrap();
-    assert_eq!(
-        p,
-        Pbkdf2Params {
-            digest: Digest::Sha1,
-            iterations: 2147483647,
-            keylen: 2147483647
-        }
-    );
+    assert_eq!(p.digest(), Digest::Sha1);
+    assert_eq!((p.iterations(), p.keylen()), (2147483647, 2147483647));
     assert!(Pbkdf2Params::validate(0, 0, u64::MAX, 0, "sha1").is_err());
     let err = Pbkdf2Params::validate(0, 0, 1, u64::MAX, "sha1").unwrap_err();
     assert_eq!(
