@@ -10,7 +10,7 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ruv_core::{Loop, RunMode};
 use ruv_pool::{Pool, PoolConfig};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 const STATS_PER_ITER: usize = 10_000;
@@ -35,7 +35,7 @@ fn issue(lp: &mut Loop<StatRun>, st: &mut StatRun) {
     .expect("queued");
 }
 
-fn stat_batch(lp: &mut Loop<StatRun>, path: &PathBuf, total: usize) {
+fn stat_batch(lp: &mut Loop<StatRun>, path: &Path, total: usize) {
     let mut st = StatRun {
         path: path.clone(),
         issued: 0,
@@ -51,7 +51,7 @@ fn stat_batch(lp: &mut Loop<StatRun>, path: &PathBuf, total: usize) {
     assert_eq!(st.done, total);
 }
 
-fn read_file_once(lp: &mut Loop<usize>, path: &PathBuf) {
+fn read_file_once(lp: &mut Loop<usize>, path: &Path) {
     ruv_fs::read_file(lp, path, |_, n, r| *n = r.expect("read_file").len()).unwrap();
     let mut n = 0;
     lp.run(RunMode::Default, &mut n).unwrap();
