@@ -37,7 +37,7 @@ fn issue(lp: &mut Loop<StatRun>, st: &mut StatRun) {
 
 fn stat_batch(lp: &mut Loop<StatRun>, path: &Path, total: usize) {
     let mut st = StatRun {
-        path: path.clone(),
+        path: path.to_path_buf(),
         issued: 0,
         done: 0,
         total,
