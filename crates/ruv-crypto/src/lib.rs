@@ -24,7 +24,15 @@
 //! # Ok::<(), ruv_core::Error>(())
 //! ```
 //!
-//! See `docs/crypto.md` for the validation rules and the benchmark against Node.
+//! [`pbkdf2`] is `crypto.pbkdf2`: the same checks, synchronously, then the hash on a
+//! ruv-core [`Loop`](ruv_core::Loop)'s worker pool and the key back in a callback on the
+//! loop. [`Pbkdf2Params`] splits the two halves (validate, then derive on any thread);
+//! [`Digest`] parses the digest names Node accepts.
+//!
+//! Multi-block sha384/sha512 keys (the pool experiment's 512-byte sha512 key) are computed
+//! 8 blocks at a time in AVX-512 lanes where the CPU has them, several times faster than
+//! Node; everything else uses the `pbkdf2` crate. See `docs/crypto.md` for the validation
+//! rules, the digest names and the benchmark against Node.
 
 #![warn(missing_docs)]
 
