@@ -39,7 +39,7 @@
 //! | Node | ruv-fs | callback gets |
 //! |---|---|---|
 //! | `open` / `close` | [`open`], [`close`] | [`Fd`] / `()` |
-//! | `read` / `write` | [`read`], [`write`] (`Some(pos)`: positional; `None`: current position) | `(bytes, buffer)` |
+//! | `read` / `write` | [`read`], [`write()`] (`Some(pos)`: positional; `None`: current position) | `(bytes, buffer)` |
 //! | `readFile` / `writeFile` / `appendFile` | [`read_file`], [`write_file`], [`append_file`] | `Vec<u8>` / `()` |
 //! | `stat` / `lstat` / `fstat` | [`stat`], [`lstat`], [`fstat`] | [`Stats`] |
 //! | `access` | [`access`] ([`F_OK`], [`R_OK`], [`W_OK`], [`X_OK`]) | `()` |
