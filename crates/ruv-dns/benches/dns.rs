@@ -8,11 +8,16 @@
 //! - `lookup_numeric_100_in_flight`: "127.0.0.1", answered without the resolver.
 //!
 //! Run: `cargo bench -p ruv-dns --bench dns`
+//!
+//! With `RUV_DNS_PLAIN=RUNS` set, criterion is skipped: one warm-up batch, then RUNS batches per
+//! mode (`coalesced`, `uncoalesced`), and one JSON line per mode shaped like node_dns.js's
+//! (median and best ops/s, median process CPU per batch). `benches/compare.sh` alternates
+//! that with node_dns.js for paired rounds.
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, Criterion, Throughput};
 use ruv_core::{Loop, RunMode};
 use ruv_dns::{lookup, LookupOptions};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const TOTAL: usize = 20_000;
 const IN_FLIGHT: usize = 100;
@@ -70,5 +75,62 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
+/// User + system CPU time of the whole process, in ms.
+fn process_cpu_ms() -> f64 {
+    // SAFETY: `rusage` is plain data (all-zero is valid) and getrusage only writes into it.
+    let u = unsafe {
+        let mut u: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut u);
+        u
+    };
+    let ms = |t: libc::timeval| t.tv_sec as f64 * 1e3 + t.tv_usec as f64 / 1e3;
+    ms(u.ru_utime) + ms(u.ru_stime)
+}
+
+fn median(xs: &mut [f64]) -> f64 {
+    xs.sort_by(|a, b| a.total_cmp(b));
+    let n = xs.len();
+    if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    }
+}
+
+fn plain(runs: usize) {
+    let mut lp: Loop<Run> = Loop::new().unwrap();
+    for (mode, on) in [("coalesced", true), ("uncoalesced", false)] {
+        ruv_dns::set_coalescing(on);
+        batch(&mut lp, "localhost"); // warm-up
+        let (mut ops, mut cpu) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            let (t0, c0) = (Instant::now(), process_cpu_ms());
+            batch(&mut lp, "localhost");
+            ops.push(TOTAL as f64 / t0.elapsed().as_secs_f64());
+            cpu.push(process_cpu_ms() - c0);
+        }
+        let best = ops.iter().cloned().fold(0.0, f64::max);
+        println!(
+            "{{\"bench\":\"dns_lookup_100_in_flight\",\"host\":\"localhost\",\"ruv\":\"{mode}\",\
+             \"total\":{TOTAL},\"in_flight\":{IN_FLIGHT},\"runs\":{runs},\
+             \"median_ops_per_s\":{:.0},\"best_ops_per_s\":{best:.0},\"median_cpu_ms\":{:.1}}}",
+            median(&mut ops),
+            median(&mut cpu)
+        );
+    }
+    ruv_dns::set_coalescing(true);
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if let Some(runs) = std::env::var("RUV_DNS_PLAIN")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        plain(runs);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
