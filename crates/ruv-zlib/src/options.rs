@@ -273,13 +273,16 @@ pub(crate) fn node_integer(n: i128) -> String {
     if n.unsigned_abs() <= 1 << 32 {
         return format!("{sign}{digits}");
     }
+    let first = match digits.len() % 3 {
+        0 => 3,
+        r => r,
+    };
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
     out.push_str(sign);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push('_');
-        }
-        out.push(c);
+    out.push_str(&digits[..first]);
+    for group in digits.as_bytes()[first..].chunks(3) {
+        out.push('_');
+        out.push_str(std::str::from_utf8(group).expect("ASCII digits"));
     }
     out
 }

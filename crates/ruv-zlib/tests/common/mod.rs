@@ -35,7 +35,7 @@ pub fn text(n: usize, seed: u32) -> Vec<u8> {
         x ^= x >> 17;
         x ^= x << 5;
         out.extend_from_slice(WORDS[(x % 12) as usize].as_bytes());
-        out.push(if x % 11 == 0 { b'\n' } else { b' ' });
+        out.push(if x % 11 == 3 { b'\n' } else { b' ' });
     }
     out.truncate(n);
     out
