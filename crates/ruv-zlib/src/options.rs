@@ -81,10 +81,11 @@ pub struct Options {
     /// [`Z_HUFFMAN_ONLY`], [`Z_RLE`], [`Z_FIXED`]. Ignored when decompressing
     /// (range-checked anyway).
     pub strategy: i32,
-    /// Size of the pieces output is produced in, `>= 64` (default 16 KiB): one-shot calls
-    /// grow their output buffer at least this much at a time, and a stream never hands back
-    /// less than this per pool job unless the input ran out. Above `2**32` Node refuses to
-    /// allocate it, and so does ruv.
+    /// Output buffer granularity, `>= 64` (default 16 KiB). Node hands output out in
+    /// buffers of this size; ruv hands out one buffer per call (one-shot) or per pool job
+    /// (streams), so here it is the least an output buffer starts at or grows by, and, when
+    /// larger than [`JOB_OUTPUT`](crate::JOB_OUTPUT), a stream job's output cap. Above
+    /// `2**32` Node refuses to allocate it, and so does ruv.
     pub chunk_size: usize,
     /// Largest output allowed, `1..=2**32` bytes. Output that would grow past it stops the
     /// call with `ERR_BUFFER_TOO_LARGE` ("Cannot create a Buffer larger than N bytes") as

@@ -83,7 +83,9 @@ pub enum Event {
 ///
 /// The stream lives until it ends, fails or is destroyed; then its id is stale and every
 /// method answers `EBADF`. A stream keeps the loop alive only while a job is in flight: a
-/// stream nobody writes to does not hold the loop (as in Node).
+/// stream nobody writes to does not hold the loop (as in Node). A callback that panics
+/// propagates out of `Loop::run`, as every loop callback does; its stream then reports
+/// nothing more (destroy it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ZlibStream {
     index: u32,
