@@ -22,10 +22,32 @@ fn lookup_once(host: &str, opts: LookupOptions) -> Found {
     out.expect("callback ran")
 }
 
+/// A loop on a dedicated one-thread pool, for calls that may wait on a DNS server: a stuck
+/// call then holds a worker of its own, not one of the global pool's that other tests use.
+fn isolated_loop<S>() -> (Loop<S>, Pool) {
+    let pool = Pool::new(PoolConfig::new(1)).unwrap();
+    (Loop::with_pool(pool.clone()).unwrap(), pool)
+}
+
+/// Runs `lp` until its guard timer stops it (`false`) or the work ends (`true`). When the
+/// bound is hit, the pool is leaked on purpose: dropping it would join a worker still blocked
+/// in the resolver.
+fn run_bounded<S>(mut lp: Loop<S>, pool: Pool, state: &mut S) -> bool {
+    lp.run(RunMode::Default, state).unwrap();
+    let finished = lp.active_requests() == 0;
+    drop(lp);
+    if finished {
+        drop(pool);
+    } else {
+        std::mem::forget(pool);
+    }
+    finished
+}
+
 /// Like `lookup_once`, but gives up after `bound` (a resolver may wait for a DNS server):
 /// `None` then.
 fn lookup_bounded(host: &str, opts: LookupOptions, bound: Duration) -> Option<Found> {
-    let mut lp: Loop<Option<Found>> = Loop::new().unwrap();
+    let (mut lp, pool) = isolated_loop::<Option<Found>>();
     let guard = Timer::new(&mut lp).unwrap();
     guard
         .start(&mut lp, bound.as_millis() as u64, 0, |lp, _, _| lp.stop())
@@ -36,7 +58,7 @@ fn lookup_bounded(host: &str, opts: LookupOptions, bound: Duration) -> Option<Fo
     })
     .unwrap();
     let mut out = None;
-    lp.run(RunMode::Default, &mut out).unwrap();
+    run_bounded(lp, pool, &mut out);
     out
 }
 
@@ -346,7 +368,7 @@ fn lookup_service_without_a_name_is_not_found() {
     // 192.0.2.0/24 is TEST-NET-1: no name anywhere. Only a DNS server could be asked, so the
     // wait is bounded like the lookups above.
     let addr: IpAddr = [192, 0, 2, 1].into();
-    let mut lp: Loop<Option<Named>> = Loop::new().unwrap();
+    let (mut lp, pool) = isolated_loop::<Option<Named>>();
     let guard = Timer::new(&mut lp).unwrap();
     guard
         .start(&mut lp, 10_000, 0, |lp, _, _| lp.stop())
@@ -357,7 +379,7 @@ fn lookup_service_without_a_name_is_not_found() {
     })
     .unwrap();
     let mut out = None;
-    lp.run(RunMode::Default, &mut out).unwrap();
+    run_bounded(lp, pool, &mut out);
     let Some(res) = out else {
         eprintln!("SKIP: getnameinfo did not answer within 10 s (DNS server unreachable)");
         return;
