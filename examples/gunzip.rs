@@ -9,8 +9,8 @@
 //! ```
 //!
 //! Corrupt input fails with Node's code and message (`gunzip: Z_DATA_ERROR: incorrect
-//! header check` once ruv-core has the code; see `ruv_zlib::codes`), truncated input with
-//! `Z_BUF_ERROR: unexpected end of file`; the partial output is removed.
+//! header check`), truncated input with `gunzip: Z_BUF_ERROR: unexpected end of file`; the
+//! partial output is removed.
 
 #[path = "gzip.rs"]
 mod gzip;

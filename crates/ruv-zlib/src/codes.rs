@@ -1,41 +1,43 @@
-//! The [`Code`]s ruv-zlib's errors carry, by the name Node gives them.
+//! The [`Code`]s ruv-zlib's errors carry, by the name Node gives them, and the messages.
 //!
 //! Node reports zlib's own failures with zlib's names (`err.code === 'Z_DATA_ERROR'`,
-//! `err.errno === -3`). `ruv_core::Code` has no `Z_*` variants yet, so each name below is an
-//! alias for the closest existing code; compare with these constants, not with the
-//! underlying variants, and code written today keeps working when the aliases become
-//! variants of their own:
+//! `err.errno === -3`) and zlib's message; ruv-zlib's [`Error`]s carry the same
+//! [`Code`] variant and message, so they display as `Z_DATA_ERROR: incorrect header check`.
+//! The constants here are those variants, gathered for ruv-zlib's users:
 //!
 //! ```
+//! use ruv_core::Code;
 //! let err = ruv_zlib::inflate_sync(b"not zlib", &Default::default()).unwrap_err();
 //! assert_eq!(err.code(), ruv_zlib::codes::Z_DATA_ERROR);
-//! assert!(err.to_string().ends_with("incorrect header check"));
+//! assert_eq!(err.code(), Code::Z_DATA_ERROR);
+//! assert_eq!(err.to_string(), "Z_DATA_ERROR: incorrect header check");
 //! ```
 //!
-//! | name | Node's `errno` | meaning | message (as Node's) | today's alias |
-//! |---|---|---|---|---|
-//! | [`Z_DATA_ERROR`] | -3 | corrupt input | zlib's: `incorrect header check`, `invalid block type`, `incorrect data check`, ... | `EINVAL` |
-//! | [`Z_BUF_ERROR`] | -5 | input ended before the stream did | `unexpected end of file` | `EOF` |
-//! | [`Z_NEED_DICT`] | 2 | the stream needs a preset dictionary | `Missing dictionary` | `EINVAL` |
-//! | [`Z_MEM_ERROR`] | -4 | zlib could not allocate | zlib's | `ENOMEM` |
-//! | [`Z_STREAM_ERROR`] | -2 | inconsistent parameters (prevented by validation) | zlib's | `EINVAL` |
-//! | [`ERR_STREAM_WRITE_AFTER_END`] | | `write` after `end` | `write after end` | `EPIPE` |
-//! | `ERR_BUFFER_TOO_LARGE` | | output beyond `max_output_length` | `Cannot create a Buffer larger than N bytes` | (a variant) |
+//! | code | Node's `errno` | meaning | message (Node's) |
+//! |---|---|---|---|
+//! | [`Z_DATA_ERROR`] | -3 | corrupt input | zlib's: `incorrect header check`, `invalid block type`, `incorrect data check`, ... |
+//! | [`Z_BUF_ERROR`] | -5 | input ended before the stream did | `unexpected end of file` |
+//! | [`Z_NEED_DICT`] | 2 | the stream needs a preset dictionary | `Missing dictionary` |
+//! | [`Z_MEM_ERROR`] | -4 | zlib could not allocate | zlib's |
+//! | [`Z_STREAM_ERROR`] | -2 | inconsistent parameters (prevented by validation) | zlib's |
+//! | [`ERR_STREAM_WRITE_AFTER_END`] | | `write` or `flush` after `end` | `write after end` |
+//! | [`ERR_BUFFER_TOO_LARGE`] | | output beyond `max_output_length` | `Cannot create a Buffer larger than N bytes` |
+//! | `ERR_OUT_OF_RANGE` | | a bad option (see [`Options::validate`](crate::Options::validate)) | Node's |
 
 use ruv_core::{Code, Error};
 
 /// zlib's `Z_DATA_ERROR`: the input is not valid compressed data.
-pub const Z_DATA_ERROR: Code = Code::EINVAL;
+pub const Z_DATA_ERROR: Code = Code::Z_DATA_ERROR;
 /// zlib's `Z_BUF_ERROR`: the input ended before the compressed stream did (truncated).
-pub const Z_BUF_ERROR: Code = Code::EOF;
+pub const Z_BUF_ERROR: Code = Code::Z_BUF_ERROR;
 /// zlib's `Z_NEED_DICT`: the stream was made with a preset dictionary.
-pub const Z_NEED_DICT: Code = Code::EINVAL;
+pub const Z_NEED_DICT: Code = Code::Z_NEED_DICT;
 /// zlib's `Z_MEM_ERROR`: out of memory.
-pub const Z_MEM_ERROR: Code = Code::ENOMEM;
+pub const Z_MEM_ERROR: Code = Code::Z_MEM_ERROR;
 /// zlib's `Z_STREAM_ERROR`: inconsistent stream state or parameters.
-pub const Z_STREAM_ERROR: Code = Code::EINVAL;
-/// Node's `ERR_STREAM_WRITE_AFTER_END`: a stream was written to (or ended) after `end`.
-pub const ERR_STREAM_WRITE_AFTER_END: Code = Code::EPIPE;
+pub const Z_STREAM_ERROR: Code = Code::Z_STREAM_ERROR;
+/// Node's `ERR_STREAM_WRITE_AFTER_END`: a stream was written to (or flushed) after `end`.
+pub const ERR_STREAM_WRITE_AFTER_END: Code = Code::ERR_STREAM_WRITE_AFTER_END;
 /// Node's `ERR_BUFFER_TOO_LARGE`: the output would exceed `max_output_length`.
 pub const ERR_BUFFER_TOO_LARGE: Code = Code::ERR_BUFFER_TOO_LARGE;
 
