@@ -187,6 +187,12 @@ codes! {
     ERR_CRYPTO_INVALID_DIGEST = (0, "invalid digest"),
     /// Node: a buffer or output larger than allowed.
     ERR_BUFFER_TOO_LARGE = (0, "buffer too large"),
+    /// Node: `fs.rm` of a directory without `recursive`.
+    ERR_FS_EISDIR = (0, "path is a directory"),
+    /// Node: a read on a closed `fs.Dir`.
+    ERR_DIR_CLOSED = (0, "directory handle was closed"),
+    /// Node: a file too large to read into one buffer.
+    ERR_FS_FILE_TOO_LARGE = (0, "file size is greater than 2 GiB"),
     /// Node: an argument has the wrong type.
     ERR_INVALID_ARG_TYPE = (0, "invalid argument type"),
     /// Node: a stream was written to after it ended.

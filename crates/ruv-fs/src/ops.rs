@@ -615,7 +615,11 @@ fn rm_sync(p: &CPath, options: RmOptions) -> Result<(), Error> {
         };
     }
     if !options.recursive {
-        return Err(p.err(libc::EISDIR, "rm"));
+        // Node: `ERR_FS_EISDIR: Path is a directory: rm returned EISDIR (is a directory) <path>`
+        return Err(Error::new(Code::ERR_FS_EISDIR).with_detail(format!(
+            "Path is a directory: rm returned EISDIR (is a directory) {}",
+            p.as_path().display()
+        )));
     }
     match std::fs::remove_dir_all(p.as_path()) {
         Ok(()) => Ok(()),

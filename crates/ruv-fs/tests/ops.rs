@@ -696,11 +696,11 @@ fn rm_cases() {
     std::fs::write(tree.join("a/g"), "x").unwrap();
     let e =
         run1(|lp| fs::rm(lp, &tree, RmOptions::default(), |_, out, r| *out = Some(r))).unwrap_err();
-    assert_eq!(e.code(), Code::EISDIR);
+    assert_eq!(e.code(), Code::ERR_FS_EISDIR);
     assert_eq!(
         msg(&e),
         format!(
-            "EISDIR: illegal operation on a directory, rm '{}'",
+            "ERR_FS_EISDIR: Path is a directory: rm returned EISDIR (is a directory) {}",
             d(&tree)
         )
     );

@@ -473,7 +473,7 @@ fn write_after_end_is_an_error() {
     })
     .unwrap();
     let e = ws.write(&mut lp, "more").unwrap_err();
-    assert_eq!(e.to_string(), "EPIPE: write after end, write");
+    assert_eq!(e.to_string(), "ERR_STREAM_WRITE_AFTER_END: write after end");
     assert!(ws.end(&mut lp, |_, _, _| {}).is_err());
     let mut log = WriteLog::default();
     lp.run(RunMode::Default, &mut log).unwrap();
@@ -560,7 +560,7 @@ fn write_stream_destroy_drops_data_and_fails_end() {
     assert_eq!(ws.buffered(&lp).unwrap(), 0);
     let mut log = WriteLog::default();
     lp.run(RunMode::Default, &mut log).unwrap();
-    assert_eq!(log.events, ["end cb: ECANCELED", "close"]);
+    assert_eq!(log.events, ["end cb: ERR_STREAM_DESTROYED", "close"]);
     // the open may have run before destroy (then the file exists, empty) or been cancelled
     assert!(std::fs::read(&f).map_or(true, |d| d.is_empty()));
 }

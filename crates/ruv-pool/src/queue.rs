@@ -54,7 +54,7 @@ impl Queues {
         } else {
             &mut self.normal
         };
-        debug_assert!(deque.back().map_or(true, |e| e.ticket < ticket));
+        debug_assert!(deque.back().is_none_or(|e| e.ticket < ticket));
         deque.push_back(Entry {
             ticket,
             job: Some(job),

@@ -421,12 +421,13 @@ fn finish<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: WriteStream) {
 
 /// Node: `ERR_STREAM_DESTROYED` ("Cannot call end after a stream was destroyed").
 fn destroyed_error() -> Error {
-    Error::op(Code::ECANCELED, "end").with_detail("stream was destroyed")
+    Error::new(Code::ERR_STREAM_DESTROYED)
+        .with_detail("Cannot call end after a stream was destroyed")
 }
 
 /// Node: `ERR_STREAM_WRITE_AFTER_END` ("write after end").
 fn write_after_end() -> Error {
-    Error::op(Code::EPIPE, "write").with_detail("write after end")
+    Error::new(Code::ERR_STREAM_WRITE_AFTER_END).with_detail("write after end")
 }
 
 impl WriteStream {
