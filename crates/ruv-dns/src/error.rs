@@ -4,10 +4,10 @@
 //! `ENOTFOUND`, `EAI_SYSTEM` becomes the errno's name, every other `EAI_*` keeps its name
 //! (`EAI_AGAIN`, `EAI_FAIL`, …). Its message is `"{syscall} {code} {hostname}"`.
 //!
-//! `ruv_core::Code` has no `ENOTFOUND`/`EAI_*` variants yet, so [`to_error`] gives each
-//! failure the closest existing code and writes Node's message (with Node's code name) into
-//! the error's text. [`to_error`] is the only place that knows the mapping: when the variants
-//! exist, only its `code` column changes.
+//! [`classify`] is the only place that knows the mapping from a failure to Node's name and to
+//! a [`ruv_core::Code`]. `Code` has `ENOTFOUND`, `EAI_AGAIN`, `EAI_FAIL`, `EAI_FAMILY`,
+//! `EAI_MEMORY`, `EAI_SERVICE` and `EAI_CANCELED`; the few failures without a variant of their
+//! own get the closest code, and the error's text still carries Node's name.
 
 use ruv_core::{Code, Error};
 use std::borrow::Cow;
@@ -36,38 +36,40 @@ pub(crate) enum Failure {
     TooLong,
 }
 
-/// The failure's name as Node puts it in `err.code`, and the closest [`Code`] ruv has today.
+/// The failure's name as Node puts it in `err.code`, and its [`Code`].
 ///
-/// | failure                    | Node's `err.code`   | ruv `Code` (until variants exist) |
+/// | failure                    | Node's `err.code`   | ruv `Code`                        |
 /// |----------------------------|---------------------|-----------------------------------|
-/// | `EAI_NONAME`, `EAI_NODATA`, no address | `ENOTFOUND` | `ENOENT`                  |
-/// | `EAI_AGAIN`                | `EAI_AGAIN`         | `EAGAIN`                          |
-/// | `EAI_FAIL`                 | `EAI_FAIL`          | `EIO`                             |
-/// | `EAI_MEMORY`               | `EAI_MEMORY`        | `ENOMEM`                          |
-/// | `EAI_ADDRFAMILY`           | `EAI_ADDRFAMILY`    | `ENOENT`                          |
-/// | `EAI_FAMILY`, `EAI_SOCKTYPE`, `EAI_SERVICE`, `EAI_BADFLAGS` | same | `EINVAL`          |
-/// | `EAI_OVERFLOW`             | `EAI_OVERFLOW`      | `ERANGE`                          |
+/// | `EAI_NONAME`, `EAI_NODATA`, no address | `ENOTFOUND` | `ENOTFOUND`               |
+/// | `EAI_AGAIN`                | `EAI_AGAIN`         | `EAI_AGAIN`                       |
+/// | `EAI_FAIL` (and unknown `EAI_*`) | `EAI_FAIL`    | `EAI_FAIL`                        |
+/// | `EAI_MEMORY`               | `EAI_MEMORY`        | `EAI_MEMORY`                      |
+/// | `EAI_FAMILY`               | `EAI_FAMILY`        | `EAI_FAMILY`                      |
+/// | `EAI_SERVICE`              | `EAI_SERVICE`       | `EAI_SERVICE`                     |
+/// | cancelled while queued     | `EAI_CANCELED`      | `EAI_CANCELED`                    |
 /// | `EAI_SYSTEM` + errno       | errno's name        | `Code::from_errno(errno)`         |
-/// | cancelled                  | `EAI_CANCELED`      | `ECANCELED`                       |
 /// | name ≥ 256 bytes           | `EINVAL`            | `EINVAL`                          |
+/// | `EAI_ADDRFAMILY`           | `EAI_ADDRFAMILY`    | `ENOTFOUND` (no variant)          |
+/// | `EAI_SOCKTYPE`, `EAI_BADFLAGS` | same            | `EINVAL` (no variant)             |
+/// | `EAI_OVERFLOW`             | `EAI_OVERFLOW`      | `ERANGE` (no variant)             |
 fn classify(f: Failure) -> (Cow<'static, str>, Code) {
     let (name, code) = match f {
         Failure::NoAddress | Failure::Canceled | Failure::TooLong => match f {
-            Failure::NoAddress => ("ENOTFOUND", Code::ENOENT),
-            Failure::Canceled => ("EAI_CANCELED", Code::ECANCELED),
+            Failure::NoAddress => ("ENOTFOUND", Code::ENOTFOUND),
+            Failure::Canceled => ("EAI_CANCELED", Code::EAI_CANCELED),
             _ => ("EINVAL", Code::EINVAL),
         },
         Failure::Eai { eai, errno } => match eai {
-            libc::EAI_NONAME | libc::EAI_NODATA => ("ENOTFOUND", Code::ENOENT),
-            libc::EAI_AGAIN => ("EAI_AGAIN", Code::EAGAIN),
-            libc::EAI_FAIL => ("EAI_FAIL", Code::EIO),
-            libc::EAI_MEMORY => ("EAI_MEMORY", Code::ENOMEM),
-            libc::EAI_FAMILY => ("EAI_FAMILY", Code::EINVAL),
+            libc::EAI_NONAME | libc::EAI_NODATA => ("ENOTFOUND", Code::ENOTFOUND),
+            libc::EAI_AGAIN => ("EAI_AGAIN", Code::EAI_AGAIN),
+            libc::EAI_FAIL => ("EAI_FAIL", Code::EAI_FAIL),
+            libc::EAI_MEMORY => ("EAI_MEMORY", Code::EAI_MEMORY),
+            libc::EAI_FAMILY => ("EAI_FAMILY", Code::EAI_FAMILY),
             libc::EAI_SOCKTYPE => ("EAI_SOCKTYPE", Code::EINVAL),
-            libc::EAI_SERVICE => ("EAI_SERVICE", Code::EINVAL),
+            libc::EAI_SERVICE => ("EAI_SERVICE", Code::EAI_SERVICE),
             libc::EAI_BADFLAGS => ("EAI_BADFLAGS", Code::EINVAL),
             libc::EAI_OVERFLOW => ("EAI_OVERFLOW", Code::ERANGE),
-            EAI_ADDRFAMILY => ("EAI_ADDRFAMILY", Code::ENOENT),
+            EAI_ADDRFAMILY => ("EAI_ADDRFAMILY", Code::ENOTFOUND),
             libc::EAI_SYSTEM => {
                 let code = Code::from_errno(errno);
                 return match code {
@@ -76,7 +78,7 @@ fn classify(f: Failure) -> (Cow<'static, str>, Code) {
                 };
             }
             // An EAI_* value this table does not know: a resolver failure.
-            _ => ("EAI_FAIL", Code::EIO),
+            _ => ("EAI_FAIL", Code::EAI_FAIL),
         },
     };
     (Cow::Borrowed(name), code)
@@ -87,7 +89,7 @@ fn classify(f: Failure) -> (Cow<'static, str>, Code) {
 ///
 /// Its code is [`classify`]'s; its syscall is `syscall` (Node's `err.syscall`); its text is
 /// Node's message, `"{syscall} {Node code} {host}"`, so it displays as, e.g.,
-/// `ENOENT: getaddrinfo ENOTFOUND nonexistent.invalid, getaddrinfo`.
+/// `ENOTFOUND: getaddrinfo ENOTFOUND nonexistent.invalid, getaddrinfo`.
 pub(crate) fn to_error(failure: Failure, syscall: &'static str, host: &str) -> Error {
     let (name, code) = classify(failure);
     Error::op(code, syscall).with_detail(format!("{syscall} {name} {host}"))
@@ -160,11 +162,11 @@ mod tests {
             "getaddrinfo",
             "x.invalid",
         );
-        assert_eq!(e.code(), Code::ENOENT);
+        assert_eq!(e.code(), Code::ENOTFOUND);
         assert_eq!(e.syscall(), Some("getaddrinfo"));
         assert_eq!(
             e.to_string(),
-            "ENOENT: getaddrinfo ENOTFOUND x.invalid, getaddrinfo"
+            "ENOTFOUND: getaddrinfo ENOTFOUND x.invalid, getaddrinfo"
         );
         let e = to_error(
             Failure::Eai {
@@ -174,7 +176,7 @@ mod tests {
             "getaddrinfo",
             "a",
         );
-        assert_eq!(e.code(), Code::EAGAIN);
+        assert_eq!(e.code(), Code::EAI_AGAIN);
         assert!(e.to_string().contains("getaddrinfo EAI_AGAIN a"));
         let e = to_error(
             Failure::Eai {
@@ -187,7 +189,7 @@ mod tests {
         assert_eq!(e.code(), Code::EMFILE);
         assert!(e.to_string().contains("getaddrinfo EMFILE a"));
         let e = to_error(Failure::Canceled, "getaddrinfo", "localhost");
-        assert_eq!(e.code(), Code::ECANCELED);
+        assert_eq!(e.code(), Code::EAI_CANCELED);
         assert!(e.to_string().contains("getaddrinfo EAI_CANCELED localhost"));
         let e = to_error(Failure::NoAddress, "getnameinfo", "::1");
         assert!(e.to_string().contains("getnameinfo ENOTFOUND ::1"));

@@ -36,8 +36,8 @@
 //! - **Where it runs.** Both calls run in the pool's [`WorkClass::SlowIo`] class, which never
 //!   holds more than `(threads + 1) / 2` workers (libuv's rule for DNS), so slow lookups cannot
 //!   starve file system work. [`lookup`] and [`lookup_service`] return the [`WorkReq`]; while
-//!   it is still queued, [`Loop::cancel`] cancels it and the callback gets `ECANCELED` (Node's
-//!   libuv would say `EAI_CANCELED`; the text of the error says that too).
+//!   it is still queued, [`Loop::cancel`] cancels it and the callback gets `EAI_CANCELED`, as
+//!   libuv reports a cancelled `uv_getaddrinfo`/`uv_getnameinfo`.
 //! - **Numeric hosts** (`"127.0.0.1"`, `"::1"`; whatever [`IpAddr`]'s parser accepts) are
 //!   answered without `getaddrinfo` or the pool, as Node 20 answers them without a request:
 //!   [`lookup`] returns `Ok(None)` and the callback runs in the next pending phase. Like Node,
@@ -48,10 +48,10 @@
 //!   20 calls back with a `null` address and a deprecation warning, DEP0118) and a host with a
 //!   NUL byte (Node 20 passes it to the resolver, which stops at the NUL: `"localhost\0evil"`
 //!   resolves as `localhost`) are `ERR_INVALID_ARG_VALUE`.
-//! - **Errors** carry Node's message: `getaddrinfo ENOTFOUND nonexistent.invalid`, with
-//!   `err.syscall()` = `"getaddrinfo"` (or `"getnameinfo"`). Node's codes `ENOTFOUND` and
-//!   `EAI_*` are not [`ruv_core::Code`] variants yet: the error's code is the closest one
-//!   (`ENOENT` for `ENOTFOUND`, `EAGAIN` for `EAI_AGAIN`, …; the table is in `docs/dns.md`).
+//! - **Errors** have Node's codes ([`Code::ENOTFOUND`](ruv_core::Code::ENOTFOUND),
+//!   `EAI_AGAIN`, `EAI_FAIL`, …), `err.syscall()` = `"getaddrinfo"` (or `"getnameinfo"`) and
+//!   Node's message in their text: `ENOTFOUND: getaddrinfo ENOTFOUND nonexistent.invalid,
+//!   getaddrinfo`. The table is in `docs/dns.md`.
 //! - **Identical lookups queued together share one call** (see [`set_coalescing`]).
 //!
 //! See `docs/dns.md` for the option semantics, the error table and the benchmark against Node.
@@ -167,7 +167,7 @@ fn check_host(host: &str) -> Result<(), Error> {
 ///
 /// The typed arguments leave nothing to check: Node's `ERR_INVALID_ARG_VALUE` (address) and
 /// `ERR_SOCKET_BAD_PORT` cannot happen. The request can be cancelled with [`Loop::cancel`]
-/// while queued (`ECANCELED`).
+/// while queued (`EAI_CANCELED`).
 ///
 /// # Errors
 /// The pool's start-up error.
