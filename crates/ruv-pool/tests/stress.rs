@@ -83,7 +83,7 @@ fn every_job_runs_or_is_cancelled_exactly_once() {
                         let guard = DropCount(Arc::clone(counts));
                         let ticket = pool.submit(classes[id % 3], move || {
                             guard.0.ran[id].fetch_add(1, Ordering::SeqCst);
-                            if id % PANIC_EVERY == 0 {
+                            if id.is_multiple_of(PANIC_EVERY) {
                                 panic!("{}", PANIC_MSG);
                             }
                         });
