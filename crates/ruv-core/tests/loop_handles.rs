@@ -38,7 +38,7 @@ struct LoopHandles {
 }
 
 fn lh_prepare_1(lp: &mut Loop<LoopHandles>, st: &mut LoopHandles, _: Prepare) {
-    if st.iteration % 2 == 0 {
+    if st.iteration.is_multiple_of(2) {
         st.prepare_2.start(lp, lh_prepare_2).unwrap();
     }
     st.prepare_1_calls += 1;
@@ -102,7 +102,7 @@ fn lh_idle_1(lp: &mut Loop<LoopHandles>, st: &mut LoopHandles, me: Idle) {
         st.idle_2_starts += 1;
     }
     st.idle_1_calls += 1;
-    if st.idle_1_calls % 5 == 0 {
+    if st.idle_1_calls.is_multiple_of(5) {
         me.stop(lp).unwrap();
         st.idles_1_active -= 1;
     }
