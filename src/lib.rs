@@ -1,7 +1,8 @@
 //! # ruv: Node.js's runtime model for Rust
 //!
 //! The facade over the ruv crates: [`core`] (libuv's loop), [`node`] (Node's ordering),
-//! [`pool`] (the worker pool) and [`crypto`].
+//! [`pool`] (the worker pool), and Node's pool-backed modules [`fs`], [`dns`], [`crypto`] and
+//! [`zlib`].
 //!
 //! ```
 //! use ruv::core::{Loop, RunMode};
