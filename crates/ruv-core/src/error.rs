@@ -185,6 +185,10 @@ codes! {
     ERR_INVALID_ARG_VALUE = (0, "invalid argument value"),
     /// Node: a digest name that is not supported.
     ERR_CRYPTO_INVALID_DIGEST = (0, "invalid digest"),
+    /// Node: scrypt's N, r, p or maxmem rejected (`Invalid scrypt params`).
+    ERR_CRYPTO_INVALID_SCRYPT_PARAMS = (0, "invalid scrypt params"),
+    /// Node: `crypto.timingSafeEqual` of buffers of different lengths.
+    ERR_CRYPTO_TIMING_SAFE_EQUAL_LENGTH = (0, "input buffers must have the same byte length"),
     /// Node: a buffer or output larger than allowed.
     ERR_BUFFER_TOO_LARGE = (0, "buffer too large"),
     /// Node: `fs.rm` of a directory without `recursive`.

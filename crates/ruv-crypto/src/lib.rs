@@ -33,12 +33,26 @@
 //! 8 blocks at a time in AVX-512 lanes where the CPU has them, several times faster than
 //! Node; everything else uses the `pbkdf2` crate. See `docs/crypto.md` for the validation
 //! rules, the digest names and the benchmark against Node.
+//!
+//! Also Node's other pool-backed crypto calls, each as a sync function and a loop function
+//! with a callback: [`random_bytes`] / [`random_fill`] (`crypto.randomBytes`,
+//! `crypto.randomFill`), [`scrypt`] (`crypto.scrypt`, with [`ScryptOptions`]), [`hash`] and
+//! [`hmac`] (one-shot `createHash` / `createHmac` digests of large buffers), and
+//! [`timing_safe_equal`] (`crypto.timingSafeEqual`).
 
 #![warn(missing_docs)]
 
 mod digest;
+mod hash;
 mod pbkdf2;
+mod random;
+mod scrypt;
 mod sha512_lanes;
 
 pub use crate::digest::Digest;
+pub use crate::hash::{hash, hash_sync, hmac, hmac_sync, timing_safe_equal};
 pub use crate::pbkdf2::{pbkdf2, pbkdf2_sync, Pbkdf2Params, MAX_INT32};
+pub use crate::random::{
+    random_bytes, random_bytes_sync, random_fill, random_fill_sync, OS_RANDOM_MAX, RESEED_BYTES,
+};
+pub use crate::scrypt::{scrypt, scrypt_sync, ScryptOptions, ScryptParams};

@@ -217,17 +217,22 @@ pub fn pbkdf2<S: 'static>(
 }
 
 /// Node's `ERR_OUT_OF_RANGE` for an integer argument outside `min..=2**31 - 1`.
-fn out_of_range(name: &str, min: u64, received: u64) -> Error {
+pub(crate) fn out_of_range(name: &str, min: u64, received: u64) -> Error {
+    out_of_range_must(name, &format!(">= {min} && <= {MAX_INT32}"), received)
+}
+
+/// Node's `ERR_OUT_OF_RANGE`: `The value of "<name>" is out of range. It must be <must>.
+/// Received <received>`.
+pub(crate) fn out_of_range_must(name: &str, must: &str, received: u64) -> Error {
     Error::new(Code::ERR_OUT_OF_RANGE).with_detail(format!(
-        "The value of \"{name}\" is out of range. It must be >= {min} && <= {MAX_INT32}. \
-         Received {}",
+        "The value of \"{name}\" is out of range. It must be {must}. Received {}",
         node_integer(received)
     ))
 }
 
 /// Formats an integer as Node's error messages do: above `2**32`, digits are grouped by
 /// three with `_` (`4_294_967_297`).
-fn node_integer(n: u64) -> String {
+pub(crate) fn node_integer(n: u64) -> String {
     let digits = n.to_string();
     if n <= 1 << 32 {
         return digits;
