@@ -59,7 +59,7 @@ mod work;
 
 pub use async_handle::{Async, AsyncSender};
 pub use error::{Code, Error, Result};
-pub use event_loop::{Loop, RunMode};
+pub use event_loop::{Loop, RunMode, SPIN_BEFORE_BLOCK};
 pub use handle::HandleId;
 pub use io::{Interest, IoWatcher, Ready};
 pub use metrics::{Elu, EluSample, Metrics};
