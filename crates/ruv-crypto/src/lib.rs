@@ -42,6 +42,7 @@
 
 #![warn(missing_docs)]
 
+mod chacha_lanes;
 mod digest;
 mod hash;
 mod pbkdf2;

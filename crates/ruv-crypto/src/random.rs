@@ -5,17 +5,17 @@
 //!
 //! - requests of up to [`OS_RANDOM_MAX`] bytes are read straight from the OS
 //!   (`getrandom(2)` on Linux, through the `getrandom` crate);
-//! - larger ones come from a ChaCha20 generator kept per thread, seeded with 32 bytes of OS
+//! - larger ones come from a ChaCha20 generator kept per thread (16 blocks at a time in
+//!   AVX-512 lanes where the CPU has them, see `chacha_lanes.rs`), seeded with 32 bytes of OS
 //!   randomness, reseeded from the OS after every [`RESEED_BYTES`] bytes it produces and
 //!   whenever the process id differs from the one it was seeded in (so a forked child
 //!   never repeats its parent's stream).
 
 use std::cell::RefCell;
 
-use rand_chacha::rand_core::{RngCore, SeedableRng};
-use rand_chacha::ChaCha20Rng;
 use ruv_core::{Code, Error, Loop, WorkClass, WorkReq};
 
+use crate::chacha_lanes::ChaChaLanes;
 use crate::pbkdf2::{out_of_range, out_of_range_must, MAX_INT32};
 
 /// Requests of at most this many bytes are read from the OS directly; larger ones from the
@@ -27,7 +27,7 @@ pub const RESEED_BYTES: usize = 1 << 20;
 
 /// One thread's generator and what decides when to reseed it.
 struct Generator {
-    rng: ChaCha20Rng,
+    rng: ChaChaLanes,
     /// Bytes it may still produce before the next reseed.
     left: usize,
     /// The process it was seeded in.
@@ -50,7 +50,7 @@ fn seeded() -> Result<Generator, Error> {
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(os_error)?;
     Ok(Generator {
-        rng: ChaCha20Rng::from_seed(seed),
+        rng: ChaChaLanes::new(seed),
         left: RESEED_BYTES,
         pid: std::process::id(),
     })
@@ -76,7 +76,7 @@ fn fill(buf: &mut [u8]) -> Result<(), Error> {
             }
             let n = rest.len().min(g.left);
             let (now, later) = rest.split_at_mut(n);
-            g.rng.fill_bytes(now);
+            g.rng.fill(now);
             g.left -= n;
             rest = later;
         }
