@@ -1,0 +1,80 @@
+//! Connect/close cycles leave no fd behind (its own test binary: /proc/self/fd is
+//! process-wide, so no other test may run beside it).
+
+use ruv_core::{Loop, RunMode, Timer};
+use ruv_net::Tcp;
+use std::net::SocketAddr;
+
+fn open_fds() -> usize {
+    // read_dir holds one fd of its own while listing
+    std::fs::read_dir("/proc/self/fd").unwrap().count() - 1
+}
+
+struct Cycles {
+    addr: SocketAddr,
+    left: usize,
+    accepted: usize,
+    client_closed: usize,
+}
+
+fn next(lp: &mut Loop<Cycles>, st: &mut Cycles) {
+    if st.left == 0 {
+        return;
+    }
+    st.left -= 1;
+    let c = Tcp::connect(lp, st.addr, |_, _, r| r.unwrap()).unwrap();
+    c.write_nocb(lp, b"x").unwrap();
+    c.read_start(lp, |lp, _, c, r| {
+        // the server closes after reading our byte: EOF
+        assert!(r.is_err());
+        c.close(lp, |lp, st| {
+            st.client_closed += 1;
+            next(lp, st);
+        })
+        .unwrap();
+    })
+    .unwrap();
+}
+
+#[test]
+fn connect_close_cycles_leak_no_fd() {
+    const CYCLES: usize = 10_000;
+    let before = open_fds();
+    {
+        let mut lp: Loop<Cycles> = Loop::new().unwrap();
+        let guard = Timer::new(&mut lp).unwrap();
+        guard
+            .start(&mut lp, 120_000, 0, |_, _, _| panic!("timed out"))
+            .unwrap();
+        guard.set_ref(&mut lp, false).unwrap();
+        let server = Tcp::bind(&mut lp, "127.0.0.1:0".parse().unwrap()).unwrap();
+        server
+            .listen(&mut lp, 128, |lp, st, server, r| {
+                r.unwrap();
+                let c = server.accept(lp).unwrap();
+                st.accepted += 1;
+                c.read_start(lp, |lp, _, c, _| c.close_silently(lp).unwrap())
+                    .unwrap();
+                if st.accepted == CYCLES {
+                    server.close_silently(lp).unwrap();
+                }
+            })
+            .unwrap();
+        let addr = server.local_addr(&mut lp).unwrap();
+        let mut st = Cycles {
+            addr,
+            left: CYCLES,
+            accepted: 0,
+            client_closed: 0,
+        };
+        next(&mut lp, &mut st);
+        lp.run(RunMode::Default, &mut st).unwrap();
+        assert_eq!(st.accepted, CYCLES);
+        assert_eq!(st.client_closed, CYCLES);
+    }
+    assert_eq!(
+        open_fds(),
+        before,
+        "fds open before and after {CYCLES} cycles"
+    );
+}
