@@ -36,8 +36,8 @@
 //!
 //! Also Node's other pool-backed crypto calls, each as a sync function and a loop function
 //! with a callback: [`random_bytes`] / [`random_fill`] (`crypto.randomBytes`,
-//! `crypto.randomFill`), [`scrypt`] (`crypto.scrypt`, with [`ScryptOptions`]), [`hash`] and
-//! [`hmac`] (one-shot `createHash` / `createHmac` digests of large buffers), and
+//! `crypto.randomFill`), [`scrypt()`] (`crypto.scrypt`, with [`ScryptOptions`]), [`hash`] and
+//! [`hmac()`] (one-shot `createHash` / `createHmac` digests of large buffers), and
 //! [`timing_safe_equal`] (`crypto.timingSafeEqual`).
 
 #![warn(missing_docs)]
