@@ -1,0 +1,262 @@
+//! A minimal HTTP/1.1 server on ruv-net that answers `hello` to every request: keep-alive,
+//! pipelining (all complete requests in one read are answered with one write), request
+//! parsing with `httparse`.
+//!
+//! ```sh
+//! cargo run --release --example http_hello -- --port 8080   # --port 0: an ephemeral port
+//! ```
+//!
+//! Prints `listening on http://127.0.0.1:PORT`. A malformed request gets `400 Bad Request`
+//! and its connection is closed; other connections are not affected. A slow client (say a
+//! byte a second) only grows its own buffer: the loop never waits for it. A client that
+//! does not read its answers is paused (reading stops) until its write queue drains.
+
+use ruv::core::{Code, Loop, RunMode};
+use ruv::net::Tcp;
+use std::collections::HashMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Requests whose head is bigger than this are refused (Node's default is 16 KiB).
+const MAX_HEAD: usize = 16 * 1024;
+
+#[derive(Default)]
+struct Server {
+    /// Unparsed bytes of each connection with a partial request.
+    partial: HashMap<Tcp, Vec<u8>>,
+    /// The cached `Date` header line, refreshed once a second.
+    date: (u64, String),
+    out: Vec<u8>,
+}
+
+enum Parsed {
+    /// `used` bytes held complete requests; the rest is a partial request.
+    Ok {
+        used: usize,
+        close: bool,
+    },
+    Bad,
+}
+
+fn date_line(cache: &mut (u64, String)) -> &str {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    if cache.0 != now || cache.1.is_empty() {
+        *cache = (now, format!("Date: {}\r\n", http_date(now)));
+    }
+    &cache.1
+}
+
+/// RFC 9110's IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) from Unix seconds.
+fn http_date(secs: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    // civil-from-days (proleptic Gregorian), days since 1970-01-01
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
+        DAYS[(days % 7) as usize],
+        day,
+        MONTHS[(month - 1) as usize],
+        year,
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Parses every complete request in `buf`, appending one answer per request to `out`.
+fn serve(buf: &[u8], out: &mut Vec<u8>, date: &mut (u64, String)) -> Parsed {
+    let mut used = 0;
+    loop {
+        let mut headers = [httparse::EMPTY_HEADER; 32];
+        let mut req = httparse::Request::new(&mut headers);
+        let head = match req.parse(&buf[used..]) {
+            Ok(httparse::Status::Complete(n)) => n,
+            Ok(httparse::Status::Partial) => {
+                if buf.len() - used > MAX_HEAD {
+                    return Parsed::Bad;
+                }
+                return Parsed::Ok { used, close: false };
+            }
+            Err(_) => return Parsed::Bad,
+        };
+        let mut body = 0usize;
+        let mut close = req.version == Some(0);
+        for h in req.headers.iter() {
+            if h.name.eq_ignore_ascii_case("content-length") {
+                match std::str::from_utf8(h.value)
+                    .ok()
+                    .and_then(|v| v.trim().parse().ok())
+                {
+                    Some(n) => body = n,
+                    None => return Parsed::Bad,
+                }
+            } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
+                // chunked bodies are not supported by this example
+                return Parsed::Bad;
+            } else if h.name.eq_ignore_ascii_case("connection") {
+                if h.value.eq_ignore_ascii_case(b"close") {
+                    close = true;
+                } else if h.value.eq_ignore_ascii_case(b"keep-alive") {
+                    close = false;
+                }
+            }
+        }
+        if buf.len() - used - head < body {
+            // the body has not arrived yet: parse this request again when it has
+            return Parsed::Ok { used, close: false };
+        }
+        used += head + body;
+        out.extend_from_slice(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n");
+        out.extend_from_slice(date_line(date).as_bytes());
+        if close {
+            out.extend_from_slice(b"Connection: close\r\n");
+        } else {
+            out.extend_from_slice(b"Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n");
+        }
+        out.extend_from_slice(b"Content-Length: 5\r\n\r\nhello");
+        if close {
+            return Parsed::Ok { used, close: true };
+        }
+        if used == buf.len() {
+            return Parsed::Ok { used, close: false };
+        }
+    }
+}
+
+/// Ends a connection once what is queued has been written.
+fn finish(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp) {
+    srv.partial.remove(&c);
+    let _ = c.read_stop(lp);
+    if c.shutdown(lp, move |lp, _, _| {
+        let _ = c.close_silently(lp);
+    })
+    .is_err()
+    {
+        let _ = c.close_silently(lp);
+    }
+}
+
+fn on_read(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp, r: ruv::core::Result<&[u8]>) {
+    let data = match r {
+        Ok(d) => d,
+        Err(e) => {
+            if e.code() == Code::EOF {
+                finish(lp, srv, c);
+            } else {
+                srv.partial.remove(&c);
+                let _ = c.close_silently(lp);
+            }
+            return;
+        }
+    };
+    let mut out = std::mem::take(&mut srv.out);
+    // Fast path: no partial request waiting, parse straight from the read buffer.
+    let (parsed, rest) = match srv.partial.remove(&c) {
+        None => {
+            let p = serve(data, &mut out, &mut srv.date);
+            let rest = match p {
+                Parsed::Ok { used, .. } if used < data.len() => Some(data[used..].to_vec()),
+                _ => None,
+            };
+            (p, rest)
+        }
+        Some(mut buf) => {
+            buf.extend_from_slice(data);
+            let p = serve(&buf, &mut out, &mut srv.date);
+            let rest = match p {
+                Parsed::Ok { used, .. } if used < buf.len() => {
+                    buf.drain(..used);
+                    Some(buf)
+                }
+                _ => None,
+            };
+            (p, rest)
+        }
+    };
+    let close = match parsed {
+        Parsed::Bad => {
+            out.extend_from_slice(
+                b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+            );
+            true
+        }
+        Parsed::Ok { close, .. } => close,
+    };
+    if !out.is_empty() {
+        match c.write_nocb(lp, std::mem::take(&mut out)) {
+            Ok(true) => {}
+            // backpressure: stop reading this client until its answers are written
+            Ok(false) => {
+                let _ = c.read_stop(lp);
+            }
+            Err(_) => {
+                let _ = c.close_silently(lp);
+                srv.out = out;
+                return;
+            }
+        }
+    }
+    srv.out = out;
+    if close {
+        finish(lp, srv, c);
+    } else if let Some(rest) = rest {
+        srv.partial.insert(c, rest);
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut port = 3000u16;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--port" => port = args.next().ok_or("--port needs a value")?.parse()?,
+            other => return Err(format!("unknown argument {other}").into()),
+        }
+    }
+    let mut lp: Loop<Server> = Loop::new()?;
+    let server = Tcp::bind(&mut lp, ([127, 0, 0, 1], port).into())?;
+    server.listen(&mut lp, 511, |lp, _, server, r| {
+        if let Err(e) = r {
+            eprintln!("accept: {e}");
+            return;
+        }
+        let Ok(c) = server.accept(lp) else { return };
+        // as Node's http server does
+        let _ = c.set_nodelay(lp, true);
+        let _ = c.on_drain(lp, |lp, _, c| {
+            let _ = c.read_start(lp, on_read);
+        });
+        let _ = c.read_start(lp, on_read);
+    })?;
+    let addr = server.local_addr(&mut lp)?;
+    println!("listening on http://127.0.0.1:{}", addr.port());
+    lp.run(RunMode::Default, &mut Server::default())?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates() {
+        assert_eq!(
+            super::http_date(784_111_777),
+            "Sun, 06 Nov 1994 08:49:37 GMT"
+        );
+        assert_eq!(super::http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+    }
+}
