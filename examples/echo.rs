@@ -39,7 +39,7 @@ fn server(port: u16) -> Result<(), Box<dyn std::error::Error>> {
 
 fn echo(lp: &mut Loop<()>, _: &mut (), c: Tcp, r: ruv::core::Result<&[u8]>) {
     match r {
-        Ok(data) => match c.write_nocb(lp, data.to_vec()) {
+        Ok(data) => match c.write_nocb(lp, Vec::from(data)) {
             Ok(true) => {}
             Ok(false) => {
                 let _ = c.read_stop(lp);
