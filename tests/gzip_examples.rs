@@ -46,7 +46,7 @@ fn corpus() -> Vec<u8> {
     while out.len() < 300_000 {
         x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
         out.extend_from_slice(words[(x >> 16) as usize % words.len()].as_bytes());
-        out.push(if x % 7 == 0 { b'\n' } else { b' ' });
+        out.push(if x.is_multiple_of(7) { b'\n' } else { b' ' });
     }
     out
 }
