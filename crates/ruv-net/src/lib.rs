@@ -36,8 +36,11 @@
 //! ```
 #![warn(missing_docs)]
 
+mod macros;
+mod pipe;
 mod stream;
 mod tcp;
 
+pub use pipe::Pipe;
 pub use stream::DEFAULT_HIGH_WATER_MARK;
 pub use tcp::{BindOptions, Tcp};

@@ -45,6 +45,8 @@ struct WriteReq<S> {
 pub(crate) struct Entry<S> {
     gen: u32,
     pub(crate) sock: Option<Socket>,
+    /// False for a non-socket fd given to `Pipe::open` (a pipe, a tty): plain read/write.
+    is_socket: bool,
     watcher: IoWatcher,
     interest: Option<Interest>,
     reading: bool,
@@ -118,17 +120,47 @@ pub(crate) fn sock<S: 'static>(lp: &mut Loop<S>, id: StreamId) -> Result<&Socket
         .ok_or_else(|| Error::new(Code::EBADF))
 }
 
+/// Writes to a socket without raising SIGPIPE (EPIPE is returned instead), or to another
+/// kind of fd with write(2).
+fn send(sock: &Socket, is_socket: bool, data: &[u8]) -> std::io::Result<usize> {
+    if is_socket {
+        return sock.send_with_flags(data, libc::MSG_NOSIGNAL);
+    }
+    // SAFETY: the fd is open (owned by `sock`), and `data` is a valid readable region of
+    // `data.len()` bytes for the duration of the call.
+    let n = unsafe { libc::write(sock.as_raw_fd(), data.as_ptr().cast(), data.len()) };
+    if n < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
+/// read(2) on a non-socket fd.
+fn fd_read(sock: &Socket, buf: &mut [u8]) -> std::io::Result<usize> {
+    // SAFETY: the fd is open (owned by `sock`), and `buf` is a valid writable region of
+    // `buf.len()` bytes for the duration of the call.
+    let n = unsafe { libc::read(sock.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+    if n < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
 /// Registers a (non-blocking) socket as a new stream.
 pub(crate) fn insert<S: 'static>(lp: &mut Loop<S>, sock: Socket) -> Result<StreamId> {
     sock.set_nonblocking(true)
         .map_err(|e| Error::from_io(&e, "fcntl"))?;
     let watcher = IoWatcher::new(lp, sock.as_raw_fd())?;
+    let is_socket = sock.r#type().is_ok();
     let n = net(lp);
     n.next_gen = n.next_gen.wrapping_add(1).max(1);
     let gen = n.next_gen;
     let index = n.entries.insert(Entry {
         gen,
         sock: Some(sock),
+        is_socket,
         watcher,
         interest: None,
         reading: false,
@@ -243,7 +275,11 @@ fn do_read<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: StreamId, hup: bool) -> 
         let Some(sock) = e.sock.as_ref() else {
             return false;
         };
-        let res = (&*sock).read(&mut buf);
+        let res = if e.is_socket {
+            (&*sock).read(&mut buf)
+        } else {
+            fd_read(sock, &mut buf)
+        };
         let (outcome, more): (Result<usize>, bool) = match res {
             Ok(0) => {
                 e.reading = false;
@@ -401,7 +437,7 @@ fn flush<S: 'static>(lp: &mut Loop<S>, id: StreamId) {
                 }
                 continue;
             }
-            match sock.send_with_flags(rest, libc::MSG_NOSIGNAL) {
+            match send(sock, e.is_socket, rest) {
                 Ok(n) => {
                     front.off += n;
                     e.queued -= n;
@@ -557,7 +593,7 @@ pub(crate) fn try_write<S: 'static>(lp: &mut Loop<S>, id: StreamId, data: &[u8])
     }
     let sock = e.sock.as_ref().ok_or_else(|| Error::new(Code::EBADF))?;
     loop {
-        match sock.send_with_flags(data, libc::MSG_NOSIGNAL) {
+        match send(sock, e.is_socket, data) {
             Ok(n) => return Ok(n),
             Err(err) if err.kind() == ErrorKind::Interrupted => continue,
             Err(err) => return Err(Error::from_io(&err, "write")),

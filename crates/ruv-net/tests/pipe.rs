@@ -1,0 +1,154 @@
+//! Unix domain stream sockets and `Pipe::open`, bounded by a guard timer.
+
+use ruv_core::{Code, Loop, RunMode, Timer};
+use ruv_net::Pipe;
+use std::os::fd::OwnedFd;
+use std::path::PathBuf;
+
+fn guard<S: 'static>(lp: &mut Loop<S>, ms: u64) {
+    let t = Timer::new(lp).unwrap();
+    t.start(lp, ms, 0, move |_, _, _| {
+        panic!("test timed out after {ms} ms")
+    })
+    .unwrap();
+    t.set_ref(lp, false).unwrap();
+}
+
+fn sock_path(name: &str) -> PathBuf {
+    let p = std::env::temp_dir().join(format!("ruv-net-{}-{name}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&p);
+    p
+}
+
+#[derive(Default)]
+struct Echo {
+    server_got: Vec<u8>,
+    client_got: Vec<u8>,
+    closed: usize,
+}
+
+#[test]
+fn pipe_server_and_client() {
+    let path = sock_path("echo");
+    let mut lp: Loop<Echo> = Loop::new().unwrap();
+    guard(&mut lp, 20_000);
+    let server = Pipe::bind(&mut lp, &path).unwrap();
+    assert_eq!(
+        server.local_path(&mut lp).unwrap().as_deref(),
+        Some(path.as_path())
+    );
+    server
+        .listen(&mut lp, 16, |lp, _, server, r| {
+            r.unwrap();
+            let c = server.accept(lp).unwrap();
+            server.close_silently(lp).unwrap();
+            c.read_start(lp, |lp, st, c, r| match r {
+                Ok(d) => {
+                    st.server_got.extend_from_slice(d);
+                    c.write_nocb(lp, Vec::from(d)).unwrap();
+                }
+                Err(e) => {
+                    assert_eq!(e.code(), Code::EOF);
+                    c.shutdown(lp, move |lp, _, r| {
+                        r.unwrap();
+                        c.close(lp, |_, st| st.closed += 1).unwrap();
+                    })
+                    .unwrap();
+                }
+            })
+            .unwrap();
+        })
+        .unwrap();
+    let client = Pipe::connect(&mut lp, &path, |_, _, r| r.unwrap()).unwrap();
+    for i in 0..100u8 {
+        client.write_nocb(&mut lp, vec![i; 1000]).unwrap();
+    }
+    client.shutdown(&mut lp, |_, _, r| r.unwrap()).unwrap();
+    client
+        .read_start(&mut lp, |lp, st, c, r| match r {
+            Ok(d) => st.client_got.extend_from_slice(d),
+            Err(e) => {
+                assert_eq!(e.code(), Code::EOF);
+                c.close(lp, |_, st| st.closed += 1).unwrap();
+            }
+        })
+        .unwrap();
+    let mut st = Echo::default();
+    lp.run(RunMode::Default, &mut st).unwrap();
+    let expect: Vec<u8> = (0..100u8).flat_map(|i| vec![i; 1000]).collect();
+    assert!(st.server_got == expect);
+    assert!(st.client_got == expect);
+    assert_eq!(st.closed, 2);
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn pipe_errors() {
+    let path = sock_path("errors");
+    let mut lp: Loop<Vec<Code>> = Loop::new().unwrap();
+    guard(&mut lp, 20_000);
+    let c = Pipe::connect(&mut lp, &path, |_, codes, r| {
+        codes.push(r.unwrap_err().code())
+    })
+    .unwrap();
+    let server = Pipe::bind(&mut lp, &path).unwrap();
+    let e = Pipe::bind(&mut lp, &path).unwrap_err();
+    assert_eq!(e.code(), Code::EADDRINUSE);
+    assert_eq!(e.path(), Some(path.as_path()));
+    // bound but not listening: refused
+    let refused = Pipe::connect(&mut lp, &path, |_, codes, r| {
+        codes.push(r.unwrap_err().code())
+    })
+    .unwrap();
+    let mut codes = Vec::new();
+    lp.run(RunMode::Default, &mut codes).unwrap();
+    assert_eq!(codes, [Code::ENOENT, Code::ECONNREFUSED]);
+    for h in [c, refused, server] {
+        h.close_silently(&mut lp).unwrap();
+    }
+    lp.run(RunMode::Default, &mut codes).unwrap();
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn open_socketpair_and_os_pipe() {
+    let mut lp: Loop<Vec<u8>> = Loop::new().unwrap();
+    guard(&mut lp, 20_000);
+    // a socketpair end
+    let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+    let pa = Pipe::open(&mut lp, OwnedFd::from(a)).unwrap();
+    let pb = Pipe::open(&mut lp, OwnedFd::from(b)).unwrap();
+    pa.write(&mut lp, b"over a socketpair;", move |lp, _, r| {
+        r.unwrap();
+        pa.close_silently(lp).unwrap();
+    })
+    .unwrap();
+    // an OS pipe (not a socket): plain read(2)/write(2)
+    let (r, w) = std::io::pipe().unwrap();
+    let pr = Pipe::open(&mut lp, OwnedFd::from(r)).unwrap();
+    let pw = Pipe::open(&mut lp, OwnedFd::from(w)).unwrap();
+    pb.read_start(&mut lp, move |lp, got, me, r| match r {
+        Ok(d) => got.extend_from_slice(d),
+        Err(_) => {
+            me.close_silently(lp).unwrap();
+            // then the OS pipe
+            pw.write(lp, b" over a pipe", move |lp, _, r| {
+                r.unwrap();
+                pw.close_silently(lp).unwrap();
+            })
+            .unwrap();
+        }
+    })
+    .unwrap();
+    pr.read_start(&mut lp, |lp, got, me, r| match r {
+        Ok(d) => got.extend_from_slice(d),
+        Err(e) => {
+            assert_eq!(e.code(), Code::EOF);
+            me.close_silently(lp).unwrap();
+        }
+    })
+    .unwrap();
+    let mut got = Vec::new();
+    lp.run(RunMode::Default, &mut got).unwrap();
+    assert_eq!(got, b"over a socketpair; over a pipe");
+}
