@@ -40,7 +40,9 @@ mod macros;
 mod pipe;
 mod stream;
 mod tcp;
+mod udp;
 
 pub use pipe::Pipe;
 pub use stream::DEFAULT_HIGH_WATER_MARK;
 pub use tcp::{BindOptions, Tcp};
+pub use udp::{Udp, UdpOptions};

@@ -1,0 +1,108 @@
+//! UDP on loopback, bounded by a guard timer.
+
+use ruv_core::{Code, Loop, RunMode, Timer};
+use ruv_net::Udp;
+use std::net::{Ipv4Addr, SocketAddr};
+
+fn guard<S: 'static>(lp: &mut Loop<S>, ms: u64) {
+    let t = Timer::new(lp).unwrap();
+    t.start(lp, ms, 0, move |_, _, _| {
+        panic!("test timed out after {ms} ms")
+    })
+    .unwrap();
+    t.set_ref(lp, false).unwrap();
+}
+
+#[derive(Default)]
+struct Dgram {
+    sent: Vec<usize>,
+    got: Vec<(Vec<u8>, SocketAddr)>,
+    replies: usize,
+}
+
+#[test]
+fn send_and_receive() {
+    const N: usize = 50;
+    let mut lp: Loop<Dgram> = Loop::new().unwrap();
+    guard(&mut lp, 20_000);
+    let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let a = Udp::bind(&mut lp, any).unwrap();
+    let b = Udp::bind(&mut lp, any).unwrap();
+    let a_addr = a.local_addr(&mut lp).unwrap();
+    let b_addr = b.local_addr(&mut lp).unwrap();
+    b.recv_start(&mut lp, move |lp, st, me, r| {
+        let (data, from) = r.unwrap();
+        st.got.push((data.to_vec(), from));
+        // answer the last one
+        if st.got.len() == N {
+            me.send(lp, b"ack".to_vec(), from, |_, _, r| r.unwrap())
+                .unwrap();
+            me.recv_stop(lp).unwrap();
+            me.close_silently(lp).unwrap();
+        }
+    })
+    .unwrap();
+    a.recv_start(&mut lp, |lp, st, me, r| {
+        assert_eq!(r.unwrap().0, b"ack");
+        st.replies += 1;
+        me.close_silently(lp).unwrap();
+    })
+    .unwrap();
+    for i in 0..N {
+        a.send(
+            &mut lp,
+            format!("datagram {i}").into_bytes(),
+            b_addr,
+            move |_, st, r| {
+                r.unwrap();
+                st.sent.push(i);
+            },
+        )
+        .unwrap();
+    }
+    let mut st = Dgram::default();
+    lp.run(RunMode::Default, &mut st).unwrap();
+    assert_eq!(st.sent, (0..N).collect::<Vec<_>>());
+    assert_eq!(st.got.len(), N);
+    for (i, (data, from)) in st.got.iter().enumerate() {
+        assert_eq!(data, format!("datagram {i}").as_bytes());
+        assert_eq!(*from, a_addr);
+    }
+    assert_eq!(st.replies, 1);
+}
+
+#[test]
+fn options_and_close() {
+    let mut lp: Loop<Vec<Code>> = Loop::new().unwrap();
+    let u = Udp::bind(&mut lp, "127.0.0.1:0".parse().unwrap()).unwrap();
+    u.set_broadcast(&mut lp, true).unwrap();
+    u.set_ttl(&mut lp, 64).unwrap();
+    assert_eq!(u.set_ttl(&mut lp, 0).unwrap_err().code(), Code::EINVAL);
+    u.set_multicast_ttl(&mut lp, 1).unwrap();
+    u.set_multicast_loop(&mut lp, true).unwrap();
+    // Membership needs a multicast-capable interface; a bare container may have none.
+    let group = Ipv4Addr::new(239, 255, 0, 1);
+    match u.join_multicast(&mut lp, group, Ipv4Addr::UNSPECIFIED) {
+        Ok(()) => u
+            .leave_multicast(&mut lp, group, Ipv4Addr::UNSPECIFIED)
+            .unwrap(),
+        Err(e) => assert!(
+            matches!(e.code(), Code::Errno(libc::ENODEV) | Code::EADDRNOTAVAIL),
+            "{e}"
+        ),
+    }
+    // the same port twice without reuse: EADDRINUSE
+    let addr = u.local_addr(&mut lp).unwrap();
+    assert_eq!(
+        Udp::bind(&mut lp, addr).unwrap_err().code(),
+        Code::EADDRINUSE
+    );
+    u.close(&mut lp, |_, codes| codes.push(Code::EOF)).unwrap();
+    assert_eq!(
+        u.set_broadcast(&mut lp, true).unwrap_err().code(),
+        Code::EBADF
+    );
+    let mut codes = Vec::new();
+    lp.run(RunMode::Default, &mut codes).unwrap();
+    assert_eq!(codes, [Code::EOF]);
+}
