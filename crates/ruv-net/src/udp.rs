@@ -32,6 +32,7 @@ pub struct UdpOptions {
 }
 
 type SendCb<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S, Result<()>)>;
+type CloseCb<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S)>;
 type RecvCb<S> = Box<dyn FnMut(&mut Loop<S>, &mut S, Udp, Result<(&[u8], SocketAddr)>)>;
 
 struct SendReq<S> {
@@ -400,11 +401,7 @@ impl Udp {
         self.close_inner(lp, None)
     }
 
-    fn close_inner<S: 'static>(
-        self,
-        lp: &mut Loop<S>,
-        cb: Option<Box<dyn FnOnce(&mut Loop<S>, &mut S)>>,
-    ) -> Result<()> {
+    fn close_inner<S: 'static>(self, lp: &mut Loop<S>, cb: Option<CloseCb<S>>) -> Result<()> {
         let e = entry(lp, self)?;
         e.closing = true;
         e.receiving = false;
