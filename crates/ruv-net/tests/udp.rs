@@ -35,8 +35,7 @@ fn send_and_receive() {
         st.got.push((data.to_vec(), from));
         // answer the last one
         if st.got.len() == N {
-            me.send(lp, b"ack".to_vec(), from, |_, _, r| r.unwrap())
-                .unwrap();
+            me.send(lp, b"ack", from, |_, _, r| r.unwrap()).unwrap();
             me.recv_stop(lp).unwrap();
             me.close_silently(lp).unwrap();
         }
