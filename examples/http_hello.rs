@@ -229,8 +229,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let mut lp: Loop<Server> = Loop::new()?;
-    let server = Tcp::bind(&mut lp, ([127, 0, 0, 1], port).into())?;
-    server.listen(&mut lp, 511, |lp, _, server, r| {
+    let port = listen(&mut lp, port)?;
+    println!("listening on http://127.0.0.1:{port}");
+    lp.run(RunMode::Default, &mut Server::default())?;
+    Ok(())
+}
+
+/// Starts the server on `port` (0: ephemeral); returns the port.
+fn listen(lp: &mut Loop<Server>, port: u16) -> ruv::core::Result<u16> {
+    let server = Tcp::bind(lp, ([127, 0, 0, 1], port).into())?;
+    server.listen(lp, 511, |lp, _, server, r| {
         if let Err(e) = r {
             eprintln!("accept: {e}");
             return;
@@ -243,14 +251,90 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
         let _ = c.read_start(lp, on_read);
     })?;
-    let addr = server.local_addr(&mut lp)?;
-    println!("listening on http://127.0.0.1:{}", addr.port());
-    lp.run(RunMode::Default, &mut Server::default())?;
-    Ok(())
+    Ok(server.local_addr(lp)?.port())
 }
 
 #[cfg(test)]
 mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::Duration;
+
+    /// Runs the server on its own thread; returns its port.
+    fn server() -> u16 {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lp = super::Loop::new().unwrap();
+            tx.send(super::listen(&mut lp, 0).unwrap()).unwrap();
+            lp.run(super::RunMode::Default, &mut super::Server::default())
+                .unwrap();
+        });
+        rx.recv().unwrap()
+    }
+
+    fn client(port: u16) -> TcpStream {
+        let c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        // bounds every read: a hang fails the test instead of blocking it
+        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        c
+    }
+
+    /// Reads until `n` answers (`hello` bodies) arrived or the peer closed.
+    fn read_answers(c: &mut TcpStream, n: usize) -> String {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        while String::from_utf8_lossy(&got)
+            .matches("\r\n\r\nhello")
+            .count()
+            < n
+        {
+            let k = c.read(&mut buf).expect("answer within the timeout");
+            if k == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..k]);
+        }
+        String::from_utf8(got).unwrap()
+    }
+
+    #[test]
+    fn keep_alive_and_pipelining() {
+        let port = server();
+        let mut c = client(port);
+        c.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+        assert!(read_answers(&mut c, 1).starts_with("HTTP/1.1 200 OK\r\n"));
+        // three pipelined requests (one with a body) and the start of a fourth
+        c.write_all(b"GET /1 HTTP/1.1\r\n\r\nPOST /2 HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcGET /3 HTTP/1.1\r\n\r\nGET /4 HT")
+            .unwrap();
+        assert_eq!(read_answers(&mut c, 3).matches("200 OK").count(), 3);
+        c.write_all(b"TP/1.1\r\nConnection: close\r\n\r\n").unwrap();
+        let last = read_answers(&mut c, 2);
+        assert!(last.contains("Connection: close\r\n"));
+        // then the server closes
+        assert_eq!(c.read(&mut [0u8; 16]).unwrap(), 0);
+    }
+
+    #[test]
+    fn malformed_gets_400_and_others_go_on() {
+        let port = server();
+        let mut good = client(port);
+        let mut slow = client(port);
+        slow.write_all(b"GET / HT").unwrap(); // and nothing more for now
+        let mut bad = client(port);
+        bad.write_all(b"NOT HTTP AT ALL\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        bad.read_to_string(&mut answer).unwrap(); // the server closes it
+        assert!(
+            answer.starts_with("HTTP/1.1 400 Bad Request\r\n"),
+            "{answer}"
+        );
+        // the others are unaffected; the slow one does not hold anyone up
+        good.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+        assert!(read_answers(&mut good, 1).ends_with("hello"));
+        slow.write_all(b"TP/1.1\r\n\r\n").unwrap();
+        assert!(read_answers(&mut slow, 1).ends_with("hello"));
+    }
+
     #[test]
     fn dates() {
         assert_eq!(
