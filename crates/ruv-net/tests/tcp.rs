@@ -577,3 +577,61 @@ fn reuse_port_lets_two_listeners_share() {
     b.close_silently(&mut lp).unwrap();
     lp.run(RunMode::Default, &mut ()).unwrap();
 }
+
+#[test]
+fn listener_misuse_is_an_error() {
+    let mut lp: Loop<()> = Loop::new().unwrap();
+    let server = Tcp::bind(&mut lp, any_port()).unwrap();
+    server.listen(&mut lp, 8, |_, _, _, _| {}).unwrap();
+    assert_eq!(server.accept(&mut lp).unwrap_err().code(), Code::EAGAIN);
+    assert_eq!(
+        server
+            .read_start(&mut lp, |_, _, _, _| {})
+            .unwrap_err()
+            .code(),
+        Code::EINVAL
+    );
+    assert_eq!(
+        server.write_nocb(&mut lp, b"x").unwrap_err().code(),
+        Code::ENOTCONN
+    );
+    server.close_silently(&mut lp).unwrap();
+    lp.run(RunMode::Default, &mut ()).unwrap();
+}
+
+#[test]
+fn ipv6_loopback() {
+    let mut lp: Loop<Vec<u8>> = Loop::new().unwrap();
+    guard(&mut lp, 20_000);
+    let server = match Tcp::bind(&mut lp, "[::1]:0".parse().unwrap()) {
+        Ok(s) => s,
+        Err(e) => {
+            // no IPv6 on this host
+            eprintln!("skipped: {e}");
+            return;
+        }
+    };
+    server
+        .listen(&mut lp, 8, |lp, _, server, r| {
+            r.unwrap();
+            let c = server.accept(lp).unwrap();
+            server.close_silently(lp).unwrap();
+            assert!(c.peer_addr(lp).unwrap().is_ipv6());
+            c.write(lp, b"v6", move |lp, _, r| {
+                r.unwrap();
+                c.close_silently(lp).unwrap();
+            })
+            .unwrap();
+        })
+        .unwrap();
+    let addr = server.local_addr(&mut lp).unwrap();
+    let c = Tcp::connect(&mut lp, addr, |_, _, r| r.unwrap()).unwrap();
+    c.read_start(&mut lp, |lp, got, c, r| match r {
+        Ok(d) => got.extend_from_slice(d),
+        Err(_) => c.close_silently(lp).unwrap(),
+    })
+    .unwrap();
+    let mut got = Vec::new();
+    lp.run(RunMode::Default, &mut got).unwrap();
+    assert_eq!(got, b"v6");
+}
