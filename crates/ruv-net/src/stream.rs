@@ -216,6 +216,8 @@ fn on_io<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: StreamId, ready: Ready) {
     let mut rearm = false;
     if e.connecting {
         finish_connect(lp, s, id);
+        // Data may have come with the connection's edge: re-arm so epoll reports it.
+        rearm = true;
     } else if e.listening {
         rearm = do_accept(lp, s, id);
     } else {
