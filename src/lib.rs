@@ -1,8 +1,8 @@
 //! # ruv: Node.js's runtime model for Rust
 //!
 //! The facade over the ruv crates: [`core`] (libuv's loop), [`node`] (Node's ordering),
-//! [`pool`] (the worker pool), and Node's pool-backed modules [`fs`], [`dns`], [`crypto`] and
-//! [`zlib`].
+//! [`pool`] (the worker pool), Node's pool-backed modules [`fs`], [`dns`], [`crypto`] and
+//! [`zlib`], and networking on the loop, [`net`].
 //!
 //! ```
 //! use ruv::core::{Loop, RunMode};
