@@ -292,6 +292,50 @@ impl Error {
     }
 }
 
+impl Error {
+    /// Node's `ERR_OUT_OF_RANGE` for an integer argument: `The value of "<name>" is out of
+    /// range. It must be <must>. Received <received>`, with `received` written as Node writes
+    /// integers in these messages (see [`node_integer`]).
+    ///
+    /// ```
+    /// use ruv_core::Error;
+    /// let e = Error::out_of_range("size", ">= 0 && <= 2147483647", 4_294_967_297_u64);
+    /// assert_eq!(
+    ///     e.to_string(),
+    ///     "ERR_OUT_OF_RANGE: The value of \"size\" is out of range. \
+    ///      It must be >= 0 && <= 2147483647. Received 4_294_967_297"
+    /// );
+    /// ```
+    pub fn out_of_range(name: &str, must: &str, received: impl Into<i128>) -> Error {
+        Error::new(Code::ERR_OUT_OF_RANGE).with_detail(format!(
+            "The value of \"{name}\" is out of range. It must be {must}. Received {}",
+            node_integer(received.into())
+        ))
+    }
+}
+
+/// Formats an integer as Node's range errors do: beyond `2**32` in magnitude, digits are
+/// grouped by three with `_` (`4_294_967_297`, `-5_000_000_000`); smaller ones are plain.
+pub fn node_integer(n: i128) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let sign = if n < 0 { "-" } else { "" };
+    if n.unsigned_abs() <= 1 << 32 {
+        return format!("{sign}{digits}");
+    }
+    let first = match digits.len() % 3 {
+        0 => 3,
+        r => r,
+    };
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    out.push_str(sign);
+    out.push_str(&digits[..first]);
+    for group in digits.as_bytes()[first..].chunks(3) {
+        out.push('_');
+        out.push_str(std::str::from_utf8(group).expect("ASCII digits"));
+    }
+    out
+}
+
 impl From<Code> for Error {
     fn from(code: Code) -> Error {
         Error::new(code)
@@ -357,6 +401,19 @@ mod tests {
         assert_eq!(e.to_string(), "EBUSY: resource busy or locked, run");
         let e = Error::new(Code::ERR_OUT_OF_RANGE).with_detail("iterations must be >= 1");
         assert_eq!(e.to_string(), "ERR_OUT_OF_RANGE: iterations must be >= 1");
+    }
+
+    #[test]
+    fn integers_written_as_node_writes_them_in_range_errors() {
+        assert_eq!(node_integer(0), "0");
+        assert_eq!(node_integer(-2), "-2");
+        assert_eq!(node_integer(2147483648), "2147483648");
+        assert_eq!(node_integer(1 << 32), "4294967296");
+        assert_eq!(node_integer((1 << 32) + 1), "4_294_967_297");
+        assert_eq!(node_integer(12345678901), "12_345_678_901");
+        assert_eq!(node_integer(-5_000_000_000), "-5_000_000_000");
+        assert_eq!(node_integer(1 << 53), "9_007_199_254_740_992");
+        assert_eq!(node_integer(u64::MAX.into()), "18_446_744_073_709_551_615");
     }
 
     #[test]

@@ -58,7 +58,7 @@ mod watcher;
 mod work;
 
 pub use async_handle::{Async, AsyncSender};
-pub use error::{Code, Error, Result};
+pub use error::{node_integer, Code, Error, Result};
 pub use event_loop::{Loop, RunMode, SPIN_BEFORE_BLOCK};
 pub use handle::HandleId;
 pub use io::{Interest, IoWatcher, Ready};

@@ -221,44 +221,7 @@ pub(crate) fn out_of_range(name: &str, min: u64, received: u64) -> Error {
     out_of_range_must(name, &format!(">= {min} && <= {MAX_INT32}"), received)
 }
 
-/// Node's `ERR_OUT_OF_RANGE`: `The value of "<name>" is out of range. It must be <must>.
-/// Received <received>`.
+/// Node's `ERR_OUT_OF_RANGE` with its own "It must be …" clause.
 pub(crate) fn out_of_range_must(name: &str, must: &str, received: u64) -> Error {
-    Error::new(Code::ERR_OUT_OF_RANGE).with_detail(format!(
-        "The value of \"{name}\" is out of range. It must be {must}. Received {}",
-        node_integer(received)
-    ))
-}
-
-/// Formats an integer as Node's error messages do: above `2**32`, digits are grouped by
-/// three with `_` (`4_294_967_297`).
-pub(crate) fn node_integer(n: u64) -> String {
-    let digits = n.to_string();
-    if n <= 1 << 32 {
-        return digits;
-    }
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('_');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn node_integer_matches_node() {
-        assert_eq!(node_integer(0), "0");
-        assert_eq!(node_integer(2147483648), "2147483648");
-        assert_eq!(node_integer(4294967296), "4294967296");
-        assert_eq!(node_integer(4294967297), "4_294_967_297");
-        assert_eq!(node_integer(12345678901), "12_345_678_901");
-        assert_eq!(node_integer(9007199254740992), "9_007_199_254_740_992");
-        assert_eq!(node_integer(u64::MAX), "18_446_744_073_709_551_615");
-    }
+    Error::out_of_range(name, must, received)
 }

@@ -1,6 +1,6 @@
 //! Options with Node's names, defaults and range checks.
 
-use ruv_core::{Code, Error};
+use ruv_core::Error;
 
 use crate::constants::*;
 
@@ -257,50 +257,14 @@ fn in_range(name: &str, value: i32, min: i32, max: i32) -> Result<i32, Error> {
     }
 }
 
-/// Node's `ERR_OUT_OF_RANGE`: `The value of "<name>" is out of range. It must be <range>.
-/// Received <value>`.
+/// Node's `ERR_OUT_OF_RANGE` (shared wording: [`Error::out_of_range`]).
 fn out_of_range(name: &str, range: &str, received: i128) -> Error {
-    Error::new(Code::ERR_OUT_OF_RANGE).with_detail(format!(
-        "The value of \"{name}\" is out of range. It must be {range}. Received {}",
-        node_integer(received)
-    ))
-}
-
-/// Formats an integer as Node's range errors do: beyond `2**32` in magnitude, digits are
-/// grouped by three with `_` (`4_294_967_297`, `-5_000_000_000`).
-pub(crate) fn node_integer(n: i128) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let sign = if n < 0 { "-" } else { "" };
-    if n.unsigned_abs() <= 1 << 32 {
-        return format!("{sign}{digits}");
-    }
-    let first = match digits.len() % 3 {
-        0 => 3,
-        r => r,
-    };
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    out.push_str(sign);
-    out.push_str(&digits[..first]);
-    for group in digits.as_bytes()[first..].chunks(3) {
-        out.push('_');
-        out.push_str(std::str::from_utf8(group).expect("ASCII digits"));
-    }
-    out
+    Error::out_of_range(name, range, received)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn integers_like_node() {
-        assert_eq!(node_integer(0), "0");
-        assert_eq!(node_integer(-2), "-2");
-        assert_eq!(node_integer(1 << 32), "4294967296");
-        assert_eq!(node_integer((1 << 32) + 1), "4_294_967_297");
-        assert_eq!(node_integer(-5_000_000_000), "-5_000_000_000");
-        assert_eq!(node_integer(1 << 53), "9_007_199_254_740_992");
-    }
 
     #[test]
     fn eight_means_nine_when_compressing() {
