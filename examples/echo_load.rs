@@ -1,0 +1,174 @@
+//! A load generator for TCP echo servers (any of them: `examples/echo.rs`, Node's
+//! `bench-ref/node/tcp_echo.js`), the one client `benches/tcp_echo.sh` runs against both.
+//!
+//! ```sh
+//! cargo run --release --example echo_load -- pingpong PORT [CONNS=100] [SECS=5]
+//! cargo run --release --example echo_load -- stream PORT [SECS=5]
+//! ```
+//!
+//! * `pingpong`: CONNS connections on one ruv loop (one thread, like Node's client); each
+//!   sends a 64-byte message, waits for all 64 bytes to come back (checked byte for byte),
+//!   then sends the next. Prints the messages echoed per second over all connections.
+//! * `stream`: one blocking `std::net::TcpStream`; a writer thread sends 64 KiB chunks as
+//!   fast as the socket takes them while this thread reads and counts the echoed bytes.
+//!   Prints MiB/s echoed (bytes counted, not checked).
+//!
+//! Both time from just before connecting to the end of SECS seconds and print one line:
+//! `pingpong conns=100 secs=5.000 msgs=... msgs_per_s=...` or
+//! `stream secs=5.000 bytes=... mib_per_s=...`. Any error is printed and exits non-zero.
+
+use ruv::core::{Loop, RunMode, Timer};
+use ruv::net::Tcp;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+const MSG: usize = 64;
+const CHUNK: usize = 64 * 1024;
+
+struct PingPong {
+    msgs: u64,
+    connected: usize,
+    error: Option<String>,
+    secs: f64,
+}
+
+fn pingpong(addr: SocketAddr, conns: usize, secs: f64) -> Result<(), Box<dyn std::error::Error>> {
+    let mut lp: Loop<PingPong> = Loop::new()?;
+    let msg: Vec<u8> = (0..MSG).map(|i| b'a' + (i % 26) as u8).collect();
+    let t0 = Instant::now();
+    for _ in 0..conns {
+        let c = Tcp::connect(&mut lp, addr, |lp, st: &mut PingPong, r| match r {
+            Ok(()) => st.connected += 1,
+            Err(e) => {
+                st.error = Some(format!("connect: {e}"));
+                lp.stop();
+            }
+        })?;
+        // Written once connected (writes made before that are queued).
+        c.write_nocb(&mut lp, msg.clone())?;
+        let mut got = 0usize;
+        let expect = msg.clone();
+        c.read_start(&mut lp, move |lp, st, c, r| match r {
+            Ok(data) => {
+                for &b in data {
+                    if b != expect[got] {
+                        st.error = Some(format!("echoed byte {got} of a message differs"));
+                        lp.stop();
+                        return;
+                    }
+                    got += 1;
+                    if got == MSG {
+                        got = 0;
+                        st.msgs += 1;
+                        if let Err(e) = c.write_nocb(lp, expect.clone()) {
+                            st.error = Some(format!("write: {e}"));
+                            lp.stop();
+                            return;
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                st.error = Some(format!("read: {e}"));
+                lp.stop();
+            }
+        })?;
+        c.set_nodelay(&mut lp, true)?;
+    }
+    let timer = Timer::new(&mut lp)?;
+    timer.start(
+        &mut lp,
+        (secs * 1000.0) as u64,
+        0,
+        move |lp, st: &mut PingPong, _| {
+            st.secs = t0.elapsed().as_secs_f64();
+            lp.stop();
+        },
+    )?;
+    let mut st = PingPong {
+        msgs: 0,
+        connected: 0,
+        error: None,
+        secs: 0.0,
+    };
+    lp.run(RunMode::Default, &mut st)?;
+    if let Some(e) = st.error {
+        return Err(e.into());
+    }
+    if st.connected != conns {
+        return Err(format!("only {} of {conns} connections connected", st.connected).into());
+    }
+    println!(
+        "pingpong conns={conns} secs={:.3} msgs={} msgs_per_s={:.0}",
+        st.secs,
+        st.msgs,
+        st.msgs as f64 / st.secs
+    );
+    Ok(())
+}
+
+fn stream(addr: SocketAddr, secs: f64) -> Result<(), Box<dyn std::error::Error>> {
+    let t0 = Instant::now();
+    let mut reader = TcpStream::connect(addr)?;
+    let mut writer = reader.try_clone()?;
+    std::thread::spawn(move || {
+        let chunk = vec![b'a'; CHUNK];
+        loop {
+            if let Err(e) = writer.write_all(&chunk) {
+                eprintln!("write: {e}");
+                std::process::exit(1);
+            }
+        }
+    });
+    let end = t0 + Duration::from_secs_f64(secs);
+    let mut buf = vec![0u8; CHUNK];
+    let mut bytes = 0u64;
+    // The read timeout bounds how long a stalled server can hold us past the end.
+    reader.set_read_timeout(Some(Duration::from_millis(100)))?;
+    while Instant::now() < end {
+        match reader.read(&mut buf) {
+            Ok(0) => return Err("server closed the connection".into()),
+            Ok(n) => bytes += n as u64,
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(e) => return Err(format!("read: {e}").into()),
+        }
+    }
+    let elapsed = t0.elapsed().as_secs_f64();
+    println!(
+        "stream secs={elapsed:.3} bytes={bytes} mib_per_s={:.1}",
+        bytes as f64 / (1024.0 * 1024.0) / elapsed
+    );
+    Ok(())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let usage =
+        "usage: echo_load pingpong PORT [CONNS=100] [SECS=5] | echo_load stream PORT [SECS=5]";
+    let run = || -> Result<(), Box<dyn std::error::Error>> {
+        let mode = args.first().ok_or(usage)?;
+        let port: u16 = args.get(1).ok_or(usage)?.parse()?;
+        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        match mode.as_str() {
+            "pingpong" => {
+                let conns = args.get(2).map_or(Ok(100), |s| s.parse())?;
+                let secs = args.get(3).map_or(Ok(5.0), |s| s.parse())?;
+                pingpong(addr, conns, secs)
+            }
+            "stream" => {
+                let secs = args.get(2).map_or(Ok(5.0), |s| s.parse())?;
+                stream(addr, secs)
+            }
+            _ => Err(usage.into()),
+        }
+    };
+    if let Err(e) = run() {
+        eprintln!("echo_load: {e}");
+        std::process::exit(1);
+    }
+    // The stream writer thread is still blocked in a write: leave without joining it.
+    std::process::exit(0);
+}
