@@ -48,6 +48,7 @@ mod hash;
 mod pbkdf2;
 mod random;
 mod scrypt;
+mod scrypt_core;
 mod sha512_lanes;
 
 pub use crate::digest::Digest;

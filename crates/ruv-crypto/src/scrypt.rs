@@ -182,12 +182,13 @@ impl ScryptParams {
         })
     }
 
-    /// Derives the key with these parameters (the `scrypt` crate's implementation).
+    /// Derives the key with these parameters (ruv's ROMix with SIMD Salsa20/8; PBKDF2-HMAC-SHA256
+    /// from the `pbkdf2` crate).
     ///
     /// # Errors
     ///
-    /// [`Code::ENOMEM`] if the key buffer cannot be allocated. (The crate's own working
-    /// memory, bounded by `maxmem`, is allocated infallibly.)
+    /// [`Code::ENOMEM`] if the key buffer or the working memory (`128 * r * (N + p + 2)`
+    /// bytes, bounded by `maxmem`) cannot be allocated.
     pub fn derive(&self, password: &[u8], salt: &[u8]) -> Result<Vec<u8>, Error> {
         let mut out = Vec::new();
         out.try_reserve_exact(self.keylen).map_err(|_| {
@@ -198,11 +199,7 @@ impl ScryptParams {
         if out.is_empty() {
             return Ok(out);
         }
-        let params = ::scrypt::Params::new(self.log_n, self.r, self.p).map_err(|_| {
-            // validate() admits only what the crate admits; kept as an error, not a panic.
-            invalid_params()
-        })?;
-        ::scrypt::scrypt(password, salt, &params, &mut out).map_err(|_| invalid_params())?;
+        crate::scrypt_core::scrypt(password, salt, self.log_n, self.r, self.p, &mut out)?;
         Ok(out)
     }
 }
