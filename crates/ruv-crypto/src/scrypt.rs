@@ -182,8 +182,8 @@ impl ScryptParams {
         })
     }
 
-    /// Derives the key with these parameters (ruv's ROMix with SIMD Salsa20/8; PBKDF2-HMAC-SHA256
-    /// from the `pbkdf2` crate).
+    /// Derives the key with these parameters (ruv's own ROMix and Salsa20/8, see
+    /// `docs/crypto.md`; PBKDF2-HMAC-SHA256 from the `pbkdf2` crate).
     ///
     /// # Errors
     ///
