@@ -162,31 +162,52 @@ impl<S> Loop<S> {
 
     /// (Re)arms a live timer whose callback is set.
     fn timer_arm(&mut self, id: HandleId, timeout: u64, repeat: u64) {
-        self.timer_stop_raw(id).ok();
+        let due = self.now().saturating_add(timeout);
         self.seq += 1;
         let seq = self.seq;
-        let due = self.now().saturating_add(timeout);
-        if let Data::Timer(st) = &mut self.handles[id.index as usize].data {
-            st.due = due;
-            st.repeat = repeat;
-            st.seq = seq;
-            st.has_cb = true;
+        // one slab access: re-arming an armed timer only orphans its old heap entry
+        let slot = &mut self.handles[id.index as usize];
+        let Data::Timer(st) = &mut slot.data else {
+            return;
+        };
+        let was_armed = st.seq != 0;
+        st.due = due;
+        st.repeat = repeat;
+        st.seq = seq;
+        st.has_cb = true;
+        if !slot.active {
+            slot.active = true;
+            if slot.referenced {
+                self.active_refs += 1;
+            }
         }
         self.timers.push(Reverse(TimerEntry { due, seq, id }));
-        self.live_timers += 1;
-        self.activate(id);
+        if was_armed {
+            self.pop_stale_tops();
+            self.compact_timers();
+        } else {
+            self.live_timers += 1;
+        }
     }
 
     pub(crate) fn timer_stop_raw(&mut self, id: HandleId) -> Result<()> {
-        if let Data::Timer(st) = &mut self.handles[id.index as usize].data {
-            if st.seq != 0 {
-                st.seq = 0;
-                self.live_timers -= 1;
-                self.pop_stale_tops();
-                self.compact_timers();
+        let slot = &mut self.handles[id.index as usize];
+        let mut was_armed = false;
+        if let Data::Timer(st) = &mut slot.data {
+            was_armed = st.seq != 0;
+            st.seq = 0;
+        }
+        if slot.active {
+            slot.active = false;
+            if slot.referenced {
+                self.active_refs -= 1;
             }
         }
-        self.deactivate(id);
+        if was_armed {
+            self.live_timers -= 1;
+            self.pop_stale_tops();
+            self.compact_timers();
+        }
         Ok(())
     }
 
