@@ -258,16 +258,26 @@ fn finish_connect<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: StreamId) {
     }
 }
 
+/// Lends the loop-wide receive buffer (`slot`) to one read: the caller puts it back when done,
+/// so steady-state reads allocate nothing. Allocates only the first time (or if a callback
+/// that kept it panicked).
+pub(crate) fn lend_buf(slot: &mut Vec<u8>, size: usize) -> Vec<u8> {
+    let buf = std::mem::take(slot);
+    if buf.len() < size {
+        vec![0; size]
+    } else {
+        buf
+    }
+}
+
 /// Reads until the socket would block, the per-event budget is spent, or reading stops.
 /// Returns true when the budget ran out (the watcher must be re-armed).
 fn do_read<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: StreamId, hup: bool) -> bool {
     for _ in 0..READS_PER_EVENT {
         let n = net(lp);
-        let mut buf = std::mem::take(&mut n.buf);
-        if buf.len() < READ_BUF {
-            buf = vec![0; READ_BUF];
-        }
+        let mut buf = lend_buf(&mut n.buf, READ_BUF);
         let Some(e) = n.entries.get_mut(id.index as usize) else {
+            n.buf = buf;
             return false;
         };
         if e.gen != id.gen || e.closing || !e.reading {
@@ -275,6 +285,7 @@ fn do_read<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: StreamId, hup: bool) -> 
             return false;
         }
         let Some(sock) = e.sock.as_ref() else {
+            n.buf = buf;
             return false;
         };
         let res = if e.is_socket {

@@ -121,11 +121,9 @@ fn on_io<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: Udp, ready: Ready) {
 fn do_recv<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: Udp) -> bool {
     for _ in 0..RECVS_PER_EVENT {
         let n = net(lp);
-        let mut buf = std::mem::take(&mut n.buf);
-        if buf.len() < RECV_BUF {
-            buf = vec![0; RECV_BUF];
-        }
+        let mut buf = crate::stream::lend_buf(&mut n.buf, RECV_BUF);
         let Some(e) = n.entries.get_mut(id.index as usize) else {
+            n.buf = buf;
             return false;
         };
         if e.gen != id.gen || e.closing || !e.receiving {
@@ -133,6 +131,7 @@ fn do_recv<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: Udp) -> bool {
             return false;
         }
         let Some(sock) = e.sock.as_ref() else {
+            n.buf = buf;
             return false;
         };
         let res = match sock.recv_from(&mut buf) {
