@@ -216,10 +216,8 @@ impl<S> Loop<S> {
         // queued (see `Loop::run`).
         std::mem::swap(&mut self.closing_batch, &mut self.closing);
         while let Some(id) = self.closing_batch.pop() {
+            // an I/O watcher was deregistered when close stopped it
             let slot = self.handles.remove(id.index as usize);
-            if let Data::Io(io) = &slot.data {
-                self.io_forget(io);
-            }
             if let Some(cb) = slot.close_cb {
                 self.current = None;
                 cb(self, s);

@@ -179,11 +179,6 @@ impl<S> Loop<S> {
         Ok(())
     }
 
-    /// Called when a watcher's slot is freed (it was deregistered when it was stopped).
-    pub(crate) fn io_forget(&mut self, st: &IoState) {
-        debug_assert!(!st.registered);
-    }
-
     /// Runs the callback of the watcher an event belongs to, if it is still that watcher;
     /// `bits` is the event's [`ready_bits`].
     pub(crate) fn io_event(&mut self, s: &mut S, token: mio::Token, bits: u32) {
