@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use ruv_core::{Code, Error};
+use ruv_core::Error;
 
 /// A hash algorithm usable as the PRF digest of [`pbkdf2_sync`](crate::pbkdf2_sync).
 ///
@@ -155,7 +155,7 @@ impl Digest {
     ///
     /// # Errors
     ///
-    /// [`Code::ERR_CRYPTO_INVALID_DIGEST`] with Node's message `Invalid digest: <name>`.
+    /// [`ruv_crypto::codes::ERR_CRYPTO_INVALID_DIGEST`] with Node's message `Invalid digest: <name>`.
     /// For a name Node accepts but ruv-crypto does not implement (`md5`, `sha224`,
     /// `sha3-256`, …) the code is the same and the message adds why.
     pub fn from_node_name(name: &str) -> Result<Digest, Error> {
@@ -164,7 +164,7 @@ impl Digest {
                 return Ok(*digest);
             }
         }
-        let err = Error::new(Code::ERR_CRYPTO_INVALID_DIGEST);
+        let err = Error::new(crate::codes::ERR_CRYPTO_INVALID_DIGEST);
         if NODE_ONLY.iter().any(|n| n.eq_ignore_ascii_case(name)) {
             Err(err.with_detail(format!(
                 "Invalid digest: {name} (Node.js accepts it; ruv-crypto implements only \

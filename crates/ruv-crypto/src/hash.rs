@@ -3,7 +3,7 @@
 //! `crypto.timingSafeEqual`.
 
 use hmac::{Hmac, KeyInit, Mac};
-use ruv_core::{Code, Error, Loop, WorkClass, WorkReq};
+use ruv_core::{Error, Loop, WorkClass, WorkReq};
 use sha2::Digest as _;
 
 use crate::digest::Digest;
@@ -122,7 +122,7 @@ pub fn hmac<S: 'static>(
 /// assert!(timing_safe_equal(b"secret", b"secret")?);
 /// assert!(!timing_safe_equal(b"secret", b"secreT")?);
 /// let err = timing_safe_equal(b"a", b"ab").unwrap_err();
-/// assert_eq!(err.code(), Code::ERR_CRYPTO_TIMING_SAFE_EQUAL_LENGTH);
+/// assert_eq!(err.code(), ruv_crypto::codes::ERR_CRYPTO_TIMING_SAFE_EQUAL_LENGTH);
 /// assert_eq!(
 ///     err.to_string(),
 ///     "ERR_CRYPTO_TIMING_SAFE_EQUAL_LENGTH: Input buffers must have the same byte length"
@@ -132,11 +132,13 @@ pub fn hmac<S: 'static>(
 ///
 /// # Errors
 ///
-/// [`Code::ERR_CRYPTO_TIMING_SAFE_EQUAL_LENGTH`] (Node's message) if the lengths differ.
+/// [`ruv_crypto::codes::ERR_CRYPTO_TIMING_SAFE_EQUAL_LENGTH`] (Node's message) if the lengths differ.
 pub fn timing_safe_equal(a: &[u8], b: &[u8]) -> Result<bool, Error> {
     if a.len() != b.len() {
-        return Err(Error::new(Code::ERR_CRYPTO_TIMING_SAFE_EQUAL_LENGTH)
-            .with_detail("Input buffers must have the same byte length"));
+        return Err(
+            Error::new(crate::codes::ERR_CRYPTO_TIMING_SAFE_EQUAL_LENGTH)
+                .with_detail("Input buffers must have the same byte length"),
+        );
     }
     let diff = a
         .iter()

@@ -20,7 +20,7 @@
 //!      It must be >= 1 && <= 2147483647. Received 0"
 //! );
 //! let err = pbkdf2_sync(b"secret", b"salt", 1, 16, "md55").unwrap_err();
-//! assert_eq!(err.code(), Code::ERR_CRYPTO_INVALID_DIGEST);
+//! assert_eq!(err.code(), ruv_crypto::codes::ERR_CRYPTO_INVALID_DIGEST);
 //! # Ok::<(), ruv_core::Error>(())
 //! ```
 //!
@@ -43,6 +43,7 @@
 #![warn(missing_docs)]
 
 mod chacha_lanes;
+pub mod codes;
 mod digest;
 mod hash;
 mod pbkdf2;

@@ -50,7 +50,7 @@ impl Pbkdf2Params {
     ///    `The value of "keylen" is out of range. It must be >= 0 && <= 2147483647. Received 2147483648`;
     /// 3. password length `<= 2147483647`, else [`Code::ERR_OUT_OF_RANGE`] `pass is too large`;
     /// 4. salt length `<= 2147483647`, else [`Code::ERR_OUT_OF_RANGE`] `salt is too large`;
-    /// 5. the digest name, else [`Code::ERR_CRYPTO_INVALID_DIGEST`] `Invalid digest: md55`
+    /// 5. the digest name, else [`ruv_crypto::codes::ERR_CRYPTO_INVALID_DIGEST`] `Invalid digest: md55`
     ///    (see [`Digest::from_node_name`]).
     ///
     /// Values above `2**32` are printed with `_` separators (`Received 4_294_967_297`), as
@@ -157,7 +157,7 @@ impl Pbkdf2Params {
 ///
 /// # Errors
 ///
-/// [`Code::ERR_OUT_OF_RANGE`] or [`Code::ERR_CRYPTO_INVALID_DIGEST`] with Node's message
+/// [`Code::ERR_OUT_OF_RANGE`] or [`ruv_crypto::codes::ERR_CRYPTO_INVALID_DIGEST`] with Node's message
 /// for bad arguments; [`Code::ENOMEM`] if the key buffer cannot be allocated.
 pub fn pbkdf2_sync(
     password: &[u8],

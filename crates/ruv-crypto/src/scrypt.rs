@@ -65,11 +65,11 @@ pub struct ScryptParams {
 }
 
 fn invalid_params() -> Error {
-    Error::new(Code::ERR_CRYPTO_INVALID_SCRYPT_PARAMS).with_detail("Invalid scrypt params")
+    Error::new(crate::codes::ERR_CRYPTO_INVALID_SCRYPT_PARAMS).with_detail("Invalid scrypt params")
 }
 
 fn memory_limit_exceeded() -> Error {
-    Error::new(Code::ERR_CRYPTO_INVALID_SCRYPT_PARAMS).with_detail(
+    Error::new(crate::codes::ERR_CRYPTO_INVALID_SCRYPT_PARAMS).with_detail(
         "Invalid scrypt params: error:030000AC:digital envelope routines::memory limit exceeded",
     )
 }
@@ -106,11 +106,11 @@ impl ScryptParams {
     ///    >= 0 && <= 9007199254740991. Received 9_007_199_254_740_992`;
     /// 3. zeros replaced by the defaults;
     /// 4. password and salt lengths `<= 2147483647` (`pass is too large`, `salt is too large`);
-    /// 5. `N` a power of two above 1, else [`Code::ERR_CRYPTO_INVALID_SCRYPT_PARAMS`]
+    /// 5. `N` a power of two above 1, else [`ruv_crypto::codes::ERR_CRYPTO_INVALID_SCRYPT_PARAMS`]
     ///    `Invalid scrypt params`;
     /// 6. OpenSSL's limits: `r * p < 2**30`, `N < 2**(16 * r)`, `128 * r * p <= 2**31 - 1`,
     ///    and `128 * r * (N + 2 + p) <= maxmem`, else
-    ///    [`Code::ERR_CRYPTO_INVALID_SCRYPT_PARAMS`] `Invalid scrypt params:
+    ///    [`ruv_crypto::codes::ERR_CRYPTO_INVALID_SCRYPT_PARAMS`] `Invalid scrypt params:
     ///    error:030000AC:digital envelope routines::memory limit exceeded`.
     ///
     /// # Errors
@@ -216,7 +216,7 @@ impl ScryptParams {
 /// assert_eq!(key[..8], [0x77, 0xd6, 0x57, 0x62, 0x38, 0x65, 0x7b, 0x20]);
 ///
 /// let err = scrypt_sync(b"pw", b"salt", 64, &ScryptOptions { cost: 3, ..opts }).unwrap_err();
-/// assert_eq!(err.code(), Code::ERR_CRYPTO_INVALID_SCRYPT_PARAMS);
+/// assert_eq!(err.code(), ruv_crypto::codes::ERR_CRYPTO_INVALID_SCRYPT_PARAMS);
 /// assert_eq!(err.to_string(), "ERR_CRYPTO_INVALID_SCRYPT_PARAMS: Invalid scrypt params");
 /// # Ok::<(), ruv_core::Error>(())
 /// ```

@@ -70,7 +70,7 @@ fn bad_arguments_fail_synchronously_and_queue_nothing() {
     let cases: [(u64, u64, &str, Code); 3] = [
         (0, 16, "sha1", Code::ERR_OUT_OF_RANGE),
         (1, 1 << 31, "sha1", Code::ERR_OUT_OF_RANGE),
-        (1, 16, "md55", Code::ERR_CRYPTO_INVALID_DIGEST),
+        (1, 16, "md55", ruv_crypto::codes::ERR_CRYPTO_INVALID_DIGEST),
     ];
     for (iterations, keylen, digest, code) in cases {
         let err = pbkdf2(

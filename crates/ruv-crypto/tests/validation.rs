@@ -137,7 +137,10 @@ fn scrypt_accepted_as_node() {
 #[test]
 fn timing_safe_equal_lengths() {
     let e = timing_safe_equal(&[0], &[0, 0]).unwrap_err();
-    assert_eq!(e.code(), Code::ERR_CRYPTO_TIMING_SAFE_EQUAL_LENGTH);
+    assert_eq!(
+        e.code(),
+        ruv_crypto::codes::ERR_CRYPTO_TIMING_SAFE_EQUAL_LENGTH
+    );
     assert_eq!(
         msg(e),
         "ERR_CRYPTO_TIMING_SAFE_EQUAL_LENGTH: Input buffers must have the same byte length"

@@ -55,30 +55,30 @@ pub(crate) enum Failure {
 fn classify(f: Failure) -> (Cow<'static, str>, Code) {
     let (name, code) = match f {
         Failure::NoAddress | Failure::Canceled | Failure::TooLong => match f {
-            Failure::NoAddress => ("ENOTFOUND", Code::ENOTFOUND),
-            Failure::Canceled => ("EAI_CANCELED", Code::EAI_CANCELED),
+            Failure::NoAddress => ("ENOTFOUND", crate::codes::ENOTFOUND),
+            Failure::Canceled => ("EAI_CANCELED", crate::codes::EAI_CANCELED),
             _ => ("EINVAL", Code::EINVAL),
         },
         Failure::Eai { eai, errno } => match eai {
-            libc::EAI_NONAME | libc::EAI_NODATA => ("ENOTFOUND", Code::ENOTFOUND),
-            libc::EAI_AGAIN => ("EAI_AGAIN", Code::EAI_AGAIN),
-            libc::EAI_FAIL => ("EAI_FAIL", Code::EAI_FAIL),
-            libc::EAI_MEMORY => ("EAI_MEMORY", Code::EAI_MEMORY),
-            libc::EAI_FAMILY => ("EAI_FAMILY", Code::EAI_FAMILY),
+            libc::EAI_NONAME | libc::EAI_NODATA => ("ENOTFOUND", crate::codes::ENOTFOUND),
+            libc::EAI_AGAIN => ("EAI_AGAIN", crate::codes::EAI_AGAIN),
+            libc::EAI_FAIL => ("EAI_FAIL", crate::codes::EAI_FAIL),
+            libc::EAI_MEMORY => ("EAI_MEMORY", crate::codes::EAI_MEMORY),
+            libc::EAI_FAMILY => ("EAI_FAMILY", crate::codes::EAI_FAMILY),
             libc::EAI_SOCKTYPE => ("EAI_SOCKTYPE", Code::EINVAL),
-            libc::EAI_SERVICE => ("EAI_SERVICE", Code::EAI_SERVICE),
+            libc::EAI_SERVICE => ("EAI_SERVICE", crate::codes::EAI_SERVICE),
             libc::EAI_BADFLAGS => ("EAI_BADFLAGS", Code::EINVAL),
             libc::EAI_OVERFLOW => ("EAI_OVERFLOW", Code::ERANGE),
-            EAI_ADDRFAMILY => ("EAI_ADDRFAMILY", Code::ENOTFOUND),
+            EAI_ADDRFAMILY => ("EAI_ADDRFAMILY", crate::codes::ENOTFOUND),
             libc::EAI_SYSTEM => {
                 let code = Code::from_errno(errno);
-                return match code {
-                    Code::Errno(n) => (Cow::Owned(format!("errno {n}")), code),
-                    _ => (Cow::Borrowed(code.name()), code),
+                return match code.name() {
+                    "UNKNOWN" => (Cow::Owned(format!("errno {errno}")), code),
+                    name => (Cow::Borrowed(name), code),
                 };
             }
             // An EAI_* value this table does not know: a resolver failure.
-            _ => ("EAI_FAIL", Code::EAI_FAIL),
+            _ => ("EAI_FAIL", crate::codes::EAI_FAIL),
         },
     };
     (Cow::Borrowed(name), code)
@@ -162,7 +162,7 @@ mod tests {
             "getaddrinfo",
             "x.invalid",
         );
-        assert_eq!(e.code(), Code::ENOTFOUND);
+        assert_eq!(e.code(), crate::codes::ENOTFOUND);
         assert_eq!(e.syscall(), Some("getaddrinfo"));
         assert_eq!(
             e.to_string(),
@@ -176,7 +176,7 @@ mod tests {
             "getaddrinfo",
             "a",
         );
-        assert_eq!(e.code(), Code::EAI_AGAIN);
+        assert_eq!(e.code(), crate::codes::EAI_AGAIN);
         assert!(e.to_string().contains("getaddrinfo EAI_AGAIN a"));
         let e = to_error(
             Failure::Eai {
@@ -189,7 +189,7 @@ mod tests {
         assert_eq!(e.code(), Code::EMFILE);
         assert!(e.to_string().contains("getaddrinfo EMFILE a"));
         let e = to_error(Failure::Canceled, "getaddrinfo", "localhost");
-        assert_eq!(e.code(), Code::EAI_CANCELED);
+        assert_eq!(e.code(), crate::codes::EAI_CANCELED);
         assert!(e.to_string().contains("getaddrinfo EAI_CANCELED localhost"));
         let e = to_error(Failure::NoAddress, "getnameinfo", "::1");
         assert!(e.to_string().contains("getnameinfo ENOTFOUND ::1"));

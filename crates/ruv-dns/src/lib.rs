@@ -48,7 +48,7 @@
 //!   20 calls back with a `null` address and a deprecation warning, DEP0118) and a host with a
 //!   NUL byte (Node 20 passes it to the resolver, which stops at the NUL: `"localhost\0evil"`
 //!   resolves as `localhost`) are `ERR_INVALID_ARG_VALUE`.
-//! - **Errors** have Node's codes ([`Code::ENOTFOUND`](ruv_core::Code::ENOTFOUND),
+//! - **Errors** have Node's codes ([`ruv_dns::codes::ENOTFOUND`](crate::codes::ENOTFOUND),
 //!   `EAI_AGAIN`, `EAI_FAIL`, …), `err.syscall()` = `"getaddrinfo"` (or `"getnameinfo"`) and
 //!   Node's message in their text: `ENOTFOUND: getaddrinfo ENOTFOUND nonexistent.invalid,
 //!   getaddrinfo`. The table is in `docs/dns.md`.
@@ -59,6 +59,7 @@
 #![warn(missing_docs)]
 
 mod coalesce;
+pub mod codes;
 mod error;
 mod options;
 mod sys;

@@ -79,6 +79,7 @@
 
 #![warn(missing_docs)]
 
+pub mod codes;
 mod dir;
 mod error;
 mod flags;

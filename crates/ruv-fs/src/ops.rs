@@ -616,7 +616,7 @@ fn rm_sync(p: &CPath, options: RmOptions) -> Result<(), Error> {
     }
     if !options.recursive {
         // Node: `ERR_FS_EISDIR: Path is a directory: rm returned EISDIR (is a directory) <path>`
-        return Err(Error::new(Code::ERR_FS_EISDIR).with_detail(format!(
+        return Err(Error::new(crate::codes::ERR_FS_EISDIR).with_detail(format!(
             "Path is a directory: rm returned EISDIR (is a directory) {}",
             p.as_path().display()
         )));

@@ -696,7 +696,7 @@ fn rm_cases() {
     std::fs::write(tree.join("a/g"), "x").unwrap();
     let e =
         run1(|lp| fs::rm(lp, &tree, RmOptions::default(), |_, out, r| *out = Some(r))).unwrap_err();
-    assert_eq!(e.code(), Code::ERR_FS_EISDIR);
+    assert_eq!(e.code(), ruv_fs::codes::ERR_FS_EISDIR);
     assert_eq!(
         msg(&e),
         format!(

@@ -2,14 +2,12 @@
 //!
 //! Node reports zlib's own failures with zlib's names (`err.code === 'Z_DATA_ERROR'`,
 //! `err.errno === -3`) and zlib's message; ruv-zlib's [`Error`]s carry the same
-//! [`Code`] variant and message, so they display as `Z_DATA_ERROR: incorrect header check`.
-//! The constants here are those variants, gathered for ruv-zlib's users:
+//! [`Code`] and message, so they display as `Z_DATA_ERROR: incorrect header check`.
+//! ruv-zlib declares its own codes here (ruv-core's [`Code`] is open):
 //!
 //! ```
-//! use ruv_core::Code;
 //! let err = ruv_zlib::inflate_sync(b"not zlib", &Default::default()).unwrap_err();
 //! assert_eq!(err.code(), ruv_zlib::codes::Z_DATA_ERROR);
-//! assert_eq!(err.code(), Code::Z_DATA_ERROR);
 //! assert_eq!(err.to_string(), "Z_DATA_ERROR: incorrect header check");
 //! ```
 //!
@@ -27,15 +25,15 @@
 use ruv_core::{Code, Error};
 
 /// zlib's `Z_DATA_ERROR`: the input is not valid compressed data.
-pub const Z_DATA_ERROR: Code = Code::Z_DATA_ERROR;
+pub const Z_DATA_ERROR: Code = Code::new("Z_DATA_ERROR", "invalid compressed data");
 /// zlib's `Z_BUF_ERROR`: the input ended before the compressed stream did (truncated).
-pub const Z_BUF_ERROR: Code = Code::Z_BUF_ERROR;
+pub const Z_BUF_ERROR: Code = Code::new("Z_BUF_ERROR", "unexpected end of file");
 /// zlib's `Z_NEED_DICT`: the stream was made with a preset dictionary.
-pub const Z_NEED_DICT: Code = Code::Z_NEED_DICT;
+pub const Z_NEED_DICT: Code = Code::new("Z_NEED_DICT", "missing dictionary");
 /// zlib's `Z_MEM_ERROR`: out of memory.
-pub const Z_MEM_ERROR: Code = Code::Z_MEM_ERROR;
+pub const Z_MEM_ERROR: Code = Code::new("Z_MEM_ERROR", "out of memory");
 /// zlib's `Z_STREAM_ERROR`: inconsistent stream state or parameters.
-pub const Z_STREAM_ERROR: Code = Code::Z_STREAM_ERROR;
+pub const Z_STREAM_ERROR: Code = Code::new("Z_STREAM_ERROR", "stream error");
 /// Node's `ERR_STREAM_WRITE_AFTER_END`: a stream was written to (or flushed) after `end`.
 pub const ERR_STREAM_WRITE_AFTER_END: Code = Code::ERR_STREAM_WRITE_AFTER_END;
 /// Node's `ERR_BUFFER_TOO_LARGE`: the output would exceed `max_output_length`.

@@ -23,10 +23,10 @@
 //!
 //! // Node's errors: corrupt, truncated, too large, bad options.
 //! let err = ruv_zlib::gunzip_sync(b"hello world", &opts).unwrap_err();
-//! assert_eq!(err.code(), Code::Z_DATA_ERROR);
+//! assert_eq!(err.code(), ruv_zlib::codes::Z_DATA_ERROR);
 //! assert_eq!(err.to_string(), "Z_DATA_ERROR: incorrect header check");
 //! let err = ruv_zlib::gunzip_sync(&gz[..gz.len() - 3], &opts).unwrap_err();
-//! assert_eq!(err.code(), codes::Z_BUF_ERROR); // the same variant, Code::Z_BUF_ERROR
+//! assert_eq!(err.code(), codes::Z_BUF_ERROR); // ruv-zlib's own code
 //! assert_eq!(err.to_string(), "Z_BUF_ERROR: unexpected end of file");
 //! let small = Options { max_output_length: Some(100), ..Options::default() };
 //! let err = ruv_zlib::gunzip_sync(&gz, &small).unwrap_err();
