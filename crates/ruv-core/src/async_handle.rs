@@ -5,7 +5,7 @@
 //! let mut lp: Loop<u32> = Loop::new()?;
 //! let a = Async::new(&mut lp, |lp, n, me| {
 //!     *n += 1;
-//!     me.close_silently(lp).unwrap();
+//!     me.close(lp).unwrap();
 //! })?;
 //! let sender = a.sender(&lp)?;
 //! std::thread::spawn(move || sender.send().unwrap()).join().unwrap();
@@ -61,10 +61,15 @@ impl AsyncShared {
 impl Async {
     /// Creates an async handle, active at once (as libuv's `uv_async_init`); `cb` runs on the
     /// loop thread in the poll phase after one or more sends.
-    pub fn new<S>(
+    #[track_caller]
+    pub fn new<S, R: crate::CallbackResult>(
         lp: &mut Loop<S>,
-        mut cb: impl FnMut(&mut Loop<S>, &mut S, Async) + 'static,
+        mut cb: impl FnMut(&mut Loop<S>, &mut S, Async) -> R + 'static,
     ) -> Result<Async> {
+        let cb =
+            crate::registry::Callback::new(Box::new(move |lp: &mut Loop<S>, s: &mut S, id, _| {
+                cb(lp, s, Async(id)).into_result()
+            }) as crate::handle::CoreCb<S>);
         let id = lp.alloc_handle(Kind::Async, Data::Watcher { seq: 0 });
         let shared = Arc::new(AsyncShared {
             id,
@@ -72,16 +77,16 @@ impl Async {
             closed: AtomicBool::new(false),
             inbox: lp.inbox.clone(),
         });
-        let slot = &mut lp.handles[id.index as usize];
-        slot.data = Data::Async(shared);
-        slot.cb = Some(Box::new(move |lp, s, id, _| cb(lp, s, Async(id))));
+        let slot = lp.handles.get_mut(id).expect("just allocated");
+        slot.data.data = Data::Async(shared);
+        slot.data.cb = Some(cb);
         lp.activate(id);
         Ok(Async(id))
     }
 
     /// A sender for other threads.
     pub fn sender<S>(self, lp: &Loop<S>) -> Result<AsyncSender> {
-        match &lp.slot(self.0, Kind::Async)?.data {
+        match &lp.slot(self.0, Kind::Async)?.data.data {
             Data::Async(shared) if !shared.closed.load(Ordering::Acquire) => Ok(AsyncSender {
                 shared: shared.clone(),
             }),
@@ -117,11 +122,11 @@ impl<S> Loop<S> {
         let Some(slot) = self.any_slot_mut(id) else {
             return;
         };
-        let Data::Async(shared) = &slot.data else {
+        let Data::Async(shared) = &slot.data.data else {
             return;
         };
         shared.pending.store(false, Ordering::Release);
-        if slot.active && !slot.closing {
+        if slot.is_active() && !slot.is_closing() {
             self.dispatch(s, id, 0);
         }
     }

@@ -1,12 +1,14 @@
 //! The loop itself: [`Loop`], [`RunMode`], the phase list, loop time and liveness.
 
+use crate::callback::{ClosingQueue, ErrorHandler, Uncaught};
+use crate::clock::{Clock, LoopClock};
 use crate::error::{Code, Error, Result};
-use crate::handle::{HandleId, Slot};
+use crate::handle::{Core, HandleId};
 use crate::metrics::{Metrics, MetricsShared};
+use crate::registry::{CallbackInfo, Handle, Registry};
 use crate::timer::TimerEntry;
 use crate::wake::{Inbox, Msg};
 use ruv_pool::WorkClass;
-use slab::Slab;
 use std::any::{Any, TypeId};
 use std::cell::Cell;
 use std::cmp::Reverse;
@@ -27,7 +29,10 @@ pub enum RunMode {
 }
 
 /// A callback deferred to the next pending phase.
-pub(crate) type Deferred<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S)>;
+pub(crate) type Deferred<S> = (
+    Box<dyn FnOnce(&mut Loop<S>, &mut S) -> Result<()>>,
+    &'static std::panic::Location<'static>,
+);
 
 /// The token of the cross-thread waker in the poller.
 pub(crate) const WAKE_TOKEN: mio::Token = mio::Token(usize::MAX);
@@ -47,8 +52,8 @@ const MAX_POLL_TIMEOUT_MS: u64 = i32::MAX as u64;
 /// start, stop and close any handle (their own included) and touch the embedder's state
 /// without `RefCell`. See the crate docs for the phase order.
 pub struct Loop<S> {
-    pub(crate) handles: Slab<Slot<S>>,
-    pub(crate) next_gen: u32,
+    /// ruv-core's own handles (timers, watchers, async, I/O, signals).
+    pub(crate) handles: Registry<Handle<Core<S>>>,
     /// Start sequence shared by timers and watchers (ties and "started this pass" checks).
     pub(crate) seq: u64,
     pub(crate) timers: BinaryHeap<Reverse<TimerEntry>>,
@@ -57,10 +62,10 @@ pub struct Loop<S> {
     /// Active idle/prepare/check handles in start order, with their start sequence.
     pub(crate) watchers: [Vec<(HandleId, u64)>; 3],
     pub(crate) watcher_scratch: Vec<(HandleId, u64)>,
-    pub(crate) closing: Vec<HandleId>,
-    pub(crate) closing_batch: Vec<HandleId>,
+    /// Handles of every type waiting for the closing phase.
+    pub(crate) closing: ClosingQueue<S>,
     pub(crate) pending: VecDeque<Deferred<S>>,
-    pub(crate) reqs: Slab<crate::work::Req<S>>,
+    pub(crate) reqs: Registry<crate::work::Req<S>>,
     pub(crate) active_refs: usize,
     pub(crate) poll: mio::Poll,
     events: Option<mio::Events>,
@@ -74,7 +79,7 @@ pub struct Loop<S> {
     inbox_buf: Vec<Msg>,
     pub(crate) signals: Option<signal_hook_mio::v1_0::Signals>,
     pub(crate) signal_handles: Vec<HandleId>,
-    epoch: Instant,
+    pub(crate) clock: LoopClock,
     /// The cached loop time, read from the clock lazily: `update_time` only marks it stale
     /// and the first reader of the iteration refreshes it (one clock read per iteration
     /// that needs one; a loop without timers never reads the clock).
@@ -82,14 +87,17 @@ pub struct Loop<S> {
     time_stale: Cell<bool>,
     stop_flag: bool,
     running: bool,
-    /// The handle whose callback is running (stopped if that callback panics).
-    pub(crate) current: Option<HandleId>,
+    /// The callback running now (its handle is stopped if that callback panics).
+    pub(crate) current: Option<CallbackInfo>,
+    pub(crate) error_handler: Option<ErrorHandler<S>>,
+    /// An uncaught error on its way out of `run` (or left by code outside `run`).
+    pub(crate) uncaught: Option<crate::Error>,
     after_cb: Option<fn(&mut Loop<S>, &mut S)>,
     pub(crate) metrics: Arc<MetricsShared>,
     pub(crate) pool: Option<ruv_pool::Pool>,
     /// Work queued from callbacks, handed to the pool in one batch (see `flush_work`).
     pub(crate) outbox: Vec<(WorkClass, crate::work::Job)>,
-    pub(crate) outbox_reqs: Vec<u32>,
+    pub(crate) outbox_reqs: Vec<crate::work::ReqKey>,
     pub(crate) tickets_buf: Vec<ruv_pool::Ticket>,
     spin_budget: Duration,
     extensions: Vec<(TypeId, Box<dyn Any>)>,
@@ -98,23 +106,28 @@ pub struct Loop<S> {
 impl<S> Loop<S> {
     /// Creates a loop. Fails only if the OS poller (epoll/kqueue) or its waker cannot be made.
     pub fn new() -> Result<Loop<S>> {
+        Loop::with_clock(Clock::System)
+    }
+
+    /// Creates a loop that reads time from `clock` (a [`ManualClock`](crate::ManualClock) in
+    /// tests: see [`Clock`]).
+    pub fn with_clock(clock: Clock) -> Result<Loop<S>> {
         let poll = mio::Poll::new().map_err(|e| Error::from_io(&e, "epoll_create"))?;
         let waker = mio::Waker::new(poll.registry(), WAKE_TOKEN)
             .map_err(|e| Error::from_io(&e, "eventfd"))?;
-        let epoch = Instant::now();
+        let clock = LoopClock::new(clock);
+        let epoch = clock.epoch();
         Ok(Loop {
-            handles: Slab::new(),
-            next_gen: 0,
+            handles: Registry::new(),
             seq: 0,
             timers: BinaryHeap::new(),
             live_timers: 0,
             ready_timers: Vec::new(),
             watchers: [Vec::new(), Vec::new(), Vec::new()],
             watcher_scratch: Vec::new(),
-            closing: Vec::new(),
-            closing_batch: Vec::new(),
+            closing: ClosingQueue::new(),
             pending: VecDeque::new(),
-            reqs: Slab::new(),
+            reqs: Registry::new(),
             active_refs: 0,
             poll,
             events: Some(mio::Events::with_capacity(EVENTS_CAPACITY)),
@@ -124,12 +137,14 @@ impl<S> Loop<S> {
             inbox_buf: Vec::new(),
             signals: None,
             signal_handles: Vec::new(),
-            epoch,
+            clock,
             now_ms: Cell::new(0),
             time_stale: Cell::new(false),
             stop_flag: false,
             running: false,
             current: None,
+            error_handler: None,
+            uncaught: None,
             after_cb: None,
             metrics: Arc::new(MetricsShared::new(epoch)),
             pool: None,
@@ -155,7 +170,9 @@ impl<S> Loop<S> {
     /// out of work, `true` when it was stopped or, in `Once`/`NoWait`, has more to do.
     ///
     /// # Errors
-    /// `EBUSY` if called from inside a callback of this loop (re-entrant `run`).
+    /// `EBUSY` if called from inside a callback of this loop (re-entrant `run`). An error a
+    /// callback returned and no error handler took (see [`Loop::set_error_handler`]): `run`
+    /// stops at once and returns it; the loop is consistent and can be run again.
     ///
     /// # Panics
     /// A panic in a callback propagates out of `run` after the loop is made consistent: the
@@ -164,6 +181,10 @@ impl<S> Loop<S> {
     pub fn run(&mut self, mode: RunMode, state: &mut S) -> Result<bool> {
         if self.running {
             return Err(Error::op(Code::EBUSY, "run").with_detail("loop is already running"));
+        }
+        if let Some(err) = self.uncaught.take() {
+            // left by code that ran outside `run` (a main script's tick, say)
+            return Err(err);
         }
         self.running = true;
         let result = panic::catch_unwind(AssertUnwindSafe(|| self.run_phases(mode, state)));
@@ -174,23 +195,32 @@ impl<S> Loop<S> {
             Ok(alive) => Ok(alive),
             Err(payload) => {
                 self.recover_from_panic();
+                if payload.is::<Uncaught>() {
+                    if let Some(err) = self.uncaught.take() {
+                        return Err(err);
+                    }
+                }
                 panic::resume_unwind(payload)
             }
         }
     }
 
     fn recover_from_panic(&mut self) {
-        if let Some(id) = self.current.take() {
-            self.stop_any(id);
-            if let Some(slot) = self.any_slot_mut(id) {
-                // the callback was taken out to be called and is gone with the unwind
-                slot.cb = None;
+        if let Some(info) = self.current.take() {
+            if let Some(id) = info.id {
+                self.stop_any(id);
+                if let Some(slot) = self.any_slot_mut(id) {
+                    // the callback was taken out to be called and is gone with the unwind
+                    slot.data.cb = None;
+                    // a timer that lost its callback cannot be restarted (see `restart`)
+                    slot.data.lost_cb = true;
+                }
             }
         }
         self.requeue_ready_timers();
         // close callbacks not yet run stay queued for the next run
-        let rest = std::mem::take(&mut self.closing_batch);
-        self.closing.splice(0..0, rest);
+        let rest = std::mem::take(&mut self.closing.batch);
+        self.closing.queue.splice(0..0, rest);
     }
 
     /// The phase list (libuv ≥ 1.45 `uv_run`).
@@ -245,7 +275,7 @@ impl<S> Loop<S> {
         self.active_refs > 0
             || !self.reqs.is_empty()
             || !self.pending.is_empty()
-            || !self.closing.is_empty()
+            || !self.closing.queue.is_empty()
     }
 
     /// The cached loop time in ms, updated once per iteration (and by
@@ -253,7 +283,7 @@ impl<S> Loop<S> {
     #[inline]
     pub fn now(&self) -> u64 {
         if self.time_stale.get() {
-            self.now_ms.set(self.epoch.elapsed().as_millis() as u64);
+            self.now_ms.set(self.clock.now_ms());
             self.time_stale.set(false);
         }
         self.now_ms.get()
@@ -267,7 +297,12 @@ impl<S> Loop<S> {
 
     /// A high-resolution monotonic clock in ns (same epoch as [`now`](Loop::now)).
     pub fn hrtime(&self) -> u64 {
-        self.epoch.elapsed().as_nanos() as u64
+        self.clock.hrtime()
+    }
+
+    /// The manual clock this loop reads, if it was made with one.
+    pub fn manual_clock(&self) -> Option<&crate::ManualClock> {
+        self.clock.manual()
     }
 
     /// How long the next poll would block, in ms: `Some(0)` when something is ready to run
@@ -278,7 +313,7 @@ impl<S> Loop<S> {
             || (self.active_refs == 0 && self.reqs.is_empty())
             || !self.watchers[0].is_empty()
             || !self.pending.is_empty()
-            || !self.closing.is_empty()
+            || !self.closing.queue.is_empty()
             || !self.ready.is_empty()
         {
             return Some(0);
@@ -298,18 +333,23 @@ impl<S> Loop<S> {
 
     /// Runs `cb` in the next iteration's pending phase (and keeps poll from blocking until
     /// then), like libuv's deferred I/O callbacks.
-    pub fn defer(&mut self, cb: impl FnOnce(&mut Loop<S>, &mut S) + 'static) {
-        self.pending.push_back(Box::new(cb));
+    #[track_caller]
+    pub fn defer<R: crate::CallbackResult>(
+        &mut self,
+        cb: impl FnOnce(&mut Loop<S>, &mut S) -> R + 'static,
+    ) {
+        let site = std::panic::Location::caller();
+        self.pending
+            .push_back((Box::new(move |lp, s| cb(lp, s).into_result()), site));
     }
 
     fn run_pending(&mut self, s: &mut S) {
         // only what was pending when the phase began
         for _ in 0..self.pending.len() {
-            let Some(cb) = self.pending.pop_front() else {
+            let Some((cb, site)) = self.pending.pop_front() else {
                 break;
             };
-            cb(self, s);
-            self.after_callback(s);
+            self.run_callback(s, "pending", None, site, cb);
         }
     }
 
@@ -333,14 +373,24 @@ impl<S> Loop<S> {
         let Some(slot) = self.any_slot_mut(id) else {
             return;
         };
-        let Some(mut cb) = slot.cb.take() else { return };
-        self.current = Some(id);
-        cb(self, s, id, arg);
-        self.current = None;
+        let kind = slot.data.kind.name();
+        let Some(mut cb) = slot.data.cb.take() else {
+            return;
+        };
+        let prev = self.current.replace(CallbackInfo {
+            kind,
+            id: Some(id),
+            site: cb.site,
+        });
+        let res = (cb.f)(self, s, id, arg);
+        self.current = prev;
         if let Some(slot) = self.any_slot_mut(id) {
-            if slot.cb.is_none() && !slot.closing {
-                slot.cb = Some(cb);
+            if slot.data.cb.is_none() && !slot.is_closing() {
+                slot.data.cb = Some(cb);
             }
+        }
+        if let Err(e) = res {
+            self.report_error(s, e);
         }
         self.after_callback(s);
     }
@@ -372,6 +422,15 @@ impl<S> Loop<S> {
         let clamp = |ms: u64| Duration::from_millis(ms.min(MAX_POLL_TIMEOUT_MS));
         if !blocking {
             self.poll_and_dispatch(Some(Duration::ZERO), false, s);
+            return;
+        }
+        if let (Some(clock), Some(ms)) = (self.clock.manual().cloned(), timeout) {
+            // A manual clock never sleeps: what is ready now runs; if nothing is, time jumps
+            // to the nearest timer's deadline.
+            if !self.poll_and_dispatch(Some(Duration::ZERO), false, s) {
+                clock.advance(ms);
+                self.update_time();
+            }
             return;
         }
         if self.spin_for_completions(timeout, s) {
@@ -552,11 +611,7 @@ impl<S> Loop<S> {
         self.extensions
             .iter()
             .find(|(tid, _)| *tid == id)
-            // SAFETY: entries are made only by `insert_extension::<T>`, which stores
-            // `TypeId::of::<T>()` beside a `Box<T>`; an equal `TypeId` means the box holds a
-            // `T`. (Checked by hand to skip `downcast_ref`'s second, virtual, type check on
-            // this per-callback path.)
-            .map(|(_, b)| unsafe { &*(b.as_ref() as *const dyn Any as *const T) })
+            .and_then(|(_, b)| b.downcast_ref::<T>())
     }
 
     /// The extension of type `T`, mutably.
@@ -566,8 +621,24 @@ impl<S> Loop<S> {
         self.extensions
             .iter_mut()
             .find(|(tid, _)| *tid == id)
-            // SAFETY: as in `extension`: the stored `TypeId` is that of the boxed value.
-            .map(|(_, b)| unsafe { &mut *(b.as_mut() as *mut dyn Any as *mut T) })
+            .and_then(|(_, b)| b.downcast_mut::<T>())
+    }
+
+    /// The extension of type `T`, inserted with `make` on first use.
+    #[inline]
+    pub fn extension_or_insert_with<T: 'static>(&mut self, make: impl FnOnce() -> T) -> &mut T {
+        let id = TypeId::of::<T>();
+        let pos = match self.extensions.iter().position(|(tid, _)| *tid == id) {
+            Some(pos) => pos,
+            None => {
+                self.extensions.push((id, Box::new(make())));
+                self.extensions.len() - 1
+            }
+        };
+        self.extensions[pos]
+            .1
+            .downcast_mut::<T>()
+            .expect("an extension's TypeId is that of its value")
     }
 }
 
@@ -578,7 +649,7 @@ impl<S> std::fmt::Debug for Loop<S> {
             .field("handles", &self.handles.len())
             .field("active_refs", &self.active_refs)
             .field("requests", &self.reqs.len())
-            .field("closing", &self.closing.len())
+            .field("closing", &self.closing.queue.len())
             .field("running", &self.running)
             .finish()
     }

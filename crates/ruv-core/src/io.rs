@@ -11,7 +11,7 @@
 //! w.start(&mut lp, Interest::READABLE, |lp, seen, me, ready| {
 //!     assert!(ready.is_readable());
 //!     *seen = true;
-//!     me.close_silently(lp).unwrap();
+//!     me.close(lp).unwrap();
 //! })?;
 //! b.write_all(b"x").unwrap();
 //! let mut seen = false;
@@ -117,38 +117,46 @@ impl IoWatcher {
     /// # Errors
     /// `EBADF` for a stale or closing watcher; the poller's error (e.g. `EPERM` for a regular
     /// file, which epoll cannot watch) if registration fails.
-    pub fn start<S>(
+    #[track_caller]
+    pub fn start<S, R: crate::CallbackResult>(
         self,
         lp: &mut Loop<S>,
         interest: Interest,
-        mut cb: impl FnMut(&mut Loop<S>, &mut S, IoWatcher, Ready) + 'static,
+        mut cb: impl FnMut(&mut Loop<S>, &mut S, IoWatcher, Ready) -> R + 'static,
     ) -> Result<()> {
+        let cb =
+            crate::registry::Callback::new(Box::new(move |lp: &mut Loop<S>, s: &mut S, id, bits| {
+                cb(lp, s, IoWatcher(id), Ready(bits)).into_result()
+            }) as crate::handle::CoreCb<S>);
         lp.open_slot_mut(self.0, Kind::Io)?;
         lp.io_register(self.0, interest)?;
-        let slot = &mut lp.handles[self.0.index as usize];
-        slot.cb = Some(Box::new(move |lp, s, id, bits| {
-            cb(lp, s, IoWatcher(id), Ready(bits))
-        }));
+        let slot = lp.handles.get_mut(self.0).expect("checked above");
+        slot.data.cb = Some(cb);
+        slot.data.lost_cb = false;
         lp.activate(self.0);
         Ok(())
     }
 
-    /// Stops watching (deregisters the fd).
-    pub fn stop<S>(self, lp: &mut Loop<S>) -> Result<()> {
-        lp.slot(self.0, Kind::Io)?;
-        lp.io_stop_raw(self.0)
+    /// Stops watching (deregisters the fd). A no-op on an inactive, closed or stale watcher.
+    pub fn stop<S>(self, lp: &mut Loop<S>) {
+        if lp.slot(self.0, Kind::Io).is_ok() {
+            lp.io_stop_raw(self.0);
+        }
     }
 }
 
 handle_common!(IoWatcher, crate::handle::Kind::Io);
 
+/// The poller token of a watcher: its slot index and the low 32 bits of its generation
+/// (checked when an event arrives, so a stale event never reaches a handle that reused the
+/// slot within one poll batch).
 fn token(id: HandleId) -> mio::Token {
-    mio::Token(((id.gen as usize) << 32) | id.index as usize)
+    mio::Token((((id.gen as u32) as usize) << 32) | id.index as usize)
 }
 
 impl<S> Loop<S> {
     fn io_register(&mut self, id: HandleId, interest: Interest) -> Result<()> {
-        let Data::Io(st) = &mut self.handles[id.index as usize].data else {
+        let Some(Data::Io(st)) = self.handles.get_mut(id).map(|s| &mut s.data.data) else {
             return Err(Error::new(Code::EBADF));
         };
         let fd = st.fd;
@@ -166,8 +174,8 @@ impl<S> Loop<S> {
         Ok(())
     }
 
-    pub(crate) fn io_stop_raw(&mut self, id: HandleId) -> Result<()> {
-        if let Data::Io(st) = &mut self.handles[id.index as usize].data {
+    pub(crate) fn io_stop_raw(&mut self, id: HandleId) {
+        if let Some(Data::Io(st)) = self.handles.get_mut(id).map(|s| &mut s.data.data) {
             if st.registered {
                 st.registered = false;
                 self.io_sources -= 1;
@@ -176,18 +184,19 @@ impl<S> Loop<S> {
             }
         }
         self.deactivate(id);
-        Ok(())
     }
 
     /// Runs the callback of the watcher an event belongs to, if it is still that watcher;
     /// `bits` is the event's [`ready_bits`].
     pub(crate) fn io_event(&mut self, s: &mut S, token: mio::Token, bits: u32) {
-        let id = HandleId {
-            index: token.0 as u32,
-            gen: (token.0 >> 32) as u32,
+        let Some(id) = self.handles.id_at(token.0 as u32) else {
+            return;
         };
-        let live = matches!(self.handles.get(id.index as usize),
-            Some(slot) if slot.gen == id.gen && slot.active && !slot.closing);
+        if id.gen as u32 != (token.0 >> 32) as u32 {
+            return;
+        }
+        let live = matches!(self.handles.get(id),
+            Some(slot) if slot.is_active() && !slot.is_closing());
         if !live {
             return;
         }

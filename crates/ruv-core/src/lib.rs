@@ -15,7 +15,8 @@
 //! let check = Check::new(&mut lp)?;
 //! check.start(&mut lp, |lp, log, me| {
 //!     log.push("check".into());
-//!     me.close(lp, |_, log| log.push("closed".into())).unwrap();
+//!     me.close(lp)?.then(|_, log| log.push("closed".into()));
+//!     Ok(())
 //! })?;
 //! let mut log = Vec::new();
 //! let still_alive = lp.run(RunMode::Default, &mut log)?;
@@ -46,11 +47,14 @@
 #![warn(missing_docs)]
 
 mod async_handle;
+mod callback;
+mod clock;
 pub mod error;
 mod event_loop;
 mod handle;
 mod io;
 mod metrics;
+pub mod registry;
 mod signal;
 mod timer;
 mod wake;
@@ -58,6 +62,8 @@ mod watcher;
 mod work;
 
 pub use async_handle::{Async, AsyncSender};
+pub use callback::{CallbackResult, CloseToken};
+pub use clock::{Clock, ManualClock};
 pub use error::{node_integer, Code, Error, Result};
 pub use event_loop::{Loop, RunMode, SPIN_BEFORE_BLOCK};
 pub use handle::HandleId;

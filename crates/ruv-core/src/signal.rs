@@ -6,7 +6,7 @@
 //! let sig = Signal::new(&mut lp)?;
 //! sig.start(&mut lp, libc::SIGUSR2, |lp, got, me, signum| {
 //!     *got = signum;
-//!     me.close_silently(lp).unwrap();
+//!     me.close(lp).unwrap();
 //! })?;
 //! signal_hook::low_level::raise(libc::SIGUSR2).unwrap();
 //! let mut got = 0;
@@ -27,6 +27,9 @@ use crate::event_loop::{Loop, SIGNAL_TOKEN};
 use crate::handle::{handle_common, Data, HandleId, Kind};
 use signal_hook_mio::v1_0::Signals;
 
+/// The highest signal number (Linux's `SIGRTMAX`); 1..=64 are signals.
+const MAX_SIGNAL: i32 = 64;
+
 /// A signal handle (libuv's `uv_signal_t`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Signal(pub(crate) HandleId);
@@ -43,41 +46,52 @@ impl Signal {
     /// arrive before the loop reads them coalesce, as in every Unix signal API).
     ///
     /// # Errors
-    /// `EINVAL` for a signal that cannot be watched; `EBADF` for a stale or closing handle.
-    pub fn start<S>(
+    /// `EINVAL` for a number that is no signal (outside 1..=64) or a signal that cannot be
+    /// watched; `EBADF` for a stale or closing handle.
+    #[track_caller]
+    pub fn start<S, R: crate::CallbackResult>(
         self,
         lp: &mut Loop<S>,
         signum: i32,
-        mut cb: impl FnMut(&mut Loop<S>, &mut S, Signal, i32) + 'static,
+        mut cb: impl FnMut(&mut Loop<S>, &mut S, Signal, i32) -> R + 'static,
     ) -> Result<()> {
+        let cb = crate::registry::Callback::new(Box::new(
+            move |lp: &mut Loop<S>, s: &mut S, id, n: u32| {
+                cb(lp, s, Signal(id), n as i32).into_result()
+            },
+        ) as crate::handle::CoreCb<S>);
         lp.open_slot_mut(self.0, Kind::Signal)?;
+        if !(1..=MAX_SIGNAL).contains(&signum) {
+            return Err(Error::op(Code::EINVAL, "signal_start")
+                .with_detail(format!("{signum} is not a signal number")));
+        }
         if signal_hook::consts::FORBIDDEN.contains(&signum)
             || [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE].contains(&signum)
         {
             return Err(Error::op(Code::EINVAL, "signal_start")
                 .with_detail(format!("signal {signum} cannot be watched")));
         }
-        lp.signal_stop_raw(self.0)?;
+        lp.signal_stop_raw(self.0);
         lp.signals_add(signum)?;
-        let slot = &mut lp.handles[self.0.index as usize];
-        slot.data = Data::Signal { signum };
-        slot.cb = Some(Box::new(move |lp, s, id, n| {
-            cb(lp, s, Signal(id), n as i32)
-        }));
+        let slot = lp.handles.get_mut(self.0).expect("checked above");
+        slot.data.data = Data::Signal { signum };
+        slot.data.cb = Some(cb);
+        slot.data.lost_cb = false;
         lp.signal_handles.push(self.0);
         lp.activate(self.0);
         Ok(())
     }
 
-    /// Stops watching.
-    pub fn stop<S>(self, lp: &mut Loop<S>) -> Result<()> {
-        lp.slot(self.0, Kind::Signal)?;
-        lp.signal_stop_raw(self.0)
+    /// Stops watching. A no-op on an inactive, closed or stale handle.
+    pub fn stop<S>(self, lp: &mut Loop<S>) {
+        if lp.slot(self.0, Kind::Signal).is_ok() {
+            lp.signal_stop_raw(self.0);
+        }
     }
 
     /// The signal number being watched (0 when never started).
     pub fn signum<S>(self, lp: &Loop<S>) -> Result<i32> {
-        match lp.slot(self.0, Kind::Signal)?.data {
+        match lp.slot(self.0, Kind::Signal)?.data.data {
             Data::Signal { signum } => Ok(signum),
             _ => Err(Error::new(Code::EBADF)),
         }
@@ -106,12 +120,11 @@ impl<S> Loop<S> {
         Ok(())
     }
 
-    pub(crate) fn signal_stop_raw(&mut self, id: HandleId) -> Result<()> {
+    pub(crate) fn signal_stop_raw(&mut self, id: HandleId) {
         if let Some(pos) = self.signal_handles.iter().position(|&h| h == id) {
             self.signal_handles.swap_remove(pos);
         }
         self.deactivate(id);
-        Ok(())
     }
 
     /// Reads pending signals and runs the handles watching each one, oldest first.
@@ -132,9 +145,9 @@ impl<S> Loop<S> {
             while i < self.signal_handles.len() {
                 let id = self.signal_handles[i];
                 i += 1;
-                let watching = matches!(self.handles.get(id.index as usize),
-                    Some(slot) if slot.gen == id.gen && slot.active
-                        && matches!(slot.data, Data::Signal { signum: w } if w == signum));
+                let watching = matches!(self.handles.get(id),
+                    Some(slot) if slot.is_active()
+                        && matches!(slot.data.data, Data::Signal { signum: w } if w == signum));
                 if watching {
                     self.dispatch(s, id, signum as u32);
                 }

@@ -21,9 +21,11 @@
 //! a due timer stopped or closed by an earlier callback of the same pass does not run.
 //! Repeating timers are re-armed (from the current loop time) before their callback runs.
 
+use crate::callback::CallbackResult;
 use crate::error::{Code, Error, Result};
 use crate::event_loop::Loop;
 use crate::handle::{handle_common, Data, HandleId, Kind};
+use crate::registry::Callback;
 use std::cmp::Reverse;
 
 /// A timer handle (libuv's `uv_timer_t`). `Copy`: it is an id into its loop.
@@ -36,17 +38,6 @@ pub(crate) struct TimerEntry {
     due: u64,
     seq: u64,
     id: HandleId,
-}
-
-impl PartialOrd for HandleId {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for HandleId {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.index, self.gen).cmp(&(other.index, other.gen))
-    }
 }
 
 /// Per-timer state.
@@ -75,15 +66,19 @@ impl Timer {
     ///
     /// # Errors
     /// `EBADF` for a stale or closing timer.
-    pub fn start<S>(
+    #[track_caller]
+    pub fn start<S, R: CallbackResult>(
         self,
         lp: &mut Loop<S>,
         timeout: u64,
         repeat: u64,
-        mut cb: impl FnMut(&mut Loop<S>, &mut S, Timer) + 'static,
+        mut cb: impl FnMut(&mut Loop<S>, &mut S, Timer) -> R + 'static,
     ) -> Result<()> {
         let slot = lp.open_slot_mut(self.0, Kind::Timer)?;
-        slot.cb = Some(Box::new(move |lp, s, id, _| cb(lp, s, Timer(id))));
+        slot.data.cb = Some(Callback::new(Box::new(move |lp, s, id, _| {
+            cb(lp, s, Timer(id)).into_result()
+        })));
+        slot.data.lost_cb = false;
         lp.timer_arm(self.0, timeout, repeat);
         Ok(())
     }
@@ -91,10 +86,15 @@ impl Timer {
     /// Restarts the timer with the callback it was last started with (no allocation).
     ///
     /// # Errors
-    /// `EINVAL` if it was never started; `EBADF` for a stale or closing timer.
+    /// `EINVAL` if it was never started, or its callback panicked (it has none left to
+    /// run; start it with a new one); `EBADF` for a stale or closing timer.
     pub fn restart<S>(self, lp: &mut Loop<S>, timeout: u64, repeat: u64) -> Result<()> {
         // a closing timer must not be re-armed: its slot is freed in the closing phase
-        lp.open_slot_mut(self.0, Kind::Timer)?;
+        let slot = lp.open_slot_mut(self.0, Kind::Timer)?;
+        if slot.data.lost_cb {
+            return Err(Error::op(Code::EINVAL, "timer_restart")
+                .with_detail("the timer's callback panicked; start it with a new one"));
+        }
         if !lp.timer_state(self.0)?.has_cb {
             return Err(Error::op(Code::EINVAL, "timer_restart").with_detail("timer never started"));
         }
@@ -102,10 +102,12 @@ impl Timer {
         Ok(())
     }
 
-    /// Stops the timer; its callback will not run. Stopping an inactive timer is a no-op.
-    pub fn stop<S>(self, lp: &mut Loop<S>) -> Result<()> {
-        lp.slot(self.0, Kind::Timer)?;
-        lp.timer_stop_raw(self.0)
+    /// Stops the timer; its callback will not run. Stopping an inactive, closed or stale
+    /// timer is a no-op.
+    pub fn stop<S>(self, lp: &mut Loop<S>) {
+        if lp.slot(self.0, Kind::Timer).is_ok() {
+            lp.timer_stop_raw(self.0);
+        }
     }
 
     /// libuv's `uv_timer_again`: if the timer repeats, restart it `repeat` ms from now;
@@ -114,7 +116,11 @@ impl Timer {
     /// # Errors
     /// `EINVAL` if the timer was never started; `EBADF` for a stale or closing timer.
     pub fn again<S>(self, lp: &mut Loop<S>) -> Result<()> {
-        lp.open_slot_mut(self.0, Kind::Timer)?;
+        let slot = lp.open_slot_mut(self.0, Kind::Timer)?;
+        if slot.data.lost_cb {
+            return Err(Error::op(Code::EINVAL, "timer_again")
+                .with_detail("the timer's callback panicked; start it with a new one"));
+        }
         let st = lp.timer_state(self.0)?;
         if !st.has_cb {
             return Err(Error::op(Code::EINVAL, "timer_again").with_detail("timer never started"));
@@ -133,16 +139,21 @@ impl Timer {
     }
 
     /// The repeat interval in ms.
-    pub fn repeat<S>(self, lp: &mut Loop<S>) -> Result<u64> {
-        Ok(lp.timer_state(self.0)?.repeat)
+    pub fn repeat<S>(self, lp: &Loop<S>) -> Result<u64> {
+        match &lp.slot(self.0, Kind::Timer)?.data.data {
+            Data::Timer(st) => Ok(st.repeat),
+            _ => Err(Error::new(Code::EBADF)),
+        }
     }
 
     /// Ms until the timer fires (relative to the cached loop time); 0 if inactive or due.
-    pub fn due_in<S>(self, lp: &mut Loop<S>) -> Result<u64> {
+    pub fn due_in<S>(self, lp: &Loop<S>) -> Result<u64> {
         let now = lp.now();
-        let active = lp.slot(self.0, Kind::Timer)?.active;
-        let st = lp.timer_state(self.0)?;
-        Ok(if active {
+        let slot = lp.slot(self.0, Kind::Timer)?;
+        let Data::Timer(st) = &slot.data.data else {
+            return Err(Error::new(Code::EBADF));
+        };
+        Ok(if slot.is_active() {
             st.due.saturating_sub(now)
         } else {
             0
@@ -154,7 +165,7 @@ handle_common!(Timer, crate::handle::Kind::Timer);
 
 impl<S> Loop<S> {
     fn timer_state(&mut self, id: HandleId) -> Result<&mut TimerState> {
-        match &mut self.slot_mut(id, Kind::Timer)?.data {
+        match &mut self.slot_mut(id, Kind::Timer)?.data.data {
             Data::Timer(st) => Ok(st),
             _ => Err(Error::new(Code::EBADF)),
         }
@@ -166,8 +177,10 @@ impl<S> Loop<S> {
         self.seq += 1;
         let seq = self.seq;
         // one slab access: re-arming an armed timer only orphans its old heap entry
-        let slot = &mut self.handles[id.index as usize];
-        let Data::Timer(st) = &mut slot.data else {
+        let Some(slot) = self.handles.get_mut(id) else {
+            return;
+        };
+        let Data::Timer(st) = &mut slot.data.data else {
             return;
         };
         let was_armed = st.seq != 0;
@@ -175,12 +188,8 @@ impl<S> Loop<S> {
         st.repeat = repeat;
         st.seq = seq;
         st.has_cb = true;
-        if !slot.active {
-            slot.active = true;
-            if slot.referenced {
-                self.active_refs += 1;
-            }
-        }
+        let delta = slot.set_active(true);
+        self.add_refs(delta);
         self.timers.push(Reverse(TimerEntry { due, seq, id }));
         if was_armed {
             self.pop_stale_tops();
@@ -190,25 +199,22 @@ impl<S> Loop<S> {
         }
     }
 
-    pub(crate) fn timer_stop_raw(&mut self, id: HandleId) -> Result<()> {
-        let slot = &mut self.handles[id.index as usize];
+    pub(crate) fn timer_stop_raw(&mut self, id: HandleId) {
+        let Some(slot) = self.handles.get_mut(id) else {
+            return;
+        };
         let mut was_armed = false;
-        if let Data::Timer(st) = &mut slot.data {
+        if let Data::Timer(st) = &mut slot.data.data {
             was_armed = st.seq != 0;
             st.seq = 0;
         }
-        if slot.active {
-            slot.active = false;
-            if slot.referenced {
-                self.active_refs -= 1;
-            }
-        }
+        let delta = slot.set_active(false);
+        self.add_refs(delta);
         if was_armed {
             self.live_timers -= 1;
             self.pop_stale_tops();
             self.compact_timers();
         }
-        Ok(())
     }
 
     /// Drops stale heap entries once they outnumber the live ones.
@@ -257,13 +263,13 @@ impl<S> Loop<S> {
         self.pop_stale_tops();
         for i in 0..self.ready_timers.len() {
             let (id, seq) = self.ready_timers[i];
-            let Some(slot) = self.handles.get_mut(id.index as usize) else {
+            let Some(slot) = self.handles.get_mut(id) else {
                 continue;
             };
-            let Data::Timer(st) = &mut slot.data else {
+            let Data::Timer(st) = &mut slot.data.data else {
                 continue;
             };
-            if slot.gen != id.gen || st.seq != seq {
+            if st.seq != seq {
                 continue;
             }
             st.seq = 0;
@@ -285,7 +291,7 @@ impl<S> Loop<S> {
         let ready = std::mem::take(&mut self.ready_timers);
         for &(id, seq) in &ready {
             if let Some(slot) = self.any_slot_mut(id) {
-                if let Data::Timer(st) = &slot.data {
+                if let Data::Timer(st) = &slot.data.data {
                     if st.seq == seq {
                         let due = st.due;
                         self.timers.push(Reverse(TimerEntry { due, seq, id }));
@@ -299,11 +305,12 @@ impl<S> Loop<S> {
 }
 
 #[inline]
-fn entry_is_live<S>(handles: &slab::Slab<crate::handle::Slot<S>>, e: &TimerEntry) -> bool {
-    match handles.get(e.id.index as usize) {
-        Some(slot) if slot.gen == e.id.gen => {
-            matches!(&slot.data, Data::Timer(st) if st.seq == e.seq)
-        }
-        _ => false,
+fn entry_is_live<S>(
+    handles: &crate::registry::Registry<crate::handle::Slot<S>>,
+    e: &TimerEntry,
+) -> bool {
+    match handles.get(e.id) {
+        Some(slot) => matches!(&slot.data.data, Data::Timer(st) if st.seq == e.seq),
+        None => false,
     }
 }

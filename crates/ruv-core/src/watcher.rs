@@ -7,7 +7,7 @@
 //! idle.start(&mut lp, |lp, n, me| {
 //!     *n += 1;
 //!     if *n == 3 {
-//!         me.stop(lp).unwrap();
+//!         me.stop(lp);
 //!     }
 //! })?;
 //! let mut n = 0;
@@ -64,21 +64,26 @@ macro_rules! watcher {
             ///
             /// # Errors
             /// `EBADF` for a stale or closing handle.
-            pub fn start<S>(
+            #[track_caller]
+            pub fn start<S, R: $crate::CallbackResult>(
                 self,
                 lp: &mut Loop<S>,
-                mut cb: impl FnMut(&mut Loop<S>, &mut S, $ty) + 'static,
+                mut cb: impl FnMut(&mut Loop<S>, &mut S, $ty) -> R + 'static,
             ) -> Result<()> {
                 let slot = lp.open_slot_mut(self.0, $kind)?;
-                slot.cb = Some(Box::new(move |lp, s, id, _| cb(lp, s, $ty(id))));
+                slot.data.cb = Some($crate::registry::Callback::new(Box::new(
+                    move |lp, s, id, _| cb(lp, s, $ty(id)).into_result(),
+                )));
+                slot.data.lost_cb = false;
                 lp.watcher_start_raw(self.0, $kind);
                 Ok(())
             }
 
-            /// Stops the handle. Stopping an inactive handle is a no-op.
-            pub fn stop<S>(self, lp: &mut Loop<S>) -> Result<()> {
-                lp.slot(self.0, $kind)?;
-                lp.watcher_stop_raw(self.0, $kind)
+            /// Stops the handle. Stopping an inactive, closed or stale handle is a no-op.
+            pub fn stop<S>(self, lp: &mut Loop<S>) {
+                if lp.slot(self.0, $kind).is_ok() {
+                    lp.watcher_stop_raw(self.0, $kind);
+                }
             }
         }
 
@@ -104,27 +109,32 @@ watcher!(
 
 impl<S> Loop<S> {
     fn watcher_start_raw(&mut self, id: HandleId, kind: Kind) {
-        if self.handles[id.index as usize].active {
+        let Some(slot) = self.handles.get_mut(id) else {
+            return;
+        };
+        if slot.is_active() {
             return;
         }
         self.seq += 1;
         let seq = self.seq;
-        self.handles[id.index as usize].data = Data::Watcher { seq };
+        slot.data.data = Data::Watcher { seq };
         self.watchers[Phase::of(kind) as usize].push((id, seq));
         self.activate(id);
     }
 
-    pub(crate) fn watcher_stop_raw(&mut self, id: HandleId, kind: Kind) -> Result<()> {
-        if !self.handles[id.index as usize].active {
-            return Ok(());
+    pub(crate) fn watcher_stop_raw(&mut self, id: HandleId, kind: Kind) {
+        let Some(slot) = self.handles.get_mut(id) else {
+            return;
+        };
+        if !slot.is_active() {
+            return;
         }
+        slot.data.data = Data::Watcher { seq: 0 };
         let list = &mut self.watchers[Phase::of(kind) as usize];
         if let Some(pos) = list.iter().rposition(|&(h, _)| h == id) {
             list.remove(pos);
         }
-        self.handles[id.index as usize].data = Data::Watcher { seq: 0 };
         self.deactivate(id);
-        Ok(())
     }
 
     /// Runs one watcher phase over a snapshot, newest-started first.
@@ -137,10 +147,9 @@ impl<S> Loop<S> {
         snap.extend(list.iter().rev().copied());
         for &(id, seq) in &snap {
             let still_same_start = matches!(
-                self.handles.get(id.index as usize),
-                Some(slot) if slot.gen == id.gen
-                    && slot.active
-                    && matches!(slot.data, Data::Watcher { seq: cur } if cur == seq)
+                self.handles.get(id),
+                Some(slot) if slot.is_active()
+                    && matches!(slot.data.data, Data::Watcher { seq: cur } if cur == seq)
             );
             if still_same_start {
                 self.dispatch(s, id, 0);

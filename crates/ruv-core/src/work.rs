@@ -34,21 +34,17 @@ use std::panic::{self, AssertUnwindSafe};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct WorkReq(pub(crate) ReqKey);
 
-/// Index and generation of a request slot.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct ReqKey {
-    index: u32,
-    gen: u32,
-}
+/// A request's id in the loop's request registry.
+pub(crate) type ReqKey = crate::registry::HandleId;
 
 pub(crate) use ruv_pool::Job;
 
-type After<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S, Result<Box<dyn Any + Send>>)>;
+type After<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S, Result<Box<dyn Any + Send>>) -> Result<()>>;
 
 pub(crate) struct Req<S> {
-    gen: u32,
     ticket: Option<Ticket>,
     after: After<S>,
+    site: &'static std::panic::Location<'static>,
 }
 
 impl<S> Loop<S> {
@@ -57,25 +53,31 @@ impl<S> Loop<S> {
     ///
     /// # Errors
     /// The pool's start-up error (its threads could not be spawned), with the OS's code.
-    pub fn queue_work<T: Send + 'static>(
+    #[track_caller]
+    pub fn queue_work<T: Send + 'static, R: crate::CallbackResult>(
         &mut self,
         class: WorkClass,
         work: impl FnOnce() -> T + Send + 'static,
-        after: impl FnOnce(&mut Loop<S>, &mut S, Result<T>) + 'static,
+        after: impl FnOnce(&mut Loop<S>, &mut S, Result<T>) -> R + 'static,
     ) -> Result<WorkReq> {
+        let site = std::panic::Location::caller();
         self.ensure_pool()?;
-        self.next_gen = self.next_gen.wrapping_add(1).max(1);
-        let gen = self.next_gen;
         let boxed_after: After<S> = Box::new(move |lp, s, res| {
-            let res = res.map(|any| *any.downcast::<T>().expect("work result has its own type"));
-            after(lp, s, res)
+            let res = match res {
+                Ok(any) => match any.downcast::<T>() {
+                    Ok(t) => Ok(*t),
+                    // the job boxes a `T` (see below): a mismatch cannot happen
+                    Err(_) => Err(Error::new(Code::EINVAL).with_detail("work result type")),
+                },
+                Err(e) => Err(e),
+            };
+            after(lp, s, res).into_result()
         });
-        let index = self.reqs.insert(Req {
-            gen,
+        let key = self.reqs.insert(Req {
             ticket: None,
             after: boxed_after,
-        }) as u32;
-        let key = ReqKey { index, gen };
+            site,
+        });
         let inbox = self.inbox.clone();
         let job: Job = Box::new(move || {
             let res = panic::catch_unwind(AssertUnwindSafe(work))
@@ -87,10 +89,13 @@ impl<S> Loop<S> {
             // Inside a callback: batch, so a burst of submissions costs one pool lock and one
             // wake-up (flushed at the end of the poll phase's drain and before poll blocks).
             self.outbox.push((class, job));
-            self.outbox_reqs.push(index);
+            self.outbox_reqs.push(key);
         } else {
             let pool = self.pool.as_ref().expect("ensured above");
-            self.reqs[index as usize].ticket = Some(pool.submit_boxed(class, job));
+            let ticket = pool.submit_boxed(class, job);
+            if let Some(req) = self.reqs.get_mut(key) {
+                req.ticket = Some(ticket);
+            }
         }
         Ok(WorkReq(key))
     }
@@ -105,8 +110,10 @@ impl<S> Loop<S> {
             .as_ref()
             .expect("a pool exists once work was queued");
         pool.submit_batch(&mut self.outbox, &mut self.tickets_buf);
-        for (index, ticket) in self.outbox_reqs.drain(..).zip(self.tickets_buf.drain(..)) {
-            self.reqs[index as usize].ticket = Some(ticket);
+        for (key, ticket) in self.outbox_reqs.drain(..).zip(self.tickets_buf.drain(..)) {
+            if let Some(req) = self.reqs.get_mut(key) {
+                req.ticket = Some(ticket);
+            }
         }
     }
 
@@ -119,11 +126,11 @@ impl<S> Loop<S> {
     pub fn cancel(&mut self, req: WorkReq) -> Result<()> {
         let busy = || Error::op(Code::EBUSY, "cancel").with_detail("work is running or done");
         let key = req.0;
-        let ticket = match self.reqs.get(key.index as usize) {
-            Some(r) if r.gen == key.gen => r.ticket,
-            _ => return Err(busy()),
+        let ticket = match self.reqs.get(key) {
+            Some(r) => r.ticket,
+            None => return Err(busy()),
         };
-        if let Some(pos) = self.outbox_reqs.iter().position(|&i| i == key.index) {
+        if let Some(pos) = self.outbox_reqs.iter().position(|&k| k == key) {
             // batched, not yet handed to the pool
             self.outbox_reqs.remove(pos);
             drop(self.outbox.remove(pos));
@@ -133,7 +140,9 @@ impl<S> Loop<S> {
             };
             pool.cancel(ticket).map_err(|_| busy())?;
         }
-        self.reqs[key.index as usize].ticket = None;
+        if let Some(req) = self.reqs.get_mut(key) {
+            req.ticket = None;
+        }
         self.inbox.send(Msg::Done(
             key,
             Err(Error::op(Code::ECANCELED, "queue_work")),
@@ -148,14 +157,13 @@ impl<S> Loop<S> {
         key: ReqKey,
         res: Result<Box<dyn Any + Send>>,
     ) {
-        match self.reqs.get(key.index as usize) {
-            Some(r) if r.gen == key.gen => {}
-            _ => return,
-        }
-        let req = self.reqs.remove(key.index as usize);
-        self.current = None;
-        (req.after)(self, s, res);
-        self.after_callback(s);
+        let Some(req) = self.reqs.remove(key) else {
+            return;
+        };
+        let after = req.after;
+        self.run_callback(s, "work", Some(key), req.site, move |lp, s| {
+            after(lp, s, res)
+        });
     }
 
     fn ensure_pool(&mut self) -> Result<()> {

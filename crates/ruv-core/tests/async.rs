@@ -31,12 +31,14 @@ fn async_three_callbacks_despite_many_sends() {
             // counted before the close, so a sender that sees EBADF also sees 3
             let n = st.calls.fetch_add(1, SeqCst) + 1;
             if n == 3 {
-                me.close(lp, |_, st: &mut AsyncTest| st.closes += 1)
-                    .unwrap();
+                me.close(lp)
+                    .unwrap()
+                    .then(|_, st: &mut AsyncTest| st.closes += 1);
                 st.prepare
                     .unwrap()
-                    .close(lp, |_, st: &mut AsyncTest| st.closes += 1)
-                    .unwrap();
+                    .close(lp)
+                    .unwrap()
+                    .then(|_, st: &mut AsyncTest| st.closes += 1);
             }
         })
         .unwrap();
@@ -114,7 +116,7 @@ fn async_sends_before_delivery_coalesce() {
         assert_eq!(n, 1, "five sends before the loop got to them: one callback");
         assert!(lp.run(RunMode::NoWait, &mut n).unwrap());
         assert_eq!(n, 1, "no further callback without a send");
-        a.close_silently(&mut lp).unwrap();
+        a.close(&mut lp).unwrap();
         assert!(!lp.run(RunMode::Default, &mut n).unwrap());
     });
 }
@@ -138,7 +140,7 @@ fn async_sends_from_thread_coalesce() {
         // the sends are all in before the loop runs: exactly one callback
         assert!(lp.run(RunMode::Once, &mut n).unwrap());
         assert_eq!(n, 1);
-        a.close_silently(&mut lp).unwrap();
+        a.close(&mut lp).unwrap();
         assert!(!lp.run(RunMode::Default, &mut n).unwrap());
     });
 }
@@ -149,12 +151,12 @@ fn async_handles_do_not_coalesce_with_each_other() {
         let mut lp: Loop<Vec<&'static str>> = Loop::new().unwrap();
         let a = Async::new(&mut lp, |lp, log: &mut Vec<&str>, me| {
             log.push("a");
-            me.close_silently(lp).unwrap();
+            me.close(lp).unwrap();
         })
         .unwrap();
         let b = Async::new(&mut lp, |lp, log: &mut Vec<&str>, me| {
             log.push("b");
-            me.close_silently(lp).unwrap();
+            me.close(lp).unwrap();
         })
         .unwrap();
         a.sender(&lp).unwrap().send().unwrap();
@@ -190,7 +192,7 @@ fn async_no_send_lost_after_last_send() {
             assert!(v >= st.seen, "values only grow");
             st.seen = v;
             if v == N {
-                me.close_silently(lp).unwrap();
+                me.close(lp).unwrap();
             }
         })
         .unwrap();
@@ -224,7 +226,7 @@ fn async_send_from_own_callback_runs_again() {
             if st.0 < 3 {
                 st.1.as_ref().unwrap().send().unwrap();
             } else {
-                me.close_silently(lp).unwrap();
+                me.close(lp).unwrap();
             }
         })
         .unwrap();
@@ -256,7 +258,7 @@ fn async_send_during_callback_from_thread_is_not_lost() {
                 st.started.send(()).unwrap();
                 recv_within(&st.sent, "the send made during the callback");
             } else {
-                me.close_silently(lp).unwrap();
+                me.close(lp).unwrap();
             }
         })
         .unwrap();
@@ -284,7 +286,7 @@ fn async_keeps_loop_alive_until_closed() {
         let mut lp: Loop<u32> = Loop::new().unwrap();
         let a = Async::new(&mut lp, |lp, n, me| {
             *n += 1;
-            me.close_silently(lp).unwrap();
+            me.close(lp).unwrap();
         })
         .unwrap();
         assert!(lp.alive());

@@ -1,3 +1,4 @@
+#![allow(clippy::unused_unit)] // `-> ()` fixes the return type of callbacks that only panic
 //! Two-phase close: libuv's `close_order`, closing inside a handle's own callback, closing a
 //! handle that is already due, and what close callbacks may do.
 
@@ -29,18 +30,18 @@ fn close_callbacks_run_after_check_in_reverse_close_order() {
                 assert_eq!(st.check_calls, 0);
                 assert_eq!(st.timer_calls, 1, "timer1 fired before the check");
                 assert_eq!(st.closes, 0, "close callbacks run after check");
-                me.close(lp, |_, st: &mut CloseOrder| {
+                me.close(lp).unwrap().then(|_, st: &mut CloseOrder| {
                     st.closes += 1;
                     st.trace.push("check closed");
-                })
-                .unwrap();
+                });
                 st.timer2
                     .unwrap()
-                    .close(lp, |_, st: &mut CloseOrder| {
+                    .close(lp)
+                    .unwrap()
+                    .then(|_, st: &mut CloseOrder| {
                         st.closes += 1;
                         st.trace.push("timer2 closed");
-                    })
-                    .unwrap();
+                    });
                 st.check_calls += 1;
             })
             .unwrap();
@@ -48,17 +49,18 @@ fn close_callbacks_run_after_check_in_reverse_close_order() {
         timer1
             .start(&mut lp, 0, 0, |lp, st: &mut CloseOrder, me| {
                 st.timer_calls += 1;
-                me.close(lp, |_, st: &mut CloseOrder| {
+                me.close(lp).unwrap().then(|_, st: &mut CloseOrder| {
                     st.closes += 1;
                     st.trace.push("timer1 closed");
-                })
-                .unwrap();
+                });
             })
             .unwrap();
         // 100 s: the loop must end without waiting for it
         let timer2 = Timer::new(&mut lp).unwrap();
         timer2
-            .start(&mut lp, 100_000, 0, |_, _, _| panic!("timer2 fired"))
+            .start(&mut lp, 100_000, 0, |_, _, _| -> () {
+                panic!("timer2 fired")
+            })
             .unwrap();
         let mut st = CloseOrder {
             timer2: Some(timer2),
@@ -85,7 +87,9 @@ fn close_in_own_callback_timer() {
         let t = Timer::new(&mut lp).unwrap();
         t.start(&mut lp, 0, 1, |lp, tr: &mut Trace, me| {
             tr.push("timer");
-            me.close(lp, |_, tr: &mut Trace| tr.push("closed")).unwrap();
+            me.close(lp)
+                .unwrap()
+                .then(|_, tr: &mut Trace| tr.push("closed"));
             assert_eq!(me.is_closing(lp), Ok(true));
             assert_eq!(me.is_active(lp), Ok(false));
             // a repeating timer closed in its callback is not re-armed afterwards
@@ -105,22 +109,25 @@ fn close_in_own_callback_watchers() {
         let i = Idle::new(&mut lp).unwrap();
         i.start(&mut lp, |lp, tr: &mut Trace, me| {
             tr.push("idle");
-            me.close(lp, |_, tr: &mut Trace| tr.push("idle closed"))
-                .unwrap();
+            me.close(lp)
+                .unwrap()
+                .then(|_, tr: &mut Trace| tr.push("idle closed"));
         })
         .unwrap();
         let p = Prepare::new(&mut lp).unwrap();
         p.start(&mut lp, |lp, tr: &mut Trace, me| {
             tr.push("prepare");
-            me.close(lp, |_, tr: &mut Trace| tr.push("prepare closed"))
-                .unwrap();
+            me.close(lp)
+                .unwrap()
+                .then(|_, tr: &mut Trace| tr.push("prepare closed"));
         })
         .unwrap();
         let c = Check::new(&mut lp).unwrap();
         c.start(&mut lp, |lp, tr: &mut Trace, me| {
             tr.push("check");
-            me.close(lp, |_, tr: &mut Trace| tr.push("check closed"))
-                .unwrap();
+            me.close(lp)
+                .unwrap()
+                .then(|_, tr: &mut Trace| tr.push("check closed"));
         })
         .unwrap();
         let mut tr = Trace::new();
@@ -142,7 +149,9 @@ fn close_in_own_callback_async() {
         let mut lp: Loop<Trace> = Loop::new().unwrap();
         let a = Async::new(&mut lp, |lp, tr: &mut Trace, me| {
             tr.push("async");
-            me.close(lp, |_, tr: &mut Trace| tr.push("closed")).unwrap();
+            me.close(lp)
+                .unwrap()
+                .then(|_, tr: &mut Trace| tr.push("closed"));
         })
         .unwrap();
         let sender = a.sender(&lp).unwrap();
@@ -167,7 +176,9 @@ fn close_in_own_callback_io() {
             |lp, tr: &mut Trace, me, ready| {
                 assert!(ready.is_writable());
                 tr.push("writable");
-                me.close(lp, |_, tr: &mut Trace| tr.push("closed")).unwrap();
+                me.close(lp)
+                    .unwrap()
+                    .then(|_, tr: &mut Trace| tr.push("closed"));
             },
         )
         .unwrap();
@@ -206,9 +217,10 @@ fn check_closed_by_earlier_check_in_same_pass_never_runs() {
                 st.trace.push("first");
                 st.other
                     .unwrap()
-                    .close(lp, |_, st: &mut Due| st.trace.push("second closed"))
-                    .unwrap();
-                me.close_silently(lp).unwrap();
+                    .close(lp)
+                    .unwrap()
+                    .then(|_, st: &mut Due| st.trace.push("second closed"));
+                me.close(lp).unwrap();
             })
             .unwrap();
         let mut st = Due {
@@ -219,7 +231,7 @@ fn check_closed_by_earlier_check_in_same_pass_never_runs() {
         // the loop alive
         let idle = Idle::new(&mut lp).unwrap();
         idle.start(&mut lp, |_, _, _| {}).unwrap();
-        idle.set_ref(&mut lp, false).unwrap();
+        idle.set_ref(&mut lp, false);
         assert!(!lp.run(RunMode::Default, &mut st).unwrap());
         st.trace.assert_eq(&["first", "second closed"]);
     });
@@ -235,10 +247,11 @@ fn closing_keeps_loop_alive_until_close_callback() {
         let mut lp: Loop<Trace> = Loop::new().unwrap();
         let t = Timer::new(&mut lp).unwrap();
         // unref'd and inactive: still, a closing handle keeps the loop alive
-        t.set_ref(&mut lp, false).unwrap();
+        t.set_ref(&mut lp, false);
         assert!(!lp.alive());
-        t.close(&mut lp, |_, tr: &mut Trace| tr.push("closed"))
-            .unwrap();
+        t.close(&mut lp)
+            .unwrap()
+            .then(|_, tr: &mut Trace| tr.push("closed"));
         assert!(lp.alive());
         assert_eq!(t.is_closing(&lp), Ok(true));
         assert_eq!(lp.backend_timeout(), Some(0));
@@ -255,8 +268,9 @@ fn never_started_handle_close_callback_runs_in_first_iteration() {
         let mut lp: Loop<Trace> = Loop::new().unwrap();
         for name in ["a", "b", "c"] {
             let c = Check::new(&mut lp).unwrap();
-            c.close(&mut lp, move |_, tr: &mut Trace| tr.push(name))
-                .unwrap();
+            c.close(&mut lp)
+                .unwrap()
+                .then(move |_, tr: &mut Trace| tr.push(name));
         }
         let mut tr = Trace::new();
         assert!(!lp.run(RunMode::Default, &mut tr).unwrap());
@@ -271,17 +285,19 @@ fn handle_closed_in_close_callback_closes_next_iteration() {
         let second = Idle::new(&mut lp).unwrap();
         let first = Idle::new(&mut lp).unwrap();
         first
-            .close(&mut lp, move |lp, tr: &mut Trace| {
+            .close(&mut lp)
+            .unwrap()
+            .then(move |lp, tr: &mut Trace| {
                 tr.push("first closed");
                 second
-                    .close(lp, |_, tr: &mut Trace| tr.push("second closed"))
-                    .unwrap();
-            })
-            .unwrap();
+                    .close(lp)
+                    .unwrap()
+                    .then(|_, tr: &mut Trace| tr.push("second closed"));
+            });
         let tick = Prepare::new(&mut lp).unwrap();
         tick.start(&mut lp, |_, tr: &mut Trace, _| tr.push("|"))
             .unwrap();
-        tick.set_ref(&mut lp, false).unwrap();
+        tick.set_ref(&mut lp, false);
         let mut tr = Trace::new();
         assert!(!lp.run(RunMode::Default, &mut tr).unwrap());
         tr.assert_eq(&["|", "first closed", "|", "second closed"]);
@@ -293,13 +309,12 @@ fn close_callback_may_start_new_handles() {
     bounded(|| {
         let mut lp: Loop<Trace> = Loop::new().unwrap();
         let t = Timer::new(&mut lp).unwrap();
-        t.close(&mut lp, |lp, tr: &mut Trace| {
+        t.close(&mut lp).unwrap().then(|lp, tr: &mut Trace| {
             tr.push("closed");
             let t2 = Timer::new(lp).unwrap();
             t2.start(lp, 1, 0, |_, tr: &mut Trace, _| tr.push("new timer"))
                 .unwrap();
-        })
-        .unwrap();
+        });
         let mut tr = Trace::new();
         assert!(!lp.run(RunMode::Default, &mut tr).unwrap());
         tr.assert_eq(&["closed", "new timer"]);
@@ -311,9 +326,9 @@ fn close_silently_frees_the_handle() {
     bounded(|| {
         let mut lp: Loop<()> = Loop::new().unwrap();
         let t = Timer::new(&mut lp).unwrap();
-        t.start(&mut lp, 1000, 0, |_, _, _| panic!("fired"))
+        t.start(&mut lp, 1000, 0, |_, _, _| -> () { panic!("fired") })
             .unwrap();
-        t.close_silently(&mut lp).unwrap();
+        t.close(&mut lp).unwrap();
         assert_eq!(t.is_closing(&lp), Ok(true));
         assert!(!lp.run(RunMode::Default, &mut ()).unwrap());
         assert_eq!(t.is_closing(&lp).unwrap_err().code(), Code::EBADF);

@@ -30,7 +30,7 @@ fn embed_async_from_thread_via_backend_fd() {
         let mut lp: Loop<u32> = Loop::new().unwrap();
         let a = Async::new(&mut lp, |lp, n, me| {
             *n += 1;
-            me.close_silently(lp).unwrap();
+            me.close(lp).unwrap();
         })
         .unwrap();
         let sender = a.sender(&lp).unwrap();
@@ -85,7 +85,7 @@ fn embed_backend_fd_quiet_once_events_are_handled() {
                 "round {round}: the fd stays readable after the send was handled"
             );
         }
-        a.close_silently(&mut lp).unwrap();
+        a.close(&mut lp).unwrap();
         assert!(!lp.run(RunMode::Default, &mut 0).unwrap());
     });
 }

@@ -31,11 +31,10 @@ fn reentrant_run_is_ebusy() {
         i.start(&mut lp, |lp, tr: &mut Trace, me| {
             assert_eq!(code(lp.run(RunMode::NoWait, tr)), Code::EBUSY);
             tr.push("idle");
-            me.close(lp, |lp, tr: &mut Trace| {
+            me.close(lp).unwrap().then(|lp, tr: &mut Trace| {
                 assert_eq!(code(lp.run(RunMode::NoWait, tr)), Code::EBUSY);
                 tr.push("closed");
-            })
-            .unwrap();
+            });
         })
         .unwrap();
         let mut tr = Trace::new();
@@ -53,7 +52,7 @@ fn stale_id_after_close_is_ebadf() {
         let mut lp: Loop<u32> = Loop::new().unwrap();
         let old = Timer::new(&mut lp).unwrap();
         old.start(&mut lp, 1000, 0, |_, _, _| {}).unwrap();
-        old.close_silently(&mut lp).unwrap();
+        old.close(&mut lp).unwrap();
         assert!(!lp.run(RunMode::Default, &mut 0).unwrap());
 
         // the freed slot is reused: the old id must not reach the new handle
@@ -62,18 +61,21 @@ fn stale_id_after_close_is_ebadf() {
         new.start(&mut lp, 1, 0, |_, n, _| *n += 1).unwrap();
 
         assert_eq!(code(old.start(&mut lp, 0, 0, |_, _, _| {})), Code::EBADF);
-        assert_eq!(code(old.stop(&mut lp)), Code::EBADF);
+        old.stop(&mut lp); // idempotent: a no-op on a stale id
         assert_eq!(code(old.again(&mut lp)), Code::EBADF);
         assert_eq!(code(old.restart(&mut lp, 0, 0)), Code::EBADF);
         assert_eq!(code(old.set_repeat(&mut lp, 1)), Code::EBADF);
         assert_eq!(code(old.repeat(&mut lp)), Code::EBADF);
         assert_eq!(code(old.due_in(&mut lp)), Code::EBADF);
-        assert_eq!(code(old.set_ref(&mut lp, false)), Code::EBADF);
+        old.set_ref(&mut lp, false); // idempotent: a no-op on a stale id
         assert_eq!(code(old.has_ref(&lp)), Code::EBADF);
         assert_eq!(code(old.is_active(&lp)), Code::EBADF);
         assert_eq!(code(old.is_closing(&lp)), Code::EBADF);
-        assert_eq!(code(old.close_silently(&mut lp)), Code::EBADF);
-        assert_eq!(code(old.close(&mut lp, |_, _| {})), Code::EBADF);
+        assert_eq!(code(old.close(&mut lp)), Code::EBADF);
+        assert_eq!(
+            code(old.close(&mut lp).map(|t| t.then(|_, _| {}))),
+            Code::EBADF
+        );
 
         // none of that touched the new timer
         assert_eq!(new.is_active(&lp), Ok(true));
@@ -92,19 +94,19 @@ fn stale_watcher_and_async_ids_are_ebadf() {
         let p = Prepare::new(&mut lp).unwrap();
         let c = Check::new(&mut lp).unwrap();
         let a = Async::new(&mut lp, |_, _, _| {}).unwrap();
-        i.close_silently(&mut lp).unwrap();
-        p.close_silently(&mut lp).unwrap();
-        c.close_silently(&mut lp).unwrap();
-        a.close_silently(&mut lp).unwrap();
+        i.close(&mut lp).unwrap();
+        p.close(&mut lp).unwrap();
+        c.close(&mut lp).unwrap();
+        a.close(&mut lp).unwrap();
         assert!(!lp.run(RunMode::Default, &mut ()).unwrap());
         assert_eq!(code(i.start(&mut lp, |_, _, _| {})), Code::EBADF);
-        assert_eq!(code(i.stop(&mut lp)), Code::EBADF);
+        i.stop(&mut lp); // idempotent: a no-op on a stale id
         assert_eq!(code(p.start(&mut lp, |_, _, _| {})), Code::EBADF);
-        assert_eq!(code(p.stop(&mut lp)), Code::EBADF);
+        p.stop(&mut lp); // idempotent: a no-op on a stale id
         assert_eq!(code(c.start(&mut lp, |_, _, _| {})), Code::EBADF);
-        assert_eq!(code(c.stop(&mut lp)), Code::EBADF);
+        c.stop(&mut lp); // idempotent: a no-op on a stale id
         assert_eq!(code(a.sender(&lp)), Code::EBADF);
-        assert_eq!(code(a.set_ref(&mut lp, true)), Code::EBADF);
+        a.set_ref(&mut lp, true); // idempotent: a no-op on a stale id
     });
 }
 
@@ -113,18 +115,21 @@ fn double_close_is_einval() {
     bounded(|| {
         let mut lp: Loop<u32> = Loop::new().unwrap();
         let t = Timer::new(&mut lp).unwrap();
-        t.close(&mut lp, |_, n| *n += 1).unwrap();
-        let err = t.close(&mut lp, |_, n| *n += 100).unwrap_err();
+        t.close(&mut lp).unwrap().then(|_, n| *n += 1);
+        let err = t
+            .close(&mut lp)
+            .map(|t| t.then(|_, n| *n += 100))
+            .unwrap_err();
         assert_eq!(err.code(), Code::EINVAL);
-        assert_eq!(code(t.close_silently(&mut lp)), Code::EINVAL);
+        assert_eq!(code(t.close(&mut lp)), Code::EINVAL);
         let c = Check::new(&mut lp).unwrap();
-        c.close_silently(&mut lp).unwrap();
-        assert_eq!(code(c.close_silently(&mut lp)), Code::EINVAL);
+        c.close(&mut lp).unwrap();
+        assert_eq!(code(c.close(&mut lp)), Code::EINVAL);
         let mut n = 0;
         assert!(!lp.run(RunMode::Default, &mut n).unwrap());
         assert_eq!(n, 1, "only the first close callback runs");
         // once closed, the id is stale
-        assert_eq!(code(t.close_silently(&mut lp)), Code::EBADF);
+        assert_eq!(code(t.close(&mut lp)), Code::EBADF);
     });
 }
 
@@ -139,12 +144,12 @@ fn start_after_close_is_ebadf() {
         let c = Check::new(&mut lp).unwrap();
         let w = IoWatcher::new(&mut lp, sock.as_raw_fd()).unwrap();
         let s = Signal::new(&mut lp).unwrap();
-        t.close_silently(&mut lp).unwrap();
-        i.close_silently(&mut lp).unwrap();
-        p.close_silently(&mut lp).unwrap();
-        c.close_silently(&mut lp).unwrap();
-        w.close_silently(&mut lp).unwrap();
-        s.close_silently(&mut lp).unwrap();
+        t.close(&mut lp).unwrap();
+        i.close(&mut lp).unwrap();
+        p.close(&mut lp).unwrap();
+        c.close(&mut lp).unwrap();
+        w.close(&mut lp).unwrap();
+        s.close(&mut lp).unwrap();
         // closing (close callback not run yet) and closed alike
         for round in 0..2 {
             assert_eq!(code(t.start(&mut lp, 0, 0, |_, _, _| {})), Code::EBADF);
@@ -191,7 +196,7 @@ fn timer_again_and_restart_on_closing_timer_are_ebadf() {
         let mut lp: Loop<u32> = Loop::new().unwrap();
         let t = Timer::new(&mut lp).unwrap();
         t.start(&mut lp, 1, 1, |_, n, _| *n += 1).unwrap();
-        t.close(&mut lp, |_, n| *n += 100).unwrap();
+        t.close(&mut lp).unwrap().then(|_, n| *n += 100);
         // a closing timer must not be re-armed (it would keep a freed slot "active")
         assert_eq!(code(t.again(&mut lp)), Code::EBADF);
         assert_eq!(code(t.restart(&mut lp, 1, 1)), Code::EBADF);
@@ -238,7 +243,7 @@ fn io_watcher_on_regular_file_is_an_error_value() {
         assert_eq!(err.code(), Code::EPERM);
         assert_eq!(w.is_active(&lp), Ok(false));
         assert!(!lp.alive());
-        w.close_silently(&mut lp).unwrap();
+        w.close(&mut lp).unwrap();
         assert!(!lp.run(RunMode::Default, &mut ()).unwrap());
     });
 }
@@ -258,11 +263,11 @@ fn two_watchers_on_one_fd_is_an_error_value() {
         );
         assert_eq!(w2.is_active(&lp), Ok(false));
         // after the first one stops, the second can take the fd
-        w1.stop(&mut lp).unwrap();
+        w1.stop(&mut lp);
         w2.start(&mut lp, Interest::READABLE, |_, _, _, _| {})
             .unwrap();
-        w2.close_silently(&mut lp).unwrap();
-        w1.close_silently(&mut lp).unwrap();
+        w2.close(&mut lp).unwrap();
+        w1.close(&mut lp).unwrap();
         assert!(!lp.run(RunMode::Default, &mut ()).unwrap());
     });
 }
@@ -273,7 +278,7 @@ fn async_send_after_close_is_ebadf() {
         let mut lp: Loop<u32> = Loop::new().unwrap();
         let a = Async::new(&mut lp, |_, n, _| *n += 1).unwrap();
         let sender = a.sender(&lp).unwrap();
-        a.close_silently(&mut lp).unwrap();
+        a.close(&mut lp).unwrap();
         let err = sender.send().unwrap_err();
         assert_eq!(err.code(), Code::EBADF);
         assert_eq!(err.syscall(), Some("async_send"));

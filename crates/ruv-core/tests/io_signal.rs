@@ -59,7 +59,7 @@ fn io_readable_when_peer_writes() {
                     Err(e) => panic!("read: {e}"),
                 }
             }
-            me.close_silently(lp).unwrap();
+            me.close(lp).unwrap();
         })
         .unwrap();
         b.write_all(b"hello").unwrap();
@@ -82,7 +82,7 @@ fn io_readable_wakes_a_blocked_loop() {
         let w = IoWatcher::new(&mut lp, a.as_raw_fd()).unwrap();
         w.start(&mut lp, Interest::READABLE, |lp, tr: &mut Trace, me, r| {
             tr.push(describe(r));
-            me.close_silently(lp).unwrap();
+            me.close(lp).unwrap();
         })
         .unwrap();
         // the write happens while the loop is (or is about to be) blocked in poll
@@ -106,7 +106,7 @@ fn io_writable_at_once() {
         let w = IoWatcher::new(&mut lp, a.as_raw_fd()).unwrap();
         w.start(&mut lp, Interest::WRITABLE, |lp, tr: &mut Trace, me, r| {
             tr.push(describe(r));
-            me.close_silently(lp).unwrap();
+            me.close(lp).unwrap();
         })
         .unwrap();
         let mut tr = Trace::new();
@@ -124,7 +124,7 @@ fn io_both_interests_report_both() {
         let w = IoWatcher::new(&mut lp, a.as_raw_fd()).unwrap();
         w.start(&mut lp, Interest::BOTH, |lp, tr: &mut Trace, me, r| {
             tr.push(describe(r));
-            me.close_silently(lp).unwrap();
+            me.close(lp).unwrap();
         })
         .unwrap();
         let mut tr = Trace::new();
@@ -144,7 +144,7 @@ fn io_hup_when_peer_closes() {
             // at EOF, read returns 0
             let mut buf = [0u8; 8];
             assert_eq!(st.sock.read(&mut buf).unwrap(), 0);
-            me.close_silently(lp).unwrap();
+            me.close(lp).unwrap();
         })
         .unwrap();
         drop(b);
@@ -187,7 +187,7 @@ fn io_edge_triggered_until_rearmed() {
         b.write_all(b"more").unwrap();
         assert!(lp.run(RunMode::NoWait, &mut n).unwrap());
         assert_eq!(n, 3);
-        w.close_silently(&mut lp).unwrap();
+        w.close(&mut lp).unwrap();
         assert!(!lp.run(RunMode::Default, &mut n).unwrap());
     });
 }
@@ -200,7 +200,7 @@ fn io_stopped_watcher_gets_no_callback() {
         let w = IoWatcher::new(&mut lp, a.as_raw_fd()).unwrap();
         w.start(&mut lp, Interest::READABLE, |_, n, _, _| *n += 1)
             .unwrap();
-        w.stop(&mut lp).unwrap();
+        w.stop(&mut lp);
         assert!(!lp.alive());
         b.write_all(b"x").unwrap();
         // keep the loop iterating with something else
@@ -240,8 +240,8 @@ fn io_watcher_closed_by_earlier_io_callback_gets_no_callback() {
             Interest::WRITABLE,
             move |lp, st: &mut Pairwise, me, _| {
                 st.trace.push("io");
-                wc.close_silently(lp).unwrap();
-                me.close_silently(lp).unwrap();
+                wc.close(lp).unwrap();
+                me.close(lp).unwrap();
             },
         )
         .unwrap();
@@ -250,8 +250,8 @@ fn io_watcher_closed_by_earlier_io_callback_gets_no_callback() {
             Interest::WRITABLE,
             move |lp, st: &mut Pairwise, me, _| {
                 st.trace.push("io");
-                wa.close_silently(lp).unwrap();
-                me.close_silently(lp).unwrap();
+                wa.close(lp).unwrap();
+                me.close(lp).unwrap();
             },
         )
         .unwrap();
@@ -289,7 +289,7 @@ fn signal_delivered_to_every_watching_handle() {
                 tr.push("stopped")
             })
             .unwrap();
-        stopped.stop(&mut lp).unwrap();
+        stopped.stop(&mut lp);
         assert_eq!(first.signum(&lp), Ok(libc::SIGUSR1));
 
         // raised on this thread before the loop runs: recorded, then delivered by poll
@@ -300,11 +300,11 @@ fn signal_delivered_to_every_watching_handle() {
 
         // sent to the process by another thread while the loop blocks in poll
         tr.take();
-        first.close_silently(&mut lp).unwrap();
+        first.close(&mut lp).unwrap();
         second
             .start(&mut lp, libc::SIGUSR1, |lp, tr: &mut Trace, me, sig| {
                 tr.push(format!("second {}", sig == libc::SIGUSR1));
-                me.close_silently(lp).unwrap();
+                me.close(lp).unwrap();
             })
             .unwrap();
         let (ready_tx, ready_rx) = mpsc::channel::<()>();
@@ -314,7 +314,7 @@ fn signal_delivered_to_every_watching_handle() {
             assert_eq!(unsafe { libc::kill(libc::getpid(), libc::SIGUSR1) }, 0);
         });
         ready_tx.send(()).unwrap();
-        stopped.close_silently(&mut lp).unwrap();
+        stopped.close(&mut lp).unwrap();
         assert!(!lp.run(RunMode::Default, &mut tr).unwrap());
         tr.assert_eq(&["second true"]);
         th.join().unwrap();
@@ -329,7 +329,7 @@ fn signal_without_active_handle_is_dropped() {
         let s = Signal::new(&mut lp).unwrap();
         s.start(&mut lp, libc::SIGUSR2, |_, n, _, _| *n += 1)
             .unwrap();
-        s.stop(&mut lp).unwrap();
+        s.stop(&mut lp);
         assert!(
             !lp.alive(),
             "a stopped signal handle does not keep the loop alive"
@@ -351,12 +351,12 @@ fn signal_without_active_handle_is_dropped() {
         assert!(lp.run(RunMode::NoWait, &mut n).unwrap());
         assert_eq!(n, 1);
         // unref'd, it still gets signals while the loop runs for another reason
-        s.set_ref(&mut lp, false).unwrap();
+        s.set_ref(&mut lp, false);
         signal_hook::low_level::raise(libc::SIGUSR2).unwrap();
         assert!(lp.run(RunMode::NoWait, &mut n).unwrap());
         assert_eq!(n, 2);
-        p.close_silently(&mut lp).unwrap();
-        s.close_silently(&mut lp).unwrap();
+        p.close(&mut lp).unwrap();
+        s.close(&mut lp).unwrap();
         assert!(!lp.run(RunMode::Default, &mut n).unwrap());
     });
 }

@@ -57,7 +57,7 @@ fn run_once_runs_one_iteration() {
         idle.start(&mut lp, |lp, n, me| {
             *n += 1;
             if *n == 64 {
-                me.stop(lp).unwrap();
+                me.stop(lp);
             }
         })
         .unwrap();
@@ -106,7 +106,7 @@ fn loop_stop_returns_alive_and_resumes() {
             .start(&mut lp, |lp, st: &mut Stop, me| {
                 st.prepare_calls += 1;
                 if st.prepare_calls == NUM_TICKS {
-                    me.stop(lp).unwrap();
+                    me.stop(lp);
                 }
             })
             .unwrap();
@@ -117,7 +117,7 @@ fn loop_stop_returns_alive_and_resumes() {
                 if st.timer_calls == 1 {
                     lp.stop();
                 } else if st.timer_calls == NUM_TICKS {
-                    me.stop(lp).unwrap();
+                    me.stop(lp);
                 }
             })
             .unwrap();
@@ -223,14 +223,14 @@ fn backend_timeout_rules() {
         // an unref'd timer still bounds the wait when something else keeps the loop alive
         let t = Timer::new(&mut lp).unwrap();
         t.start(&mut lp, 30, 0, |_, _, _| {}).unwrap();
-        t.set_ref(&mut lp, false).unwrap();
+        t.set_ref(&mut lp, false);
         assert_eq!(lp.backend_timeout(), Some(30));
 
         // an active idle handle: timeout 0
         let i = Idle::new(&mut lp).unwrap();
         i.start(&mut lp, |_, _, _| {}).unwrap();
         assert_eq!(lp.backend_timeout(), Some(0));
-        i.stop(&mut lp).unwrap();
+        i.stop(&mut lp);
         assert_eq!(lp.backend_timeout(), Some(30));
 
         // pending (deferred) callbacks: timeout 0
@@ -240,7 +240,7 @@ fn backend_timeout_rules() {
         assert_eq!(lp.backend_timeout(), Some(30));
 
         // a closing handle: timeout 0
-        i.close_silently(&mut lp).unwrap();
+        i.close(&mut lp).unwrap();
         assert_eq!(lp.backend_timeout(), Some(0));
         assert!(lp.run(RunMode::NoWait, &mut ()).unwrap());
 
@@ -250,8 +250,8 @@ fn backend_timeout_rules() {
         assert!(lp.run(RunMode::NoWait, &mut ()).unwrap());
 
         // nothing referenced and active: timeout 0
-        c.set_ref(&mut lp, false).unwrap();
-        p.set_ref(&mut lp, false).unwrap();
+        c.set_ref(&mut lp, false);
+        p.set_ref(&mut lp, false);
         assert_eq!(lp.backend_timeout(), Some(0));
     });
 }
@@ -285,7 +285,7 @@ fn unrefd_idle_does_not_keep_loop_alive() {
         let mut lp: Loop<u32> = Loop::new().unwrap();
         let h = Idle::new(&mut lp).unwrap();
         h.start(&mut lp, |_, n, _| *n += 1).unwrap();
-        h.set_ref(&mut lp, false).unwrap();
+        h.set_ref(&mut lp, false);
         assert_unrefd_returns_at_once(&mut lp);
         assert_eq!(h.is_active(&lp), Ok(true));
     });
@@ -297,7 +297,7 @@ fn unrefd_prepare_does_not_keep_loop_alive() {
         let mut lp: Loop<u32> = Loop::new().unwrap();
         let h = Prepare::new(&mut lp).unwrap();
         h.start(&mut lp, |_, n, _| *n += 1).unwrap();
-        h.set_ref(&mut lp, false).unwrap();
+        h.set_ref(&mut lp, false);
         assert_unrefd_returns_at_once(&mut lp);
     });
 }
@@ -308,7 +308,7 @@ fn unrefd_check_does_not_keep_loop_alive() {
         let mut lp: Loop<u32> = Loop::new().unwrap();
         let h = Check::new(&mut lp).unwrap();
         h.start(&mut lp, |_, n, _| *n += 1).unwrap();
-        h.set_ref(&mut lp, false).unwrap();
+        h.set_ref(&mut lp, false);
         assert_unrefd_returns_at_once(&mut lp);
     });
 }
@@ -319,11 +319,11 @@ fn unrefd_timer_does_not_keep_loop_alive() {
         let mut lp: Loop<u32> = Loop::new().unwrap();
         let h = Timer::new(&mut lp).unwrap();
         h.start(&mut lp, 10, 10, |_, n, _| *n += 1).unwrap();
-        h.set_ref(&mut lp, false).unwrap();
+        h.set_ref(&mut lp, false);
         assert_unrefd_returns_at_once(&mut lp);
         // unref before start (libuv's timer_ref2) works the same
         let h2 = Timer::new(&mut lp).unwrap();
-        h2.set_ref(&mut lp, false).unwrap();
+        h2.set_ref(&mut lp, false);
         h2.start(&mut lp, 10, 10, |_, n, _| *n += 1).unwrap();
         assert_unrefd_returns_at_once(&mut lp);
     });
@@ -335,7 +335,7 @@ fn unrefd_async_does_not_keep_loop_alive() {
         let mut lp: Loop<u32> = Loop::new().unwrap();
         let h = Async::new(&mut lp, |_, n, _| *n += 1).unwrap();
         assert!(lp.alive(), "an async handle is active from creation");
-        h.set_ref(&mut lp, false).unwrap();
+        h.set_ref(&mut lp, false);
         assert_unrefd_returns_at_once(&mut lp);
     });
 }
@@ -349,7 +349,7 @@ fn unrefd_io_watcher_does_not_keep_loop_alive() {
         // writable at once: its callback would run in the first iteration
         h.start(&mut lp, Interest::WRITABLE, |_, n, _, _| *n += 1)
             .unwrap();
-        h.set_ref(&mut lp, false).unwrap();
+        h.set_ref(&mut lp, false);
         assert_unrefd_returns_at_once(&mut lp);
     });
 }
@@ -362,7 +362,7 @@ fn unrefd_signal_does_not_keep_loop_alive() {
         let h = Signal::new(&mut lp).unwrap();
         h.start(&mut lp, libc::SIGWINCH, |_, n, _, _| *n += 1)
             .unwrap();
-        h.set_ref(&mut lp, false).unwrap();
+        h.set_ref(&mut lp, false);
         assert_unrefd_returns_at_once(&mut lp);
         assert_eq!(h.signum(&lp), Ok(libc::SIGWINCH));
     });
@@ -375,7 +375,7 @@ fn unref_in_own_prepare_callback_ends_loop() {
         let h = Prepare::new(&mut lp).unwrap();
         h.start(&mut lp, |lp, n, me| {
             *n += 1;
-            me.set_ref(lp, false).unwrap();
+            me.set_ref(lp, false);
         })
         .unwrap();
         let mut n = 0;
@@ -390,24 +390,24 @@ fn has_ref_reflects_ref_and_unref() {
         let mut lp: Loop<()> = Loop::new().unwrap();
         let t = Timer::new(&mut lp).unwrap();
         assert_eq!(t.has_ref(&lp), Ok(true));
-        t.set_ref(&mut lp, false).unwrap();
+        t.set_ref(&mut lp, false);
         assert_eq!(t.has_ref(&lp), Ok(false));
         // unref twice is idempotent
-        t.set_ref(&mut lp, false).unwrap();
+        t.set_ref(&mut lp, false);
         assert_eq!(t.has_ref(&lp), Ok(false));
         t.start(&mut lp, 1000, 0, |_, _, _| {}).unwrap();
         assert!(!lp.alive());
-        t.set_ref(&mut lp, true).unwrap();
+        t.set_ref(&mut lp, true);
         assert_eq!(t.has_ref(&lp), Ok(true));
         assert!(lp.alive());
-        t.set_ref(&mut lp, true).unwrap();
-        t.stop(&mut lp).unwrap();
+        t.set_ref(&mut lp, true);
+        t.stop(&mut lp);
         assert!(!lp.alive(), "ref'd twice, stopped once: not counted twice");
 
         let i = Idle::new(&mut lp).unwrap();
-        i.set_ref(&mut lp, false).unwrap();
+        i.set_ref(&mut lp, false);
         assert_eq!(i.has_ref(&lp), Ok(false));
-        i.close_silently(&mut lp).unwrap();
+        i.close(&mut lp).unwrap();
         assert!(!lp.run(RunMode::Default, &mut ()).unwrap());
         assert_eq!(i.has_ref(&lp).unwrap_err().code(), Code::EBADF);
     });

@@ -53,7 +53,7 @@ fn lh_prepare_2(lp: &mut Loop<LoopHandles>, st: &mut LoopHandles, me: Prepare) {
         0,
         "prepare_2 ran in the iteration that started it"
     );
-    me.stop(lp).unwrap();
+    me.stop(lp);
     st.prepare_2_calls += 1;
 }
 
@@ -65,24 +65,28 @@ fn lh_check(lp: &mut Loop<LoopHandles>, st: &mut LoopHandles, _: Check) {
         }
     } else {
         st.prepare_1
-            .close(lp, |_, st: &mut LoopHandles| st.prepare_1_closes += 1)
-            .unwrap();
+            .close(lp)
+            .unwrap()
+            .then(|_, st: &mut LoopHandles| st.prepare_1_closes += 1);
         st.check
-            .close(lp, |_, st: &mut LoopHandles| st.check_closes += 1)
-            .unwrap();
+            .close(lp)
+            .unwrap()
+            .then(|_, st: &mut LoopHandles| st.check_closes += 1);
         st.prepare_2
-            .close(lp, |_, st: &mut LoopHandles| st.prepare_2_closes += 1)
-            .unwrap();
+            .close(lp)
+            .unwrap()
+            .then(|_, st: &mut LoopHandles| st.prepare_2_closes += 1);
         for i in 0..IDLE_COUNT {
             st.idle_1[i]
-                .close(lp, |_, st: &mut LoopHandles| st.idle_1_closes += 1)
-                .unwrap();
+                .close(lp)
+                .unwrap()
+                .then(|_, st: &mut LoopHandles| st.idle_1_closes += 1);
         }
         // idle_2 is closed and re-created all the time: close it only if it is started and
         // not closing already (it may have closed itself earlier in this iteration).
         if let Some(idle_2) = st.idle_2 {
             if st.idle_2_alive && idle_2.is_closing(lp) == Ok(false) {
-                idle_2.close(lp, lh_idle_2_closed).unwrap();
+                idle_2.close(lp).unwrap().then(lh_idle_2_closed);
             }
         }
     }
@@ -103,7 +107,7 @@ fn lh_idle_1(lp: &mut Loop<LoopHandles>, st: &mut LoopHandles, me: Idle) {
     }
     st.idle_1_calls += 1;
     if st.idle_1_calls.is_multiple_of(5) {
-        me.stop(lp).unwrap();
+        me.stop(lp);
         st.idles_1_active -= 1;
     }
 }
@@ -111,7 +115,7 @@ fn lh_idle_1(lp: &mut Loop<LoopHandles>, st: &mut LoopHandles, me: Idle) {
 fn lh_idle_2(lp: &mut Loop<LoopHandles>, st: &mut LoopHandles, me: Idle) {
     assert_eq!(st.idle_2, Some(me));
     st.idle_2_calls += 1;
-    me.close(lp, lh_idle_2_closed).unwrap();
+    me.close(lp).unwrap().then(lh_idle_2_closed);
 }
 
 fn lh_idle_2_closed(_: &mut Loop<LoopHandles>, st: &mut LoopHandles) {
@@ -136,7 +140,7 @@ fn loop_handles_21_iterations() {
         timer
             .start(&mut lp, KEEP_POLLING_MS, KEEP_POLLING_MS, |_, _, _| {})
             .unwrap();
-        timer.set_ref(&mut lp, false).unwrap();
+        timer.set_ref(&mut lp, false);
 
         let mut st = LoopHandles {
             iteration: 0,
@@ -197,7 +201,7 @@ fn idle_check_once_does_not_block() {
         let idle = Idle::new(&mut lp).unwrap();
         idle.start(&mut lp, |lp, t, me| {
             t.push("idle");
-            me.stop(lp).unwrap();
+            me.stop(lp);
         })
         .unwrap();
         let check = Check::new(&mut lp).unwrap();
@@ -208,8 +212,13 @@ fn idle_check_once_does_not_block() {
         assert!(lp.run(RunMode::Once, &mut t).unwrap());
         t.assert_eq(&["idle", "check"]);
 
-        idle.close(&mut lp, |_, t| t.push("idle closed")).unwrap();
-        check.close(&mut lp, |_, t| t.push("check closed")).unwrap();
+        idle.close(&mut lp)
+            .unwrap()
+            .then(|_, t| t.push("idle closed"));
+        check
+            .close(&mut lp)
+            .unwrap()
+            .then(|_, t| t.push("check closed"));
         assert!(!lp.run(RunMode::Once, &mut t).unwrap());
         assert_eq!(t.count_prefix("check"), 2);
         t.assert_count("idle closed", 1);
@@ -241,13 +250,16 @@ fn idle_does_not_starve_timers() {
         timer
             .start(&mut lp, 10, 0, |lp, st: &mut Starvation, me| {
                 let (idle, check) = st.handles.unwrap();
-                idle.close(lp, |_, st: &mut Starvation| st.closes += 1)
-                    .unwrap();
+                idle.close(lp)
+                    .unwrap()
+                    .then(|_, st: &mut Starvation| st.closes += 1);
                 check
-                    .close(lp, |_, st: &mut Starvation| st.closes += 1)
-                    .unwrap();
-                me.close(lp, |_, st: &mut Starvation| st.closes += 1)
-                    .unwrap();
+                    .close(lp)
+                    .unwrap()
+                    .then(|_, st: &mut Starvation| st.closes += 1);
+                me.close(lp)
+                    .unwrap()
+                    .then(|_, st: &mut Starvation| st.closes += 1);
                 st.timer_calls += 1;
             })
             .unwrap();
@@ -285,8 +297,8 @@ fn watcher_closed_by_earlier_callback_in_same_phase_is_skipped() {
             h.start(&mut lp, move |lp, st: &mut ForeachDelete, _| {
                 st.trace.push(format!("idle{i}"));
                 if i == 2 {
-                    st.idle[2].close_silently(lp).unwrap();
-                    st.idle[1].close_silently(lp).unwrap();
+                    st.idle[2].close(lp).unwrap();
+                    st.idle[1].close(lp).unwrap();
                 }
             })
             .unwrap();
@@ -297,8 +309,8 @@ fn watcher_closed_by_earlier_callback_in_same_phase_is_skipped() {
             h.start(&mut lp, move |lp, st: &mut ForeachDelete, _| {
                 st.trace.push(format!("prepare{i}"));
                 if i == 2 {
-                    st.prepare[2].close_silently(lp).unwrap();
-                    st.prepare[1].close_silently(lp).unwrap();
+                    st.prepare[2].close(lp).unwrap();
+                    st.prepare[1].close(lp).unwrap();
                 }
             })
             .unwrap();
@@ -309,8 +321,8 @@ fn watcher_closed_by_earlier_callback_in_same_phase_is_skipped() {
             h.start(&mut lp, move |lp, st: &mut ForeachDelete, _| {
                 st.trace.push(format!("check{i}"));
                 if i == 2 {
-                    st.check[2].close_silently(lp).unwrap();
-                    st.check[1].close_silently(lp).unwrap();
+                    st.check[2].close(lp).unwrap();
+                    st.check[1].close(lp).unwrap();
                 }
             })
             .unwrap();
@@ -326,9 +338,9 @@ fn watcher_closed_by_earlier_callback_in_same_phase_is_skipped() {
             st.trace.assert_count(&format!("{k}2"), 1);
         }
         let (i0, p0, c0) = (st.idle[0], st.prepare[0], st.check[0]);
-        i0.close_silently(&mut lp).unwrap();
-        p0.close_silently(&mut lp).unwrap();
-        c0.close_silently(&mut lp).unwrap();
+        i0.close(&mut lp).unwrap();
+        p0.close(&mut lp).unwrap();
+        c0.close(&mut lp).unwrap();
         assert!(!lp.run(RunMode::Default, &mut st).unwrap());
         st.trace.assert_count("idle1", 0);
     });
@@ -348,7 +360,7 @@ fn watchers_run_newest_started_first() {
             checks[i]
                 .start(&mut lp, move |lp, t: &mut Trace, me| {
                     t.push(format!("check{i}"));
-                    me.close_silently(lp).unwrap();
+                    me.close(lp).unwrap();
                 })
                 .unwrap();
         }
@@ -390,11 +402,11 @@ fn watcher_started_in_its_own_phase_runs_next_iteration() {
                         .unwrap()
                         .start(lp, |lp, st: &mut StartedInOwnPhase, me| {
                             st.trace.push("late");
-                            me.close_silently(lp).unwrap();
+                            me.close(lp).unwrap();
                         })
                         .unwrap();
                 } else {
-                    me.close_silently(lp).unwrap();
+                    me.close(lp).unwrap();
                 }
             })
             .unwrap();
@@ -403,7 +415,7 @@ fn watcher_started_in_its_own_phase_runs_next_iteration() {
         tick.start(&mut lp, |lp, st: &mut StartedInOwnPhase, me| {
             st.trace.push("|");
             if st.trace.count("first") == 2 {
-                me.close_silently(lp).unwrap();
+                me.close(lp).unwrap();
             }
         })
         .unwrap();
@@ -426,7 +438,7 @@ fn watcher_stopped_and_restarted_in_phase_waits_for_next_iteration() {
         b.start(&mut lp, |lp, t: &mut Trace, me| {
             t.push("b");
             if t.count("b") == 2 {
-                me.close_silently(lp).unwrap();
+                me.close(lp).unwrap();
             }
         })
         .unwrap();
@@ -435,14 +447,14 @@ fn watcher_stopped_and_restarted_in_phase_waits_for_next_iteration() {
             if t.count("a") == 1 {
                 // b is later in this snapshot: a stop + start makes it a new start, which
                 // waits for the next iteration (and now runs before a: newest first)
-                b.stop(lp).unwrap();
+                b.stop(lp);
                 b.start(lp, |lp, t: &mut Trace, me| {
                     t.push("b'");
-                    me.close_silently(lp).unwrap();
+                    me.close(lp).unwrap();
                 })
                 .unwrap();
             } else {
-                me.close_silently(lp).unwrap();
+                me.close(lp).unwrap();
             }
         })
         .unwrap();
@@ -464,8 +476,8 @@ fn start_on_active_watcher_replaces_callback_and_keeps_place() {
         // a keeps its (older) place: b still runs first
         a.start(&mut lp, move |lp, t: &mut Trace, me| {
             t.push("a-new");
-            me.close_silently(lp).unwrap();
-            b.close_silently(lp).unwrap();
+            me.close(lp).unwrap();
+            b.close(lp).unwrap();
         })
         .unwrap();
         let mut t = Trace::new();
@@ -481,19 +493,19 @@ fn idle_runs_before_prepare_before_check() {
         let c = Check::new(&mut lp).unwrap();
         c.start(&mut lp, |lp, t: &mut Trace, me| {
             t.push("check");
-            me.close_silently(lp).unwrap();
+            me.close(lp).unwrap();
         })
         .unwrap();
         let p = Prepare::new(&mut lp).unwrap();
         p.start(&mut lp, |lp, t: &mut Trace, me| {
             t.push("prepare");
-            me.close_silently(lp).unwrap();
+            me.close(lp).unwrap();
         })
         .unwrap();
         let i = Idle::new(&mut lp).unwrap();
         i.start(&mut lp, |lp, t: &mut Trace, me| {
             t.push("idle");
-            me.close_silently(lp).unwrap();
+            me.close(lp).unwrap();
         })
         .unwrap();
         lp.defer(|_, t| t.push("pending"));

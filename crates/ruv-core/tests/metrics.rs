@@ -61,7 +61,7 @@ fn loop_count_and_events_increase_across_chained_work() {
         let mut lp: Loop<Info> = Loop::new().unwrap();
         let p = Prepare::new(&mut lp).unwrap();
         p.start(&mut lp, |lp, st: &mut Info, me| {
-            me.stop(lp).unwrap();
+            me.stop(lp);
             assert_eq!(
                 st.metrics.loop_count(),
                 0,
@@ -126,7 +126,7 @@ fn idle_time_visible_from_another_thread_during_blocked_poll() {
         let mut lp: Loop<u32> = Loop::new().unwrap();
         let a = Async::new(&mut lp, |lp, n, me| {
             *n += 1;
-            me.close_silently(lp).unwrap();
+            me.close(lp).unwrap();
         })
         .unwrap();
         let sender = a.sender(&lp).unwrap();

@@ -1,3 +1,4 @@
+#![allow(clippy::unused_unit)] // `-> ()` fixes the return type of callbacks that only panic
 //! A panicking callback propagates out of `run`, and the loop stays usable: the handle whose
 //! callback panicked is stopped, everything else that was due still runs on the next `run`,
 //! close callbacks still run.
@@ -31,10 +32,11 @@ fn panicking_timer_callback_propagates_and_loop_stays_usable() {
         let mut lp: Loop<Trace> = Loop::new().unwrap();
         // closed before run: its close callback is still queued when the panic happens
         let c = Check::new(&mut lp).unwrap();
-        c.close(&mut lp, |_, tr: &mut Trace| tr.push("check closed"))
-            .unwrap();
+        c.close(&mut lp)
+            .unwrap()
+            .then(|_, tr: &mut Trace| tr.push("check closed"));
         let bad = Timer::new(&mut lp).unwrap();
-        bad.start(&mut lp, 0, 1, |_, _, _| panic!("timer boom"))
+        bad.start(&mut lp, 0, 1, |_, _, _| -> () { panic!("timer boom") })
             .unwrap();
         // due in the same pass as `bad`, after it: collected, not run yet at the panic
         let same_pass = Timer::new(&mut lp).unwrap();
@@ -67,7 +69,7 @@ fn panicking_timer_callback_propagates_and_loop_stays_usable() {
         .unwrap();
         assert!(!lp.run(RunMode::Default, &mut tr).unwrap());
         assert_eq!(tr.events().last().unwrap(), "bad restarted");
-        bad.close_silently(&mut lp).unwrap();
+        bad.close(&mut lp).unwrap();
         assert!(!lp.run(RunMode::Default, &mut tr).unwrap());
     });
 }
@@ -78,10 +80,13 @@ fn panicking_close_callback_leaves_other_close_callbacks_queued() {
         let mut lp: Loop<Trace> = Loop::new().unwrap();
         let a = Idle::new(&mut lp).unwrap();
         let b = Idle::new(&mut lp).unwrap();
-        a.close(&mut lp, |_, tr: &mut Trace| tr.push("a closed"))
-            .unwrap();
+        a.close(&mut lp)
+            .unwrap()
+            .then(|_, tr: &mut Trace| tr.push("a closed"));
         // closed last, so its close callback runs first (LIFO)
-        b.close(&mut lp, |_, _| panic!("close boom")).unwrap();
+        b.close(&mut lp)
+            .unwrap()
+            .then(|_, _| -> () { panic!("close boom") });
         let mut tr = Trace::new();
         run_expect_panic(&mut lp, &mut tr, "close boom");
         tr.assert_eq(&[]);
@@ -98,15 +103,16 @@ fn panicking_check_callback_leaves_other_checks_running() {
         let ok = Check::new(&mut lp).unwrap();
         ok.start(&mut lp, |lp, tr: &mut Trace, me| {
             tr.push("ok");
-            me.close_silently(lp).unwrap();
+            me.close(lp).unwrap();
         })
         .unwrap();
         let bad = Check::new(&mut lp).unwrap();
-        bad.start(&mut lp, |_, _, _| panic!("check boom")).unwrap();
+        bad.start(&mut lp, |_, _, _| -> () { panic!("check boom") })
+            .unwrap();
         // keep poll from blocking on the checks
         let idle = Idle::new(&mut lp).unwrap();
         idle.start(&mut lp, |_, _, _| {}).unwrap();
-        idle.set_ref(&mut lp, false).unwrap();
+        idle.set_ref(&mut lp, false);
         let mut tr = Trace::new();
         run_expect_panic(&mut lp, &mut tr, "check boom");
         assert_eq!(bad.is_active(&lp), Ok(false));
@@ -119,10 +125,10 @@ fn panicking_check_callback_leaves_other_checks_running() {
 fn panicking_async_callback_keeps_other_deliveries() {
     bounded(|| {
         let mut lp: Loop<Trace> = Loop::new().unwrap();
-        let bad = Async::new(&mut lp, |_, _, _| panic!("async boom")).unwrap();
+        let bad = Async::new(&mut lp, |_, _, _| -> () { panic!("async boom") }).unwrap();
         let good = Async::new(&mut lp, |lp, tr: &mut Trace, me| {
             tr.push("good");
-            me.close_silently(lp).unwrap();
+            me.close(lp).unwrap();
         })
         .unwrap();
         lp.queue_work(
@@ -141,7 +147,7 @@ fn panicking_async_callback_keeps_other_deliveries() {
             Ok(false),
             "the panicked async is stopped"
         );
-        bad.close_silently(&mut lp).unwrap();
+        bad.close(&mut lp).unwrap();
         assert!(!lp.run(RunMode::Default, &mut tr).unwrap());
         assert_eq!(tr.count("good"), 1);
         assert_eq!(tr.count("work 7"), 1);
@@ -155,7 +161,7 @@ fn panicking_work_callback_keeps_other_completions() {
         lp.queue_work(
             WorkClass::Cpu,
             || 1,
-            |_, _: &mut Trace, _| panic!("after boom"),
+            |_, _: &mut Trace, _| -> () { panic!("after boom") },
         )
         .unwrap();
         lp.queue_work(
@@ -183,8 +189,10 @@ fn panicking_io_callback_leaves_loop_usable() {
         let (a, _pa) = UnixStream::pair().unwrap();
         let mut lp: Loop<Trace> = Loop::new().unwrap();
         let w = IoWatcher::new(&mut lp, a.as_raw_fd()).unwrap();
-        w.start(&mut lp, Interest::WRITABLE, |_, _, _, _| panic!("io boom"))
-            .unwrap();
+        w.start(&mut lp, Interest::WRITABLE, |_, _, _, _| -> () {
+            panic!("io boom")
+        })
+        .unwrap();
         let mut tr = Trace::new();
         run_expect_panic(&mut lp, &mut tr, "io boom");
         assert_eq!(
@@ -217,7 +225,7 @@ fn panicking_io_callback_does_not_lose_other_io_events() {
                     panic!("io boom");
                 }
                 tr.push("other");
-                me.close_silently(lp).unwrap();
+                me.close(lp).unwrap();
             })
             .unwrap();
         }

@@ -37,19 +37,19 @@ fn loops_and_handles_do_not_leak_descriptors() {
         let w = IoWatcher::new(&mut lp, a.as_raw_fd()).unwrap();
         w.start(&mut lp, Interest::WRITABLE, |lp, n, me, _| {
             *n += 1;
-            me.close_silently(lp).unwrap();
+            me.close(lp).unwrap();
         })
         .unwrap();
         let asy = Async::new(&mut lp, |lp, n, me| {
             *n += 1;
-            me.close_silently(lp).unwrap();
+            me.close(lp).unwrap();
         })
         .unwrap();
         asy.sender(&lp).unwrap().send().unwrap();
         // SIGURG: used by this test only; never raised
         let sig = Signal::new(&mut lp).unwrap();
         sig.start(&mut lp, libc::SIGURG, |_, _, _, _| {}).unwrap();
-        sig.close_silently(&mut lp).unwrap();
+        sig.close(&mut lp).unwrap();
         let mut n = 0;
         assert!(!lp.run(RunMode::Default, &mut n).unwrap());
         assert_eq!(n, 3);

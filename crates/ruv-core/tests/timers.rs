@@ -1,3 +1,4 @@
+#![allow(clippy::unused_unit)] // `-> ()` fixes the return type of callbacks that only panic
 //! Timers: libuv's `timer`, `timer_order`, `timer_again`, `timer_zero_timeout`,
 //! `timer_run_once`, `timer_no_double_call_once`/`_nowait`, `timer_from_check`, plus the
 //! same-pass rules (collect-then-run, no busy loop from 0 ms restarts) and huge timeouts.
@@ -36,12 +37,11 @@ fn timer_oneshots_repeat_and_stopped_timer() {
                     "a one-shot is inactive in its callback"
                 );
                 st.once_calls += 1;
-                me.close(lp, move |lp, st: &mut TimerCounts| {
+                me.close(lp).unwrap().then(move |lp, st: &mut TimerCounts| {
                     // in ruv the id is already stale in its close callback: never active
                     assert_ne!(me.is_active(lp), Ok(true));
                     st.once_closes += 1;
-                })
-                .unwrap();
+                });
                 // calling it at random, as libuv's test does
                 lp.update_time();
             })
@@ -57,17 +57,20 @@ fn timer_oneshots_repeat_and_stopped_timer() {
                 );
                 st.repeat_calls += 1;
                 if st.repeat_calls == 5 {
-                    me.close(lp, |_, st: &mut TimerCounts| st.repeat_closes += 1)
-                        .unwrap();
+                    me.close(lp)
+                        .unwrap()
+                        .then(|_, st: &mut TimerCounts| st.repeat_closes += 1);
                 }
             })
             .unwrap();
         let never = Timer::new(&mut lp).unwrap();
         never
-            .start(&mut lp, 10, 10, |_, _, _| panic!("a stopped timer fired"))
+            .start(&mut lp, 10, 10, |_, _, _| -> () {
+                panic!("a stopped timer fired")
+            })
             .unwrap();
-        never.stop(&mut lp).unwrap();
-        never.set_ref(&mut lp, false).unwrap();
+        never.stop(&mut lp);
+        never.set_ref(&mut lp, false);
 
         let mut st = TimerCounts::default();
         assert!(!lp.run(RunMode::Default, &mut st).unwrap());
@@ -105,8 +108,8 @@ fn timer_fifo_equal_deadline() {
 
         // same deadline, reverse start order: start order wins, not handle identity
         t.take();
-        a.stop(&mut lp).unwrap();
-        b.stop(&mut lp).unwrap();
+        a.stop(&mut lp);
+        b.stop(&mut lp);
         b.start(&mut lp, 0, 0, |_, t: &mut Trace, _| t.push("b"))
             .unwrap();
         a.start(&mut lp, 0, 0, |_, t: &mut Trace, _| t.push("a"))
@@ -172,7 +175,7 @@ fn timer_again_rearms_from_now_and_set_repeat_is_lazy() {
 
         let dummy = Timer::new(&mut lp).unwrap();
         assert_eq!(dummy.again(&mut lp).unwrap_err().code(), Code::EINVAL);
-        dummy.close_silently(&mut lp).unwrap();
+        dummy.close(&mut lp).unwrap();
 
         let start = lp.now();
         let repeat_1 = Timer::new(&mut lp).unwrap();
@@ -183,7 +186,9 @@ fn timer_again_rearms_from_now_and_set_repeat_is_lazy() {
                 // pushes repeat_2 out to now + its repeat
                 st.repeat_2.unwrap().again(lp).unwrap();
                 if st.repeat_1_calls == 10 {
-                    me.close(lp, |_, st: &mut Again| st.closes += 1).unwrap();
+                    me.close(lp)
+                        .unwrap()
+                        .then(|_, st: &mut Again| st.closes += 1);
                     st.repeat_2_allowed = true;
                 }
             })
@@ -201,7 +206,9 @@ fn timer_again_rearms_from_now_and_set_repeat_is_lazy() {
                     // set_repeat(0) in the previous call did not stop the re-arm that had
                     // already happened; this call is the last, and the timer is not re-armed
                     assert_eq!(me.is_active(lp), Ok(false));
-                    me.close(lp, |_, st: &mut Again| st.closes += 1).unwrap();
+                    me.close(lp)
+                        .unwrap()
+                        .then(|_, st: &mut Again| st.closes += 1);
                     return;
                 }
                 assert_eq!(me.repeat(lp), Ok(10));
@@ -266,7 +273,7 @@ fn timer_zero_timeout_no_same_pass_rerun() {
             "stopped while alive"
         );
         assert_eq!(calls, 1);
-        t.close_silently(&mut lp).unwrap();
+        t.close(&mut lp).unwrap();
         assert!(!lp.run(RunMode::Default, &mut calls).unwrap());
         assert_eq!(calls, 1);
     });
@@ -289,7 +296,7 @@ fn zero_ms_timer_started_in_timer_callback_waits_next_iteration() {
         let idle = ruv_core::Idle::new(&mut lp).unwrap();
         idle.start(&mut lp, |_, tr: &mut Trace, _| tr.push("idle"))
             .unwrap();
-        idle.set_ref(&mut lp, false).unwrap();
+        idle.set_ref(&mut lp, false);
         let mut tr = Trace::new();
         assert!(!lp.run(RunMode::Default, &mut tr).unwrap());
         // one timer call per iteration: the idle phase runs between them
@@ -314,8 +321,9 @@ fn timer_closed_by_earlier_timer_in_same_pass_never_runs() {
                 st.trace.push("first");
                 st.second
                     .unwrap()
-                    .close(lp, |_, st: &mut SamePass| st.trace.push("second closed"))
-                    .unwrap();
+                    .close(lp)
+                    .unwrap()
+                    .then(|_, st: &mut SamePass| st.trace.push("second closed"));
             })
             .unwrap();
         second
@@ -341,7 +349,7 @@ fn timer_stopped_by_earlier_timer_in_same_pass_never_runs() {
         first
             .start(&mut lp, 0, 0, |lp, st: &mut SamePass, _| {
                 st.trace.push("first");
-                st.second.unwrap().stop(lp).unwrap();
+                st.second.unwrap().stop(lp);
             })
             .unwrap();
         second
@@ -381,7 +389,7 @@ fn timer_restarted_by_earlier_timer_in_same_pass_waits_for_new_deadline() {
         check
             .start(&mut lp, |_, st: &mut SamePass, _| st.trace.push("|"))
             .unwrap();
-        check.set_ref(&mut lp, false).unwrap();
+        check.set_ref(&mut lp, false);
         let mut st = SamePass {
             second: Some(second),
             ..Default::default()
@@ -402,7 +410,7 @@ fn repeating_timer_rearmed_before_callback() {
             // re-armed from the current loop time
             assert_eq!(me.due_in(lp), Ok(7));
             if *n == 3 {
-                me.stop(lp).unwrap();
+                me.stop(lp);
             }
         })
         .unwrap();
@@ -470,7 +478,7 @@ fn timer_run_once() {
         assert!(!lp.run(RunMode::Once, &mut n).unwrap());
         assert_eq!(n, 2);
 
-        t.close_silently(&mut lp).unwrap();
+        t.close(&mut lp).unwrap();
         assert!(!lp.run(RunMode::Once, &mut n).unwrap());
         assert_eq!(n, 2);
     });
@@ -523,19 +531,19 @@ fn timer_restarted_from_check_runs_after_next_prepare() {
         let check = Check::new(&mut lp).unwrap();
         let timer = Timer::new(&mut lp).unwrap();
         fn timer_cb(lp: &mut Loop<FromCheck>, st: &mut FromCheck, me: Timer) {
-            me.stop(lp).unwrap();
+            me.stop(lp);
             st.trace.push("timer");
         }
         check
             .start(&mut lp, |lp, st: &mut FromCheck, me| {
-                me.stop(lp).unwrap();
+                me.stop(lp);
                 let timer = st.timer.unwrap();
-                timer.stop(lp).unwrap(); // runs before the timer's callback
+                timer.stop(lp); // runs before the timer's callback
                 timer.start(lp, 10, 0, timer_cb).unwrap();
                 st.prepare
                     .unwrap()
                     .start(lp, |lp, st: &mut FromCheck, me| {
-                        me.stop(lp).unwrap();
+                        me.stop(lp);
                         st.trace.push("prepare");
                     })
                     .unwrap();
@@ -562,7 +570,7 @@ fn huge_timeout_unrefd_timer_lets_loop_exit() {
     bounded(|| {
         let mut lp: Loop<()> = Loop::new().unwrap();
         let t = Timer::new(&mut lp).unwrap();
-        t.start(&mut lp, u64::MAX, u64::MAX, |_, _, _| {
+        t.start(&mut lp, u64::MAX, u64::MAX, |_, _, _| -> () {
             panic!("a u64::MAX timer fired")
         })
         .unwrap();
@@ -570,14 +578,16 @@ fn huge_timeout_unrefd_timer_lets_loop_exit() {
         // referenced: alive, NOWAIT returns without firing
         assert!(lp.run(RunMode::NoWait, &mut ()).unwrap());
         assert!(lp.backend_timeout().unwrap() > 1 << 40);
-        t.set_ref(&mut lp, false).unwrap();
+        t.set_ref(&mut lp, false);
         assert!(!lp.run(RunMode::Default, &mut ()).unwrap());
         assert_eq!(t.is_active(&lp), Ok(true));
         // a deadline near the top saturates instead of wrapping around to "due now"
         lp.update_time();
-        t.start(&mut lp, u64::MAX - 1, 0, |_, _, _| panic!("wrapped"))
-            .unwrap();
-        t.set_ref(&mut lp, true).unwrap();
+        t.start(&mut lp, u64::MAX - 1, 0, |_, _, _| -> () {
+            panic!("wrapped")
+        })
+        .unwrap();
+        t.set_ref(&mut lp, true);
         let now = lp.now();
         assert_eq!(
             t.due_in(&mut lp).unwrap(),
@@ -585,7 +595,7 @@ fn huge_timeout_unrefd_timer_lets_loop_exit() {
         );
         assert!(lp.run(RunMode::NoWait, &mut ()).unwrap());
         assert!(lp.run(RunMode::NoWait, &mut ()).unwrap());
-        t.close_silently(&mut lp).unwrap();
+        t.close(&mut lp).unwrap();
         assert!(!lp.run(RunMode::Default, &mut ()).unwrap());
     });
 }
@@ -595,12 +605,12 @@ fn huge_timeout_does_not_hide_nearer_timer() {
     bounded(|| {
         let mut lp: Loop<Trace> = Loop::new().unwrap();
         let huge = Timer::new(&mut lp).unwrap();
-        huge.start(&mut lp, u64::MAX, 0, |_, _, _| panic!("fired"))
+        huge.start(&mut lp, u64::MAX, 0, |_, _, _| -> () { panic!("fired") })
             .unwrap();
         let near = Timer::new(&mut lp).unwrap();
         near.start(&mut lp, 1, 0, move |lp, tr: &mut Trace, _| {
             tr.push("near");
-            huge.close_silently(lp).unwrap();
+            huge.close(lp).unwrap();
         })
         .unwrap();
         let mut tr = Trace::new();
@@ -616,12 +626,12 @@ fn huge_timeout_blocks_until_woken() {
     bounded(|| {
         let mut lp: Loop<u32> = Loop::new().unwrap();
         let huge = Timer::new(&mut lp).unwrap();
-        huge.start(&mut lp, u64::MAX, 0, |_, _, _| panic!("fired"))
+        huge.start(&mut lp, u64::MAX, 0, |_, _, _| -> () { panic!("fired") })
             .unwrap();
         let wake = Async::new(&mut lp, move |lp, n, me| {
             *n += 1;
-            me.close_silently(lp).unwrap();
-            huge.close_silently(lp).unwrap();
+            me.close(lp).unwrap();
+            huge.close(lp).unwrap();
         })
         .unwrap();
         let sender = wake.sender(&lp).unwrap();
@@ -698,7 +708,7 @@ fn timer_churn_keeps_order_and_liveness() {
             }
         }
         for t in &timers[100..] {
-            t.stop(&mut lp).unwrap();
+            t.stop(&mut lp);
         }
         assert_eq!(lp.backend_timeout(), Some(1004));
         // the survivors, restarted in reverse order with one deadline: fire in that order

@@ -1,3 +1,4 @@
+#![allow(clippy::unused_unit)] // `-> ()` fixes the return type of callbacks that only panic
 //! Pool work from the loop: libuv's `threadpool_cancel_*` (on a dedicated pool of 4 threads,
 //! saturated with jobs blocked on a gate), `threadpool_multiple_event_loops`, a panicking job,
 //! and dropping a loop with work in flight.
@@ -348,7 +349,7 @@ fn dropping_loop_with_work_in_flight_is_safe() {
                     assert!(g.wait());
                     DropCount(rd)
                 },
-                move |_, _, _| {
+                move |_, _, _| -> () {
                     let _keep = &guard;
                     panic!("after ran for a dropped loop");
                 },
@@ -379,7 +380,7 @@ fn dropping_loop_with_work_in_flight_on_global_pool_is_safe() {
                 assert!(g.wait());
                 done_tx
             },
-            |_, _, _| panic!("after ran for a dropped loop"),
+            |_, _, _| -> () { panic!("after ran for a dropped loop") },
         )
         .unwrap();
         drop(lp);

@@ -234,6 +234,16 @@ pub fn node_integer(n: i128) -> String {
     out
 }
 
+impl From<io::Error> for Error {
+    /// Keeps the errno (or the kind's nearest code); no syscall is recorded, so use
+    /// [`Error::from_io`] where the operation is known. Lets callbacks use `?` on `std::io`.
+    fn from(err: io::Error) -> Error {
+        let mut e = Error::from_io(&err, "");
+        e.syscall = None;
+        e
+    }
+}
+
 impl From<Code> for Error {
     fn from(code: Code) -> Error {
         Error::new(code)
