@@ -20,7 +20,7 @@ fn loop_count(c: &mut Criterion) {
             idle.start(&mut lp, move |lp, n, me| {
                 *n += 1;
                 if *n == iters {
-                    me.stop(lp).unwrap();
+                    me.stop(lp);
                 }
             })
             .unwrap();
@@ -47,8 +47,8 @@ fn immediates(c: &mut Criterion) {
                 .start(&mut lp, move |lp, n, me| {
                     *n += 1;
                     if *n == iters {
-                        me.stop(lp).unwrap();
-                        idle.stop(lp).unwrap();
+                        me.stop(lp);
+                        idle.stop(lp);
                     }
                 })
                 .unwrap();
@@ -158,7 +158,7 @@ fn timer_insert_cancel(c: &mut Criterion) {
         g.bench_function(name, |b| {
             b.iter(|| {
                 t.start(&mut lp, black_box(5_000), 0, |_, _, _| {}).unwrap();
-                t.stop(&mut lp).unwrap();
+                t.stop(&mut lp);
             })
         });
     }
@@ -208,7 +208,7 @@ fn async_pummel(c: &mut Criterion) {
                     t.unpark();
                 }
                 if *n == iters {
-                    me.close_silently(lp).unwrap();
+                    me.close(lp).unwrap();
                 }
             })
             .unwrap();

@@ -37,13 +37,13 @@ fn on_read(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp, r: ruv::core::Result
             srv.partial.remove(&c);
             if e.code() == Code::EOF
                 && c.shutdown(lp, move |lp, _, _| {
-                    let _ = c.close_silently(lp);
+                    let _ = c.close(lp);
                 })
                 .is_ok()
             {
                 return;
             }
-            let _ = c.close_silently(lp);
+            let _ = c.close(lp);
             return;
         }
     };
@@ -81,13 +81,13 @@ fn on_read(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp, r: ruv::core::Result
         );
     }
     if !out.is_empty() && c.write_nocb(lp, out).is_err() {
-        let _ = c.close_silently(lp);
+        let _ = c.close(lp);
         return;
     }
     if bad {
         let _ = c.read_stop(lp);
         let _ = c.shutdown(lp, move |lp, _, _| {
-            let _ = c.close_silently(lp);
+            let _ = c.close(lp);
         });
     } else if used < buf.len() {
         buf.drain(..used);

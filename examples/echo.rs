@@ -45,21 +45,21 @@ fn echo(lp: &mut Loop<()>, _: &mut (), c: Tcp, r: ruv::core::Result<&[u8]>) {
                 let _ = c.read_stop(lp);
             }
             Err(_) => {
-                let _ = c.close_silently(lp);
+                let _ = c.close(lp);
             }
         },
         // EOF: answer what is queued, then close; errors: close now
         Err(e) if e.code() == Code::EOF => {
             if c.shutdown(lp, move |lp, _, _| {
-                let _ = c.close_silently(lp);
+                let _ = c.close(lp);
             })
             .is_err()
             {
-                let _ = c.close_silently(lp);
+                let _ = c.close(lp);
             }
         }
         Err(_) => {
-            let _ = c.close_silently(lp);
+            let _ = c.close(lp);
         }
     }
 }
@@ -89,7 +89,7 @@ fn client(port: u16, count: usize, size: usize) -> Result<(), Box<dyn std::error
             for (k, &b) in data.iter().enumerate() {
                 if b != st.msg[(st.got + k) % st.msg.len()] {
                     st.error = Some(format!("byte {} differs", st.got + k));
-                    let _ = c.close_silently(lp);
+                    let _ = c.close(lp);
                     return;
                 }
             }
@@ -99,7 +99,7 @@ fn client(port: u16, count: usize, size: usize) -> Result<(), Box<dyn std::error
                 st.rounds += 1;
                 st.left -= 1;
                 if st.left == 0 {
-                    let _ = c.close_silently(lp);
+                    let _ = c.close(lp);
                     return;
                 }
                 let _ = c.write_nocb(lp, st.msg.clone());
@@ -107,7 +107,7 @@ fn client(port: u16, count: usize, size: usize) -> Result<(), Box<dyn std::error
         }
         Err(e) => {
             st.error = Some(e.to_string());
-            let _ = c.close_silently(lp);
+            let _ = c.close(lp);
         }
     })?;
     let mut st = Client {

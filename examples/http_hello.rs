@@ -143,11 +143,11 @@ fn finish(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp) {
     srv.partial.remove(&c);
     let _ = c.read_stop(lp);
     if c.shutdown(lp, move |lp, _, _| {
-        let _ = c.close_silently(lp);
+        let _ = c.close(lp);
     })
     .is_err()
     {
-        let _ = c.close_silently(lp);
+        let _ = c.close(lp);
     }
 }
 
@@ -159,7 +159,7 @@ fn on_read(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp, r: ruv::core::Result
                 finish(lp, srv, c);
             } else {
                 srv.partial.remove(&c);
-                let _ = c.close_silently(lp);
+                let _ = c.close(lp);
             }
             return;
         }
@@ -205,7 +205,7 @@ fn on_read(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp, r: ruv::core::Result
                 let _ = c.read_stop(lp);
             }
             Err(_) => {
-                let _ = c.close_silently(lp);
+                let _ = c.close(lp);
                 srv.out = out;
                 return;
             }

@@ -106,7 +106,7 @@ fn io_callback(lp: &mut Lp, _out: &mut Out, next: usize) -> Result<()> {
         .map_err(|e| ruv_core::Error::from_io(&e, "fcntl"))?;
     let watcher = IoWatcher::new(lp, reader.as_raw_fd())?;
     watcher.start(lp, Interest::READABLE, move |lp, o, me, _ready| {
-        me.close_silently(lp).unwrap();
+        me.close(lp).unwrap();
         let _keep_open_until_now = &reader;
         node::set_timeout(lp, 0, move |lp, o| {
             log(o, "io: timeout 0");

@@ -71,7 +71,7 @@ fn empty_iterations_driven_by_an_idle_handle_do_not_allocate() {
         .unwrap()
         .start(&mut lp, |lp, p, me| {
             if tick(p) {
-                me.stop(lp).unwrap();
+                me.stop(lp);
             }
         })
         .unwrap();

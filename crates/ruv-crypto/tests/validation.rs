@@ -1,3 +1,4 @@
+#![allow(clippy::unused_unit)] // `-> ()` fixes the return type of callbacks that only panic
 //! Argument errors of random_bytes, random_fill, scrypt and timing_safe_equal: codes and
 //! messages as Node v20.20.2 gives them (each message below was printed by `node -e`,
 //! one process per scrypt case, since Node's scrypt message can pick up a stale OpenSSL
@@ -30,7 +31,8 @@ fn random_bytes_size() {
         );
         assert_eq!(msg(random_bytes_sync(size).unwrap_err()), want);
         let mut lp: Loop<()> = Loop::new().unwrap();
-        let e = random_bytes(&mut lp, size, |_, _, _| panic!("never called")).unwrap_err();
+        let e =
+            random_bytes(&mut lp, size, |_, _, _| -> () { panic!("never called") }).unwrap_err();
         assert_eq!(msg(e), want);
         assert!(!lp.alive(), "nothing queued");
     }
@@ -52,7 +54,7 @@ fn random_fill_bounds() {
         assert_eq!(e.code(), Code::ERR_OUT_OF_RANGE);
         assert_eq!(msg(e), format!("ERR_OUT_OF_RANGE: {want}"));
         let mut lp: Loop<()> = Loop::new().unwrap();
-        let e = random_fill(&mut lp, vec![0; 10], offset, size, |_, _, _| {
+        let e = random_fill(&mut lp, vec![0; 10], offset, size, |_, _, _| -> () {
             panic!("never called")
         })
         .unwrap_err();
@@ -104,7 +106,7 @@ fn scrypt_params_as_node() {
         let e = scrypt_sync(b"a", b"b", keylen, &o).unwrap_err();
         assert_eq!(msg(e), want, "{keylen} {o:?}");
         let mut lp: Loop<()> = Loop::new().unwrap();
-        let e = scrypt(&mut lp, b"a", b"b", keylen, &o, |_, _, _| {
+        let e = scrypt(&mut lp, b"a", b"b", keylen, &o, |_, _, _| -> () {
             panic!("never called")
         })
         .unwrap_err();

@@ -23,13 +23,15 @@ fn ping_pong(iters: u64) -> Duration {
         .listen(&mut lp, 8, |lp, _, server, r| {
             r.unwrap();
             let c = server.accept(lp).unwrap();
-            server.close_silently(lp).unwrap();
+            server.close(lp).unwrap();
             c.set_nodelay(lp, true).unwrap();
             c.read_start(lp, |lp, _, c, r| match r {
                 Ok(d) => {
                     c.write_nocb(lp, Vec::from(d)).unwrap();
                 }
-                Err(_) => c.close_silently(lp).unwrap(),
+                Err(_) => {
+                    c.close(lp).unwrap();
+                }
             })
             .unwrap();
         })
@@ -51,7 +53,7 @@ fn ping_pong(iters: u64) -> Duration {
         st.left -= 1;
         if st.left == 0 {
             st.elapsed = st.t0.unwrap().elapsed();
-            c.close_silently(lp).unwrap();
+            c.close(lp).unwrap();
         } else {
             c.write_nocb(lp, [7u8; MSG].as_slice()).unwrap();
         }
@@ -81,8 +83,10 @@ fn fill(lp: &mut Loop<Pump>, st: &mut Pump, c: Tcp) {
         st.to_send -= CHUNK;
         let more = c.write_nocb(lp, st.chunk).unwrap();
         if st.to_send == 0 {
-            c.shutdown(lp, move |lp, _, _| c.close_silently(lp).unwrap())
-                .unwrap();
+            c.shutdown(lp, move |lp, _, _| {
+                c.close(lp).unwrap();
+            })
+            .unwrap();
             return;
         }
         if !more {
@@ -101,10 +105,12 @@ fn pump(iters: u64) -> Duration {
             .listen(&mut lp, 8, |lp, _, server, r| {
                 r.unwrap();
                 let c = server.accept(lp).unwrap();
-                server.close_silently(lp).unwrap();
+                server.close(lp).unwrap();
                 c.read_start(lp, |lp, st, c, r| match r {
                     Ok(d) => st.received += d.len(),
-                    Err(_) => c.close_silently(lp).unwrap(),
+                    Err(_) => {
+                        c.close(lp).unwrap();
+                    }
                 })
                 .unwrap();
             })

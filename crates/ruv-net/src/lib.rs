@@ -19,15 +19,17 @@
 //!     let conn = server.accept(lp).unwrap();
 //!     conn.write(lp, b"hi".to_vec(), move |lp, _, r| {
 //!         r.unwrap();
-//!         conn.close_silently(lp).unwrap();
-//!         server.close_silently(lp).unwrap();
+//!         conn.close(lp).unwrap();
+//!         server.close(lp).unwrap();
 //!     }).unwrap();
 //! })?;
 //! let addr = server.local_addr(&mut lp)?;
 //! let client = Tcp::connect(&mut lp, addr, |_, _, r| r.unwrap())?;
 //! client.read_start(&mut lp, |lp, got, me, r| match r {
 //!     Ok(data) => got.extend_from_slice(data),
-//!     Err(_) => me.close_silently(lp).unwrap(), // EOF
+//!     Err(_) => {
+//!         me.close(lp).unwrap(); // EOF
+//!     }
 //! })?;
 //! let mut got = Vec::new();
 //! lp.run(RunMode::Default, &mut got)?;
@@ -43,6 +45,7 @@ mod tcp;
 mod udp;
 
 pub use pipe::Pipe;
+pub use stream::CloseToken;
 pub use stream::DEFAULT_HIGH_WATER_MARK;
 pub use tcp::{BindOptions, Tcp};
 pub use udp::{Udp, UdpOptions};

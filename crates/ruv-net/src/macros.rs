@@ -117,17 +117,14 @@ macro_rules! stream_methods {
 
             /// Closes the socket now (its fd is released at once); queued writes, a pending connect
             /// or shutdown get `ECANCELED`, then `cb` runs in the loop's closing phase.
-            pub fn close<S: 'static>(
-                self,
-                lp: &mut Loop<S>,
-                cb: impl FnOnce(&mut Loop<S>, &mut S) + 'static,
-            ) -> Result<()> {
-                stream::close(lp, self.0, Some(Box::new(cb)))
-            }
-
-            /// [`close`](Self::close) without a close callback.
-            pub fn close_silently<S: 'static>(self, lp: &mut Loop<S>) -> Result<()> {
-                stream::close(lp, self.0, None)
+            pub fn close<S: 'static>(self, lp: &mut Loop<S>) -> Result<$crate::CloseToken<'_, S>> {
+                stream::close(lp, self.0, None)?;
+                Ok($crate::CloseToken {
+                    lp,
+                    set: stream::set_user_close::<S>,
+                    index: self.0.index,
+                    gen: self.0.gen as u64,
+                })
             }
 
             /// Whether `close` was called (or the id is stale).

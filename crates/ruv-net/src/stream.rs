@@ -67,6 +67,42 @@ pub(crate) struct Entry<S> {
     connect_cb: Option<DoneCb<S>>,
     shutdown_cb: Option<DoneCb<S>>,
     accepted: Option<Socket>,
+    /// The close callback attached through [`CloseToken::then`].
+    pub(crate) user_close: Option<CloseCb<S>>,
+}
+
+/// Returned by `close`: the socket is closing; [`then`](CloseToken::then) attaches the close
+/// callback (optional), which runs in the loop's closing phase.
+pub struct CloseToken<'a, S> {
+    pub(crate) lp: &'a mut Loop<S>,
+    pub(crate) set: fn(&mut Loop<S>, u32, u64, CloseCb<S>),
+    pub(crate) index: u32,
+    pub(crate) gen: u64,
+}
+
+impl<S> std::fmt::Debug for CloseToken<'_, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CloseToken").finish_non_exhaustive()
+    }
+}
+
+impl<S> CloseToken<'_, S> {
+    /// Runs `cb` in the closing phase, after the socket is gone.
+    pub fn then(self, cb: impl FnOnce(&mut Loop<S>, &mut S) + 'static) {
+        (self.set)(self.lp, self.index, self.gen, Box::new(cb));
+    }
+}
+
+pub(crate) fn set_user_close<S: 'static>(lp: &mut Loop<S>, index: u32, gen: u64, cb: CloseCb<S>) {
+    if let Some(e) = entry_any(
+        lp,
+        StreamId {
+            index,
+            gen: gen as u32,
+        },
+    ) {
+        e.user_close = Some(cb);
+    }
 }
 
 /// Per-loop state of the net layer (a loop extension).
@@ -181,6 +217,7 @@ pub(crate) fn insert<S: 'static>(lp: &mut Loop<S>, sock: Socket) -> Result<Strea
         connect_cb: None,
         shutdown_cb: None,
         accepted: None,
+        user_close: None,
     });
     Ok(StreamId {
         index: index as u32,
@@ -206,7 +243,10 @@ fn update_io<S: 'static>(lp: &mut Loop<S>, id: StreamId, force: bool) -> Result<
     let w = e.watcher;
     e.interest = want;
     match want {
-        None => w.stop(lp),
+        None => {
+            w.stop(lp);
+            Ok(())
+        }
         Some(i) => w.start(lp, i, move |lp, s, _, ready| on_io(lp, s, id, ready)),
     }
 }
@@ -713,7 +753,8 @@ pub(crate) fn accept<S: 'static>(lp: &mut Loop<S>, server: StreamId) -> Result<S
 
 pub(crate) fn set_ref<S: 'static>(lp: &mut Loop<S>, id: StreamId, on: bool) -> Result<()> {
     let w = entry(lp, id)?.watcher;
-    w.set_ref(lp, on)
+    w.set_ref(lp, on);
+    Ok(())
 }
 
 pub(crate) fn is_closing<S: 'static>(lp: &mut Loop<S>, id: StreamId) -> bool {
@@ -742,14 +783,16 @@ pub(crate) fn close<S: 'static>(
     e.accepted = None;
     let w = e.watcher;
     // Deregister first, then close the fd.
-    let closed = w.close(lp, move |lp, s| {
-        for c in cancel {
-            c(lp, s, Err(Error::new(Code::ECANCELED)));
-        }
-        net(lp).entries.remove(id.index as usize);
-        if let Some(cb) = cb {
-            cb(lp, s);
-        }
+    let closed = w.close(lp).map(|t| {
+        t.then(move |lp, s| {
+            for c in cancel {
+                c(lp, s, Err(Error::new(Code::ECANCELED)));
+            }
+            let removed = net(lp).entries.remove(id.index as usize);
+            if let Some(cb) = cb.or(removed.user_close) {
+                cb(lp, s);
+            }
+        })
     });
     if let Some(e) = entry_any(lp, id) {
         e.sock = None;

@@ -51,6 +51,7 @@ struct Entry<S> {
     queue: VecDeque<SendReq<S>>,
     queued: usize,
     on_recv: Option<RecvCb<S>>,
+    user_close: Option<CloseCb<S>>,
 }
 
 struct UdpNet<S> {
@@ -102,7 +103,10 @@ fn update_io<S: 'static>(lp: &mut Loop<S>, id: Udp, force: bool) -> Result<()> {
     e.interest = want;
     let w = e.watcher;
     match want {
-        None => w.stop(lp),
+        None => {
+            w.stop(lp);
+            Ok(())
+        }
         Some(i) => w.start(lp, i, move |lp, s, _, ready| on_io(lp, s, id, ready)),
     }
 }
@@ -238,6 +242,7 @@ impl Udp {
             queue: VecDeque::new(),
             queued: 0,
             on_recv: None,
+            user_close: None,
         });
         Ok(Udp {
             index: index as u32,
@@ -382,24 +387,23 @@ impl Udp {
     /// Referenced (default) or not.
     pub fn set_ref<S: 'static>(self, lp: &mut Loop<S>, on: bool) -> Result<()> {
         let w = entry(lp, self)?.watcher;
-        w.set_ref(lp, on)
+        w.set_ref(lp, on);
+        Ok(())
     }
 
     /// Closes the socket now; queued sends get `ECANCELED`, then `cb` runs in the closing
     /// phase and the id goes stale.
-    pub fn close<S: 'static>(
-        self,
-        lp: &mut Loop<S>,
-        cb: impl FnOnce(&mut Loop<S>, &mut S) + 'static,
-    ) -> Result<()> {
-        self.close_inner(lp, Some(Box::new(cb)))
+    pub fn close<S: 'static>(self, lp: &mut Loop<S>) -> Result<crate::CloseToken<'_, S>> {
+        self.close_inner(lp, None)?;
+        Ok(crate::CloseToken {
+            lp,
+            set: set_user_close::<S>,
+            index: self.index,
+            gen: self.gen as u64,
+        })
     }
 
-    /// [`close`](Udp::close) without a close callback.
-    pub fn close_silently<S: 'static>(self, lp: &mut Loop<S>) -> Result<()> {
-        self.close_inner(lp, None)
-    }
-
+    #[allow(clippy::type_complexity)]
     fn close_inner<S: 'static>(self, lp: &mut Loop<S>, cb: Option<CloseCb<S>>) -> Result<()> {
         let e = entry(lp, self)?;
         e.closing = true;
@@ -409,18 +413,28 @@ impl Udp {
         e.queued = 0;
         let w = e.watcher;
         let id = self;
-        let closed = w.close(lp, move |lp, s| {
-            for c in cancel {
-                c(lp, s, Err(Error::new(Code::ECANCELED)));
-            }
-            net(lp).entries.remove(id.index as usize);
-            if let Some(cb) = cb {
-                cb(lp, s);
-            }
+        let closed = w.close(lp).map(|t| {
+            t.then(move |lp, s| {
+                for c in cancel {
+                    c(lp, s, Err(Error::new(Code::ECANCELED)));
+                }
+                let removed = net(lp).entries.remove(id.index as usize);
+                if let Some(cb) = cb.or(removed.user_close) {
+                    cb(lp, s);
+                }
+            })
         });
         if let Some(e) = net(lp).entries.get_mut(self.index as usize) {
             e.sock = None;
         }
         closed
+    }
+}
+
+fn set_user_close<S: 'static>(lp: &mut Loop<S>, index: u32, gen: u64, cb: CloseCb<S>) {
+    if let Some(e) = net(lp).entries.get_mut(index as usize) {
+        if e.gen == gen as u32 {
+            e.user_close = Some(cb);
+        }
     }
 }

@@ -1,3 +1,4 @@
+#![allow(clippy::unused_unit)] // `-> ()` fixes the return type of callbacks that only panic
 //! Unix domain stream sockets and `Pipe::open`, bounded by a guard timer.
 
 use ruv_core::{Code, Loop, RunMode, Timer};
@@ -7,11 +8,11 @@ use std::path::PathBuf;
 
 fn guard<S: 'static>(lp: &mut Loop<S>, ms: u64) {
     let t = Timer::new(lp).unwrap();
-    t.start(lp, ms, 0, move |_, _, _| {
+    t.start(lp, ms, 0, move |_, _, _| -> () {
         panic!("test timed out after {ms} ms")
     })
     .unwrap();
-    t.set_ref(lp, false).unwrap();
+    t.set_ref(lp, false);
 }
 
 fn sock_path(name: &str) -> PathBuf {
@@ -41,7 +42,7 @@ fn pipe_server_and_client() {
         .listen(&mut lp, 16, |lp, _, server, r| {
             r.unwrap();
             let c = server.accept(lp).unwrap();
-            server.close_silently(lp).unwrap();
+            server.close(lp).unwrap();
             c.read_start(lp, |lp, st, c, r| match r {
                 Ok(d) => {
                     st.server_got.extend_from_slice(d);
@@ -51,7 +52,7 @@ fn pipe_server_and_client() {
                     assert_eq!(e.code(), Code::EOF);
                     c.shutdown(lp, move |lp, _, r| {
                         r.unwrap();
-                        c.close(lp, |_, st| st.closed += 1).unwrap();
+                        c.close(lp).unwrap().then(|_, st| st.closed += 1);
                     })
                     .unwrap();
                 }
@@ -69,7 +70,7 @@ fn pipe_server_and_client() {
             Ok(d) => st.client_got.extend_from_slice(d),
             Err(e) => {
                 assert_eq!(e.code(), Code::EOF);
-                c.close(lp, |_, st| st.closed += 1).unwrap();
+                c.close(lp).unwrap().then(|_, st| st.closed += 1);
             }
         })
         .unwrap();
@@ -104,7 +105,7 @@ fn pipe_errors() {
     lp.run(RunMode::Default, &mut codes).unwrap();
     assert_eq!(codes, [Code::ENOENT, Code::ECONNREFUSED]);
     for h in [c, refused, server] {
-        h.close_silently(&mut lp).unwrap();
+        h.close(&mut lp).unwrap();
     }
     lp.run(RunMode::Default, &mut codes).unwrap();
     std::fs::remove_file(&path).unwrap();
@@ -120,7 +121,7 @@ fn open_socketpair_and_os_pipe() {
     let pb = Pipe::open(&mut lp, OwnedFd::from(b)).unwrap();
     pa.write(&mut lp, b"over a socketpair;", move |lp, _, r| {
         r.unwrap();
-        pa.close_silently(lp).unwrap();
+        pa.close(lp).unwrap();
     })
     .unwrap();
     // an OS pipe (not a socket): plain read(2)/write(2)
@@ -130,11 +131,11 @@ fn open_socketpair_and_os_pipe() {
     pb.read_start(&mut lp, move |lp, got, me, r| match r {
         Ok(d) => got.extend_from_slice(d),
         Err(_) => {
-            me.close_silently(lp).unwrap();
+            me.close(lp).unwrap();
             // then the OS pipe
             pw.write(lp, b" over a pipe", move |lp, _, r| {
                 r.unwrap();
-                pw.close_silently(lp).unwrap();
+                pw.close(lp).unwrap();
             })
             .unwrap();
         }
@@ -144,7 +145,7 @@ fn open_socketpair_and_os_pipe() {
         Ok(d) => got.extend_from_slice(d),
         Err(e) => {
             assert_eq!(e.code(), Code::EOF);
-            me.close_silently(lp).unwrap();
+            me.close(lp).unwrap();
         }
     })
     .unwrap();

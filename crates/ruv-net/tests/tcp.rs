@@ -1,3 +1,4 @@
+#![allow(clippy::unused_unit)] // `-> ()` fixes the return type of callbacks that only panic
 //! TCP stream tests on loopback. Each test arms an unreferenced guard timer that fails the
 //! test if it fires; nothing sleeps to synchronise.
 
@@ -12,11 +13,11 @@ fn any_port() -> SocketAddr {
 /// A timer that panics after `ms`, unreferenced so it does not keep the loop alive.
 fn guard<S: 'static>(lp: &mut Loop<S>, ms: u64) {
     let t = Timer::new(lp).unwrap();
-    t.start(lp, ms, 0, move |_, _, _| {
+    t.start(lp, ms, 0, move |_, _, _| -> () {
         panic!("test timed out after {ms} ms")
     })
     .unwrap();
-    t.set_ref(lp, false).unwrap();
+    t.set_ref(lp, false);
 }
 
 fn run<S: 'static>(lp: &mut Loop<S>, s: &mut S) {
@@ -47,11 +48,11 @@ fn ping_pong() {
                 Err(e) => {
                     assert_eq!(e.code(), Code::EOF);
                     st.closed += 1;
-                    c.close_silently(lp).unwrap();
+                    c.close(lp).unwrap();
                 }
             })
             .unwrap();
-            server.close_silently(lp).unwrap();
+            server.close(lp).unwrap();
         })
         .unwrap();
     let addr = server.local_addr(&mut lp).unwrap();
@@ -63,7 +64,7 @@ fn ping_pong() {
             assert_eq!(r.unwrap(), b"pong");
             st.rounds += 1;
             if st.rounds == ROUNDS {
-                c.close(lp, |_, st| st.closed += 1).unwrap();
+                c.close(lp).unwrap().then(|_, st| st.closed += 1);
             } else {
                 c.write_nocb(lp, b"ping").unwrap();
             }
@@ -99,12 +100,12 @@ fn big_write_completes_in_order() {
         .listen(&mut lp, 16, |lp, st, server, r| {
             r.unwrap();
             let c = server.accept(lp).unwrap();
-            server.close_silently(lp).unwrap();
+            server.close(lp).unwrap();
             let data: Vec<u8> = (0..SIZE).map(pattern).collect();
             c.on_drain(lp, |lp, st, c| {
                 assert!(st.write_done, "the write callback runs before drain");
                 st.drained = true;
-                c.close_silently(lp).unwrap();
+                c.close(lp).unwrap();
             })
             .unwrap();
             let ok = c
@@ -132,7 +133,7 @@ fn big_write_completes_in_order() {
             Err(e) => {
                 assert_eq!(e.code(), Code::EOF);
                 st.eof = true;
-                c.close_silently(lp).unwrap();
+                c.close(lp).unwrap();
             }
         })
         .unwrap();
@@ -163,10 +164,12 @@ fn write_queue_order() {
         .listen(&mut lp, 16, |lp, _, server, r| {
             r.unwrap();
             let c = server.accept(lp).unwrap();
-            server.close_silently(lp).unwrap();
+            server.close(lp).unwrap();
             c.read_start(lp, |lp, st, c, r| match r {
                 Ok(d) => st.received.extend_from_slice(d),
-                Err(_) => c.close_silently(lp).unwrap(),
+                Err(_) => {
+                    c.close(lp).unwrap();
+                }
             })
             .unwrap();
         })
@@ -189,7 +192,7 @@ fn write_queue_order() {
         .shutdown(&mut lp, move |lp, st, r| {
             r.unwrap();
             assert_eq!(st.done.len(), N, "shutdown completes after every write");
-            client.close_silently(lp).unwrap();
+            client.close(lp).unwrap();
         })
         .unwrap();
     let mut st = Order::default();
@@ -217,7 +220,7 @@ fn read_stop_then_start() {
         .listen(&mut lp, 16, |lp, st, server, r| {
             r.unwrap();
             let c = server.accept(lp).unwrap();
-            server.close_silently(lp).unwrap();
+            server.close(lp).unwrap();
             st.server_conn = Some(c);
             c.write_nocb(lp, b"first").unwrap();
         })
@@ -242,14 +245,14 @@ fn read_stop_then_start() {
                         st.stopped = false;
                         let c = st.client.unwrap();
                         c.read_start(lp, on_read).unwrap();
-                        s.close_silently(lp).unwrap();
+                        s.close(lp).unwrap();
                     })
                     .unwrap();
                 }
             }
             Err(e) => {
                 assert_eq!(e.code(), Code::EOF);
-                c.close_silently(lp).unwrap();
+                c.close(lp).unwrap();
             }
         }
     }
@@ -280,7 +283,7 @@ fn half_close_then_read_to_eof() {
         .listen(&mut lp, 16, |lp, _, server, r| {
             r.unwrap();
             let c = server.accept(lp).unwrap();
-            server.close_silently(lp).unwrap();
+            server.close(lp).unwrap();
             c.read_start(lp, |lp, st, c, r| match r {
                 Ok(d) => st.server_got.extend_from_slice(d),
                 Err(e) => {
@@ -288,7 +291,7 @@ fn half_close_then_read_to_eof() {
                     assert_eq!(e.code(), Code::EOF);
                     c.write(lp, b"bye", move |lp, _, r| {
                         r.unwrap();
-                        c.close_silently(lp).unwrap();
+                        c.close(lp).unwrap();
                     })
                     .unwrap();
                 }
@@ -313,7 +316,7 @@ fn half_close_then_read_to_eof() {
             Err(e) => {
                 assert_eq!(e.code(), Code::EOF);
                 st.client_eof = true;
-                c.close_silently(lp).unwrap();
+                c.close(lp).unwrap();
             }
         })
         .unwrap();
@@ -340,7 +343,7 @@ fn close_cancels_pending_writes() {
             r.unwrap();
             // Accepted but never read: the client's writes pile up.
             st.server_conn = Some(server.accept(lp).unwrap());
-            server.close_silently(lp).unwrap();
+            server.close(lp).unwrap();
         })
         .unwrap();
     let addr = server.local_addr(&mut lp).unwrap();
@@ -370,13 +373,11 @@ fn close_cancels_pending_writes() {
             return;
         }
         assert!(client.write_queue_size(lp).unwrap() > 0);
-        t.close_silently(lp).unwrap();
-        client
-            .close(lp, |lp, st| {
-                st.log.push("closed".into());
-                st.server_conn.take().unwrap().close_silently(lp).unwrap();
-            })
-            .unwrap();
+        t.close(lp).unwrap();
+        client.close(lp).unwrap().then(|lp, st| {
+            st.log.push("closed".into());
+            st.server_conn.take().unwrap().close(lp).unwrap();
+        });
         assert_eq!(client.write_queue_size(lp).unwrap_err().code(), Code::EBADF);
         st.log.push("close called".into());
     })
@@ -416,7 +417,7 @@ fn connect_to_closed_port_is_refused() {
     // A write queued on the failing connection fails with the same error.
     c.write(&mut lp, b"x", move |lp, st, r| {
         st.push(r.unwrap_err().code());
-        c.close_silently(lp).unwrap();
+        c.close(lp).unwrap();
     })
     .unwrap();
     let mut codes = Vec::new();
@@ -455,14 +456,14 @@ fn peer_reset_is_econnreset() {
         .listen(&mut lp, 16, |lp, _, server, r| {
             r.unwrap();
             let c = server.accept(lp).unwrap();
-            server.close_silently(lp).unwrap();
+            server.close(lp).unwrap();
             c.read_start(lp, |lp, st, c, r| {
                 let e = r.expect_err("no data was sent");
                 st.read_err = Some(e.code());
                 // Writing to a reset connection fails too (EPIPE or ECONNRESET).
                 c.write(lp, b"after reset", move |lp, st, r| {
                     st.write_err = Some(r.unwrap_err().code());
-                    c.close_silently(lp).unwrap();
+                    c.close(lp).unwrap();
                 })
                 .unwrap();
             })
@@ -497,10 +498,10 @@ fn try_write_and_high_water_mark() {
         .listen(&mut lp, 16, |lp, _, server, r| {
             r.unwrap();
             let c = server.accept(lp).unwrap();
-            server.close_silently(lp).unwrap();
+            server.close(lp).unwrap();
             c.read_start(lp, |lp, _, c, r| {
                 if r.is_err() {
-                    c.close_silently(lp).unwrap();
+                    c.close(lp).unwrap();
                 }
             })
             .unwrap();
@@ -522,7 +523,7 @@ fn try_write_and_high_water_mark() {
             st.drains += 1;
             assert_eq!(c.write_queue_size(lp).unwrap(), 0);
             assert_eq!(c.try_write(lp, b"hello").unwrap(), 5);
-            c.close_silently(lp).unwrap();
+            c.close(lp).unwrap();
         })
         .unwrap();
     let mut st = Backpressure::default();
@@ -543,11 +544,8 @@ fn stale_ids_and_addresses() {
     server
         .set_keepalive(&mut lp, true, std::time::Duration::from_secs(30))
         .unwrap();
-    server.close_silently(&mut lp).unwrap();
-    assert_eq!(
-        server.close_silently(&mut lp).unwrap_err().code(),
-        Code::EBADF
-    );
+    server.close(&mut lp).unwrap();
+    assert_eq!(server.close(&mut lp).unwrap_err().code(), Code::EBADF);
     lp.run(RunMode::Default, &mut ()).unwrap();
     assert_eq!(server.local_addr(&mut lp).unwrap_err().code(), Code::EBADF);
     // A new socket reuses the slot with a new generation; the old id stays stale.
@@ -557,7 +555,7 @@ fn stale_ids_and_addresses() {
         server.write_nocb(&mut lp, b"x").unwrap_err().code(),
         Code::EBADF
     );
-    other.close_silently(&mut lp).unwrap();
+    other.close(&mut lp).unwrap();
     lp.run(RunMode::Default, &mut ()).unwrap();
 }
 
@@ -573,8 +571,8 @@ fn reuse_port_lets_two_listeners_share() {
     let addr = a.local_addr(&mut lp).unwrap();
     let b = Tcp::bind_with(&mut lp, addr, opts).unwrap();
     b.listen(&mut lp, 8, |_, _, _, _| {}).unwrap();
-    a.close_silently(&mut lp).unwrap();
-    b.close_silently(&mut lp).unwrap();
+    a.close(&mut lp).unwrap();
+    b.close(&mut lp).unwrap();
     lp.run(RunMode::Default, &mut ()).unwrap();
 }
 
@@ -595,7 +593,7 @@ fn listener_misuse_is_an_error() {
         server.write_nocb(&mut lp, b"x").unwrap_err().code(),
         Code::ENOTCONN
     );
-    server.close_silently(&mut lp).unwrap();
+    server.close(&mut lp).unwrap();
     lp.run(RunMode::Default, &mut ()).unwrap();
 }
 
@@ -615,11 +613,11 @@ fn ipv6_loopback() {
         .listen(&mut lp, 8, |lp, _, server, r| {
             r.unwrap();
             let c = server.accept(lp).unwrap();
-            server.close_silently(lp).unwrap();
+            server.close(lp).unwrap();
             assert!(c.peer_addr(lp).unwrap().is_ipv6());
             c.write(lp, b"v6", move |lp, _, r| {
                 r.unwrap();
-                c.close_silently(lp).unwrap();
+                c.close(lp).unwrap();
             })
             .unwrap();
         })
@@ -628,7 +626,9 @@ fn ipv6_loopback() {
     let c = Tcp::connect(&mut lp, addr, |_, _, r| r.unwrap()).unwrap();
     c.read_start(&mut lp, |lp, got, c, r| match r {
         Ok(d) => got.extend_from_slice(d),
-        Err(_) => c.close_silently(lp).unwrap(),
+        Err(_) => {
+            c.close(lp).unwrap();
+        }
     })
     .unwrap();
     let mut got = Vec::new();

@@ -1,3 +1,4 @@
+#![allow(clippy::unused_unit)] // `-> ()` fixes the return type of callbacks that only panic
 //! UDP on loopback, bounded by a guard timer.
 
 use ruv_core::{Code, Loop, RunMode, Timer};
@@ -6,11 +7,11 @@ use std::net::{Ipv4Addr, SocketAddr};
 
 fn guard<S: 'static>(lp: &mut Loop<S>, ms: u64) {
     let t = Timer::new(lp).unwrap();
-    t.start(lp, ms, 0, move |_, _, _| {
+    t.start(lp, ms, 0, move |_, _, _| -> () {
         panic!("test timed out after {ms} ms")
     })
     .unwrap();
-    t.set_ref(lp, false).unwrap();
+    t.set_ref(lp, false);
 }
 
 #[derive(Default)]
@@ -37,14 +38,14 @@ fn send_and_receive() {
         if st.got.len() == N {
             me.send(lp, b"ack", from, |_, _, r| r.unwrap()).unwrap();
             me.recv_stop(lp).unwrap();
-            me.close_silently(lp).unwrap();
+            me.close(lp).unwrap();
         }
     })
     .unwrap();
     a.recv_start(&mut lp, |lp, st, me, r| {
         assert_eq!(r.unwrap().0, b"ack");
         st.replies += 1;
-        me.close_silently(lp).unwrap();
+        me.close(lp).unwrap();
     })
     .unwrap();
     for i in 0..N {
@@ -96,7 +97,9 @@ fn options_and_close() {
         Udp::bind(&mut lp, addr).unwrap_err().code(),
         Code::EADDRINUSE
     );
-    u.close(&mut lp, |_, codes| codes.push(Code::EOF)).unwrap();
+    u.close(&mut lp)
+        .unwrap()
+        .then(|_, codes| codes.push(Code::EOF));
     assert_eq!(
         u.set_broadcast(&mut lp, true).unwrap_err().code(),
         Code::EBADF

@@ -136,7 +136,7 @@ fn sync_idle<S: 'static>(lp: &mut Loop<S>) -> Result<()> {
         if want {
             idle.start(lp, |_, _, _| {})?;
         } else {
-            idle.stop(lp)?;
+            idle.stop(lp);
         }
     }
     Ok(())
@@ -161,7 +161,7 @@ pub(crate) fn run_immediates<S: 'static>(lp: &mut Loop<S>, s: &mut S) {
         };
         if st.immediates.referenced == 0 {
             let idle = st.idle;
-            let _ = idle.stop(lp);
+            idle.stop(lp);
         }
         (entry.task)(lp, s);
         run_queues(lp, s);

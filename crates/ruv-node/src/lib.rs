@@ -67,7 +67,7 @@ fn install<S: 'static>(lp: &mut Loop<S>) -> Result<()> {
     // The check handle runs the immediate queue; unreferenced, it never keeps the loop alive.
     let check = Check::new(lp)?;
     check.start(lp, |lp, s, _| immediate::run_immediates(lp, s))?;
-    check.set_ref(lp, false)?;
+    check.set_ref(lp, false);
     let idle = Idle::new(lp)?;
     lp.insert_extension(NodeState::<S> {
         ticks: VecDeque::new(),

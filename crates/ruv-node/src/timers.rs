@@ -43,7 +43,7 @@ pub fn set_timeout<S: 'static>(
     let mut f = Some(f);
     timer.start(lp, delay, 0, move |lp, s, t| {
         // freed first: a fired timeout is gone, as in Node once it is unreachable
-        let _ = t.close_silently(lp);
+        let _ = t.close(lp);
         if let Some(f) = f.take() {
             f(lp, s);
         }
@@ -76,7 +76,7 @@ pub fn set_interval<S: 'static>(
 /// Cancels a timeout. Clearing one that already fired or was cleared does nothing.
 pub fn clear_timeout<S: 'static>(lp: &mut Loop<S>, t: Timeout) {
     if t.timer.is_closing(lp) == Ok(false) {
-        let _ = t.timer.close_silently(lp);
+        let _ = t.timer.close(lp);
     }
 }
 
@@ -97,12 +97,14 @@ impl Timeout {
 
     /// The timeout no longer keeps the loop alive.
     pub fn unref<S: 'static>(self, lp: &mut Loop<S>) -> Result<()> {
-        self.timer.set_ref(lp, false)
+        self.timer.set_ref(lp, false);
+        Ok(())
     }
 
     /// The timeout keeps the loop alive again (the default).
     pub fn ref_<S: 'static>(self, lp: &mut Loop<S>) -> Result<()> {
-        self.timer.set_ref(lp, true)
+        self.timer.set_ref(lp, true);
+        Ok(())
     }
 
     /// Whether the timeout keeps the loop alive; `false` once it fired or was cleared.
