@@ -56,6 +56,7 @@ mod io;
 mod metrics;
 pub mod registry;
 mod signal;
+pub mod stream;
 mod timer;
 mod wake;
 mod watcher;
