@@ -17,13 +17,13 @@
 //! [`set_coalescing`](crate::set_coalescing) turns it off.
 
 use crate::error::Failure;
+use crate::options::LookupAddress;
 use std::ffi::CString;
-use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// A resolver answer, shared between the lookups that take it.
-pub(crate) type Outcome = Arc<Result<Vec<IpAddr>, Failure>>;
+pub(crate) type Outcome = Arc<Result<Vec<LookupAddress>, Failure>>;
 
 /// What makes two lookups the same call.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,7 +87,7 @@ impl Coalescer {
         &self,
         key: &Key,
         ticket: u64,
-        call: impl FnOnce() -> Result<Vec<IpAddr>, Failure>,
+        call: impl FnOnce() -> Result<Vec<LookupAddress>, Failure>,
     ) -> Outcome {
         let on = self.enabled.load(Ordering::Relaxed);
         if on {
@@ -138,8 +138,10 @@ mod tests {
         }
     }
 
-    fn answer(last: u8) -> Result<Vec<IpAddr>, Failure> {
-        Ok(vec![IpAddr::V4(Ipv4Addr::new(10, 0, 0, last))])
+    fn answer(last: u8) -> Result<Vec<LookupAddress>, Failure> {
+        Ok(vec![LookupAddress::new(
+            Ipv4Addr::new(10, 0, 0, last).into(),
+        )])
     }
 
     #[test]

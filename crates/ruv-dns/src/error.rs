@@ -87,12 +87,14 @@ fn classify(f: Failure) -> (Cow<'static, str>, Code) {
 /// The error a caller sees for `failure` of `syscall` (`"getaddrinfo"` or `"getnameinfo"`)
 /// about `host` (the host name, or the address for `getnameinfo`).
 ///
-/// Its code is [`classify`]'s; its syscall is `syscall` (Node's `err.syscall`); its text is
-/// Node's message, `"{syscall} {Node code} {host}"`, so it displays as, e.g.,
-/// `ENOTFOUND: getaddrinfo ENOTFOUND nonexistent.invalid, getaddrinfo`.
+/// Its code is [`classify`]'s; its text is Node's message, `"{syscall} {Node code} {host}"`,
+/// so it displays as `CODE: ` and Node's `err.message`, e.g. `ENOTFOUND: getaddrinfo
+/// ENOTFOUND nonexistent.invalid`. The syscall is not recorded separately: ruv-core's
+/// `Display` appends a recorded syscall (`, getaddrinfo`), which would repeat the message's
+/// first word; it is the message's first word instead.
 pub(crate) fn to_error(failure: Failure, syscall: &'static str, host: &str) -> Error {
     let (name, code) = classify(failure);
-    Error::op(code, syscall).with_detail(format!("{syscall} {name} {host}"))
+    Error::new(code).with_detail(format!("{syscall} {name} {host}"))
 }
 
 /// Turns an error from the pool round trip itself (cancelled, or a panic in the work, which
@@ -163,11 +165,8 @@ mod tests {
             "x.invalid",
         );
         assert_eq!(e.code(), crate::codes::ENOTFOUND);
-        assert_eq!(e.syscall(), Some("getaddrinfo"));
-        assert_eq!(
-            e.to_string(),
-            "ENOTFOUND: getaddrinfo ENOTFOUND x.invalid, getaddrinfo"
-        );
+        // Node's err.message after the code, said once.
+        assert_eq!(e.to_string(), "ENOTFOUND: getaddrinfo ENOTFOUND x.invalid");
         let e = to_error(
             Failure::Eai {
                 eai: libc::EAI_AGAIN,
@@ -177,7 +176,7 @@ mod tests {
             "a",
         );
         assert_eq!(e.code(), crate::codes::EAI_AGAIN);
-        assert!(e.to_string().contains("getaddrinfo EAI_AGAIN a"));
+        assert_eq!(e.to_string(), "EAI_AGAIN: getaddrinfo EAI_AGAIN a");
         let e = to_error(
             Failure::Eai {
                 eai: libc::EAI_SYSTEM,
@@ -187,12 +186,15 @@ mod tests {
             "a",
         );
         assert_eq!(e.code(), Code::EMFILE);
-        assert!(e.to_string().contains("getaddrinfo EMFILE a"));
+        assert_eq!(e.to_string(), "EMFILE: getaddrinfo EMFILE a");
         let e = to_error(Failure::Canceled, "getaddrinfo", "localhost");
         assert_eq!(e.code(), crate::codes::EAI_CANCELED);
-        assert!(e.to_string().contains("getaddrinfo EAI_CANCELED localhost"));
+        assert_eq!(
+            e.to_string(),
+            "EAI_CANCELED: getaddrinfo EAI_CANCELED localhost"
+        );
         let e = to_error(Failure::NoAddress, "getnameinfo", "::1");
-        assert!(e.to_string().contains("getnameinfo ENOTFOUND ::1"));
+        assert_eq!(e.to_string(), "ENOTFOUND: getnameinfo ENOTFOUND ::1");
     }
 
     #[test]

@@ -26,7 +26,7 @@
 //! let mut found = Found::default();
 //! lp.run(RunMode::Default, &mut found)?;
 //! assert!(found.localhost.contains(&LookupAddress::new([127, 0, 0, 1].into())));
-//! assert_eq!(found.numeric, [LookupAddress { address: "::1".parse().unwrap(), family: 6 }]);
+//! assert_eq!(found.numeric, [LookupAddress::new("::1".parse().unwrap())]);
 //! # let _ = found.service;
 //! # Ok::<(), ruv_core::Error>(())
 //! ```
@@ -41,7 +41,10 @@
 //! - **Numeric hosts** (`"127.0.0.1"`, `"::1"`; whatever [`IpAddr`]'s parser accepts) are
 //!   answered without `getaddrinfo` or the pool, as Node 20 answers them without a request:
 //!   [`lookup`] returns `Ok(None)` and the callback runs in the next pending phase. Like Node,
-//!   the address comes back as it is, whatever `family` asked for.
+//!   the address comes back as it is, whatever `family` asked for. So does an IPv6 literal
+//!   with a zone (`"fe80::1%lo"`, `"fe80::1%2"`), which keeps its scope id
+//!   ([`LookupAddress::scope_id`], the index of `lo`); a zone that names no interface is
+//!   `ENOTFOUND`, where Node hands the string back unchecked.
 //! - **Arguments** are checked as Node checks them, synchronously, with Node's
 //!   `ERR_INVALID_ARG_VALUE` messages: `family` must be 0, 4 or 6; `hints` may only combine
 //!   [`ADDRCONFIG`], [`V4MAPPED`] and [`ALL`]. Two checks are ruv's own: an empty host (Node
@@ -49,9 +52,11 @@
 //!   NUL byte (Node 20 passes it to the resolver, which stops at the NUL: `"localhost\0evil"`
 //!   resolves as `localhost`) are `ERR_INVALID_ARG_VALUE`.
 //! - **Errors** have Node's codes ([`ruv_dns::codes::ENOTFOUND`](crate::codes::ENOTFOUND),
-//!   `EAI_AGAIN`, `EAI_FAIL`, …), `err.syscall()` = `"getaddrinfo"` (or `"getnameinfo"`) and
-//!   Node's message in their text: `ENOTFOUND: getaddrinfo ENOTFOUND nonexistent.invalid,
-//!   getaddrinfo`. The table is in `docs/dns.md`.
+//!   `EAI_AGAIN`, `EAI_FAIL`, …) and display as the code and Node's `err.message`:
+//!   `ENOTFOUND: getaddrinfo ENOTFOUND nonexistent.invalid`. The syscall (`getaddrinfo` or
+//!   `getnameinfo`) is the message's first word; it is not recorded apart (`err.syscall()` is
+//!   `None`), since ruv-core's `Display` would print it a second time. The table is in
+//!   `docs/dns.md`.
 //! - **Identical lookups queued together share one call** (see [`set_coalescing`]).
 //!
 //! See `docs/dns.md` for the option semantics, the error table and the benchmark against Node.
@@ -70,8 +75,9 @@ pub use options::{
 
 use coalesce::{Key, GLOBAL};
 use error::{inspect_str, invalid_arg, to_error, work_error, Failure};
+use options::Zoned;
 use ruv_core::{Error, Loop, WorkClass, WorkReq};
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 /// libuv copies the host name into a 256-byte buffer: a name of this many bytes or more fails
 /// with `EINVAL`, as in Node.
@@ -82,7 +88,7 @@ const MAX_HOST_LEN: usize = 256;
 ///
 /// Returns `Ok(Some(req))` when the lookup went to the pool (cancellable with
 /// [`Loop::cancel`] while queued) and `Ok(None)` when it was answered without it (a numeric
-/// host, or a name too long to resolve); in both cases `cb` runs later, never inside this
+/// host, with or without a zone, or a name too long to resolve); in both cases `cb` runs later, never inside this
 /// call. Failures reach `cb` as errors with Node's message (`getaddrinfo ENOTFOUND host`).
 ///
 /// # Errors
@@ -100,6 +106,22 @@ pub fn lookup<S: 'static>(
     if let Ok(ip) = host.parse::<IpAddr>() {
         let found = vec![LookupAddress::new(ip)];
         lp.defer(move |lp, s| cb(lp, s, Ok(found)));
+        return Ok(None);
+    }
+    if let Some((ip, zone)) = zoned_literal(host) {
+        let res = match zone_scope(zone) {
+            Some(scope) => Ok(vec![LookupAddress::scoped(ip.into(), scope)]),
+            // No interface of that name: what getaddrinfo answers for it.
+            None => Err(to_error(
+                Failure::Eai {
+                    eai: libc::EAI_NONAME,
+                    errno: 0,
+                },
+                "getaddrinfo",
+                host,
+            )),
+        };
+        lp.defer(move |lp, s| cb(lp, s, res));
         return Ok(None);
     }
     if host.len() >= MAX_HOST_LEN {
@@ -145,6 +167,31 @@ fn resolve(key: &Key, ticket: u64, order: Order, all: bool) -> Result<Vec<Lookup
     }
 }
 
+/// An IPv6 literal with a zone, as Node's `net.isIP` accepts it: `fe80::1%lo`, `fe80::1%2`
+/// (the zone is one or more of `0-9`, `a-z`, `A-Z`, `-`, `.`, `:`). The address and the zone.
+fn zoned_literal(host: &str) -> Option<(Ipv6Addr, &str)> {
+    let (addr, zone) = host.split_once('%')?;
+    let zone_ok = !zone.is_empty()
+        && zone
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':'));
+    if !zone_ok {
+        return None;
+    }
+    Some((addr.parse().ok()?, zone))
+}
+
+/// The scope id a zone names: a number is the scope id itself (`%2`), a name the index of
+/// the interface of that name (`%lo`). `None` for an unknown interface or a number past
+/// `u32::MAX` (glibc's `getaddrinfo` rejects both too).
+fn zone_scope(zone: &str) -> Option<u32> {
+    if zone.bytes().all(|b| b.is_ascii_digit()) {
+        zone.parse().ok()
+    } else {
+        sys::interface_index(zone)
+    }
+}
+
 /// The host checks Node does not do (see the crate docs).
 fn check_host(host: &str) -> Result<(), Error> {
     if host.is_empty() {
@@ -165,6 +212,7 @@ fn check_host(host: &str) -> Result<(), Error> {
 /// `dns.lookupService(address, port, cb)`: `getnameinfo` with `NI_NAMEREQD`, so an address
 /// without a name is an error (`getnameinfo ENOTFOUND ::1`), and the service is the TCP one
 /// from the services database (`"ssh"` for 22, `"http"` for 80), or the port number as text.
+/// For a scoped IPv6 address (Node's `'fe80::1%lo'`), use [`lookup_service_addr`].
 ///
 /// The typed arguments leave nothing to check: Node's `ERR_INVALID_ARG_VALUE` (address) and
 /// `ERR_SOCKET_BAD_PORT` cannot happen. The request can be cancelled with [`Loop::cancel`]
@@ -178,13 +226,32 @@ pub fn lookup_service<S: 'static>(
     port: u16,
     cb: impl FnOnce(&mut Loop<S>, &mut S, Result<(String, String), Error>) + 'static,
 ) -> Result<WorkReq, Error> {
+    lookup_service_addr(lp, SocketAddr::new(addr, port), cb)
+}
+
+/// [`lookup_service`] for a socket address: an IPv6 one keeps its scope id (and flow info)
+/// for `getnameinfo`, as Node's `dns.lookupService('fe80::1%lo', 22, cb)` keeps the zone;
+/// the error messages write the zone too (`getnameinfo ENOTFOUND fe80::1%lo`).
+/// [`LookupAddress::socket_addr`] makes one from a [`lookup`] answer.
+///
+/// # Errors
+/// The pool's start-up error.
+pub fn lookup_service_addr<S: 'static>(
+    lp: &mut Loop<S>,
+    addr: SocketAddr,
+    cb: impl FnOnce(&mut Loop<S>, &mut S, Result<(String, String), Error>) + 'static,
+) -> Result<WorkReq, Error> {
+    let scope = match addr {
+        SocketAddr::V6(a) => a.scope_id(),
+        SocketAddr::V4(_) => 0,
+    };
+    let shown = Zoned(addr.ip(), scope).to_string();
+    let shown_too = shown.clone();
     lp.queue_work(
         WorkClass::SlowIo,
-        move || {
-            sys::getnameinfo(addr, port).map_err(|f| to_error(f, "getnameinfo", &addr.to_string()))
-        },
+        move || sys::getnameinfo(addr).map_err(|f| to_error(f, "getnameinfo", &shown)),
         move |lp, s, res| {
-            let res = res.unwrap_or_else(|e| Err(work_error(e, "getnameinfo", &addr.to_string())));
+            let res = res.unwrap_or_else(|e| Err(work_error(e, "getnameinfo", &shown_too)));
             cb(lp, s, res)
         },
     )

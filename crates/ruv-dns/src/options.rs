@@ -3,7 +3,7 @@
 use crate::error::{inspect_str, invalid_arg};
 use ruv_core::Error;
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::str::FromStr;
 
 /// Hint flag: return addresses of a family only if the system has an address of that family
@@ -126,20 +126,53 @@ impl LookupOptions {
     }
 }
 
-/// One address found by [`lookup`](crate::lookup): Node's `{ address, family }`.
+/// One address found by [`lookup`](crate::lookup): Node's `{ address, family }`, and the
+/// IPv6 scope id that Node keeps in the address string (`'fe80::1%lo'`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct LookupAddress {
     /// The address.
     pub address: IpAddr,
     /// `4` or `6`, the family of `address` (an IPv4-mapped IPv6 address is family 6).
     pub family: u8,
+    /// The IPv6 scope id (the index of the interface a link-local address is on), `0` for
+    /// none and for IPv4: from the zone of a literal (`fe80::1%lo`: the index of `lo`;
+    /// `fe80::1%2`: 2), or from the resolver's answer.
+    pub scope_id: u32,
 }
 
 impl LookupAddress {
-    /// `address` with its family.
+    /// `address` with its family, without a scope id.
     pub fn new(address: IpAddr) -> LookupAddress {
-        let family = if address.is_ipv4() { 4 } else { 6 };
-        LookupAddress { address, family }
+        LookupAddress::scoped(address, 0)
+    }
+
+    /// `address` with its family and, for IPv6, the scope id `scope_id` (ignored for IPv4).
+    pub fn scoped(address: IpAddr, scope_id: u32) -> LookupAddress {
+        let (family, scope_id) = if address.is_ipv4() {
+            (4, 0)
+        } else {
+            (6, scope_id)
+        };
+        LookupAddress {
+            address,
+            family,
+            scope_id,
+        }
+    }
+
+    /// The socket address of `port` at this address, the scope id included: what to connect
+    /// to or bind.
+    ///
+    /// ```
+    /// use ruv_dns::LookupAddress;
+    /// let a = LookupAddress::scoped("fe80::1".parse().unwrap(), 1);
+    /// assert_eq!(a.socket_addr(80).to_string(), "[fe80::1%1]:80");
+    /// ```
+    pub fn socket_addr(&self, port: u16) -> SocketAddr {
+        match self.address {
+            IpAddr::V4(ip) => SocketAddr::V4(SocketAddrV4::new(ip, port)),
+            IpAddr::V6(ip) => SocketAddr::V6(SocketAddrV6::new(ip, port, 0, self.scope_id)),
+        }
     }
 }
 
@@ -149,13 +182,35 @@ impl From<IpAddr> for LookupAddress {
     }
 }
 
+/// An IP address as Node writes it in `dns` results and messages: an IPv6 address with a
+/// scope id gets its zone, the interface's name if it has one (`fe80::1%lo`), else the
+/// number (`fe80::1%7`).
+pub(crate) struct Zoned(pub IpAddr, pub u32);
+
+impl fmt::Display for Zoned {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        if self.0.is_ipv6() && self.1 != 0 {
+            match crate::sys::interface_name(self.1) {
+                Some(name) => write!(f, "%{name}")?,
+                None => write!(f, "%{}", self.1)?,
+            }
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Display for LookupAddress {
-    /// As Node's `console.log` shows the object: `{ address: '127.0.0.1', family: 4 }`.
+    /// As Node's `console.log` shows the object: `{ address: '127.0.0.1', family: 4 }`; a
+    /// scope id as the zone of the address, `{ address: 'fe80::1%lo', family: 6 }` (see
+    /// [`LookupAddress::scope_id`]: Node repeats the zone of a literal as written, ruv writes
+    /// the interface's name, or the number when no interface has that index).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "{{ address: '{}', family: {} }}",
-            self.address, self.family
+            Zoned(self.address, self.scope_id),
+            self.family
         )
     }
 }
@@ -194,30 +249,33 @@ pub fn inspect_addresses(addrs: &[LookupAddress]) -> String {
 }
 
 /// Applies `order`, then `all`, to the resolver's addresses.
-pub(crate) fn arrange(ips: &[IpAddr], order: Order, all: bool) -> Vec<LookupAddress> {
+pub(crate) fn arrange(found: &[LookupAddress], order: Order, all: bool) -> Vec<LookupAddress> {
     let limit = if all { usize::MAX } else { 1 };
     let pick = |v4: Option<bool>| {
-        ips.iter()
-            .filter(move |ip| match v4 {
+        found
+            .iter()
+            .filter(move |a| match v4 {
                 None => true,
-                Some(want) => ip.is_ipv4() == want,
+                Some(want) => a.address.is_ipv4() == want,
             })
             .copied()
     };
-    let ordered: Box<dyn Iterator<Item = IpAddr>> = match order {
+    let ordered: Box<dyn Iterator<Item = LookupAddress>> = match order {
         Order::Verbatim => Box::new(pick(None)),
         Order::Ipv4First => Box::new(pick(Some(true)).chain(pick(Some(false)))),
         Order::Ipv6First => Box::new(pick(Some(false)).chain(pick(Some(true)))),
     };
-    ordered.take(limit).map(LookupAddress::new).collect()
+    ordered.take(limit).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn ips(list: &[&str]) -> Vec<IpAddr> {
-        list.iter().map(|s| s.parse().unwrap()).collect()
+    fn ips(list: &[&str]) -> Vec<LookupAddress> {
+        list.iter()
+            .map(|s| LookupAddress::new(s.parse().unwrap()))
+            .collect()
     }
 
     fn shown(v: &[LookupAddress]) -> Vec<String> {
@@ -261,12 +319,7 @@ mod tests {
     /// The expected strings are what Node 20 prints for the same arrays (`util.inspect`).
     #[test]
     fn inspect_matches_node() {
-        let la = |list: &[&str]| {
-            ips(list)
-                .into_iter()
-                .map(LookupAddress::new)
-                .collect::<Vec<_>>()
-        };
+        let la = ips;
         assert_eq!(inspect_addresses(&[]), "[]");
         assert_eq!(
             inspect_addresses(&la(&["127.0.0.1", "::1"])),

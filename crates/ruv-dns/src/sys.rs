@@ -1,13 +1,15 @@
-//! The two C calls, wrapped: `getaddrinfo` (+ `freeaddrinfo`) and `getnameinfo`.
+//! The two C calls, wrapped: `getaddrinfo` (+ `freeaddrinfo`) and `getnameinfo`; and the
+//! interface name ↔ index calls for IPv6 zones (`if_nametoindex`, `if_indextoname`).
 //!
 //! Both block (files, NSS modules, DNS queries), so they only ever run on pool threads. Failures
 //! come back as a [`Failure`] holding the raw `EAI_*` value (and `errno` for `EAI_SYSTEM`); the
 //! mapping to Node's names lives in `error.rs`.
 
 use crate::error::Failure;
+use crate::options::LookupAddress;
 use std::ffi::{CStr, CString};
 use std::mem;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::raw::c_char;
 use std::ptr;
 
@@ -35,8 +37,13 @@ impl Drop for AddrInfoList {
 }
 
 /// Resolves `host` with `getaddrinfo(host, NULL, {family, SOCK_STREAM, flags})` (the hints Node
-/// passes), returning the IPv4/IPv6 addresses in the order the resolver gave them.
-pub(crate) fn getaddrinfo(host: &CStr, family: i32, flags: i32) -> Result<Vec<IpAddr>, Failure> {
+/// passes), returning the IPv4/IPv6 addresses in the order the resolver gave them, IPv6 ones
+/// with their scope id (non-zero for a link-local address with a zone, `fe80::1%lo`).
+pub(crate) fn getaddrinfo(
+    host: &CStr,
+    family: i32,
+    flags: i32,
+) -> Result<Vec<LookupAddress>, Failure> {
     // SAFETY: `addrinfo` is a plain C struct (integers and pointers); all-zero is its
     // "no preference" value, which getaddrinfo documents for unused hint fields.
     let mut hints: libc::addrinfo = unsafe { mem::zeroed() };
@@ -70,13 +77,15 @@ pub(crate) fn getaddrinfo(host: &CStr, family: i32, flags: i32) -> Result<Vec<Ip
                 // SAFETY: for AF_INET, `ai_addr` points to a `sockaddr_in` of `ai_addrlen`
                 // bytes (checked above); read_unaligned makes no alignment assumption.
                 let sa = unsafe { ptr::read_unaligned(ai.ai_addr as *const libc::sockaddr_in) };
-                out.push(IpAddr::V4(Ipv4Addr::from(u32::from_be(sa.sin_addr.s_addr))));
+                let ip = Ipv4Addr::from(u32::from_be(sa.sin_addr.s_addr));
+                out.push(LookupAddress::new(IpAddr::V4(ip)));
             } else if ai.ai_family == libc::AF_INET6 && len >= mem::size_of::<libc::sockaddr_in6>()
             {
                 // SAFETY: for AF_INET6, `ai_addr` points to a `sockaddr_in6` of `ai_addrlen`
                 // bytes (checked above); read_unaligned makes no alignment assumption.
                 let sa = unsafe { ptr::read_unaligned(ai.ai_addr as *const libc::sockaddr_in6) };
-                out.push(IpAddr::V6(Ipv6Addr::from(sa.sin6_addr.s6_addr)));
+                let ip = Ipv6Addr::from(sa.sin6_addr.s6_addr);
+                out.push(LookupAddress::scoped(IpAddr::V6(ip), sa.sin6_scope_id));
             }
         }
         cur = ai.ai_next;
@@ -84,13 +93,16 @@ pub(crate) fn getaddrinfo(host: &CStr, family: i32, flags: i32) -> Result<Vec<Ip
     Ok(out)
 }
 
-/// Reverse-resolves `addr:port` with `getnameinfo(…, NI_NAMEREQD)` (Node's flags: a host name
-/// is required, the service is looked up as TCP): `(hostname, service)`.
-pub(crate) fn getnameinfo(addr: IpAddr, port: u16) -> Result<(String, String), Failure> {
+/// Reverse-resolves `addr` with `getnameinfo(…, NI_NAMEREQD)` (Node's flags: a host name
+/// is required, the service is looked up as TCP): `(hostname, service)`. An IPv6 address's
+/// scope id (and flow info) are passed on.
+pub(crate) fn getnameinfo(addr: SocketAddr) -> Result<(String, String), Failure> {
+    let port = addr.port();
     // SAFETY: `sockaddr_storage` is plain data; all-zero is a valid (unspecified) value.
     let mut storage: libc::sockaddr_storage = unsafe { mem::zeroed() };
     let len = match addr {
-        IpAddr::V4(ip) => {
+        SocketAddr::V4(a) => {
+            let ip = *a.ip();
             // SAFETY: plain C struct; zero fills the padding (`sin_zero`) as required.
             let mut sa: libc::sockaddr_in = unsafe { mem::zeroed() };
             sa.sin_family = libc::AF_INET as libc::sa_family_t;
@@ -103,14 +115,16 @@ pub(crate) fn getnameinfo(addr: IpAddr, port: u16) -> Result<(String, String), F
             unsafe { ptr::write(&mut storage as *mut _ as *mut libc::sockaddr_in, sa) };
             mem::size_of::<libc::sockaddr_in>()
         }
-        IpAddr::V6(ip) => {
-            // SAFETY: plain C struct; flow info and scope id stay zero.
+        SocketAddr::V6(a) => {
+            // SAFETY: plain C struct; all-zero is a valid value for every field.
             let mut sa: libc::sockaddr_in6 = unsafe { mem::zeroed() };
             sa.sin6_family = libc::AF_INET6 as libc::sa_family_t;
             sa.sin6_port = port.to_be();
+            sa.sin6_flowinfo = a.flowinfo().to_be();
             sa.sin6_addr = libc::in6_addr {
-                s6_addr: ip.octets(),
+                s6_addr: a.ip().octets(),
             };
+            sa.sin6_scope_id = a.scope_id();
             // SAFETY: as above, for `sockaddr_in6`.
             unsafe { ptr::write(&mut storage as *mut _ as *mut libc::sockaddr_in6, sa) };
             mem::size_of::<libc::sockaddr_in6>()
@@ -150,4 +164,44 @@ pub(crate) fn getnameinfo(addr: IpAddr, port: u16) -> Result<(String, String), F
 /// `host` as a C string (the caller has already rejected NUL bytes).
 pub(crate) fn c_host(host: &str) -> CString {
     CString::new(host).expect("validated: no NUL byte")
+}
+
+/// The index of the network interface named `name` (`if_nametoindex`), `None` if there is
+/// none (or the name holds a NUL byte).
+pub(crate) fn interface_index(name: &str) -> Option<u32> {
+    let name = CString::new(name).ok()?;
+    // SAFETY: `name` is a NUL-terminated string that outlives the call.
+    let index = unsafe { libc::if_nametoindex(name.as_ptr()) };
+    (index != 0).then_some(index)
+}
+
+/// The name of the network interface with index `index` (`if_indextoname`), `None` if
+/// there is none.
+pub(crate) fn interface_name(index: u32) -> Option<String> {
+    let mut buf = [0 as c_char; libc::IF_NAMESIZE];
+    // SAFETY: `buf` has the IF_NAMESIZE bytes if_indextoname may write (the name and its
+    // NUL); it returns NULL on failure and leaves a NUL-terminated string in `buf` on success.
+    let ret = unsafe { libc::if_indextoname(index, buf.as_mut_ptr()) };
+    if ret.is_null() {
+        return None;
+    }
+    // SAFETY: on success `buf` holds a NUL-terminated string (see above).
+    let name = unsafe { CStr::from_ptr(buf.as_ptr()) };
+    Some(name.to_string_lossy().into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn getaddrinfo_keeps_the_scope_id_of_a_zoned_answer() {
+        let lo = interface_index("lo").expect("a loopback interface");
+        let found = getaddrinfo(c"fe80::1%lo", libc::AF_UNSPEC, 0).unwrap();
+        let fe80: IpAddr = "fe80::1".parse().unwrap();
+        assert_eq!(found, [LookupAddress::scoped(fe80, lo)]);
+        assert_eq!(interface_name(lo).as_deref(), Some("lo"));
+        assert_eq!(interface_index("nosuch0"), None);
+        assert_eq!(interface_index("l\0o"), None);
+    }
 }

@@ -63,10 +63,11 @@ fn ruv_line(host: &str, opts: LookupOptions) -> String {
     match out.unwrap() {
         Ok(found) => format!("ok {}", inspect_addresses(&found).replace('\n', "\\n")),
         Err(e) => {
-            // "CODE: <Node's message>, getaddrinfo" -> Node's message.
+            // "CODE: <Node's message>": the code, then Node's err.message exactly.
             let s = e.to_string();
-            let msg = s.split_once(": ").unwrap().1;
-            format!("err {}", msg.strip_suffix(", getaddrinfo").unwrap_or(msg))
+            let (code, msg) = s.split_once(": ").unwrap();
+            assert_eq!(code, e.code().name());
+            format!("err {msg}")
         }
     }
 }
@@ -98,6 +99,9 @@ fn lookups_answer_like_node() {
         ("127.0.0.1", o(6, true, Order::Verbatim)),
         ("::1", o(4, true, Order::Verbatim)),
         ("127.1", o(0, true, Order::Verbatim)),
+        // A zone is kept (Node: the literal as written; ruv: the interface's name).
+        ("fe80::1%lo", o(4, true, Order::Verbatim)),
+        ("127.0.0.1%lo", o(0, true, Order::Verbatim)),
         (&long_label, o(0, true, Order::Verbatim)),
         (&too_long, o(0, true, Order::Verbatim)),
     ];

@@ -6,6 +6,7 @@ use crate::stream::{self, StreamId};
 use ruv_core::{Code, Error, Loop, Result};
 use socket2::{Domain, SockAddr, Socket, Type};
 use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 /// A Unix domain stream socket (or, through [`Pipe::open`], any stream fd) on a loop: a
@@ -15,8 +16,54 @@ pub struct Pipe(pub(crate) StreamId);
 
 stream_methods!(Pipe);
 
+/// The socket address of `path`. A path with a NUL byte is `ERR_INVALID_ARG_VALUE`: the
+/// kernel reads a file system path up to its first NUL, so `/tmp/a\0b` would bind or reach
+/// `/tmp/a` (which Node 20 does, silently). A Linux abstract name, which starts with a NUL
+/// (`\0name`), is all bytes, NULs included, and is passed on as it is.
 fn unix_addr(path: &Path, syscall: &'static str) -> Result<SockAddr> {
+    let bytes = path.as_os_str().as_bytes();
+    if bytes.first().is_some_and(|&b| b != 0) && bytes.contains(&0) {
+        return Err(Error::new(Code::ERR_INVALID_ARG_VALUE).with_detail(format!(
+            "The argument 'path' must be a string without null bytes. Received {}",
+            inspect_str(&path.as_os_str().to_string_lossy())
+        )));
+    }
     SockAddr::unix(path).map_err(|e| Error::from_io(&e, syscall).with_path(path))
+}
+
+/// A string as Node's `util.inspect` writes it in error messages: single quotes (double
+/// quotes, or backticks, when that spares escaping a quote), backslashes and control
+/// characters escaped.
+fn inspect_str(s: &str) -> String {
+    let quote = match (
+        s.contains('\''),
+        s.contains('"'),
+        s.contains('`') || s.contains("${"),
+    ) {
+        (false, _, _) => '\'',
+        (true, false, _) => '"',
+        (true, true, false) => '`',
+        (true, true, true) => '\'',
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\'' if quote == '\'' => out.push_str("\\'"),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 || (0x7f..=0x9f).contains(&(c as u32)) => {
+                out.push_str(&format!("\\x{:02X}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
 }
 
 fn new_socket() -> Result<Socket> {
@@ -27,7 +74,13 @@ fn new_socket() -> Result<Socket> {
 impl Pipe {
     /// Creates a socket bound to `path`, ready for [`listen`](Pipe::listen). The path must
     /// not exist (`EADDRINUSE` if it does; remove a stale one first, as Node leaves that to
-    /// the user too).
+    /// the user too). A path starting with a NUL byte is a Linux abstract name.
+    ///
+    /// # Errors
+    ///
+    /// `ERR_INVALID_ARG_VALUE` for a path with a NUL byte after its start (`The argument
+    /// 'path' must be a string without null bytes. Received '/tmp/a\x00b'`; Node 20 binds
+    /// the path cut at the NUL instead); the `socket` and `bind` errors.
     pub fn bind<S: 'static>(lp: &mut Loop<S>, path: impl AsRef<Path>) -> Result<Pipe> {
         let path = path.as_ref();
         let sock = new_socket()?;
@@ -38,6 +91,12 @@ impl Pipe {
 
     /// Connects to the socket at `path`; `cb` gets the outcome (`ENOENT`, `ECONNREFUSED` …)
     /// from the loop, never from inside this call.
+    ///
+    /// # Errors
+    ///
+    /// As [`bind`](Pipe::bind), synchronously: `ERR_INVALID_ARG_VALUE` for a path with a NUL
+    /// byte after its start (nothing is created and `cb` is never called); the `socket`
+    /// error.
     pub fn connect<S: 'static>(
         lp: &mut Loop<S>,
         path: impl AsRef<Path>,
@@ -75,5 +134,23 @@ impl Pipe {
             return Err(Error::new(Code::EINVAL));
         }
         Ok(a.as_pathname().map(Path::to_path_buf))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inspect_str;
+
+    /// The expected strings are Node 20's `util.inspect` of the same strings.
+    #[test]
+    fn inspect_quotes_like_node() {
+        assert_eq!(inspect_str("/tmp/a\0b"), "'/tmp/a\\x00b'");
+        assert_eq!(
+            inspect_str("a\u{b}b\x7f\u{85}\u{8}\u{c}"),
+            "'a\\x0Bb\\x7F\\x85\\b\\f'"
+        );
+        assert_eq!(inspect_str("it's"), "\"it's\"");
+        assert_eq!(inspect_str("a\"b'c"), "`a\"b'c`");
+        assert_eq!(inspect_str("\\"), "'\\\\'");
     }
 }

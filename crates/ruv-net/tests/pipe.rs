@@ -153,3 +153,66 @@ fn open_socketpair_and_os_pipe() {
     lp.run(RunMode::Default, &mut got).unwrap();
     assert_eq!(got, b"over a socketpair; over a pipe");
 }
+
+#[test]
+fn a_path_with_a_nul_byte_is_rejected_not_cut_short() {
+    // Without the check the kernel would bind or reach the path up to the NUL.
+    let cut = sock_path("nul");
+    let mut path = cut.clone().into_os_string();
+    path.push("\0rest");
+    let path = PathBuf::from(path);
+    let shown = format!("{}\\x00rest", cut.display());
+    let expected = format!(
+        "ERR_INVALID_ARG_VALUE: The argument 'path' must be a string without null bytes. \
+         Received '{shown}'"
+    );
+    let mut lp: Loop<()> = Loop::new().unwrap();
+    let e = Pipe::bind(&mut lp, &path).unwrap_err();
+    assert_eq!(e.code(), Code::ERR_INVALID_ARG_VALUE);
+    assert_eq!(e.to_string(), expected);
+    assert!(!cut.exists(), "nothing bound at the cut path");
+    // A listener at the cut path must not be reached either.
+    let server = Pipe::bind(&mut lp, &cut).unwrap();
+    server
+        .listen(&mut lp, 1, |_, _, _, _| panic!("reached"))
+        .unwrap();
+    let e = Pipe::connect(&mut lp, &path, |_, _, _| panic!("no callback")).unwrap_err();
+    assert_eq!(e.to_string(), expected);
+    server.close(&mut lp).unwrap();
+    lp.run(RunMode::Default, &mut ()).unwrap();
+    std::fs::remove_file(&cut).unwrap();
+}
+
+#[test]
+fn an_abstract_name_may_hold_nul_bytes() {
+    // Linux: a leading NUL is the abstract namespace, whose names are plain bytes.
+    let name = format!("\0ruv-net-{}-abs\0tract", std::process::id());
+    let mut lp: Loop<Vec<u8>> = Loop::new().unwrap();
+    guard(&mut lp, 20_000);
+    let server = Pipe::bind(&mut lp, &name).unwrap();
+    server
+        .listen(&mut lp, 1, move |lp, _, server, r| {
+            r.unwrap();
+            let c = server.accept(lp).unwrap();
+            server.close(lp).unwrap();
+            c.write(lp, b"abstract", move |lp, _, r| {
+                r.unwrap();
+                c.close(lp).unwrap();
+            })
+            .unwrap();
+        })
+        .unwrap();
+    let client = Pipe::connect(&mut lp, &name, |_, _, r| r.unwrap()).unwrap();
+    client
+        .read_start(&mut lp, |lp, got, me, r| match r {
+            Ok(d) => got.extend_from_slice(d),
+            Err(e) => {
+                assert_eq!(e.code(), Code::EOF);
+                me.close(lp).unwrap();
+            }
+        })
+        .unwrap();
+    let mut got = Vec::new();
+    lp.run(RunMode::Default, &mut got).unwrap();
+    assert_eq!(got, b"abstract");
+}

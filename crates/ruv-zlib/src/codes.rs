@@ -16,7 +16,7 @@
 //! | [`Z_DATA_ERROR`] | -3 | corrupt input | zlib's: `incorrect header check`, `invalid block type`, `incorrect data check`, ... |
 //! | [`Z_BUF_ERROR`] | -5 | input ended before the stream did | `unexpected end of file` |
 //! | [`Z_NEED_DICT`] | 2 | the stream needs a preset dictionary | `Missing dictionary` |
-//! | [`Z_MEM_ERROR`] | -4 | zlib could not allocate | zlib's |
+//! | [`Z_MEM_ERROR`] | -4 | zlib could not allocate, or the output buffer could not grow | zlib's; for the output: `Array buffer allocation failed` |
 //! | [`Z_STREAM_ERROR`] | -2 | inconsistent parameters (prevented by validation) | zlib's |
 //! | [`ERR_STREAM_WRITE_AFTER_END`] | | `write` or `flush` after `end` | `write after end` |
 //! | [`ERR_BUFFER_TOO_LARGE`] | | output beyond `max_output_length` | `Cannot create a Buffer larger than N bytes` |
@@ -47,6 +47,12 @@ pub(crate) fn unexpected_end() -> Error {
 /// `Z_NEED_DICT`, with the message Node gives it.
 pub(crate) fn need_dict() -> Error {
     Error::new(Z_NEED_DICT).with_detail("Missing dictionary")
+}
+
+/// `Z_MEM_ERROR` for an output buffer that could not be allocated, with the message of the
+/// `RangeError` Node throws when a `Buffer` cannot be allocated.
+pub(crate) fn out_of_memory() -> Error {
+    Error::new(Z_MEM_ERROR).with_detail("Array buffer allocation failed")
 }
 
 /// `ERR_BUFFER_TOO_LARGE`, with Node's message.

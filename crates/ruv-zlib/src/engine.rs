@@ -131,20 +131,22 @@ impl Engine {
     /// Makes room in `out` and returns how many bytes the next call may write there: at
     /// most up to `out_cap`, and at most one byte past the output limit (so that crossing
     /// it is seen). `0` means `out_cap` is reached.
-    fn room(&self, out: &mut Vec<u8>, out_cap: usize) -> usize {
+    ///
+    /// `Z_MEM_ERROR` if not even a small step of growth can be allocated.
+    fn room(&self, out: &mut Vec<u8>, out_cap: usize) -> Result<usize, Error> {
         let to_cap = out_cap.saturating_sub(out.len());
         let to_limit = self.limit.saturating_add(1).saturating_sub(self.total_out);
         let allowed = to_cap.min(usize::try_from(to_limit).unwrap_or(usize::MAX));
         if allowed == 0 {
-            return 0;
+            return Ok(0);
         }
         let spare = out.capacity() - out.len();
         if spare == 0 {
             // Grow geometrically, by at least a chunk, never past what may be written.
-            let grow = out.len().max(self.chunk_size).min(allowed);
-            out.reserve(grow);
+            let want = out.len().max(self.chunk_size).min(allowed);
+            grow(out, want, allowed.min(MIN_GROWTH))?;
         }
-        (out.capacity() - out.len()).min(allowed)
+        Ok((out.capacity() - out.len()).min(allowed))
     }
 
     /// Counts `made` new bytes written into `out`'s spare capacity and checks the limit.
@@ -178,7 +180,7 @@ impl Engine {
         };
         let mut pos = 0;
         loop {
-            let room = self.room(out, out_cap);
+            let room = self.room(out, out_cap)?;
             if room == 0 {
                 return Ok(Outcome {
                     consumed: pos,
@@ -253,7 +255,7 @@ impl Engine {
                 pos = input.len();
                 break;
             }
-            let room = self.room(out, out_cap);
+            let room = self.room(out, out_cap)?;
             if room == 0 {
                 return Ok(Outcome {
                     consumed: pos,
@@ -353,6 +355,41 @@ fn deflate_error(e: DeflateError) -> Error {
         DeflateError::StreamError => codes::Z_STREAM_ERROR,
     };
     Error::new(code).with_detail(e.as_str())
+}
+
+/// The smallest step by which [`grow`] still tries to extend a buffer the allocator refused
+/// to double.
+const MIN_GROWTH: usize = 64 << 10;
+
+/// Makes room for `want` more bytes in `out`, without aborting the process when memory is
+/// short: if the allocator refuses, asks for half as much, and so on down to `least` bytes.
+/// The output of a decompressor is the input's choice (a "zip bomb" of a few MiB inflates
+/// to GiBs), so its buffer is grown fallibly: the run fails with `Z_MEM_ERROR` where an
+/// infallible `reserve` would abort.
+///
+/// # Errors
+///
+/// `Z_MEM_ERROR` ("Array buffer allocation failed") if not even `least` (or `want`, if
+/// smaller) more bytes can be allocated; `out` is left as it was.
+pub(crate) fn grow(out: &mut Vec<u8>, mut want: usize, least: usize) -> Result<(), Error> {
+    loop {
+        if out.try_reserve_exact(want).is_ok() {
+            return Ok(());
+        }
+        if want <= least {
+            return Err(codes::out_of_memory());
+        }
+        want = (want / 2).max(least);
+    }
+}
+
+/// An empty buffer with room for `bytes`, if the allocator grants that much, else with none:
+/// for first guesses at the output's size, which the run's own growth ([`grow`]) corrects.
+pub(crate) fn speculative_buffer(bytes: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    // A refused guess is not an error: the run grows the buffer as output comes.
+    let _ = out.try_reserve_exact(bytes);
+    out
 }
 
 /// How much output to reserve up front for a one-shot run over `input`.

@@ -2,7 +2,7 @@
 
 use ruv_core::{Error, Loop, WorkClass, WorkReq};
 
-use crate::engine::{initial_capacity, Engine, Flush};
+use crate::engine::{initial_capacity, speculative_buffer, Engine, Flush};
 use crate::options::{Checked, Mode, Options};
 
 /// Runs `mode` over all of `input` at once, on this thread: the body of every `*_sync`
@@ -12,7 +12,8 @@ use crate::options::{Checked, Mode, Options};
 ///
 /// The option checks of [`Options::validate`]; for decompression, `Z_DATA_ERROR` (corrupt
 /// input), `Z_BUF_ERROR` (truncated input), `Z_NEED_DICT`; `ERR_BUFFER_TOO_LARGE` when
-/// the output would exceed `max_output_length` (see [`crate::codes`]).
+/// the output would exceed `max_output_length`; `Z_MEM_ERROR` when the output buffer cannot
+/// be allocated (see [`crate::codes`]).
 pub fn process_sync(mode: Mode, input: impl AsRef<[u8]>, opts: &Options) -> Result<Vec<u8>, Error> {
     let checked = opts.check(mode)?;
     run(&checked, input.as_ref())
@@ -21,7 +22,7 @@ pub fn process_sync(mode: Mode, input: impl AsRef<[u8]>, opts: &Options) -> Resu
 fn run(opts: &Checked, input: &[u8]) -> Result<Vec<u8>, Error> {
     let limit = opts.one_shot_limit();
     let mut engine = Engine::new(opts, Some(limit));
-    let mut out = Vec::with_capacity(initial_capacity(opts, input, limit));
+    let mut out = speculative_buffer(initial_capacity(opts, input, limit));
     engine.run(input, Flush::Finish, &mut out, usize::MAX)?;
     // Compressors reserve the worst case; give back a large unused tail.
     if out.capacity() - out.len() > out.len() / 4 + 4096 {

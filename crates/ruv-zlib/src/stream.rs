@@ -334,7 +334,12 @@ impl ZlibStream {
                 Op::Flush => (&[], Flush::Full),
                 Op::End => (&[], Flush::Finish),
             };
-            let mut out = Vec::with_capacity(first_capacity(compress, input.len(), chunk, cap));
+            let mut out = crate::engine::speculative_buffer(first_capacity(
+                compress,
+                input.len(),
+                chunk,
+                cap,
+            ));
             let result = engine.run(input, flush, &mut out, cap);
             JobOut {
                 engine,

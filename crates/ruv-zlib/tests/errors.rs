@@ -1,9 +1,13 @@
 //! Corrupt, truncated and oversized input: Node's codes and messages, and a decompression
-//! bomb that must end in an error, quickly and without the memory it asks for.
+//! bomb that must end in an error, quickly and without the memory it asks for, or, with no
+//! output limit but too little memory, in `Z_MEM_ERROR` rather than an abort.
 
 mod common;
 
 use common::{text, PAIRS};
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+
 use ruv_core::{Code, Loop, RunMode};
 use ruv_zlib::codes::{Z_BUF_ERROR, Z_DATA_ERROR, Z_NEED_DICT};
 use ruv_zlib::{process_sync, Event, Mode, Options, ZlibStream};
@@ -245,4 +249,64 @@ fn bomb_in_a_stream_without_limit_comes_out_in_bounded_jobs() {
     let mut st = (0, 0, false);
     lp.run(RunMode::Default, &mut st).unwrap();
     assert_eq!(st, (64 << 20, 64, true));
+}
+
+/// Set in the environment of the child that [`bomb_under_a_memory_limit_child`] runs as.
+const OOM_CHILD: &str = "RUV_ZLIB_TEST_OOM_CHILD";
+
+/// The address-space limit (`ulimit -v`, KiB) of that child: room for the test binary,
+/// far from room for the bomb's 1 GiB.
+const OOM_CHILD_LIMIT_KIB: u64 = 192 << 10;
+
+/// The child of [`bomb_under_a_memory_limit_is_z_mem_error_not_an_abort`]: inflates what
+/// comes on stdin, with no output limit, and prints the outcome. Does nothing in a normal
+/// test run.
+#[test]
+fn bomb_under_a_memory_limit_child() {
+    if std::env::var_os(OOM_CHILD).is_none() {
+        return;
+    }
+    let mut bomb = Vec::new();
+    std::io::stdin().read_to_end(&mut bomb).unwrap();
+    match ruv_zlib::inflate_sync(&bomb, &Options::default()) {
+        Ok(out) => println!("\nCHILD OK {}", out.len()),
+        Err(err) => println!("\nCHILD ERR {err}"),
+    }
+}
+
+#[test]
+fn bomb_under_a_memory_limit_is_z_mem_error_not_an_abort() {
+    // 1 GiB of zeros, with no max_output_length, in a child (this test binary again) whose
+    // address space is limited: the output buffer cannot grow to 1 GiB. An infallible
+    // `reserve` would abort the child ("memory allocation of N bytes failed", SIGABRT).
+    let bomb = zero_bomb(1024);
+    let mut child = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v {OOM_CHILD_LIMIT_KIB} && exec \"$0\" --exact \
+             bomb_under_a_memory_limit_child --nocapture --test-threads=1"
+        ))
+        .arg(std::env::current_exe().unwrap())
+        .env(OOM_CHILD, "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The child reads all of stdin before it starts: writing it all cannot deadlock.
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&bomb).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "child: {}\nstdout: {stdout}\nstderr: {stderr}",
+        out.status
+    );
+    assert!(
+        stdout.contains("\nCHILD ERR Z_MEM_ERROR: Array buffer allocation failed\n"),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
 }
