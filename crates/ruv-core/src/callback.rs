@@ -49,8 +49,8 @@ impl CallbackResult for Result<()> {
     }
 }
 
-/// The installed uncaught-error handler.
-pub(crate) type ErrorHandler<S> = Box<dyn FnMut(&mut Loop<S>, &mut S, Error) -> Result<()>>;
+/// An uncaught-error handler (see [`Loop::set_error_handler`]).
+pub type ErrorHandler<S> = Box<dyn FnMut(&mut Loop<S>, &mut S, Error) -> Result<()>>;
 
 /// The unwind payload that carries an uncaught error out of `run` (never seen by users: the
 /// error itself is kept in the loop and returned by `run`).
@@ -124,10 +124,7 @@ impl<S> Loop<S> {
     /// `process.on('uncaughtException')`): it runs instead of stopping the loop, and the
     /// loop goes on. If the handler itself returns an error, `run` returns that one.
     /// `None` removes it (the default: `run` returns the first uncaught error).
-    pub fn set_error_handler(
-        &mut self,
-        handler: Option<Box<dyn FnMut(&mut Loop<S>, &mut S, Error) -> Result<()>>>,
-    ) {
+    pub fn set_error_handler(&mut self, handler: Option<ErrorHandler<S>>) {
         self.error_handler = handler;
     }
 

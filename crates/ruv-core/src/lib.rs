@@ -63,7 +63,7 @@ mod watcher;
 mod work;
 
 pub use async_handle::{Async, AsyncSender};
-pub use callback::{CallbackResult, CloseToken};
+pub use callback::{CallbackResult, CloseToken, ErrorHandler};
 pub use clock::{Clock, ManualClock};
 pub use error::{node_integer, Code, Error, Result};
 pub use event_loop::{Loop, RunMode, SPIN_BEFORE_BLOCK};

@@ -195,7 +195,7 @@ fn timer_again_rearms_from_now_and_set_repeat_is_lazy() {
             .unwrap();
         // set after the start: takes effect when repeat_1 is re-armed
         repeat_1.set_repeat(&mut lp, 5).unwrap();
-        assert_eq!(repeat_1.repeat(&mut lp), Ok(5));
+        assert_eq!(repeat_1.repeat(&lp), Ok(5));
 
         let repeat_2 = Timer::new(&mut lp).unwrap();
         repeat_2
@@ -239,10 +239,10 @@ fn timer_again_on_started_non_repeating_timer_does_nothing() {
         let mut lp: Loop<u32> = Loop::new().unwrap();
         let t = Timer::new(&mut lp).unwrap();
         t.start(&mut lp, 5, 0, |_, n, _| *n += 1).unwrap();
-        let due = t.due_in(&mut lp).unwrap();
+        let due = t.due_in(&lp).unwrap();
         t.again(&mut lp).unwrap();
         assert_eq!(t.is_active(&lp), Ok(true));
-        assert_eq!(t.due_in(&mut lp).unwrap(), due);
+        assert_eq!(t.due_in(&lp).unwrap(), due);
         let mut n = 0;
         assert!(!lp.run(RunMode::Default, &mut n).unwrap());
         assert_eq!(n, 1);
@@ -574,7 +574,7 @@ fn huge_timeout_unrefd_timer_lets_loop_exit() {
             panic!("a u64::MAX timer fired")
         })
         .unwrap();
-        assert_eq!(t.due_in(&mut lp).unwrap(), u64::MAX - lp.now());
+        assert_eq!(t.due_in(&lp).unwrap(), u64::MAX - lp.now());
         // referenced: alive, NOWAIT returns without firing
         assert!(lp.run(RunMode::NoWait, &mut ()).unwrap());
         assert!(lp.backend_timeout().unwrap() > 1 << 40);
@@ -590,7 +590,7 @@ fn huge_timeout_unrefd_timer_lets_loop_exit() {
         t.set_ref(&mut lp, true);
         let now = lp.now();
         assert_eq!(
-            t.due_in(&mut lp).unwrap(),
+            t.due_in(&lp).unwrap(),
             now.saturating_add(u64::MAX - 1) - now
         );
         assert!(lp.run(RunMode::NoWait, &mut ()).unwrap());
