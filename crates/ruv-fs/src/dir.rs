@@ -1,8 +1,9 @@
 //! [`opendir`] and [`Dir`]: a directory read one entry at a time (Node's `fs.Dir`).
 
-use crate::error::CPath;
+use crate::error::{code, CPath};
 use crate::ops::submit;
 use crate::stats::{Dirent, FileType};
+use crate::sys::io_errno;
 use ruv_core::{Code, Error, Loop, WorkReq};
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -53,8 +54,8 @@ pub fn opendir<S: 'static>(
         lp,
         "opendir",
         move || {
-            let entries = std::fs::read_dir(p.as_path())
-                .map_err(|e| p.err(e.raw_os_error().unwrap_or(libc::EIO), "opendir"))?;
+            let entries =
+                std::fs::read_dir(p.as_path()).map_err(|e| p.err(io_errno(&e), "opendir"))?;
             Ok(Dir {
                 path: p.as_path().to_path_buf(),
                 inner: Arc::new(Mutex::new(Inner {
@@ -105,13 +106,8 @@ impl Dir {
                     return Err(closed());
                 };
                 for entry in rd.by_ref().take(DIR_BATCH) {
-                    let entry = entry.map_err(|e| {
-                        Error::op(
-                            Code::from_errno(e.raw_os_error().unwrap_or(libc::EIO)),
-                            "readdir",
-                        )
-                        .with_path(&path)
-                    })?;
+                    let entry = entry
+                        .map_err(|e| Error::op(code(io_errno(&e)), "readdir").with_path(&path))?;
                     let file_type = entry
                         .file_type()
                         .map(FileType::from_std)

@@ -24,10 +24,6 @@ impl CPath {
             .map_err(|_| invalid_path(path, arg))
     }
 
-    pub(crate) fn as_ptr(&self) -> *const libc::c_char {
-        self.0.as_ptr()
-    }
-
     pub(crate) fn as_c_str(&self) -> &CStr {
         &self.0
     }
@@ -38,18 +34,23 @@ impl CPath {
 
     /// An OS error about this path: `CODE: description, syscall 'path'`.
     pub(crate) fn err(&self, errno: Errno, syscall: &'static str) -> Error {
-        Error::op(Code::from_errno(errno), syscall).with_path(self.as_path())
+        Error::op(code(errno), syscall).with_path(self.as_path())
     }
+}
+
+/// The `Code` of an OS error.
+pub(crate) fn code(errno: Errno) -> Code {
+    Code::from_errno(errno.raw_os_error())
 }
 
 /// An OS error without a path: `CODE: description, syscall` (calls on descriptors).
 pub(crate) fn fd_err(errno: Errno, syscall: &'static str) -> Error {
-    Error::op(Code::from_errno(errno), syscall)
+    Error::op(code(errno), syscall)
 }
 
 /// An OS error about two paths: `CODE: description, syscall 'src' -> 'dest'`.
 pub(crate) fn two_path_err(errno: Errno, syscall: &'static str, src: &Path, dest: &Path) -> Error {
-    two_path(Error::op(Code::from_errno(errno), syscall), src, dest)
+    two_path(Error::op(code(errno), syscall), src, dest)
 }
 
 /// Attaches `src' -> 'dest` as the path of `e` (see the module docs).
@@ -119,7 +120,7 @@ mod tests {
 
     #[test]
     fn two_path_format() {
-        let e = two_path_err(libc::ENOENT, "rename", Path::new("nope"), Path::new("x"));
+        let e = two_path_err(Errno::NOENT, "rename", Path::new("nope"), Path::new("x"));
         assert_eq!(
             e.to_string(),
             "ENOENT: no such file or directory, rename 'nope' -> 'x'"

@@ -1,6 +1,7 @@
 //! [`Fd`], [`OpenFlags`] (Node's flag strings) and the mode constants.
 
 use crate::error::invalid_arg;
+use rustix::fs::{Access, OFlags};
 use ruv_core::Error;
 use std::fmt;
 use std::os::fd::{AsRawFd, RawFd};
@@ -53,6 +54,16 @@ impl fmt::Display for Fd {
     }
 }
 
+// The `O_*` bits as `open(2)` takes them (`i32`, as in C).
+pub(crate) const O_RDONLY: i32 = OFlags::RDONLY.bits() as i32;
+pub(crate) const O_WRONLY: i32 = OFlags::WRONLY.bits() as i32;
+pub(crate) const O_RDWR: i32 = OFlags::RDWR.bits() as i32;
+pub(crate) const O_CREAT: i32 = OFlags::CREATE.bits() as i32;
+pub(crate) const O_EXCL: i32 = OFlags::EXCL.bits() as i32;
+pub(crate) const O_TRUNC: i32 = OFlags::TRUNC.bits() as i32;
+pub(crate) const O_APPEND: i32 = OFlags::APPEND.bits() as i32;
+pub(crate) const O_SYNC: i32 = OFlags::SYNC.bits() as i32;
+
 /// `open(2)` flags. Made from Node's flag strings ([`OpenFlags::parse`]: `"r"`, `"w"`,
 /// `"a+"`, `"wx"` …) or from raw `O_*` bits ([`OpenFlags::from_bits`]).
 ///
@@ -79,11 +90,11 @@ pub struct OpenFlags(i32);
 
 impl OpenFlags {
     /// `"r"`: read; the file must exist.
-    pub const READ: OpenFlags = OpenFlags(libc::O_RDONLY);
+    pub const READ: OpenFlags = OpenFlags(O_RDONLY);
     /// `"w"`: write; created or truncated.
-    pub const WRITE: OpenFlags = OpenFlags(libc::O_TRUNC | libc::O_CREAT | libc::O_WRONLY);
+    pub const WRITE: OpenFlags = OpenFlags(O_TRUNC | O_CREAT | O_WRONLY);
     /// `"a"`: append; created if missing.
-    pub const APPEND: OpenFlags = OpenFlags(libc::O_APPEND | libc::O_CREAT | libc::O_WRONLY);
+    pub const APPEND: OpenFlags = OpenFlags(O_APPEND | O_CREAT | O_WRONLY);
 
     /// Raw `O_*` bits.
     pub const fn from_bits(bits: i32) -> OpenFlags {
@@ -100,7 +111,6 @@ impl OpenFlags {
     /// # Errors
     /// `ERR_INVALID_ARG_VALUE: The argument 'flags' is invalid. Received 'bogus'`, as Node.
     pub fn parse(s: &str) -> Result<OpenFlags, Error> {
-        use libc::{O_APPEND, O_CREAT, O_EXCL, O_RDONLY, O_RDWR, O_SYNC, O_TRUNC, O_WRONLY};
         let w = O_TRUNC | O_CREAT;
         let a = O_APPEND | O_CREAT;
         let bits = match s {
@@ -158,14 +168,19 @@ impl IntoOpenFlags for i32 {
     }
 }
 
+#[allow(clippy::unnecessary_cast)] // `c_int` with libc, `c_uint` with linux_raw
+const fn access_bits(a: Access) -> u32 {
+    a.bits() as u32
+}
+
 /// [`access`](crate::access): the file exists.
-pub const F_OK: u32 = libc::F_OK as u32;
+pub const F_OK: u32 = access_bits(Access::EXISTS);
 /// [`access`](crate::access): the file is readable.
-pub const R_OK: u32 = libc::R_OK as u32;
+pub const R_OK: u32 = access_bits(Access::READ_OK);
 /// [`access`](crate::access): the file is writable.
-pub const W_OK: u32 = libc::W_OK as u32;
+pub const W_OK: u32 = access_bits(Access::WRITE_OK);
 /// [`access`](crate::access): the file is executable (or a directory searchable).
-pub const X_OK: u32 = libc::X_OK as u32;
+pub const X_OK: u32 = access_bits(Access::EXEC_OK);
 
 /// [`copy_file`](crate::copy_file): fail with `EEXIST` if the destination exists.
 pub const COPYFILE_EXCL: u32 = 1;
@@ -187,7 +202,16 @@ mod tests {
             OpenFlags::parse("xw+").unwrap(),
             OpenFlags::parse("wx+").unwrap()
         );
-        assert!(OpenFlags::parse("wx").unwrap().bits() & libc::O_EXCL != 0);
+        assert!(OpenFlags::parse("wx").unwrap().bits() & O_EXCL != 0);
+        // the values are the platform's (Linux: O_EXCL 0o200, O_TRUNC 0o1000, W_OK 2)
+        #[cfg(target_os = "linux")]
+        {
+            assert_eq!(
+                (O_EXCL, O_TRUNC, O_APPEND, O_CREAT),
+                (0o200, 0o1000, 0o2000, 0o100)
+            );
+            assert_eq!((F_OK, R_OK, W_OK, X_OK), (0, 4, 2, 1));
+        }
         let e = OpenFlags::parse("bogus").unwrap_err();
         assert_eq!(
             e.to_string(),

@@ -68,6 +68,13 @@
 //! `ERR_INVALID_ARG_VALUE` before anything is queued. A cancelled request reports
 //! `ECANCELED: operation canceled, <syscall>`.
 //!
+//! ## System calls
+//!
+//! System calls go through `rustix`'s safe wrappers. The crate denies `unsafe` code except in
+//! one private module, which borrows and closes descriptor *numbers* ([`Fd`] is Node's
+//! numeric fd, so it cannot be a `BorrowedFd`) and marks the bytes a read put into a buffer
+//! as initialised; each block there says why it is sound.
+//!
 //! ## Streams
 //!
 //! [`read_stream`] and [`write_stream`] move data in chunks (64 KiB and 16 KiB high-water
@@ -78,6 +85,10 @@
 //! `docs/fs.md` in the repository for the design.
 
 #![warn(missing_docs)]
+// All system calls go through rustix's safe wrappers; the one module that needs `unsafe`
+// (borrowing and closing descriptor numbers, `sys/raw.rs`) allows it for itself.
+#![deny(unsafe_code)]
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod codes;
 mod dir;

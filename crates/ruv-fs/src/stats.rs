@@ -26,16 +26,17 @@ pub enum FileType {
 
 impl FileType {
     /// The type encoded in a `st_mode` value (`S_IFMT` bits).
-    #[allow(clippy::unnecessary_cast)] // mode_t is u16 on some targets
     pub fn from_mode(mode: u32) -> FileType {
-        match mode & libc::S_IFMT as u32 {
-            m if m == libc::S_IFREG as u32 => FileType::File,
-            m if m == libc::S_IFDIR as u32 => FileType::Directory,
-            m if m == libc::S_IFLNK as u32 => FileType::Symlink,
-            m if m == libc::S_IFBLK as u32 => FileType::BlockDevice,
-            m if m == libc::S_IFCHR as u32 => FileType::CharacterDevice,
-            m if m == libc::S_IFIFO as u32 => FileType::Fifo,
-            m if m == libc::S_IFSOCK as u32 => FileType::Socket,
+        use rustix::fs::FileType as T;
+        // `S_IFMT` is 0o170000 everywhere; `RawMode` is narrower on some targets
+        match T::from_raw_mode((mode & 0o170000) as _) {
+            T::RegularFile => FileType::File,
+            T::Directory => FileType::Directory,
+            T::Symlink => FileType::Symlink,
+            T::BlockDevice => FileType::BlockDevice,
+            T::CharacterDevice => FileType::CharacterDevice,
+            T::Fifo => FileType::Fifo,
+            T::Socket => FileType::Socket,
             _ => FileType::Unknown,
         }
     }
@@ -122,24 +123,25 @@ fn time(sec: i64, nsec: i64) -> (SystemTime, f64) {
 
 impl Stats {
     #[cfg(target_os = "linux")]
-    pub(crate) fn from_statx(s: &libc::statx) -> Stats {
-        let ts = |t: &libc::statx_timestamp| time(t.tv_sec, t.tv_nsec as i64);
+    pub(crate) fn from_statx(s: &rustix::fs::Statx) -> Stats {
+        use rustix::fs::{makedev, StatxFlags};
+        let ts = |t: &rustix::fs::StatxTimestamp| time(t.tv_sec, t.tv_nsec as i64);
         let (atime, atime_ms) = ts(&s.stx_atime);
         let (mtime, mtime_ms) = ts(&s.stx_mtime);
         let (ctime, ctime_ms) = ts(&s.stx_ctime);
-        let (birthtime, birthtime_ms) = if s.stx_mask & libc::STATX_BTIME != 0 {
+        let (birthtime, birthtime_ms) = if s.stx_mask & StatxFlags::BTIME.bits() != 0 {
             ts(&s.stx_btime)
         } else {
             (UNIX_EPOCH, 0.0)
         };
         Stats {
-            dev: libc::makedev(s.stx_dev_major, s.stx_dev_minor),
+            dev: makedev(s.stx_dev_major, s.stx_dev_minor),
             ino: s.stx_ino,
             mode: s.stx_mode as u32,
             nlink: s.stx_nlink as u64,
             uid: s.stx_uid,
             gid: s.stx_gid,
-            rdev: libc::makedev(s.stx_rdev_major, s.stx_rdev_minor),
+            rdev: makedev(s.stx_rdev_major, s.stx_rdev_minor),
             size: s.stx_size,
             blksize: s.stx_blksize as u64,
             blocks: s.stx_blocks,
@@ -155,7 +157,7 @@ impl Stats {
     }
 
     #[allow(clippy::unnecessary_cast, clippy::useless_conversion)]
-    pub(crate) fn from_stat(s: &libc::stat) -> Stats {
+    pub(crate) fn from_stat(s: &rustix::fs::Stat) -> Stats {
         let (atime, atime_ms) = time(s.st_atime as i64, s.st_atime_nsec as i64);
         let (mtime, mtime_ms) = time(s.st_mtime as i64, s.st_mtime_nsec as i64);
         let (ctime, ctime_ms) = time(s.st_ctime as i64, s.st_ctime_nsec as i64);

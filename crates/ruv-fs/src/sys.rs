@@ -1,113 +1,137 @@
-//! Thin wrappers over the system calls, run on pool threads.
+//! The system calls, through `rustix`'s safe wrappers, run on pool threads.
 //!
-//! Every function returns the raw `errno` on failure; the operations in `ops.rs` turn it into
+//! Every function returns the raw [`Errno`] on failure; the operations in `ops/` turn it into
 //! a [`ruv_core::Error`] with Node's syscall name and path. Interrupted calls (`EINTR`) are
 //! retried, except `close` (on Linux the descriptor is gone even when `close` says `EINTR`).
+//!
+//! Calls on descriptors take any [`Desc`]: a descriptor ruv-fs owns (`&OwnedFd`), or a
+//! caller's number ([`Fd`], `RawFd`), which is borrowed for the one call in [`raw`], the
+//! crate's only `unsafe` code.
+
+mod raw;
 
 use crate::error::CPath;
+use crate::flags::Fd;
 use crate::stats::Stats;
-use std::ffi::CStr;
-use std::os::fd::RawFd;
+use rustix::fd::{AsFd, BorrowedFd, IntoRawFd, OwnedFd, RawFd};
+use rustix::fs::{Mode, OFlags, Timestamps};
+use rustix::path::Arg;
+use std::ffi::{CStr, OsStr};
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
 
-/// An `errno` value.
-pub(crate) type Errno = i32;
+pub(crate) use rustix::io::Errno;
 
-/// The calling thread's `errno`.
-#[inline]
-pub(crate) fn errno() -> Errno {
-    std::io::Error::last_os_error()
-        .raw_os_error()
-        .unwrap_or(libc::EIO)
+/// The `Errno` of a `std::io::Error` (for the few calls made through `std`).
+pub(crate) fn io_errno(e: &std::io::Error) -> Errno {
+    Errno::from_io_error(e).unwrap_or(Errno::IO)
 }
 
-/// Runs `f` until it does not fail with `EINTR`; a negative result becomes `Err(errno)`.
+/// Runs `f` until it does not fail with `EINTR`.
 #[inline]
-fn retry<T: Copy + PartialOrd + Default>(mut f: impl FnMut() -> T) -> Result<T, Errno> {
+fn retry<T>(mut f: impl FnMut() -> Result<T, Errno>) -> Result<T, Errno> {
     loop {
-        let r = f();
-        if r >= T::default() {
-            return Ok(r);
+        match f() {
+            Err(Errno::INTR) => continue,
+            r => return r,
         }
-        let e = errno();
-        if e != libc::EINTR {
-            return Err(e);
-        }
+    }
+}
+
+/// A descriptor a system call can act on: one ruv-fs owns, or a caller's number.
+pub(crate) trait Desc: Copy {
+    /// Runs `f` with the descriptor borrowed for the call.
+    fn with<R>(self, f: impl FnOnce(BorrowedFd<'_>) -> Result<R, Errno>) -> Result<R, Errno>;
+}
+
+impl Desc for BorrowedFd<'_> {
+    fn with<R>(self, f: impl FnOnce(BorrowedFd<'_>) -> Result<R, Errno>) -> Result<R, Errno> {
+        f(self)
+    }
+}
+
+impl Desc for &OwnedFd {
+    fn with<R>(self, f: impl FnOnce(BorrowedFd<'_>) -> Result<R, Errno>) -> Result<R, Errno> {
+        f(self.as_fd())
+    }
+}
+
+impl Desc for RawFd {
+    fn with<R>(self, f: impl FnOnce(BorrowedFd<'_>) -> Result<R, Errno>) -> Result<R, Errno> {
+        raw::with_raw(self, f)
+    }
+}
+
+impl Desc for Fd {
+    fn with<R>(self, f: impl FnOnce(BorrowedFd<'_>) -> Result<R, Errno>) -> Result<R, Errno> {
+        raw::with_raw(self.raw(), f)
     }
 }
 
 /// `open(2)` with `O_CLOEXEC` added (as libuv does: descriptors do not leak into children).
+/// `flags` and `mode` are passed to the kernel as given, as libc's `open` does.
+pub(crate) fn open_owned(path: &CStr, flags: i32, mode: u32) -> Result<OwnedFd, Errno> {
+    let flags = OFlags::from_bits_retain(flags as _) | OFlags::CLOEXEC;
+    let mode = Mode::from_bits_retain(mode as _);
+    retry(|| rustix::fs::open(path, flags, mode))
+}
+
+/// [`open_owned`], giving the descriptor away as a number (Node's `fd`).
 pub(crate) fn open(path: &CPath, flags: i32, mode: u32) -> Result<RawFd, Errno> {
-    retry(|| unsafe { libc::open(path.as_ptr(), flags | libc::O_CLOEXEC, mode as libc::c_uint) })
+    open_owned(path.as_c_str(), flags, mode).map(IntoRawFd::into_raw_fd)
 }
 
-/// `close(2)`. `EINTR` counts as success: the descriptor is released either way on Linux,
-/// and retrying could close a descriptor another thread has just been given.
+/// `close(2)` of a descriptor number, with its error (`EINTR` counts as success).
 pub(crate) fn close(fd: RawFd) -> Result<(), Errno> {
-    if unsafe { libc::close(fd) } == 0 {
-        return Ok(());
-    }
-    match errno() {
-        libc::EINTR => Ok(()),
-        e => Err(e),
-    }
+    raw::close_raw(fd)
 }
 
-/// Reads at most `len` bytes into the spare capacity of `buf` (appending), at `pos` (`pread`)
-/// or at the current position (`read`). Returns the count read; 0 means end of file.
+/// `close(2)` of an owned descriptor, with its error (dropping an `OwnedFd` ignores it).
+pub(crate) fn close_owned(fd: OwnedFd) -> Result<(), Errno> {
+    raw::close_raw(fd.into_raw_fd())
+}
+
+/// Reads at most `len` bytes, appending them to `buf`, at `pos` (`pread`) or at the current
+/// position (`read`). Room for `len` bytes is reserved fallibly: `ENOMEM` rather than an
+/// abort when `len` (which may come from a caller's option) cannot be had. Returns the count
+/// read; 0 means end of file.
 pub(crate) fn read_append(
-    fd: RawFd,
+    fd: impl Desc,
     buf: &mut Vec<u8>,
     len: usize,
     pos: Option<u64>,
 ) -> Result<usize, Errno> {
-    buf.reserve(len);
-    let start = buf.len();
-    // SAFETY: `reserve` made room for `len` bytes after `start`; the kernel writes at most
-    // `len` bytes there, and only the `n` it reports are then marked initialised.
-    let ptr = unsafe { buf.as_mut_ptr().add(start) }.cast::<libc::c_void>();
-    let n = retry(|| unsafe {
-        match pos {
-            Some(p) => libc::pread(fd, ptr, len, p as libc::off_t),
-            None => libc::read(fd, ptr, len),
-        }
-    })? as usize;
-    // SAFETY: the kernel initialised `n <= len` bytes from `start`.
-    unsafe { buf.set_len(start + n) };
-    Ok(n)
+    buf.try_reserve_exact(len).map_err(|_| Errno::NOMEM)?;
+    fd.with(|fd| raw::read_spare(fd, buf, len, pos))
 }
 
 /// Reads into `buf` (overwriting it from the start) at `pos` or the current position.
-pub(crate) fn read_into(fd: RawFd, buf: &mut [u8], pos: Option<u64>) -> Result<usize, Errno> {
-    let ptr = buf.as_mut_ptr().cast::<libc::c_void>();
-    let len = buf.len();
-    retry(|| unsafe {
-        match pos {
-            Some(p) => libc::pread(fd, ptr, len, p as libc::off_t),
-            None => libc::read(fd, ptr, len),
-        }
+pub(crate) fn read_into(fd: impl Desc, buf: &mut [u8], pos: Option<u64>) -> Result<usize, Errno> {
+    fd.with(|fd| {
+        retry(|| match pos {
+            Some(p) => rustix::io::pread(fd, &mut *buf, p),
+            None => rustix::io::read(fd, &mut *buf),
+        })
     })
-    .map(|n| n as usize)
 }
 
 /// One `write(2)`/`pwrite(2)`: may write less than `buf.len()` (as Node's `fs.write`).
-pub(crate) fn write_once(fd: RawFd, buf: &[u8], pos: Option<u64>) -> Result<usize, Errno> {
-    let ptr = buf.as_ptr().cast::<libc::c_void>();
-    retry(|| unsafe {
-        match pos {
-            Some(p) => libc::pwrite(fd, ptr, buf.len(), p as libc::off_t),
-            None => libc::write(fd, ptr, buf.len()),
-        }
+pub(crate) fn write_once(fd: impl Desc, buf: &[u8], pos: Option<u64>) -> Result<usize, Errno> {
+    fd.with(|fd| {
+        retry(|| match pos {
+            Some(p) => rustix::io::pwrite(fd, buf, p),
+            None => rustix::io::write(fd, buf),
+        })
     })
-    .map(|n| n as usize)
 }
 
 /// Writes all of `buf`, at `pos` onwards or at the current position.
-pub(crate) fn write_all(fd: RawFd, mut buf: &[u8], pos: Option<u64>) -> Result<(), Errno> {
+pub(crate) fn write_all(fd: impl Desc, mut buf: &[u8], pos: Option<u64>) -> Result<(), Errno> {
     let mut pos = pos;
     while !buf.is_empty() {
         let n = write_once(fd, buf, pos)?;
         if n == 0 {
-            return Err(libc::EIO);
+            return Err(Errno::IO);
         }
         buf = &buf[n..];
         pos = pos.map(|p| p + n as u64);
@@ -115,130 +139,182 @@ pub(crate) fn write_all(fd: RawFd, mut buf: &[u8], pos: Option<u64>) -> Result<(
     Ok(())
 }
 
-/// Maps a `0 / -1` libc result to `Result`, retrying `EINTR`.
-#[inline]
-fn check(f: impl FnMut() -> libc::c_int) -> Result<(), Errno> {
-    retry(f).map(|_| ())
+/// `unlink(2)`.
+pub(crate) fn unlink(p: &CStr) -> Result<(), Errno> {
+    retry(|| rustix::fs::unlink(p))
 }
 
-pub(crate) fn unlink(p: &CPath) -> Result<(), Errno> {
-    check(|| unsafe { libc::unlink(p.as_ptr()) })
+/// `rmdir(2)`.
+pub(crate) fn rmdir(p: &CStr) -> Result<(), Errno> {
+    retry(|| rustix::fs::rmdir(p))
 }
 
-pub(crate) fn rmdir(p: &CPath) -> Result<(), Errno> {
-    check(|| unsafe { libc::rmdir(p.as_ptr()) })
+/// `mkdir(2)` (any path: `mkdir -p` walks the parents of a checked one).
+pub(crate) fn mkdir<P: Arg + Copy>(p: P, mode: u32) -> Result<(), Errno> {
+    retry(|| rustix::fs::mkdir(p, Mode::from_bits_retain(mode as _)))
 }
 
-pub(crate) fn mkdir(p: &CStr, mode: u32) -> Result<(), Errno> {
-    check(|| unsafe { libc::mkdir(p.as_ptr(), mode as libc::mode_t) })
+/// `rename(2)`.
+pub(crate) fn rename(from: &CStr, to: &CStr) -> Result<(), Errno> {
+    retry(|| rustix::fs::rename(from, to))
 }
 
-pub(crate) fn rename(from: &CPath, to: &CPath) -> Result<(), Errno> {
-    check(|| unsafe { libc::rename(from.as_ptr(), to.as_ptr()) })
+/// `symlink(2)`: a link at `path` whose contents are `target`.
+pub(crate) fn symlink(target: &CStr, path: &CStr) -> Result<(), Errno> {
+    retry(|| rustix::fs::symlink(target, path))
 }
 
-pub(crate) fn symlink(target: &CPath, path: &CPath) -> Result<(), Errno> {
-    check(|| unsafe { libc::symlink(target.as_ptr(), path.as_ptr()) })
+/// `link(2)`: a hard link `new` to `existing` (symbolic links are not followed).
+pub(crate) fn link(existing: &CStr, new: &CStr) -> Result<(), Errno> {
+    retry(|| rustix::fs::link(existing, new))
 }
 
-pub(crate) fn access(p: &CPath, mode: i32) -> Result<(), Errno> {
-    check(|| unsafe { libc::access(p.as_ptr(), mode) })
+/// `readlink(2)`: the contents of a symbolic link.
+pub(crate) fn readlink(p: &CStr) -> Result<PathBuf, Errno> {
+    let target = retry(|| rustix::fs::readlink(p, Vec::new()))?;
+    Ok(PathBuf::from(OsStr::from_bytes(target.as_bytes())))
 }
 
-pub(crate) fn chmod(p: &CPath, mode: u32) -> Result<(), Errno> {
-    check(|| unsafe { libc::chmod(p.as_ptr(), mode as libc::mode_t) })
+/// `access(2)` with `F_OK` or an or of `R_OK`, `W_OK`, `X_OK` (other bits: `EINVAL`, from the
+/// kernel).
+pub(crate) fn access(p: &CStr, mode: u32) -> Result<(), Errno> {
+    retry(|| rustix::fs::access(p, rustix::fs::Access::from_bits_retain(mode as _)))
 }
 
-pub(crate) fn fchmod(fd: RawFd, mode: u32) -> Result<(), Errno> {
-    check(|| unsafe { libc::fchmod(fd, mode as libc::mode_t) })
+/// `chmod(2)`.
+pub(crate) fn chmod(p: &CStr, mode: u32) -> Result<(), Errno> {
+    retry(|| rustix::fs::chmod(p, Mode::from_bits_retain(mode as _)))
 }
 
-pub(crate) fn ftruncate(fd: RawFd, len: u64) -> Result<(), Errno> {
-    let len = libc::off_t::try_from(len).map_err(|_| libc::EINVAL)?;
-    check(|| unsafe { libc::ftruncate(fd, len) })
+/// `fchmod(2)`.
+pub(crate) fn fchmod(fd: impl Desc, mode: u32) -> Result<(), Errno> {
+    fd.with(|fd| retry(|| rustix::fs::fchmod(fd, Mode::from_bits_retain(mode as _))))
 }
 
-pub(crate) fn fsync(fd: RawFd) -> Result<(), Errno> {
-    check(|| unsafe { libc::fsync(fd) })
+/// `ftruncate(2)`; a length past `i64::MAX` is `EINVAL`, as the kernel answers for a
+/// negative `off_t`.
+pub(crate) fn ftruncate(fd: impl Desc, len: u64) -> Result<(), Errno> {
+    if i64::try_from(len).is_err() {
+        return Err(Errno::INVAL);
+    }
+    fd.with(|fd| retry(|| rustix::fs::ftruncate(fd, len)))
 }
 
-pub(crate) fn fdatasync(fd: RawFd) -> Result<(), Errno> {
-    #[cfg(any(target_os = "macos", target_os = "ios"))]
-    return check(|| unsafe { libc::fsync(fd) });
-    #[cfg(not(any(target_os = "macos", target_os = "ios")))]
-    check(|| unsafe { libc::fdatasync(fd) })
+/// `fsync(2)`.
+pub(crate) fn fsync(fd: impl Desc) -> Result<(), Errno> {
+    fd.with(|fd| retry(|| rustix::fs::fsync(fd)))
+}
+
+/// `fdatasync(2)` (`fsync` where there is none).
+pub(crate) fn fdatasync(fd: impl Desc) -> Result<(), Errno> {
+    fd.with(|fd| retry(|| rustix::fs::fdatasync(fd)))
+}
+
+/// Access and modification times, as `(seconds, nanoseconds)` since the epoch.
+pub(crate) type Times = [(i64, i64); 2];
+
+fn timestamps(t: &Times) -> Timestamps {
+    let ts = |(sec, nsec): (i64, i64)| rustix::fs::Timespec {
+        tv_sec: sec as _,
+        tv_nsec: nsec as _,
+    };
+    Timestamps {
+        last_access: ts(t[0]),
+        last_modification: ts(t[1]),
+    }
 }
 
 /// `utimensat(AT_FDCWD, path, times, 0)` (follows symlinks, like `utimes`).
-pub(crate) fn utimens(p: &CPath, times: &[libc::timespec; 2]) -> Result<(), Errno> {
-    check(|| unsafe { libc::utimensat(libc::AT_FDCWD, p.as_ptr(), times.as_ptr(), 0) })
+pub(crate) fn utimens(p: &CStr, times: &Times) -> Result<(), Errno> {
+    let t = timestamps(times);
+    retry(|| rustix::fs::utimensat(rustix::fs::CWD, p, &t, rustix::fs::AtFlags::empty()))
 }
 
-pub(crate) fn futimens(fd: RawFd, times: &[libc::timespec; 2]) -> Result<(), Errno> {
-    check(|| unsafe { libc::futimens(fd, times.as_ptr()) })
+/// `futimens(2)`.
+pub(crate) fn futimens(fd: impl Desc, times: &Times) -> Result<(), Errno> {
+    let t = timestamps(times);
+    fd.with(|fd| retry(|| rustix::fs::futimens(fd, &t)))
 }
 
-/// `mkdtemp(3)` on a template ending in `XXXXXX`; the template is filled in place (also when
-/// it fails, so the error can name the path that was tried, as Node's does).
-pub(crate) fn mkdtemp(template: &mut [u8]) -> Result<(), Errno> {
-    debug_assert_eq!(template.last(), Some(&0));
-    let r = unsafe { libc::mkdtemp(template.as_mut_ptr().cast::<libc::c_char>()) };
-    if r.is_null() {
-        Err(errno())
-    } else {
-        Ok(())
+/// `mkdtemp(3)`: creates a directory named `prefix` followed by six random characters from
+/// `[A-Za-z0-9]` (as glibc), mode `0o700`, trying other names while the name is taken.
+/// Returns the name tried last with the result, so an error can name it, as Node's does.
+pub(crate) fn mkdtemp(prefix: &OsStr) -> (PathBuf, Result<(), Errno>) {
+    const CHARS: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    const ATTEMPTS: u32 = 1000;
+    let prefix = prefix.as_bytes();
+    let mut name = Vec::new();
+    if name.try_reserve_exact(prefix.len() + 6).is_err() {
+        return (PathBuf::from(OsStr::from_bytes(prefix)), Err(Errno::NOMEM));
     }
+    let mut attempt = 0;
+    loop {
+        name.clear();
+        name.extend_from_slice(prefix);
+        let mut bits = random_u64();
+        for _ in 0..6 {
+            name.push(CHARS[(bits % 62) as usize]);
+            bits /= 62;
+        }
+        let path = OsStr::from_bytes(&name);
+        attempt += 1;
+        match mkdir(path, 0o700) {
+            Err(Errno::EXIST) if attempt < ATTEMPTS => continue,
+            r => return (PathBuf::from(path), r),
+        }
+    }
+}
+
+/// 64 unpredictable bits for [`mkdtemp`]'s names: std's per-process random hash keys over a
+/// counter and the clock. (Uniqueness does not rest on them: `mkdir` fails on a taken name.)
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        h.write_u128(d.as_nanos());
+    }
+    h.finish()
 }
 
 /// `ioctl(FICLONE)`: makes `dst` share `src`'s blocks (copy-on-write) where the file system can.
 #[cfg(target_os = "linux")]
-pub(crate) fn ficlone(dst: RawFd, src: RawFd) -> Result<(), Errno> {
-    // _IOW(0x94, 9, int)
-    const FICLONE: libc::c_ulong = 0x4004_9409;
-    check(|| unsafe { libc::ioctl(dst, FICLONE as _, src) })
+pub(crate) fn ficlone(dst: impl Desc, src: impl Desc) -> Result<(), Errno> {
+    dst.with(|d| src.with(|s| retry(|| rustix::fs::ioctl_ficlone(d, s))))
 }
 
 #[cfg(not(target_os = "linux"))]
-pub(crate) fn ficlone(_dst: RawFd, _src: RawFd) -> Result<(), Errno> {
-    Err(libc::ENOTSUP)
+pub(crate) fn ficlone(_dst: impl Desc, _src: impl Desc) -> Result<(), Errno> {
+    Err(Errno::NOTSUP)
 }
 
 /// Copies `len` bytes from `src` to `dst` (both at their current positions): in the kernel
 /// with `copy_file_range` where possible, else through a buffer.
-pub(crate) fn copy_data(src: RawFd, dst: RawFd, len: u64) -> Result<(), Errno> {
-    let mut left = len;
+pub(crate) fn copy_data(src: BorrowedFd<'_>, dst: BorrowedFd<'_>, len: u64) -> Result<(), Errno> {
     #[cfg(target_os = "linux")]
     {
+        let mut left = len;
         while left > 0 {
             let chunk = left.min(1 << 30) as usize;
-            let r = unsafe {
-                libc::copy_file_range(
-                    src,
-                    std::ptr::null_mut(),
-                    dst,
-                    std::ptr::null_mut(),
-                    chunk,
-                    0,
-                )
-            };
-            if r > 0 {
-                left -= r as u64;
-                continue;
-            }
-            if r == 0 {
+            match rustix::fs::copy_file_range(src, None, dst, None, chunk) {
                 // the source shrank: copy what is there, as a plain read loop would
-                return Ok(());
-            }
-            match errno() {
-                libc::EINTR => continue,
-                libc::EXDEV | libc::ENOSYS | libc::EOPNOTSUPP | libc::EINVAL | libc::EPERM => break,
-                e => return Err(e),
+                Ok(0) => return Ok(()),
+                Ok(n) => left -= n as u64,
+                Err(Errno::INTR) => continue,
+                Err(Errno::XDEV | Errno::NOSYS | Errno::OPNOTSUPP | Errno::INVAL | Errno::PERM) => {
+                    break
+                }
+                Err(e) => return Err(e),
             }
         }
         if left == 0 {
             return Ok(());
         }
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = len;
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let n = read_into(src, &mut buf, None)?;
@@ -246,13 +322,8 @@ pub(crate) fn copy_data(src: RawFd, dst: RawFd, len: u64) -> Result<(), Errno> {
             return Ok(());
         }
         write_all(dst, &buf[..n], None)?;
-        left = left.saturating_sub(n as u64);
     }
 }
-
-/// Whether `statx` is missing (old kernel or a seccomp filter): then the stat family is used.
-#[cfg(target_os = "linux")]
-static NO_STATX: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// How a `stat`-like call names its file.
 #[derive(Clone, Copy)]
@@ -262,47 +333,42 @@ pub(crate) enum StatTarget<'a> {
     /// `lstat(path)`.
     NoFollow(&'a CStr),
     /// `fstat(fd)`.
-    Fd(RawFd),
+    Fd(BorrowedFd<'a>),
 }
 
 /// `stat`/`lstat`/`fstat`, by `statx` on Linux (for the birth time), falling back to the
-/// classic calls where `statx` is not available.
+/// classic calls where `statx` is not available (rustix remembers that it is not).
 pub(crate) fn stat(target: StatTarget<'_>) -> Result<Stats, Errno> {
     #[cfg(target_os = "linux")]
     {
-        use std::sync::atomic::Ordering;
-        if !NO_STATX.load(Ordering::Relaxed) {
-            let (dirfd, path, flags) = match target {
-                StatTarget::Follow(p) => (libc::AT_FDCWD, p, 0),
-                StatTarget::NoFollow(p) => (libc::AT_FDCWD, p, libc::AT_SYMLINK_NOFOLLOW),
-                StatTarget::Fd(fd) => (fd, c"", libc::AT_EMPTY_PATH),
-            };
-            let mut buf = std::mem::MaybeUninit::<libc::statx>::zeroed();
-            let r = retry(|| unsafe {
-                libc::statx(
-                    dirfd,
-                    path.as_ptr(),
-                    flags | libc::AT_STATX_SYNC_AS_STAT,
-                    libc::STATX_BASIC_STATS | libc::STATX_BTIME,
-                    buf.as_mut_ptr(),
-                )
-            });
-            match r {
-                // SAFETY: statx filled the buffer (and it started zeroed anyway).
-                Ok(_) => return Ok(Stats::from_statx(unsafe { buf.assume_init_ref() })),
-                Err(libc::ENOSYS) => NO_STATX.store(true, Ordering::Relaxed),
-                Err(e) => return Err(e),
-            }
+        use rustix::fs::{statx, AtFlags, StatxFlags, CWD};
+        let flags = AtFlags::STATX_SYNC_AS_STAT;
+        let mask = StatxFlags::BASIC_STATS | StatxFlags::BTIME;
+        let r = retry(|| match target {
+            StatTarget::Follow(p) => statx(CWD, p, flags, mask),
+            StatTarget::NoFollow(p) => statx(CWD, p, flags | AtFlags::SYMLINK_NOFOLLOW, mask),
+            StatTarget::Fd(fd) => statx(fd, c"", flags | AtFlags::EMPTY_PATH, mask),
+        });
+        match r {
+            Ok(st) => return Ok(Stats::from_statx(&st)),
+            Err(Errno::NOSYS) => {}
+            Err(e) => return Err(e),
         }
     }
-    let mut buf = std::mem::MaybeUninit::<libc::stat>::zeroed();
-    retry(|| unsafe {
-        match target {
-            StatTarget::Follow(p) => libc::stat(p.as_ptr(), buf.as_mut_ptr()),
-            StatTarget::NoFollow(p) => libc::lstat(p.as_ptr(), buf.as_mut_ptr()),
-            StatTarget::Fd(fd) => libc::fstat(fd, buf.as_mut_ptr()),
-        }
+    let st = retry(|| match target {
+        StatTarget::Follow(p) => rustix::fs::stat(p),
+        StatTarget::NoFollow(p) => rustix::fs::lstat(p),
+        StatTarget::Fd(fd) => rustix::fs::fstat(fd),
     })?;
-    // SAFETY: the call succeeded, so it filled the buffer.
-    Ok(Stats::from_stat(unsafe { buf.assume_init_ref() }))
+    Ok(Stats::from_stat(&st))
+}
+
+/// Whether `p` is a directory (following symbolic links); any error counts as "no".
+pub(crate) fn is_dir<P: Arg>(p: P) -> bool {
+    matches!(rustix::fs::stat(p), Ok(st) if Stats::from_stat(&st).is_directory())
+}
+
+/// [`stat`] of a descriptor.
+pub(crate) fn fstat(fd: impl Desc) -> Result<Stats, Errno> {
+    fd.with(|fd| stat(StatTarget::Fd(fd)))
 }

@@ -101,6 +101,23 @@ fn cancelled_write_file_never_touches_the_disk() {
 }
 
 #[test]
+fn cancelled_read_file_calls_back_once_with_ecanceled() {
+    let t = TempDir::new("cancel-read");
+    let f = t.join("f");
+    std::fs::write(&f, vec![1u8; fs::FILE_CHUNK * 2]).unwrap();
+    let (mut lp, release, _) = blocked_loop::<Vec<Result<Vec<u8>, Error>>>();
+    let req = fs::read_file(&mut lp, &f, |_, out, r| out.push(r)).unwrap();
+    lp.cancel(req).unwrap();
+    release.send(()).unwrap();
+    let mut out = Vec::new();
+    lp.run(RunMode::Default, &mut out).unwrap();
+    assert_eq!(out.len(), 1);
+    let e = out.pop().unwrap().unwrap_err();
+    assert_eq!(e.code(), Code::ECANCELED);
+    assert_eq!(e.to_string(), "ECANCELED: operation canceled, open");
+}
+
+#[test]
 fn destroying_streams_cancels_their_queued_open() {
     let t = TempDir::new("cancel-streams");
     let (src, dst) = (t.join("src"), t.join("dst"));

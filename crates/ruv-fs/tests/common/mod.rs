@@ -2,6 +2,8 @@
 #![allow(dead_code)]
 
 use ruv_core::{Error, Loop, RunMode, WorkReq};
+use ruv_fs::{self as fs, Fd};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -74,4 +76,41 @@ pub fn is_root() -> bool {
 /// Deterministic test data: `len` bytes of a simple pattern that does not repeat every chunk.
 pub fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 7 + i / 251) as u8).collect()
+}
+
+/// A descriptor number no test process has open.
+pub const BAD_FD: Fd = Fd::from_raw(1 << 20);
+
+/// An error as Node prints it (`err.message`).
+pub fn msg(e: &Error) -> String {
+    e.to_string()
+}
+
+/// A path as it appears in a message.
+pub fn d(p: &Path) -> String {
+    p.display().to_string()
+}
+
+/// `chmod` for a test's setup.
+pub fn set_mode(p: &Path, mode: u32) {
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Whether to skip a permission test (root bypasses permission checks); says so on stderr.
+pub fn skip_root(test: &str) -> bool {
+    if is_root() {
+        eprintln!("{test}: skipped: running as root (euid 0), permissions are not enforced");
+        return true;
+    }
+    false
+}
+
+/// `fs::open`, run to its end.
+pub fn open_sync(p: &Path, flags: &str) -> Fd {
+    run1(|lp| fs::open(lp, p, flags, 0o666, |_, out, r| *out = Some(r))).unwrap()
+}
+
+/// `fs::close`, run to its end.
+pub fn close_sync(fd: Fd) {
+    run1(|lp| fs::close(lp, fd, |_, out, r| *out = Some(r))).unwrap()
 }
