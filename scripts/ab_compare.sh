@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Before/after comparison of ruv's benches: two builds side by side, timed in interleaved
-# rounds (before, after, references; again), the median of each side over the rounds.
+# rounds (before, after, references; then after, before, references; ...), the median of
+# each side over the rounds.
 # What it measures and how to read it: docs/performance-method.md, "Before and after".
 #
 # usage: scripts/ab_compare.sh BEFORE_REV [AFTER_REV|worktree] [options] [FILTER]
@@ -13,6 +14,8 @@
 #               groups that set their own (million_timers/run_1e6: 15 s) keep theirs
 #   --net-secs S  length of each wrk / echo_load run (default 3)
 #   --no-refs   skip the libuv and Node references (no ratio columns)
+#   --fixed-order  before first in every round (default: before first in odd rounds, after
+#               first in even ones, so that neither side always holds the same place)
 #   --list      list the rows (their keys are what FILTER matches) and exit
 #   FILTER      a regex over row keys; default: the rows issue #8's no-regression check names
 #               (loop_count, immediates, million_timers, node_timers, async, queue_work,
@@ -40,7 +43,7 @@ die() { echo "ab_compare.sh: $*" >&2; exit 2; }
 log() { printf '\n== %s\n' "$*" >&2; }
 
 cmdline="scripts/ab_compare.sh${*:+ $*}"
-rounds=3 warm=0.5 meas=2 net_secs=3 refs=1
+rounds=3 warm=0.5 meas=2 net_secs=3 refs=1 alternate=1
 before_rev="" after_rev="" filter="" have_filter=0
 while (($#)); do
   case $1 in
@@ -50,6 +53,7 @@ while (($#)); do
     --warm-up-time) warm=${2:?}; shift ;;
     --net-secs) net_secs=${2:?}; shift ;;
     --no-refs) refs=0 ;;
+    --fixed-order) alternate=0 ;;
     --list) python3 "$report" rows; exit 0 ;;
     -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     -*) die "unknown option $1" ;;
@@ -301,8 +305,13 @@ started=$(date -u '+%Y-%m-%d %H:%M UTC')
 load_start=$(uptime | sed 's/.*load average: //')
 load_rounds=()
 for ((n = 1; n <= rounds; n++)); do
-  side_round before "$n"
-  side_round after "$n"
+  if ((alternate && n % 2 == 0)); then
+    side_round after "$n"
+    side_round before "$n"
+  else
+    side_round before "$n"
+    side_round after "$n"
+  fi
   ((refs)) && refs_round "$n"
   load_rounds+=("$(cut -d' ' -f1 /proc/loadavg)")
 done
@@ -315,8 +324,10 @@ done
   echo "- before: $before_desc, built in $target_before; after: $after_desc, built in $target_after"
   echo "- started: $started; machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
   echo "- load average (uptime: 1, 5, 15 min) at the start: $load_start; 1-min after each round: ${load_rounds[*]}; at the end: $(uptime | sed 's/.*load average: //')"
-  order="before, after"; ((refs)) && order+=", libuv and Node"
-  echo "- $rounds rounds, each: $order (in that order); criterion: ${crit_args[*]}; http/tcp: $net_secs s per run, 100 connections"
+  order="before, after"
+  ((alternate)) && order="before, after (odd rounds) or after, before (even rounds)"
+  ((refs)) && order+=", then libuv and Node"
+  echo "- $rounds rounds, each: $order; criterion: ${crit_args[*]}; http/tcp: $net_secs s per run, 100 connections"
   ((rounds < 3)) && echo "- **fewer than 3 rounds: a try-out, not evidence for the no-regression requirement**"
   echo "- libuv $(pkg-config --modversion libuv 2>/dev/null || echo '(not used)'); node $( ((node_ok)) && node --version || echo '(absent)'); $(rustc --version)"
   echo

@@ -175,8 +175,9 @@ def pct(x):
     return "—" if x is None else f"{x * 100:.1f}%"
 
 
-def change(b, a, higher_is_better):
-    """after/before, and whether that is slower, faster or within the limit."""
+def change(b, a, higher_is_better, noise):
+    """after/before, and whether that is slower, faster or within the limit; noise: the
+    larger of the two sides' round-to-round spreads (None: unknown)."""
     if a is None or b is None or b == 0:
         return "—", "—", None
     r = a / b
@@ -185,6 +186,8 @@ def change(b, a, higher_is_better):
     verdict = f"{abs(r - 1) * 100:.1f}% {word}"
     if abs(r - 1) > LIMIT:
         verdict = f"**{verdict}**"
+        if noise is not None and noise >= abs(r - 1):
+            verdict += f", inconclusive: the rounds spread {noise * 100:.0f}%"
     return f"{r:.3f}", verdict, r
 
 
@@ -223,7 +226,9 @@ def cmd_table(flt, abdir):
         def cell(side):
             return cr.fmt(meds[side]) if meds[side] is not None else missing(side)
 
-        ratio_s, verdict, ratio_v = change(meds["before"], meds["after"], is_net)
+        noise = [x for x in (spread(figs[s]) for s in SIDES) if x is not None]
+        ratio_s, verdict, ratio_v = change(meds["before"], meds["after"], is_net,
+                                           max(noise) if noise else None)
         if ratio_v is not None:
             worst.append((abs(ratio_v - 1), r.key))
         if is_net:
@@ -258,7 +263,9 @@ def cmd_table(flt, abdir):
         "before / after: the median over the rounds of each side's figure (criterion rows: "
         "criterion's median time per operation, lower is faster; http/tcp rows: throughput, "
         "higher is faster).",
-        f"change: after against before; in bold when more than {LIMIT:.0%} apart.",
+        f"change: after against before; in bold when more than {LIMIT:.0%} apart, and "
+        "called inconclusive when one side's own rounds spread at least as far (rerun that "
+        "row alone, with more rounds, on a quieter machine).",
         "ratio columns: each side against libuv / Node run in the same rounds, as "
         "scripts/compare.sh shows them (time over time) and, on the http/tcp rows, as "
         "benches/http.sh and benches/tcp_echo.sh do (Node's server, req/s or msgs/s over "
@@ -277,8 +284,8 @@ def cmd_table(flt, abdir):
         print(f"- largest round-to-round spread, (max − min) / median over one side's rounds:"
               f" {s[0] * 100:.1f}% (`{s[1]}`, {s[2]})")
     print()
-    print("Per-round ratios (round N of after over round N of before; they ran one after "
-          "the other):")
+    print("Per-round ratios (round N of after over round N of before; they ran next to each "
+          "other):")
     print()
     print("\n".join(paired))
     print()
