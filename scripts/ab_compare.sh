@@ -207,10 +207,11 @@ trap cleanup EXIT
 start() {
   local key=$1 pattern=$2 dir=$3 slog=$ab/runs/$1.log
   shift 3
-  (cd "$dir" && exec "$@") >"$slog" 2>&1 &
+  : >"$slog" # there before the first look at it below
+  (cd "$dir" && exec "$@") >>"$slog" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 100); do
-    port[$key]=$(sed -n "s#$pattern#\\1#p" "$slog")
+    port[$key]=$(sed -n "s#$pattern#\\1#p" "$slog" || true)
     [[ -n ${port[$key]} ]] && return 0
     sleep 0.1
   done
@@ -234,16 +235,23 @@ for side in before after; do
   fi
 done
 if ((refs && node_ok)); then
-  ((want_http)) && start node.http "$http_banner" "$root" node bench-ref/node/http_hello.js 0
-  ((want_tcp)) && [[ -x $load ]] \
-    && start node.tcp "$tcp_banner" "$root" node bench-ref/node/tcp_echo.js 0
+  if ((want_http)); then
+    start node.http "$http_banner" "$root" node bench-ref/node/http_hello.js 0
+  fi
+  if ((want_tcp)) && [[ -x $load ]]; then
+    start node.tcp "$tcp_banner" "$root" node bench-ref/node/tcp_echo.js 0
+  fi
 fi
+# A measurement that fails (a crash, a server gone) leaves its figure out, with a message,
+# instead of ending the run: the table then says which figures are missing.
+warn() { echo "ab_compare.sh: failed: $*" >&2; }
 # warm-up, untimed (Node's JIT, every server's first allocations)
 for key in "${!port[@]}"; do
   case $key in
-    *.http) wrk -t1 -c100 -d1s "http://127.0.0.1:${port[$key]}/" >/dev/null ;;
-    *.tcp) "$load" pingpong "${port[$key]}" 100 1 >/dev/null
-      "$load" stream "${port[$key]}" 1 >/dev/null ;;
+    *.http) wrk -t1 -c100 -d1s "http://127.0.0.1:${port[$key]}/" >/dev/null \
+      || warn "warm-up of $key" ;;
+    *.tcp) { "$load" pingpong "${port[$key]}" 100 1 && "$load" stream "${port[$key]}" 1; } \
+      >/dev/null || warn "warm-up of $key" ;;
   esac
 done
 
@@ -253,33 +261,38 @@ net_round() {
   if ((want_http)) && [[ -n ${port[$who.http]:-} ]]; then
     p=${port[$who.http]}
     log "$who: wrk -t1 -c100 -d${net_secs}s (after 1 s of warm-up)"
-    wrk -t1 -c100 -d1s "http://127.0.0.1:$p/" >/dev/null
+    wrk -t1 -c100 -d1s "http://127.0.0.1:$p/" >/dev/null || warn "wrk warm-up, $who"
     wrk -t1 -c100 -d"${net_secs}s" --latency "http://127.0.0.1:$p/" | tee "$out/http.txt" \
-      | grep -E '^Requests/sec' >&2
+      | grep -E '^Requests/sec' >&2 || warn "wrk, $who"
   fi
   if [[ -n ${port[$who.tcp]:-} ]]; then
     p=${port[$who.tcp]}
     if want_net tcp_pingpong; then
       log "$who: echo_load pingpong, 100 connections, $net_secs s"
-      "$load" pingpong "$p" 100 "$net_secs" | tee "$out/tcp_pingpong.txt" >&2
+      "$load" pingpong "$p" 100 "$net_secs" | tee "$out/tcp_pingpong.txt" >&2 \
+        || warn "echo_load pingpong, $who"
     fi
     if want_net tcp_stream; then
       log "$who: echo_load stream, $net_secs s"
-      "$load" stream "$p" "$net_secs" | tee "$out/tcp_stream.txt" >&2
+      "$load" stream "$p" "$net_secs" | tee "$out/tcp_stream.txt" >&2 \
+        || warn "echo_load stream, $who"
     fi
   fi
 }
 
 # side_round SIDE N: SIDE's criterion benches (a fresh CRITERION_HOME), then its servers
 side_round() {
-  local side=$1 n=$2 out=$ab/runs/$1/r$2 d_var=dir_$1 name
+  local side=$1 n=$2 out=$ab/runs/$1/r$2 d_var=dir_$1 name rc
   mkdir -p "$out"
   if [[ -n $crit_regex && -f $ab/bin/$side/benches ]]; then
     while read -r name; do
       log "round $n, $side: $name --bench ${crit_args[*]} '$crit_regex'"
+      rc=0
       (cd "${!d_var}" && CRITERION_HOME=$out/criterion \
         "$ab/bin/$side/$name" --bench "${crit_args[@]}" "$crit_regex") 2>&1 \
-        | tee -a "$out/criterion.log" | grep -E '^[A-Za-z0-9_/]+ *$|time:|Warning' >&2 || true
+        | tee -a "$out/criterion.log" \
+        | { grep -E '^[A-Za-z0-9_/]+ *$|time:|Warning' >&2 || true; } || rc=$?
+      ((rc == 0)) || warn "$side's $name, round $n (log: $out/criterion.log)"
     done <"$ab/bin/$side/benches"
   fi
   net_round "$side" "$out"
@@ -291,11 +304,11 @@ refs_round() {
   mkdir -p "$out"
   for c in "${uv_cases[@]}"; do
     log "round $n, libuv: uvbench $c"
-    "$ab/uvbench" "$c" | tee -a "$out/libuv.jsonl" >&2
+    "$ab/uvbench" "$c" | tee -a "$out/libuv.jsonl" >&2 || warn "uvbench $c"
   done
   for s in "${node_scripts[@]}"; do
     log "round $n, node: $s"
-    node "bench-ref/node/$s" | tee -a "$out/node.jsonl" >&2
+    node "bench-ref/node/$s" | tee -a "$out/node.jsonl" >&2 || warn "node $s"
   done
   net_round node "$out"
 }
