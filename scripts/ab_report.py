@@ -175,9 +175,10 @@ def pct(x):
     return "—" if x is None else f"{x * 100:.1f}%"
 
 
-def change(b, a, higher_is_better, noise):
-    """after/before, and whether that is slower, faster or within the limit; noise: the
-    larger of the two sides' round-to-round spreads (None: unknown)."""
+def change(b, a, higher_is_better, noise, pairs):
+    """after/before, and whether that is slower, faster or within the limit. noise: the
+    larger of the two sides' round-to-round spreads (None: unknown); pairs: after/before of
+    each round."""
     if a is None or b is None or b == 0:
         return "—", "—", None
     r = a / b
@@ -186,9 +187,21 @@ def change(b, a, higher_is_better, noise):
     verdict = f"{abs(r - 1) * 100:.1f}% {word}"
     if abs(r - 1) > LIMIT:
         verdict = f"**{verdict}**"
+        why = []
+        if any(p > 1 for p in pairs) and any(p < 1 for p in pairs):
+            why.append("rounds disagree on the sign")
         if noise is not None and noise >= abs(r - 1):
-            verdict += f", inconclusive: the rounds spread {noise * 100:.0f}%"
+            why.append(f"a side's rounds spread {noise * 100:.0f}%")
+        if why:
+            verdict += ", inconclusive: " + " and ".join(why)
     return f"{r:.3f}", verdict, r
+
+
+def best(vals, higher_is_better):
+    v = [x for x in vals if x is not None]
+    if not v:
+        return None
+    return max(v) if higher_is_better else min(v)
 
 
 # ---- the report ----------------------------------------------------------------------------
@@ -206,7 +219,8 @@ def cmd_table(flt, abdir):
             "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |"]
     detail = ["| row | side | every round, in run order | median | spread |",
               "| --- | --- | --- | ---: | ---: |"]
-    paired = ["| row | after/before, round by round |", "| --- | --- |"]
+    paired = ["| row | after/before, round by round | best round of after / best of before |",
+              "| --- | --- | ---: |"]
     worst = []  # (|after/before - 1|, key)
     spreads = []  # (spread, key, side)
 
@@ -227,8 +241,10 @@ def cmd_table(flt, abdir):
             return cr.fmt(meds[side]) if meds[side] is not None else missing(side)
 
         noise = [x for x in (spread(figs[s]) for s in SIDES) if x is not None]
+        pair_v = [a / b for b, a in zip(figs["before"], figs["after"])
+                  if a is not None and b]
         ratio_s, verdict, ratio_v = change(meds["before"], meds["after"], is_net,
-                                           max(noise) if noise else None)
+                                           max(noise) if noise else None, pair_v)
         if ratio_v is not None:
             worst.append((abs(ratio_v - 1), r.key))
         if is_net:
@@ -255,7 +271,8 @@ def cmd_table(flt, abdir):
             detail.append(f"| {r.key} | {s} | {vals}{extra} | {cr.fmt(meds[s])} | {pct(sp)} |")
         pairs = [f"{a / b:.3f}" if a is not None and b else "—"
                  for b, a in zip(figs["before"], figs["after"])]
-        paired.append(f"| {r.key} | {', '.join(pairs) or '—'} |")
+        bb, ba = best(figs["before"], is_net), best(figs["after"], is_net)
+        paired.append(f"| {r.key} | {', '.join(pairs) or '—'} | {cr.ratio(ba, bb)} |")
 
     print("\n".join(main))
     print()
@@ -264,8 +281,9 @@ def cmd_table(flt, abdir):
         "criterion's median time per operation, lower is faster; http/tcp rows: throughput, "
         "higher is faster).",
         f"change: after against before; in bold when more than {LIMIT:.0%} apart, and "
-        "called inconclusive when one side's own rounds spread at least as far (rerun that "
-        "row alone, with more rounds, on a quieter machine).",
+        "called inconclusive when the rounds do not all agree that after is slower (or all "
+        "that it is faster), or when one side's own rounds spread at least that far: rerun "
+        "that row alone, with more rounds, on a quieter machine.",
         "ratio columns: each side against libuv / Node run in the same rounds, as "
         "scripts/compare.sh shows them (time over time) and, on the http/tcp rows, as "
         "benches/http.sh and benches/tcp_echo.sh do (Node's server, req/s or msgs/s over "
@@ -285,7 +303,8 @@ def cmd_table(flt, abdir):
               f" {s[0] * 100:.1f}% (`{s[1]}`, {s[2]})")
     print()
     print("Per-round ratios (round N of after over round N of before; they ran next to each "
-          "other):")
+          "other), and the best round of each side (least time, most throughput: the one "
+          "least disturbed by other load):")
     print()
     print("\n".join(paired))
     print()
