@@ -29,8 +29,8 @@
 # workspace root, the same in both trees, so one side could be handed the other's build.)
 # The first run builds the dependencies once per side; later runs are incremental. Each
 # side's executables are copied to target/ab/bin/SIDE. Only bench ids are relied on: a row
-# whose id one side lacks is reported as missing there. The table goes to stdout and target/ab/ab.md; every
-# figure, criterion's output and each side's build log stay under target/ab/.
+# whose id one side lacks is reported as missing there. The table goes to stdout and to
+# target/ab/ab.md; every figure, criterion's output and the build logs stay under target/ab/.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
