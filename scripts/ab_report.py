@@ -6,8 +6,8 @@ units and libuv/Node references); the http/tcp rows are benches/http.sh's and
 benches/tcp_echo.sh's figures. See docs/performance-method.md, "Before and after".
 
   ab_report.py rows                    list the row keys (what FILTER matches)
-  ab_report.py plan FILTER REFS        what to run (REFS 0: no uvbench/Node lines): line 1 uvbench cases, line 2 Node scripts,
-                                       line 3 the criterion filter regex (empty: none),
+  ab_report.py plan FILTER REFS        what to run: line 1 uvbench cases, line 2 Node
+                                       scripts (both empty when REFS is 0), line 3 the criterion filter regex (empty: none),
                                        line 4 the http/tcp rows, line 5 packages other than
                                        the root one whose benches are needed
   ab_report.py artifacts JSON          "KIND NAME PATH" for each bench/example executable in
