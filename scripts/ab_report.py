@@ -7,9 +7,10 @@ benches/tcp_echo.sh's figures. See docs/performance-method.md, "Before and after
 
   ab_report.py rows                    list the row keys (what FILTER matches)
   ab_report.py plan FILTER REFS        what to run: line 1 uvbench cases, line 2 Node
-                                       scripts (both empty when REFS is 0), line 3 the criterion filter regex (empty: none),
-                                       line 4 the http/tcp rows, line 5 packages other than
-                                       the root one whose benches are needed
+                                       scripts (both empty when REFS is 0), line 3 the
+                                       criterion filter regex (empty: none), line 4 the
+                                       http/tcp rows, line 5 packages other than the root
+                                       one whose benches are needed
   ab_report.py artifacts JSON          "KIND NAME PATH" for each bench/example executable in
                                        the output of cargo --message-format=json
   ab_report.py table FILTER ABDIR      the markdown report from ABDIR/runs/{before,after,
