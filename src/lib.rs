@@ -22,6 +22,7 @@
 //! # Ok::<(), ruv::core::Error>(())
 //! ```
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod conformance;
 

@@ -161,7 +161,7 @@ fn smix(x: &mut [Block], y: &mut [Block], v: &mut [MaybeUninit<Block>], n: usize
         v.as_mut_ptr().cast::<Block>(),
         r2 / 2,
     );
-    // SAFETY (all pointer arithmetic below): `x`, `y` hold 2r blocks, `v` at least N·2r
+    // SAFETY: (all pointer arithmetic below) `x`, `y` hold 2r blocks, `v` at least N·2r
     // (checked above), from three distinct borrows, so no two overlap. Every V index is
     // `i * 2r` with `i < N` (`j & (N - 1)` in the second loop). V's blocks are read only
     // after the first loop has written them all.

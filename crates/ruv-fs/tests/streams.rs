@@ -294,7 +294,9 @@ fn read_stream_on_a_given_fd() {
 fn pipe() -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
     use std::os::fd::FromRawFd;
     let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe(2) writes.
     assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: both descriptors were just returned by pipe(2) and are owned by nothing else.
     unsafe {
         (
             std::os::fd::OwnedFd::from_raw_fd(fds[0]),

@@ -49,6 +49,7 @@
 //! `docs/pool.md` in the repository explains the design and the measurements behind it.
 
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod config;
 mod global;

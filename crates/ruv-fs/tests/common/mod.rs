@@ -70,6 +70,7 @@ pub fn run1<T: 'static>(start: impl FnOnce(&mut Loop<Option<T>>) -> Result<WorkR
 
 /// Whether the tests run as root (permission checks do not apply then).
 pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
 }
 
