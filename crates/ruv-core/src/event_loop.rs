@@ -6,13 +6,10 @@ use crate::error::{Code, Error, Result};
 use crate::handle::{Core, HandleId};
 use crate::metrics::{Metrics, MetricsShared};
 use crate::registry::{CallbackInfo, Handle, Registry};
-use crate::timer::TimerEntry;
 use crate::wake::{Inbox, Msg};
-use ruv_pool::WorkClass;
 use std::any::{Any, TypeId};
 use std::cell::Cell;
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -54,18 +51,13 @@ const MAX_POLL_TIMEOUT_MS: u64 = i32::MAX as u64;
 pub struct Loop<S> {
     /// ruv-core's own handles (timers, watchers, async, I/O, signals).
     pub(crate) handles: Registry<Handle<Core<S>>>,
-    /// Start sequence shared by timers and watchers (ties and "started this pass" checks).
-    pub(crate) seq: u64,
-    pub(crate) timers: BinaryHeap<Reverse<TimerEntry>>,
-    pub(crate) live_timers: usize,
-    pub(crate) ready_timers: Vec<(HandleId, u64)>,
-    /// Active idle/prepare/check handles in start order, with their start sequence.
-    pub(crate) watchers: [Vec<(HandleId, u64)>; 3],
-    pub(crate) watcher_scratch: Vec<(HandleId, u64)>,
+    /// The timer heap and the timers phase's state (timer.rs).
+    pub(crate) timers: crate::timer::Timers,
+    /// Active idle/prepare/check handles (watcher.rs).
+    pub(crate) watchers: crate::watcher::Watchers,
     /// Handles of every type waiting for the closing phase.
     pub(crate) closing: ClosingQueue<S>,
     pub(crate) pending: VecDeque<Deferred<S>>,
-    pub(crate) reqs: Registry<crate::work::Req<S>>,
     pub(crate) active_refs: usize,
     pub(crate) poll: mio::Poll,
     events: Option<mio::Events>,
@@ -77,8 +69,8 @@ pub struct Loop<S> {
     pub(crate) io_sources: usize,
     pub(crate) inbox: Arc<Inbox>,
     inbox_buf: Vec<Msg>,
-    pub(crate) signals: Option<signal_hook_mio::v1_0::Signals>,
-    pub(crate) signal_handles: Vec<HandleId>,
+    /// The signal receiver and the handles watching signals (signal.rs).
+    pub(crate) signals: crate::signal::SignalPart,
     pub(crate) clock: LoopClock,
     /// The cached loop time, read from the clock lazily: `update_time` only marks it stale
     /// and the first reader of the iteration refreshes it (one clock read per iteration
@@ -94,11 +86,8 @@ pub struct Loop<S> {
     pub(crate) uncaught: Option<crate::Error>,
     after_cb: Option<fn(&mut Loop<S>, &mut S)>,
     pub(crate) metrics: Arc<MetricsShared>,
-    pub(crate) pool: Option<ruv_pool::Pool>,
-    /// Work queued from callbacks, handed to the pool in one batch (see `flush_work`).
-    pub(crate) outbox: Vec<(WorkClass, crate::work::Job)>,
-    pub(crate) outbox_reqs: Vec<crate::work::ReqKey>,
-    pub(crate) tickets_buf: Vec<ruv_pool::Ticket>,
+    /// Pool requests in flight and the batch waiting to be submitted (work.rs).
+    pub(crate) work: crate::work::WorkQueue<S>,
     spin_budget: Duration,
     extensions: Vec<(TypeId, Box<dyn Any>)>,
 }
@@ -119,15 +108,10 @@ impl<S> Loop<S> {
         let epoch = clock.epoch();
         Ok(Loop {
             handles: Registry::new(),
-            seq: 0,
-            timers: BinaryHeap::new(),
-            live_timers: 0,
-            ready_timers: Vec::new(),
-            watchers: [Vec::new(), Vec::new(), Vec::new()],
-            watcher_scratch: Vec::new(),
+            timers: crate::timer::Timers::default(),
+            watchers: crate::watcher::Watchers::default(),
             closing: ClosingQueue::new(),
             pending: VecDeque::new(),
-            reqs: Registry::new(),
             active_refs: 0,
             poll,
             events: Some(mio::Events::with_capacity(EVENTS_CAPACITY)),
@@ -135,8 +119,7 @@ impl<S> Loop<S> {
             io_sources: 0,
             inbox: Arc::new(Inbox::new(waker)),
             inbox_buf: Vec::new(),
-            signals: None,
-            signal_handles: Vec::new(),
+            signals: crate::signal::SignalPart::default(),
             clock,
             now_ms: Cell::new(0),
             time_stale: Cell::new(false),
@@ -147,10 +130,7 @@ impl<S> Loop<S> {
             uncaught: None,
             after_cb: None,
             metrics: Arc::new(MetricsShared::new(epoch)),
-            pool: None,
-            outbox: Vec::new(),
-            outbox_reqs: Vec::new(),
-            tickets_buf: Vec::new(),
+            work: crate::work::WorkQueue::new(),
             spin_budget: SPIN_BEFORE_BLOCK,
             extensions: Vec::new(),
         })
@@ -160,7 +140,7 @@ impl<S> Loop<S> {
     /// process-global pool.
     pub fn with_pool(pool: ruv_pool::Pool) -> Result<Loop<S>> {
         let mut lp = Loop::new()?;
-        lp.pool = Some(pool);
+        lp.work.pool = Some(pool);
         Ok(lp)
     }
 
@@ -234,7 +214,7 @@ impl<S> Loop<S> {
             self.run_timers(s);
         }
         while alive && !self.stop_flag {
-            let can_sleep = self.pending.is_empty() && self.watchers[0].is_empty();
+            let can_sleep = self.pending.is_empty() && self.watchers.lists[0].is_empty();
             self.run_pending(s);
             self.run_watchers(crate::watcher::Phase::Idle, s);
             self.run_watchers(crate::watcher::Phase::Prepare, s);
@@ -273,7 +253,7 @@ impl<S> Loop<S> {
     /// callbacks or closing handles.
     pub fn alive(&self) -> bool {
         self.active_refs > 0
-            || !self.reqs.is_empty()
+            || !self.work.reqs.is_empty()
             || !self.pending.is_empty()
             || !self.closing.queue.is_empty()
     }
@@ -310,8 +290,8 @@ impl<S> Loop<S> {
     /// alive, the time to the nearest timer otherwise, and `None` for "until an event".
     pub fn backend_timeout(&self) -> Option<u64> {
         if self.stop_flag
-            || (self.active_refs == 0 && self.reqs.is_empty())
-            || !self.watchers[0].is_empty()
+            || (self.active_refs == 0 && self.work.reqs.is_empty())
+            || !self.watchers.lists[0].is_empty()
             || !self.pending.is_empty()
             || !self.closing.queue.is_empty()
             || !self.ready.is_empty()
@@ -461,7 +441,7 @@ impl<S> Loop<S> {
     /// time spent here counts as busy, not idle, in the metrics (it is CPU time).
     fn spin_for_completions(&mut self, timeout: Option<u64>, s: &mut S) -> bool {
         if self.spin_budget.is_zero()
-            || self.reqs.is_empty()
+            || self.work.reqs.is_empty()
             || self.io_sources != 0
             || timeout.is_some_and(|ms| ms == 0)
         {
@@ -648,7 +628,7 @@ impl<S> std::fmt::Debug for Loop<S> {
             .field("now", &self.now())
             .field("handles", &self.handles.len())
             .field("active_refs", &self.active_refs)
-            .field("requests", &self.reqs.len())
+            .field("requests", &self.work.reqs.len())
             .field("closing", &self.closing.queue.len())
             .field("running", &self.running)
             .finish()

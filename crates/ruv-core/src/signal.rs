@@ -77,7 +77,7 @@ impl Signal {
         slot.data.data = Data::Signal { signum };
         slot.data.cb = Some(cb);
         slot.data.lost_cb = false;
-        lp.signal_handles.push(self.0);
+        lp.signals.handles.push(self.0);
         lp.activate(self.0);
         Ok(())
     }
@@ -100,12 +100,19 @@ impl Signal {
 
 handle_common!(Signal, crate::handle::Kind::Signal);
 
+/// The signals part of the loop: the receiver (made on first use) and the handles watching.
+#[derive(Default)]
+pub(crate) struct SignalPart {
+    pub(crate) receiver: Option<signal_hook_mio::v1_0::Signals>,
+    pub(crate) handles: Vec<HandleId>,
+}
+
 impl<S> Loop<S> {
     fn signals_add(&mut self, signum: i32) -> Result<()> {
         let err = |e: std::io::Error| {
             Error::from_io(&e, "signal_start").with_detail(format!("signal {signum}: {e}"))
         };
-        match &self.signals {
+        match &self.signals.receiver {
             Some(sigs) => sigs.add_signal(signum).map_err(err)?,
             None => {
                 let mut sigs = Signals::new([signum]).map_err(err)?;
@@ -114,22 +121,22 @@ impl<S> Loop<S> {
                     .register(&mut sigs, SIGNAL_TOKEN, mio::Interest::READABLE)
                     .map_err(|e| Error::from_io(&e, "epoll_ctl"))?;
                 self.io_sources += 1;
-                self.signals = Some(sigs);
+                self.signals.receiver = Some(sigs);
             }
         }
         Ok(())
     }
 
     pub(crate) fn signal_stop_raw(&mut self, id: HandleId) {
-        if let Some(pos) = self.signal_handles.iter().position(|&h| h == id) {
-            self.signal_handles.swap_remove(pos);
+        if let Some(pos) = self.signals.handles.iter().position(|&h| h == id) {
+            self.signals.handles.swap_remove(pos);
         }
         self.deactivate(id);
     }
 
     /// Reads pending signals and runs the handles watching each one, oldest first.
     pub(crate) fn deliver_signals(&mut self, s: &mut S) {
-        let Some(sigs) = self.signals.as_mut() else {
+        let Some(sigs) = self.signals.receiver.as_mut() else {
             return;
         };
         let mut arrived = [0i32; 32];
@@ -142,8 +149,8 @@ impl<S> Loop<S> {
         }
         for &signum in &arrived[..n] {
             let mut i = 0;
-            while i < self.signal_handles.len() {
-                let id = self.signal_handles[i];
+            while i < self.signals.handles.len() {
+                let id = self.signals.handles[i];
                 i += 1;
                 let watching = matches!(self.handles.get(id),
                     Some(slot) if slot.is_active()

@@ -40,6 +40,16 @@ pub(crate) struct TimerEntry {
     id: HandleId,
 }
 
+/// The timers part of the loop: the heap, the count of armed timers, the due timers of the
+/// running pass, and the start sequence (ties fire in start order).
+#[derive(Default)]
+pub(crate) struct Timers {
+    pub(crate) heap: std::collections::BinaryHeap<Reverse<TimerEntry>>,
+    pub(crate) live: usize,
+    pub(crate) ready: Vec<(HandleId, u64)>,
+    pub(crate) seq: u64,
+}
+
 /// Per-timer state.
 #[derive(Default)]
 pub(crate) struct TimerState {
@@ -174,8 +184,8 @@ impl<S> Loop<S> {
     /// (Re)arms a live timer whose callback is set.
     fn timer_arm(&mut self, id: HandleId, timeout: u64, repeat: u64) {
         let due = self.now().saturating_add(timeout);
-        self.seq += 1;
-        let seq = self.seq;
+        self.timers.seq += 1;
+        let seq = self.timers.seq;
         // one slab access: re-arming an armed timer only orphans its old heap entry
         let Some(slot) = self.handles.get_mut(id) else {
             return;
@@ -190,12 +200,12 @@ impl<S> Loop<S> {
         st.has_cb = true;
         let delta = slot.set_active(true);
         self.add_refs(delta);
-        self.timers.push(Reverse(TimerEntry { due, seq, id }));
+        self.timers.heap.push(Reverse(TimerEntry { due, seq, id }));
         if was_armed {
             self.pop_stale_tops();
             self.compact_timers();
         } else {
-            self.live_timers += 1;
+            self.timers.live += 1;
         }
     }
 
@@ -211,7 +221,7 @@ impl<S> Loop<S> {
         let delta = slot.set_active(false);
         self.add_refs(delta);
         if was_armed {
-            self.live_timers -= 1;
+            self.timers.live -= 1;
             self.pop_stale_tops();
             self.compact_timers();
         }
@@ -219,50 +229,52 @@ impl<S> Loop<S> {
 
     /// Drops stale heap entries once they outnumber the live ones.
     fn compact_timers(&mut self) {
-        let stale = self.timers.len().saturating_sub(self.live_timers);
-        if stale > 1024 && stale > self.live_timers {
+        let stale = self.timers.heap.len().saturating_sub(self.timers.live);
+        if stale > 1024 && stale > self.timers.live {
             let handles = &self.handles;
-            self.timers.retain(|Reverse(e)| entry_is_live(handles, e));
+            self.timers
+                .heap
+                .retain(|Reverse(e)| entry_is_live(handles, e));
         }
     }
 
     /// Pops stale entries off the top of the heap, so that its top is always live.
     fn pop_stale_tops(&mut self) {
-        while let Some(Reverse(top)) = self.timers.peek() {
+        while let Some(Reverse(top)) = self.timers.heap.peek() {
             if entry_is_live(&self.handles, top) {
                 break;
             }
-            self.timers.pop();
+            self.timers.heap.pop();
         }
     }
 
     /// The due time of the nearest timer. The heap's top is kept live by every operation
     /// that can make it stale (stop, close, the timers phase).
     pub(crate) fn next_timer_due(&self) -> Option<u64> {
-        self.timers.peek().map(|Reverse(e)| e.due)
+        self.timers.heap.peek().map(|Reverse(e)| e.due)
     }
 
     /// The timers phase.
     pub(crate) fn run_timers(&mut self, s: &mut S) {
-        if self.timers.is_empty() {
+        if self.timers.heap.is_empty() {
             return;
         }
         let now = self.now();
-        debug_assert!(self.ready_timers.is_empty());
-        while let Some(Reverse(top)) = self.timers.peek().copied() {
+        debug_assert!(self.timers.ready.is_empty());
+        while let Some(Reverse(top)) = self.timers.heap.peek().copied() {
             if top.due > now {
                 break;
             }
-            self.timers.pop();
+            self.timers.heap.pop();
             if entry_is_live(&self.handles, &top) {
                 // Leaves the heap but stays armed (seq kept) until it runs: a stop or close
                 // from an earlier callback clears seq and so skips it.
-                self.ready_timers.push((top.id, top.seq));
+                self.timers.ready.push((top.id, top.seq));
             }
         }
         self.pop_stale_tops();
-        for i in 0..self.ready_timers.len() {
-            let (id, seq) = self.ready_timers[i];
+        for i in 0..self.timers.ready.len() {
+            let (id, seq) = self.timers.ready[i];
             let Some(slot) = self.handles.get_mut(id) else {
                 continue;
             };
@@ -273,7 +285,7 @@ impl<S> Loop<S> {
                 continue;
             }
             st.seq = 0;
-            self.live_timers -= 1;
+            self.timers.live -= 1;
             let repeat = st.repeat;
             if repeat > 0 {
                 self.timer_arm(id, repeat, repeat);
@@ -282,25 +294,25 @@ impl<S> Loop<S> {
             }
             self.dispatch(s, id, 0);
         }
-        self.ready_timers.clear();
+        self.timers.ready.clear();
     }
 
     /// After a panic in a timer callback: timers collected as due but not yet run go back
     /// into the heap (they are still armed), so they run on the next `run`.
     pub(crate) fn requeue_ready_timers(&mut self) {
-        let ready = std::mem::take(&mut self.ready_timers);
+        let ready = std::mem::take(&mut self.timers.ready);
         for &(id, seq) in &ready {
             if let Some(slot) = self.any_slot_mut(id) {
                 if let Data::Timer(st) = &slot.data.data {
                     if st.seq == seq {
                         let due = st.due;
-                        self.timers.push(Reverse(TimerEntry { due, seq, id }));
+                        self.timers.heap.push(Reverse(TimerEntry { due, seq, id }));
                     }
                 }
             }
         }
-        self.ready_timers = ready;
-        self.ready_timers.clear();
+        self.timers.ready = ready;
+        self.timers.ready.clear();
     }
 }
 

@@ -107,6 +107,15 @@ watcher!(
     Kind::Check
 );
 
+/// The watchers part of the loop: active idle/prepare/check handles in start order with
+/// their start sequence, and the phase's snapshot buffer.
+#[derive(Default)]
+pub(crate) struct Watchers {
+    pub(crate) lists: [Vec<(HandleId, u64)>; 3],
+    pub(crate) scratch: Vec<(HandleId, u64)>,
+    pub(crate) seq: u64,
+}
+
 impl<S> Loop<S> {
     fn watcher_start_raw(&mut self, id: HandleId, kind: Kind) {
         let Some(slot) = self.handles.get_mut(id) else {
@@ -115,10 +124,10 @@ impl<S> Loop<S> {
         if slot.is_active() {
             return;
         }
-        self.seq += 1;
-        let seq = self.seq;
+        self.watchers.seq += 1;
+        let seq = self.watchers.seq;
         slot.data.data = Data::Watcher { seq };
-        self.watchers[Phase::of(kind) as usize].push((id, seq));
+        self.watchers.lists[Phase::of(kind) as usize].push((id, seq));
         self.activate(id);
     }
 
@@ -130,7 +139,7 @@ impl<S> Loop<S> {
             return;
         }
         slot.data.data = Data::Watcher { seq: 0 };
-        let list = &mut self.watchers[Phase::of(kind) as usize];
+        let list = &mut self.watchers.lists[Phase::of(kind) as usize];
         if let Some(pos) = list.iter().rposition(|&(h, _)| h == id) {
             list.remove(pos);
         }
@@ -139,11 +148,11 @@ impl<S> Loop<S> {
 
     /// Runs one watcher phase over a snapshot, newest-started first.
     pub(crate) fn run_watchers(&mut self, phase: Phase, s: &mut S) {
-        let list = &self.watchers[phase as usize];
+        let list = &self.watchers.lists[phase as usize];
         if list.is_empty() {
             return;
         }
-        let mut snap = std::mem::take(&mut self.watcher_scratch);
+        let mut snap = std::mem::take(&mut self.watchers.scratch);
         snap.extend(list.iter().rev().copied());
         for &(id, seq) in &snap {
             let still_same_start = matches!(
@@ -156,6 +165,6 @@ impl<S> Loop<S> {
             }
         }
         snap.clear();
-        self.watcher_scratch = snap;
+        self.watchers.scratch = snap;
     }
 }

@@ -41,6 +41,28 @@ pub(crate) use ruv_pool::Job;
 
 type After<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S, Result<Box<dyn Any + Send>>) -> Result<()>>;
 
+/// The work part of the loop: requests in flight, the loop's pool, and the submissions
+/// batched from callbacks (handed to the pool in one go by `flush_work`).
+pub(crate) struct WorkQueue<S> {
+    pub(crate) reqs: crate::registry::Registry<Req<S>>,
+    pub(crate) pool: Option<Pool>,
+    pub(crate) outbox: Vec<(WorkClass, Job)>,
+    pub(crate) outbox_reqs: Vec<ReqKey>,
+    pub(crate) tickets: Vec<Ticket>,
+}
+
+impl<S> WorkQueue<S> {
+    pub(crate) fn new() -> Self {
+        WorkQueue {
+            reqs: crate::registry::Registry::new(),
+            pool: None,
+            outbox: Vec::new(),
+            outbox_reqs: Vec::new(),
+            tickets: Vec::new(),
+        }
+    }
+}
+
 pub(crate) struct Req<S> {
     ticket: Option<Ticket>,
     after: After<S>,
@@ -73,7 +95,7 @@ impl<S> Loop<S> {
             };
             after(lp, s, res).into_result()
         });
-        let key = self.reqs.insert(Req {
+        let key = self.work.reqs.insert(Req {
             ticket: None,
             after: boxed_after,
             site,
@@ -88,12 +110,12 @@ impl<S> Loop<S> {
         if self.is_running() {
             // Inside a callback: batch, so a burst of submissions costs one pool lock and one
             // wake-up (flushed at the end of the poll phase's drain and before poll blocks).
-            self.outbox.push((class, job));
-            self.outbox_reqs.push(key);
+            self.work.outbox.push((class, job));
+            self.work.outbox_reqs.push(key);
         } else {
-            let pool = self.pool.as_ref().expect("ensured above");
+            let pool = self.work.pool.as_ref().expect("ensured above");
             let ticket = pool.submit_boxed(class, job);
-            if let Some(req) = self.reqs.get_mut(key) {
+            if let Some(req) = self.work.reqs.get_mut(key) {
                 req.ticket = Some(ticket);
             }
         }
@@ -102,16 +124,14 @@ impl<S> Loop<S> {
 
     /// Hands the batched submissions to the pool (one lock, one wake-up).
     pub(crate) fn flush_work(&mut self) {
-        if self.outbox.is_empty() {
+        if self.work.outbox.is_empty() {
             return;
         }
-        let pool = self
-            .pool
-            .as_ref()
-            .expect("a pool exists once work was queued");
-        pool.submit_batch(&mut self.outbox, &mut self.tickets_buf);
-        for (key, ticket) in self.outbox_reqs.drain(..).zip(self.tickets_buf.drain(..)) {
-            if let Some(req) = self.reqs.get_mut(key) {
+        let w = &mut self.work;
+        let pool = w.pool.as_ref().expect("a pool exists once work was queued");
+        pool.submit_batch(&mut w.outbox, &mut w.tickets);
+        for (key, ticket) in w.outbox_reqs.drain(..).zip(w.tickets.drain(..)) {
+            if let Some(req) = w.reqs.get_mut(key) {
                 req.ticket = Some(ticket);
             }
         }
@@ -126,21 +146,21 @@ impl<S> Loop<S> {
     pub fn cancel(&mut self, req: WorkReq) -> Result<()> {
         let busy = || Error::op(Code::EBUSY, "cancel").with_detail("work is running or done");
         let key = req.0;
-        let ticket = match self.reqs.get(key) {
+        let ticket = match self.work.reqs.get(key) {
             Some(r) => r.ticket,
             None => return Err(busy()),
         };
-        if let Some(pos) = self.outbox_reqs.iter().position(|&k| k == key) {
+        if let Some(pos) = self.work.outbox_reqs.iter().position(|&k| k == key) {
             // batched, not yet handed to the pool
-            self.outbox_reqs.remove(pos);
-            drop(self.outbox.remove(pos));
+            self.work.outbox_reqs.remove(pos);
+            drop(self.work.outbox.remove(pos));
         } else {
-            let (Some(ticket), Some(pool)) = (ticket, self.pool.as_ref()) else {
+            let (Some(ticket), Some(pool)) = (ticket, self.work.pool.as_ref()) else {
                 return Err(busy());
             };
             pool.cancel(ticket).map_err(|_| busy())?;
         }
-        if let Some(req) = self.reqs.get_mut(key) {
+        if let Some(req) = self.work.reqs.get_mut(key) {
             req.ticket = None;
         }
         self.inbox.send(Msg::Done(
@@ -157,7 +177,7 @@ impl<S> Loop<S> {
         key: ReqKey,
         res: Result<Box<dyn Any + Send>>,
     ) {
-        let Some(req) = self.reqs.remove(key) else {
+        let Some(req) = self.work.reqs.remove(key) else {
             return;
         };
         let after = req.after;
@@ -167,10 +187,10 @@ impl<S> Loop<S> {
     }
 
     fn ensure_pool(&mut self) -> Result<()> {
-        if self.pool.is_none() {
+        if self.work.pool.is_none() {
             let p = Pool::global()
                 .map_err(|e| Error::from_io(&e, "pool_start").with_detail(e.to_string()))?;
-            self.pool = Some(p.clone());
+            self.work.pool = Some(p.clone());
         }
         Ok(())
     }
@@ -178,7 +198,7 @@ impl<S> Loop<S> {
     /// How many pool requests of this loop are in flight (queued, running, or done but not
     /// yet delivered).
     pub fn active_requests(&self) -> usize {
-        self.reqs.len()
+        self.work.reqs.len()
     }
 }
 
