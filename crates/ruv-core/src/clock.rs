@@ -75,6 +75,10 @@ impl ManualClock {
 #[derive(Debug)]
 pub(crate) struct LoopClock {
     pub(crate) source: Clock,
+    /// The cached loop time, read lazily: `mark_stale` only marks it and the first reader of
+    /// the iteration refreshes it (one clock read per iteration that needs one).
+    cached: std::cell::Cell<u64>,
+    stale: std::cell::Cell<bool>,
     epoch: Instant,
     /// The coarse clock's reading at `epoch`, in ns (0 when the coarse clock is not used).
     coarse_epoch: u64,
@@ -86,6 +90,8 @@ impl LoopClock {
         let coarse_epoch = coarse_ns().unwrap_or(0);
         LoopClock {
             source,
+            cached: std::cell::Cell::new(0),
+            stale: std::cell::Cell::new(false),
             epoch,
             coarse_epoch,
         }
@@ -93,6 +99,22 @@ impl LoopClock {
 
     pub(crate) fn epoch(&self) -> Instant {
         self.epoch
+    }
+
+    /// The cached loop time, refreshed first if marked stale.
+    #[inline]
+    pub(crate) fn cached_ms(&self) -> u64 {
+        if self.stale.get() {
+            self.cached.set(self.now_ms());
+            self.stale.set(false);
+        }
+        self.cached.get()
+    }
+
+    /// Marks the cached loop time stale.
+    #[inline]
+    pub(crate) fn mark_stale(&self) {
+        self.stale.set(true);
     }
 
     /// Loop time in ms since the loop's creation (the fast clock).

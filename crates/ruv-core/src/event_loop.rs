@@ -8,7 +8,6 @@ use crate::metrics::{Metrics, MetricsShared};
 use crate::registry::{CallbackInfo, Handle, Registry};
 use crate::wake::{Inbox, Msg};
 use std::any::{Any, TypeId};
-use std::cell::Cell;
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
@@ -59,24 +58,16 @@ pub struct Loop<S> {
     pub(crate) closing: ClosingQueue<S>,
     pub(crate) pending: VecDeque<Deferred<S>>,
     pub(crate) active_refs: usize,
-    pub(crate) poll: mio::Poll,
-    events: Option<mio::Events>,
-    /// Readiness the poller reported and no callback got yet. It is copied out of `events`
-    /// before any callback runs, so that if one panics, the rest is dispatched by the next
-    /// poll phase (fd readiness is edge-triggered: an event dropped is never reported again).
-    ready: Vec<(mio::Token, u32)>,
-    /// Registered fd sources (I/O watchers and the signal receiver).
-    pub(crate) io_sources: usize,
+    /// The poller, its event buffer and the readiness not yet dispatched (io.rs).
+    pub(crate) io: crate::io::IoPart,
     pub(crate) inbox: Arc<Inbox>,
     inbox_buf: Vec<Msg>,
     /// The signal receiver and the handles watching signals (signal.rs).
     pub(crate) signals: crate::signal::SignalPart,
+    /// The clock and the cached loop time (read lazily: `update_time` only marks it stale
+    /// and the first reader of the iteration refreshes it; a loop without timers never reads
+    /// the clock).
     pub(crate) clock: LoopClock,
-    /// The cached loop time, read from the clock lazily: `update_time` only marks it stale
-    /// and the first reader of the iteration refreshes it (one clock read per iteration
-    /// that needs one; a loop without timers never reads the clock).
-    now_ms: Cell<u64>,
-    time_stale: Cell<bool>,
     stop_flag: bool,
     running: bool,
     /// The callback running now (its handle is stopped if that callback panics).
@@ -113,16 +104,16 @@ impl<S> Loop<S> {
             closing: ClosingQueue::new(),
             pending: VecDeque::new(),
             active_refs: 0,
-            poll,
-            events: Some(mio::Events::with_capacity(EVENTS_CAPACITY)),
-            ready: Vec::new(),
-            io_sources: 0,
+            io: crate::io::IoPart {
+                poll,
+                events: Some(mio::Events::with_capacity(EVENTS_CAPACITY)),
+                ready: Vec::new(),
+                sources: 0,
+            },
             inbox: Arc::new(Inbox::new(waker)),
             inbox_buf: Vec::new(),
             signals: crate::signal::SignalPart::default(),
             clock,
-            now_ms: Cell::new(0),
-            time_stale: Cell::new(false),
             stop_flag: false,
             running: false,
             current: None,
@@ -262,17 +253,13 @@ impl<S> Loop<S> {
     /// [`update_time`](Loop::update_time)). Its epoch is the loop's creation.
     #[inline]
     pub fn now(&self) -> u64 {
-        if self.time_stale.get() {
-            self.now_ms.set(self.clock.now_ms());
-            self.time_stale.set(false);
-        }
-        self.now_ms.get()
+        self.clock.cached_ms()
     }
 
     /// Refreshes the cached loop time (the clock is read when the time is next needed).
     #[inline]
     pub fn update_time(&mut self) {
-        self.time_stale.set(true);
+        self.clock.mark_stale();
     }
 
     /// A high-resolution monotonic clock in ns (same epoch as [`now`](Loop::now)).
@@ -294,7 +281,7 @@ impl<S> Loop<S> {
             || !self.watchers.lists[0].is_empty()
             || !self.pending.is_empty()
             || !self.closing.queue.is_empty()
-            || !self.ready.is_empty()
+            || !self.io.ready.is_empty()
         {
             return Some(0);
         }
@@ -308,7 +295,7 @@ impl<S> Loop<S> {
     #[cfg(unix)]
     pub fn backend_fd(&self) -> std::os::fd::RawFd {
         use std::os::fd::AsRawFd;
-        self.poll.as_raw_fd()
+        self.io.poll.as_raw_fd()
     }
 
     /// Runs `cb` in the next iteration's pending phase (and keeps poll from blocking until
@@ -384,14 +371,14 @@ impl<S> Loop<S> {
             Some(t) if t > 0 && self.inbox.is_pending() => Some(0),
             None if self.inbox.is_pending() => Some(0),
             // Readiness left over from a panicked poll phase: dispatch it without waiting.
-            _ if !self.ready.is_empty() => Some(0),
+            _ if !self.io.ready.is_empty() => Some(0),
             t => t,
         };
         // NOWAIT always asks the poller: it is how an embedder runs the loop after its own
         // wait on `backend_fd` said the fd is readable, and only the poller consumes what made
         // it readable (e.g. the wake-up of an async send). Skipping it would leave the fd
         // readable with nothing to do, and the embedder would spin.
-        if timeout == Some(0) && self.io_sources == 0 && !nowait && self.ready.is_empty() {
+        if timeout == Some(0) && self.io.sources == 0 && !nowait && self.io.ready.is_empty() {
             // Nothing fd-based can be ready: skip the syscall, read the inbox directly.
             if self.inbox.is_pending() {
                 self.drain_inbox(s, true);
@@ -442,7 +429,7 @@ impl<S> Loop<S> {
     fn spin_for_completions(&mut self, timeout: Option<u64>, s: &mut S) -> bool {
         if self.spin_budget.is_zero()
             || self.work.reqs.is_empty()
-            || self.io_sources != 0
+            || self.io.sources != 0
             || timeout.is_some_and(|ms| ms == 0)
         {
             return false;
@@ -471,6 +458,7 @@ impl<S> Loop<S> {
     /// Returns whether there was anything to dispatch (fd events or inbox messages).
     fn poll_and_dispatch(&mut self, dur: Option<Duration>, blocking: bool, s: &mut S) -> bool {
         let mut events = self
+            .io
             .events
             .take()
             .expect("events buffer is present between polls");
@@ -479,7 +467,7 @@ impl<S> Loop<S> {
         } else {
             None
         };
-        let res = self.poll.poll(&mut events, dur);
+        let res = self.io.poll.poll(&mut events, dur);
         if let Some(start) = wait_start {
             self.metrics.leave_wait(start);
         }
@@ -495,13 +483,13 @@ impl<S> Loop<S> {
                 "poll failed: {e}"
             );
         }
-        let mut ready = std::mem::take(&mut self.ready);
+        let mut ready = std::mem::take(&mut self.io.ready);
         ready.extend(
             events
                 .iter()
                 .map(|ev| (ev.token(), crate::io::ready_bits(ev))),
         );
-        self.events = Some(events);
+        self.io.events = Some(events);
         let mut woke = false;
         let mut fd_events = 0u64;
         let mut next = 0;
@@ -525,9 +513,9 @@ impl<S> Loop<S> {
             }
         }));
         ready.drain(..next);
-        self.ready = ready;
+        self.io.ready = ready;
         if let Err(payload) = res {
-            // what was not dispatched stays in `self.ready` for the next poll phase
+            // what was not dispatched stays in `self.io.ready` for the next poll phase
             panic::resume_unwind(payload);
         }
         let mut messages = 0;

@@ -150,6 +150,17 @@ handle_common!(IoWatcher, crate::handle::Kind::Io);
 /// The poller token of a watcher: its slot index and the low 32 bits of its generation
 /// (checked when an event arrives, so a stale event never reaches a handle that reused the
 /// slot within one poll batch).
+/// The I/O part of the loop: the poller, its event buffer (taken out during a poll), the
+/// readiness copied out of it and not yet dispatched (kept across a panic: fd readiness is
+/// edge-triggered, an event dropped is never reported again), and the number of registered
+/// fd sources.
+pub(crate) struct IoPart {
+    pub(crate) poll: mio::Poll,
+    pub(crate) events: Option<mio::Events>,
+    pub(crate) ready: Vec<(mio::Token, u32)>,
+    pub(crate) sources: usize,
+}
+
 fn token(id: HandleId) -> mio::Token {
     mio::Token((((id.gen as u32) as usize) << 32) | id.index as usize)
 }
@@ -160,7 +171,7 @@ impl<S> Loop<S> {
             return Err(Error::new(Code::EBADF));
         };
         let fd = st.fd;
-        let reg = self.poll.registry();
+        let reg = self.io.poll.registry();
         let res = if st.registered {
             reg.reregister(&mut SourceFd(&fd), token(id), interest.to_mio())
         } else {
@@ -169,7 +180,7 @@ impl<S> Loop<S> {
         res.map_err(|e| Error::from_io(&e, "epoll_ctl"))?;
         if !st.registered {
             st.registered = true;
-            self.io_sources += 1;
+            self.io.sources += 1;
         }
         Ok(())
     }
@@ -178,9 +189,9 @@ impl<S> Loop<S> {
         if let Some(Data::Io(st)) = self.handles.get_mut(id).map(|s| &mut s.data.data) {
             if st.registered {
                 st.registered = false;
-                self.io_sources -= 1;
+                self.io.sources -= 1;
                 // The fd may already be closed by its owner; then the kernel dropped it.
-                let _ = self.poll.registry().deregister(&mut SourceFd(&st.fd));
+                let _ = self.io.poll.registry().deregister(&mut SourceFd(&st.fd));
             }
         }
         self.deactivate(id);

@@ -116,11 +116,12 @@ impl<S> Loop<S> {
             Some(sigs) => sigs.add_signal(signum).map_err(err)?,
             None => {
                 let mut sigs = Signals::new([signum]).map_err(err)?;
-                self.poll
+                self.io
+                    .poll
                     .registry()
                     .register(&mut sigs, SIGNAL_TOKEN, mio::Interest::READABLE)
                     .map_err(|e| Error::from_io(&e, "epoll_ctl"))?;
-                self.io_sources += 1;
+                self.io.sources += 1;
                 self.signals.receiver = Some(sigs);
             }
         }
