@@ -60,10 +60,11 @@ pub(crate) struct Uncaught;
 pub(crate) type CloseFn<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S) -> Result<()>>;
 
 /// A handle that is closing: it was stopped when `close` was called; in the closing phase
-/// its slot is freed (by `free`, the owner's function) and then its callback runs.
+/// its owner's `finish` frees its slot (running what the owner must run first, such as
+/// cancelled requests' callbacks) and then its close callback runs.
 pub(crate) struct Closing<S> {
     pub(crate) id: HandleId,
-    pub(crate) free: fn(&mut Loop<S>, HandleId),
+    pub(crate) free: fn(&mut Loop<S>, &mut S, HandleId),
     pub(crate) cb: Option<(CloseFn<S>, &'static Location<'static>)>,
 }
 

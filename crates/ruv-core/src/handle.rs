@@ -197,7 +197,7 @@ impl<S> Loop<S> {
     pub(crate) fn queue_close(
         &mut self,
         id: HandleId,
-        free: fn(&mut Loop<S>, HandleId),
+        free: fn(&mut Loop<S>, &mut S, HandleId),
     ) -> CloseToken<'_, S> {
         self.closing.queue.push(Closing { id, free, cb: None });
         let index = self.closing.queue.len() - 1;
@@ -212,7 +212,7 @@ impl<S> Loop<S> {
         // queued (see `Loop::run`).
         std::mem::swap(&mut self.closing.batch, &mut self.closing.queue);
         while let Some(entry) = self.closing.batch.pop() {
-            (entry.free)(self, entry.id);
+            (entry.free)(self, s, entry.id);
             if let Some((cb, site)) = entry.cb {
                 self.current = None;
                 self.run_callback(s, "close", Some(entry.id), site, cb);
@@ -287,6 +287,19 @@ impl<S> Loop<S> {
     /// # Errors
     /// `EBADF` for a stale id, `EINVAL` if it is already closing.
     pub fn close_handle<T: 'static>(&mut self, id: HandleId) -> Result<CloseToken<'_, S>> {
+        self.close_handle_with::<T>(id, free_handle::<S, T>)
+    }
+
+    /// [`close_handle`](Loop::close_handle) with the owner's own `finish`, run in the closing
+    /// phase *before* the close callback: it must free the slot
+    /// (`lp.handles::<T>().remove(id)`) and may first run what libuv runs there, such as the
+    /// callbacks of requests the close cancelled (with `ECANCELED`, through
+    /// [`Loop::run_callback`]).
+    pub fn close_handle_with<T: 'static>(
+        &mut self,
+        id: HandleId,
+        finish: fn(&mut Loop<S>, &mut S, HandleId),
+    ) -> Result<CloseToken<'_, S>> {
         let h = self.handles::<T>().get_mut(id).ok_or_else(stale)?;
         if h.is_closing() {
             return Err(Error::new(Code::EINVAL).with_detail("handle is already closing"));
@@ -294,7 +307,7 @@ impl<S> Loop<S> {
         let delta = h.set_active(false);
         h.set_closing();
         self.add_refs(delta);
-        Ok(self.queue_close(id, free_handle::<S, T>))
+        Ok(self.queue_close(id, finish))
     }
 
     /// The one dispatch helper: calls the callback that `field` selects in handle `id`
@@ -342,11 +355,11 @@ impl<S> Loop<S> {
     }
 }
 
-fn free_core<S>(lp: &mut Loop<S>, id: HandleId) {
+fn free_core<S>(lp: &mut Loop<S>, _: &mut S, id: HandleId) {
     lp.handles.remove(id);
 }
 
-fn free_handle<S, T: 'static>(lp: &mut Loop<S>, id: HandleId) {
+fn free_handle<S, T: 'static>(lp: &mut Loop<S>, _: &mut S, id: HandleId) {
     lp.handles::<T>().remove(id);
 }
 

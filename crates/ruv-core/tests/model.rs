@@ -274,3 +274,21 @@ fn a_crate_handle_type_gets_liveness_dispatch_and_two_phase_close_from_core() {
     lp.handle_set_ref::<Thing>(id, false); // a no-op
     assert!(!lp.alive());
 }
+
+#[test]
+fn close_handle_with_runs_the_owners_finish_before_the_close_callback() {
+    fn finish(lp: &mut Loop<Vec<String>>, log: &mut Vec<String>, id: ruv_core::HandleId) {
+        let thing = lp.handles::<Thing>().remove(id);
+        log.push(format!("finish (slot freed: {})", thing.is_some()));
+    }
+    let mut lp: Loop<Vec<String>> = Loop::new().unwrap();
+    let id = lp
+        .handles::<Thing>()
+        .insert(Handle::new(Thing { on_poke: None }));
+    lp.close_handle_with::<Thing>(id, finish)
+        .unwrap()
+        .then(|_, log: &mut Vec<String>| log.push("close callback".into()));
+    let mut log = Vec::new();
+    assert!(!lp.run(RunMode::Default, &mut log).unwrap());
+    assert_eq!(log, ["finish (slot freed: true)", "close callback"]);
+}
