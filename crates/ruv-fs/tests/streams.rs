@@ -671,3 +671,30 @@ fn write_stream_on_a_given_fd() {
     std::fs::File::from(r).read_to_string(&mut got).unwrap();
     assert_eq!(got, "through a pipe");
 }
+
+#[test]
+fn pipeline_copies_a_file_with_backpressure_and_calls_back_once() {
+    let t = TempDir::new("pipeline");
+    let (src, dst) = (t.join("src"), t.join("dst"));
+    let data = pattern((1 << 20) + 17);
+    std::fs::write(&src, &data).unwrap();
+    let mut lp: Loop<Vec<Result<(), Error>>> = Loop::new().unwrap();
+    let rs = fs::read_stream(&mut lp, &src, ReadStreamOptions::default()).unwrap();
+    let ws = fs::write_stream(
+        &mut lp,
+        &dst,
+        WriteStreamOptions::default().high_water_mark(1000),
+    )
+    .unwrap();
+    ruv_core::stream::pipeline(&mut lp, rs, ws, |_, results: &mut Vec<_>, res| {
+        results.push(res)
+    })
+    .unwrap();
+    let mut results = Vec::new();
+    lp.run(RunMode::Default, &mut results).unwrap();
+    assert_eq!(results.len(), 1);
+    results[0].as_ref().unwrap();
+    assert!(std::fs::read(&dst).unwrap() == data, "content differs");
+    assert_eq!(rs.fd(&lp).unwrap_err().code(), Code::EBADF, "closed");
+    assert_eq!(ws.fd(&lp).unwrap_err().code(), Code::EBADF, "closed");
+}
