@@ -103,5 +103,8 @@ pub use ops::{
     RmOptions, FILE_CHUNK,
 };
 pub use stats::{Dirent, FileType, Stats};
-pub use stream::read::{read_stream, ReadStream, ReadStreamOptions, READ_HIGH_WATER_MARK};
-pub use stream::write::{write_stream, WriteStream, WriteStreamOptions, WRITE_HIGH_WATER_MARK};
+pub use stream::options::{
+    ReadStreamOptions, WriteStreamOptions, READ_HIGH_WATER_MARK, WRITE_HIGH_WATER_MARK,
+};
+pub use stream::read::{read_stream, ReadStream};
+pub use stream::write::{write_stream, WriteStream};

@@ -228,8 +228,12 @@ fn an_error_returned_by_the_pipeline_callback_reaches_run() {
     let mut lp: Loop<()> = Loop::new().unwrap();
     let rs = fs::read_stream(&mut lp, &src, ReadStreamOptions::default()).unwrap();
     let ws = fs::write_stream(&mut lp, &out, WriteStreamOptions::default()).unwrap();
-    pipeline(&mut lp, rs, ws, |_, _, res| {
+    pipeline(&mut lp, rs, ws, |lp, _, res| {
         res?;
+        // the pipeline's callback runs as its own kind, with the program's site
+        let info = lp.current_callback().unwrap();
+        assert_eq!(info.kind, "pipeline");
+        assert!(info.site.file().ends_with("tests/pipeline.rs"), "{info:?}");
         Err(Error::new(Code::ECANCELED).with_detail("done, but no"))
     })
     .unwrap();

@@ -423,3 +423,35 @@ fn destroy_with_an_error_emits_error_then_close() {
     assert_eq!(log.error.unwrap().code(), Code::ECONNRESET);
     assert!(log.chunks.is_empty());
 }
+
+#[test]
+fn events_are_dispatched_with_their_kind_and_the_programs_registration_site() {
+    type Seen = Vec<(&'static str, &'static str)>;
+    let mut lp: Loop<Seen> = Loop::new().unwrap();
+    let s = ZlibStream::new(&mut lp, Mode::Gzip, &Options::default())
+        .unwrap()
+        .on_event(&mut lp, |lp, log: &mut Seen, _, _| {
+            let info = lp.current_callback().expect("a callback is running");
+            log.push((info.kind, info.site.file()));
+        })
+        .unwrap();
+    s.write(&mut lp, "abc").unwrap();
+    s.end(&mut lp).unwrap();
+    let mut log = Vec::new();
+    lp.run(RunMode::Default, &mut log).unwrap();
+    let kinds: Vec<_> = log.iter().map(|(k, _)| *k).collect();
+    assert_eq!(
+        kinds,
+        [
+            "zlib.data",
+            "zlib.finish",
+            "zlib.data",
+            "zlib.end",
+            "zlib.close"
+        ]
+    );
+    assert!(
+        log.iter().all(|(_, f)| f.ends_with("tests/streams.rs")),
+        "sites: {log:?}"
+    );
+}

@@ -25,6 +25,7 @@
 //! is closed, [`Loop::close_handle`](ruv_core::Loop::close_handle) frees the handle in the
 //! closing phase and `Close` comes last.
 
+pub(crate) mod options;
 pub(crate) mod read;
 pub(crate) mod write;
 

@@ -1,8 +1,9 @@
 //! [`WriteStream`]: a file written in chunks with backpressure (Node's `fs.createWriteStream`).
 
+use super::options::WriteStreamOptions;
 use super::{destroyed, job, stale};
 use crate::error::{fd_err, CPath};
-use crate::flags::{Fd, IntoOpenFlags, OpenFlags};
+use crate::flags::Fd;
 use crate::sys;
 use ruv_core::registry::{Callback, Handle, HandleId};
 use ruv_core::stream::{EventFn, StreamEvent, Writable};
@@ -10,77 +11,6 @@ use ruv_core::{CallbackResult, Code, Error, Loop, WorkReq};
 use std::collections::VecDeque;
 use std::os::fd::RawFd;
 use std::path::Path;
-
-/// Node's default `highWaterMark` for writable streams (Node 20): 16 KiB.
-pub const WRITE_HIGH_WATER_MARK: usize = 16 * 1024;
-
-/// Options of [`write_stream`] (Node's `createWriteStream` options).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct WriteStreamOptions {
-    /// [`WriteStream::write`] returns `false` once this many bytes are buffered (queued or
-    /// being written); default 16 KiB.
-    pub high_water_mark: usize,
-    /// Byte offset to write at: writes are positional (`pwrite`) from there. `None` (the
-    /// default) writes at the current file position (`write`; at the end with `"a"`), which
-    /// also works on pipes and terminals.
-    pub start: Option<u64>,
-    /// Flags to open the path with (default `"w"`).
-    pub flags: OpenFlags,
-    /// Mode if the file is created (default `0o666`, before the umask).
-    pub mode: u32,
-    /// Write to this already open descriptor instead of opening the path (then ignored).
-    pub fd: Option<Fd>,
-    /// Close the descriptor after `end`, an error or `destroy` (default `true`).
-    pub auto_close: bool,
-}
-
-impl Default for WriteStreamOptions {
-    fn default() -> Self {
-        WriteStreamOptions {
-            high_water_mark: WRITE_HIGH_WATER_MARK,
-            start: None,
-            flags: OpenFlags::WRITE,
-            mode: 0o666,
-            fd: None,
-            auto_close: true,
-        }
-    }
-}
-
-impl WriteStreamOptions {
-    /// Sets [`high_water_mark`](Self::high_water_mark).
-    pub fn high_water_mark(mut self, bytes: usize) -> Self {
-        self.high_water_mark = bytes;
-        self
-    }
-
-    /// Sets [`start`](Self::start).
-    pub fn start(mut self, offset: u64) -> Self {
-        self.start = Some(offset);
-        self
-    }
-
-    /// Sets [`flags`](Self::flags).
-    ///
-    /// # Errors
-    /// `ERR_INVALID_ARG_VALUE` for an unknown flag string.
-    pub fn flags(mut self, flags: impl IntoOpenFlags) -> Result<Self, Error> {
-        self.flags = flags.into_open_flags()?;
-        Ok(self)
-    }
-
-    /// Sets [`fd`](Self::fd).
-    pub fn fd(mut self, fd: Fd) -> Self {
-        self.fd = Some(fd);
-        self
-    }
-
-    /// Sets [`auto_close`](Self::auto_close).
-    pub fn auto_close(mut self, on: bool) -> Self {
-        self.auto_close = on;
-        self
-    }
-}
 
 type OpenFn<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S, WriteStream, Fd) -> Result<(), Error>>;
 
