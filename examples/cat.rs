@@ -10,6 +10,7 @@
 //! (`cat: ENOENT: no such file or directory, open 'nope'`); cat goes on with the next file and
 //! exits with status 1 at the end.
 
+use ruv::core::stream::StreamEvent;
 use ruv::core::{Code, Loop, RunMode};
 use ruv::fs::{self, Fd, ReadStream, ReadStreamOptions, WriteStream, WriteStreamOptions};
 use std::collections::VecDeque;
@@ -28,9 +29,7 @@ struct Cat {
 /// Starts the next file, or ends stdout when there is none.
 fn next_file(lp: &mut Loop<Cat>, cat: &mut Cat) {
     let Some(path) = cat.files.pop_front() else {
-        cat.out
-            .end(lp, |_, _, _| {})
-            .expect("stdout stream is open");
+        cat.out.end(lp).expect("stdout stream is open");
         return;
     };
     let options = if path.as_os_str() == "-" {
@@ -48,28 +47,23 @@ fn next_file(lp: &mut Loop<Cat>, cat: &mut Cat) {
         }
     };
     let out = cat.out;
-    rs.on_data(lp, move |lp, cat, rs, chunk| match out.write(lp, chunk) {
-        Ok(true) => {}
-        Ok(false) => {
-            rs.pause(lp).unwrap();
-            cat.paused = Some(rs);
-        }
-        // stdout failed: its error handler has said why; stop reading
-        Err(_) => rs.destroy(lp).unwrap(),
-    })
-    .and_then(|rs| {
-        rs.on_error(lp, move |_, cat, _, e| {
+    rs.on_event(lp, move |lp, cat: &mut Cat, rs, ev| match ev {
+        StreamEvent::Data(chunk) => match out.write(lp, chunk) {
+            Ok(true) => {}
+            Ok(false) => {
+                rs.pause(lp);
+                cat.paused = Some(rs);
+            }
+            // stdout failed: its error handler has said why; stop reading
+            Err(_) => rs.destroy(lp, None),
+        },
+        StreamEvent::Error(e) => {
             eprintln!("cat: {e}");
             cat.failed = true;
-        })
-    })
-    .and_then(|rs| {
+        }
         // after end or error, and after the descriptor is closed
-        rs.on_close(lp, |lp, cat, _| {
-            if !cat.broken_pipe {
-                next_file(lp, cat);
-            }
-        })
+        StreamEvent::Close if !cat.broken_pipe => next_file(lp, cat),
+        _ => {}
     })
     .expect("a new stream accepts callbacks");
 }
@@ -84,20 +78,21 @@ fn main() {
         .fd(Fd::STDOUT)
         .auto_close(false);
     let out = fs::write_stream(&mut lp, "", stdout).expect("stdout stream");
-    out.on_drain(&mut lp, |lp, cat, _| {
-        if let Some(rs) = cat.paused.take() {
-            rs.resume(lp).unwrap();
+    out.on_event(&mut lp, |lp, cat: &mut Cat, _, ev| match ev {
+        StreamEvent::Drain => {
+            if let Some(rs) = cat.paused.take() {
+                rs.resume(lp);
+            }
         }
-    })
-    .and_then(|out| {
-        out.on_error(&mut lp, |_, cat, _, e| {
+        StreamEvent::Error(e) => {
             if e.code() == Code::EPIPE {
                 cat.broken_pipe = true;
             } else {
                 eprintln!("cat: {e}");
                 cat.failed = true;
             }
-        })
+        }
+        _ => {}
     })
     .expect("a new stream accepts callbacks");
     let mut cat = Cat {

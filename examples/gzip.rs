@@ -22,8 +22,9 @@ use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 use std::time::Instant;
 
+use ruv::core::stream::StreamEvent;
 use ruv::core::{Error, Loop, RunMode, WorkClass};
-use ruv::zlib::{Event, Mode, Options, ZlibStream};
+use ruv::zlib::{Mode, Options, ZlibStream};
 
 /// Bytes per read: Node's `fs.createReadStream` default `highWaterMark`.
 const READ_CHUNK: usize = 64 * 1024;
@@ -89,7 +90,8 @@ fn copy(name: &'static str, mode: Mode, input: &str, output: &str) -> Result<(u6
     let out_file = File::create(output).map_err(|e| open_err(output, e))?;
 
     let mut lp: Loop<Copy> = Loop::new()?;
-    let stream = ZlibStream::new(&mut lp, mode, &Options::default(), on_event)?;
+    let stream =
+        ZlibStream::new(&mut lp, mode, &Options::default())?.on_event(&mut lp, on_event)?;
     let mut st = Copy {
         name,
         input: Arc::new(in_file),
@@ -158,9 +160,10 @@ fn read_next(lp: &mut Loop<Copy>, st: &mut Copy) {
 }
 
 /// The stream's events: output is written at its offset, on the pool.
-fn on_event(lp: &mut Loop<Copy>, st: &mut Copy, _s: ZlibStream, ev: Event) {
+fn on_event(lp: &mut Loop<Copy>, st: &mut Copy, _s: ZlibStream, ev: StreamEvent<'_>) {
     match ev {
-        Event::Data(chunk) => {
+        StreamEvent::Data(chunk) => {
+            let chunk = chunk.to_vec();
             let (file, pos) = (st.output.clone(), st.write_pos);
             st.write_pos += chunk.len() as u64;
             st.writes_in_flight += 1;
@@ -178,9 +181,10 @@ fn on_event(lp: &mut Loop<Copy>, st: &mut Copy, _s: ZlibStream, ev: Event) {
             fail_if_err(lp, st, queued.map(|_| ()));
             show_progress(lp, st);
         }
-        Event::Drain => read_next(lp, st),
-        Event::End => st.stream_ended = true,
-        Event::Error(e) => {
+        StreamEvent::Drain => read_next(lp, st),
+        StreamEvent::End => st.stream_ended = true,
+        StreamEvent::Finish | StreamEvent::Close => {}
+        StreamEvent::Error(e) => {
             // The stream is gone already; keep the first error.
             st.error.get_or_insert(e);
         }
@@ -197,7 +201,7 @@ fn fail_if_err(lp: &mut Loop<Copy>, st: &mut Copy, res: Result<(), Error>) {
 fn fail(lp: &mut Loop<Copy>, st: &mut Copy, e: Error) {
     if st.error.is_none() {
         st.error = Some(e);
-        let _ = st.stream.destroy(lp);
+        st.stream.destroy(lp, None);
     }
 }
 

@@ -53,8 +53,8 @@
 //! | `truncate` / `ftruncate` | [`truncate`], [`ftruncate`] | `()` |
 //! | `fsync` / `fdatasync` | [`fsync`], [`fdatasync`] | `()` |
 //! | `opendir`, `dir.read`, `dir.close` | [`opendir`], [`Dir::read`], [`Dir::close`] | [`Dir`] / `Option<Dirent>` |
-//! | `createReadStream` | [`read_stream`] → [`ReadStream`] | chunks, end, error, close |
-//! | `createWriteStream` | [`write_stream`] → [`WriteStream`] | drain, finish, error, close |
+//! | `createReadStream` | [`read_stream`] → [`ReadStream`] | `StreamEvent`s: data, end, error, close |
+//! | `createWriteStream` | [`write_stream`] → [`WriteStream`] | `StreamEvent`s: drain, finish, error, close |
 //!
 //! Descriptors are plain numbers ([`Fd`], `Copy`): as in Node, whoever opened one closes it.
 //!
@@ -80,9 +80,12 @@
 //! [`read_stream`] and [`write_stream`] move data in chunks (64 KiB and 16 KiB high-water
 //! marks by default, Node's values), one pool job per chunk, so no worker is held for long;
 //! a read stream can be paused (no read job is queued while paused), and
-//! [`WriteStream::write`] returns `false` past the high-water mark, with `on_drain` called
-//! once the buffer has emptied. Stream state lives in a slab in a loop extension; see
-//! `docs/fs.md` in the repository for the design.
+//! [`WriteStream::write`] returns `false` past the high-water mark, with a `Drain` event
+//! once the buffer has emptied. Each stream reports through one event callback
+//! ([`ruv_core::stream::StreamEvent`]) and is a handle on ruv-core's one registry;
+//! [`ReadStream`] is [`Readable`](ruv_core::stream::Readable) and [`WriteStream`]
+//! [`Writable`](ruv_core::stream::Writable). See `docs/fs.md` in the repository for the
+//! design.
 
 #![warn(missing_docs)]
 // All system calls go through rustix's safe wrappers; the one module that needs `unsafe`
@@ -111,5 +114,8 @@ pub use ops::{
     RmOptions, FILE_CHUNK,
 };
 pub use stats::{Dirent, FileType, Stats};
-pub use stream::read::{read_stream, ReadStream, ReadStreamOptions, READ_HIGH_WATER_MARK};
-pub use stream::write::{write_stream, WriteStream, WriteStreamOptions, WRITE_HIGH_WATER_MARK};
+pub use stream::options::{
+    ReadStreamOptions, WriteStreamOptions, READ_HIGH_WATER_MARK, WRITE_HIGH_WATER_MARK,
+};
+pub use stream::read::{read_stream, ReadStream};
+pub use stream::write::{write_stream, WriteStream};

@@ -7,6 +7,7 @@
 mod common;
 
 use common::{run1, TempDir};
+use ruv_core::stream::StreamEvent;
 use ruv_core::{Loop, RunMode};
 use ruv_fs::{self as fs, ReadStreamOptions};
 
@@ -68,13 +69,12 @@ fn read_stream_with_an_impossible_high_water_mark_fails_with_enomem() {
     let options = ReadStreamOptions::default().high_water_mark(usize::MAX >> 1);
     fs::read_stream(&mut lp, &f, options)
         .unwrap()
-        .on_data(&mut lp, |_, log, _, chunk| {
-            log.push(format!("data {}", chunk.len()))
+        .on_event(&mut lp, |_, log, _, ev| match ev {
+            StreamEvent::Data(chunk) => log.push(format!("data {}", chunk.len())),
+            StreamEvent::Error(e) => log.push(e.to_string()),
+            StreamEvent::Close => log.push("close".into()),
+            _ => {}
         })
-        .unwrap()
-        .on_error(&mut lp, |_, log, _, e| log.push(e.to_string()))
-        .unwrap()
-        .on_close(&mut lp, |_, log, _| log.push("close".into()))
         .unwrap();
     let mut log = Vec::new();
     lp.run(RunMode::Default, &mut log).unwrap();

@@ -1,11 +1,13 @@
-//! Read and write streams: chunking, pause/resume, ranges, backpressure and drain, end,
-//! errors, destroy, descriptors and pipes.
+//! Read streams: chunking, pause/resume, ranges, end, errors (handled, unhandled, returned
+//! by the callback), destroy, descriptors and pipes, the event order. Write streams and
+//! piping: `write_streams.rs`.
 
 mod common;
 
 use common::{pattern, TempDir};
+use ruv_core::stream::StreamEvent;
 use ruv_core::{Code, Error, Loop, RunMode};
-use ruv_fs::{self as fs, Fd, ReadStream, ReadStreamOptions, WriteStream, WriteStreamOptions};
+use ruv_fs::{self as fs, Fd, ReadStream, ReadStreamOptions};
 use std::path::Path;
 
 /// What a read stream reported, in order.
@@ -16,18 +18,25 @@ struct ReadLog {
     events: Vec<String>,
 }
 
+/// Logs a read stream's event; every event but `Data` goes to `events`.
+fn log_event(log: &mut ReadLog, ev: StreamEvent<'_>) {
+    assert!(
+        log.events.last().map(String::as_str) != Some("close"),
+        "event after close: {ev:?}"
+    );
+    match ev {
+        StreamEvent::Data(chunk) => {
+            assert!(!chunk.is_empty(), "empty data event");
+            log.chunks.push(chunk.len());
+            log.data.extend_from_slice(chunk);
+        }
+        StreamEvent::Error(e) => log.events.push(format!("error: {e}")),
+        ev => log.events.push(ev.name().into()),
+    }
+}
+
 fn collect(lp: &mut Loop<ReadLog>, rs: ReadStream) {
-    rs.on_data(lp, |_, log, _, chunk| {
-        log.chunks.push(chunk.len());
-        log.data.extend_from_slice(&chunk);
-    })
-    .unwrap()
-    .on_end(lp, |_, log, _| log.events.push("end".into()))
-    .unwrap()
-    .on_error(lp, |_, log, _, e| log.events.push(format!("error: {e}")))
-    .unwrap()
-    .on_close(lp, |_, log, _| log.events.push("close".into()))
-    .unwrap();
+    rs.on_event(lp, |_, log, _, ev| log_event(log, ev)).unwrap();
 }
 
 fn read_all(path: &Path, options: ReadStreamOptions) -> ReadLog {
@@ -114,13 +123,13 @@ fn read_stream_pause_queues_no_read_until_resume() {
     .unwrap();
     collect(&mut lp, rs);
     let path = f.clone();
-    // replace the data callback: pause after the first and the third chunk, and check from an
-    // unrelated request's callback that no read job is in flight meanwhile
-    rs.on_data(&mut lp, move |lp, log, rs, chunk| {
-        log.chunks.push(chunk.len());
-        log.data.extend_from_slice(&chunk);
-        if log.chunks.len() == 1 || log.chunks.len() == 3 {
-            rs.pause(lp).unwrap();
+    // replace the event callback: pause after the first and the third chunk, and check from
+    // an unrelated request's callback that no read job is in flight meanwhile
+    rs.on_event(&mut lp, move |lp, log: &mut ReadLog, rs, ev| {
+        let data = matches!(ev, StreamEvent::Data(_));
+        log_event(log, ev);
+        if data && (log.chunks.len() == 1 || log.chunks.len() == 3) {
+            rs.pause(lp);
             assert!(rs.is_paused(lp).unwrap());
             let at = log.chunks.len();
             fs::stat(lp, &path, move |lp, log, st| {
@@ -129,7 +138,7 @@ fn read_stream_pause_queues_no_read_until_resume() {
                 assert_eq!(lp.active_requests(), 0);
                 assert_eq!(log.chunks.len(), at, "no data while paused");
                 log.events.push(format!("resume after {at}"));
-                rs.resume(lp).unwrap();
+                rs.resume(lp);
                 assert!(!rs.is_paused(lp).unwrap());
             })
             .unwrap();
@@ -158,10 +167,12 @@ fn read_stream_paused_with_nothing_in_flight_lets_the_loop_end() {
         ReadStreamOptions::default().high_water_mark(1000),
     )
     .unwrap();
-    collect(&mut lp, rs);
-    rs.on_data(&mut lp, |lp, log, rs, chunk| {
-        log.chunks.push(chunk.len());
-        rs.pause(lp).unwrap();
+    rs.on_event(&mut lp, |lp, log: &mut ReadLog, rs, ev| {
+        let data = matches!(ev, StreamEvent::Data(_));
+        log_event(log, ev);
+        if data {
+            rs.pause(lp);
+        }
     })
     .unwrap();
     let mut log = ReadLog::default();
@@ -169,17 +180,21 @@ fn read_stream_paused_with_nothing_in_flight_lets_the_loop_end() {
     assert_eq!(log.chunks, [1000]);
     assert_eq!(rs.bytes_read(&lp).unwrap(), 1000);
     // resuming later goes on where it stopped
-    rs.on_data(&mut lp, |_, log, _, chunk| log.chunks.push(chunk.len()))
-        .unwrap();
-    rs.resume(&mut lp).unwrap();
+    collect(&mut lp, rs);
+    rs.resume(&mut lp);
     lp.run(RunMode::Default, &mut log).unwrap();
     assert_eq!(log.chunks, [1000; 3]);
     assert_eq!(log.events, ["end", "close"]);
     assert_eq!(
-        rs.pause(&mut lp).unwrap_err().code(),
+        rs.bytes_read(&lp).unwrap_err().code(),
         Code::EBADF,
         "stale after close"
     );
+    // the idempotent operations are no-ops on the stale id
+    rs.pause(&mut lp);
+    rs.resume(&mut lp);
+    rs.destroy(&mut lp, None);
+    assert!(!lp.alive());
 }
 
 #[test]
@@ -210,20 +225,54 @@ fn read_stream_errors() {
 }
 
 #[test]
-fn read_stream_error_without_handler_panics() {
-    let t = TempDir::new("rs-panic");
+fn read_stream_error_without_handler_is_the_loops_uncaught_error() {
+    // Node throws for an 'error' nobody listens to; ruv's loop returns it from `run`.
+    let t = TempDir::new("rs-uncaught");
     let missing = t.join("nope");
     let mut lp: Loop<()> = Loop::new().unwrap();
-    fs::read_stream(&mut lp, &missing, ReadStreamOptions::default()).unwrap();
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        lp.run(RunMode::Default, &mut ())
-    }));
-    let payload = r.unwrap_err();
-    let text = payload.downcast_ref::<String>().unwrap();
+    let rs = fs::read_stream(&mut lp, &missing, ReadStreamOptions::default()).unwrap();
+    let err = lp.run(RunMode::Default, &mut ()).unwrap_err();
     assert!(
-        text.contains("ENOENT: no such file or directory, open"),
-        "{text}"
+        err.to_string()
+            .contains("ENOENT: no such file or directory, open"),
+        "{err}"
     );
+    // the loop is consistent: running on closes the failed stream
+    lp.run(RunMode::Default, &mut ()).unwrap();
+    assert_eq!(rs.fd(&lp).unwrap_err().code(), Code::EBADF);
+}
+
+#[test]
+fn read_stream_callback_error_reaches_run_and_the_stream_resumes() {
+    let t = TempDir::new("rs-cb-err");
+    let f = t.join("f");
+    std::fs::write(&f, pattern(3000)).unwrap();
+    let mut lp: Loop<ReadLog> = Loop::new().unwrap();
+    fs::read_stream(
+        &mut lp,
+        &f,
+        ReadStreamOptions::default().high_water_mark(1000),
+    )
+    .unwrap()
+    .on_event(&mut lp, |_, log: &mut ReadLog, _, ev| {
+        let data = matches!(ev, StreamEvent::Data(_));
+        log_event(log, ev);
+        if data {
+            return Err(Error::new(Code::EINVAL).with_detail("no thanks"));
+        }
+        Ok(())
+    })
+    .unwrap();
+    let mut log = ReadLog::default();
+    let mut errors = 0;
+    while let Err(e) = lp.run(RunMode::Default, &mut log) {
+        assert_eq!(e.to_string(), "EINVAL: no thanks");
+        errors += 1;
+        assert!(errors <= 3, "more errors than chunks");
+    }
+    assert_eq!(errors, 3);
+    assert_eq!(log.chunks, [1000; 3]);
+    assert_eq!(log.events, ["end", "close"]);
 }
 
 #[test]
@@ -238,17 +287,42 @@ fn read_stream_destroy_stops_data_and_closes() {
         ReadStreamOptions::default().high_water_mark(1000),
     )
     .unwrap();
-    collect(&mut lp, rs);
-    rs.on_data(&mut lp, |lp, log, rs, chunk| {
-        log.chunks.push(chunk.len());
-        rs.destroy(lp).unwrap();
-        rs.destroy(lp).unwrap(); // twice is fine
+    rs.on_event(&mut lp, |lp, log: &mut ReadLog, rs, ev| {
+        log_event(log, ev);
+        rs.destroy(lp, None);
+        rs.destroy(lp, None); // twice is fine
     })
     .unwrap();
     let mut log = ReadLog::default();
     lp.run(RunMode::Default, &mut log).unwrap();
     assert_eq!(log.chunks, [1000]);
     assert_eq!(log.events, ["close"]);
+}
+
+#[test]
+fn read_stream_destroy_with_an_error_emits_error_then_close() {
+    let t = TempDir::new("rs-destroy-err");
+    let f = t.join("f");
+    std::fs::write(&f, pattern(10_000)).unwrap();
+    let mut lp: Loop<ReadLog> = Loop::new().unwrap();
+    let rs = fs::read_stream(&mut lp, &f, ReadStreamOptions::default()).unwrap();
+    collect(&mut lp, rs);
+    rs.destroy(&mut lp, Some(Error::new(Code::ECONNRESET)));
+    rs.destroy(&mut lp, Some(Error::new(Code::EINVAL))); // a no-op: one error at most
+    assert_eq!(
+        rs.on_event(&mut lp, |_, _, _, _| {}).unwrap_err().code(),
+        Code::ERR_STREAM_DESTROYED
+    );
+    let mut log = ReadLog::default();
+    lp.run(RunMode::Default, &mut log).unwrap();
+    assert!(log.chunks.is_empty());
+    assert_eq!(log.events.len(), 2, "{:?}", log.events);
+    assert!(
+        log.events[0].starts_with("error: ECONNRESET"),
+        "{:?}",
+        log.events
+    );
+    assert_eq!(log.events[1], "close");
 }
 
 #[test]
@@ -259,7 +333,7 @@ fn read_stream_destroyed_before_open_completes() {
     let mut lp: Loop<ReadLog> = Loop::new().unwrap();
     let rs = fs::read_stream(&mut lp, &f, ReadStreamOptions::default()).unwrap();
     collect(&mut lp, rs);
-    rs.destroy(&mut lp).unwrap();
+    rs.destroy(&mut lp, None);
     let mut log = ReadLog::default();
     lp.run(RunMode::Default, &mut log).unwrap();
     assert!(log.chunks.is_empty());
@@ -326,270 +400,4 @@ fn read_stream_from_a_pipe() {
         .iter()
         .all(|&n| n > 0 && n <= fs::READ_HIGH_WATER_MARK));
     assert_eq!(log.events, ["end", "close"]);
-}
-
-/// What a write stream reported.
-#[derive(Debug, Default)]
-struct WriteLog {
-    returns: Vec<bool>,
-    drains: usize,
-    events: Vec<String>,
-    written: usize,
-}
-
-fn watch(lp: &mut Loop<WriteLog>, ws: WriteStream) {
-    ws.on_error(lp, |_, log, _, e| log.events.push(format!("error: {e}")))
-        .unwrap()
-        .on_finish(lp, |_, log, _| log.events.push("finish".into()))
-        .unwrap()
-        .on_close(lp, |_, log, _| log.events.push("close".into()))
-        .unwrap();
-}
-
-#[test]
-fn write_stream_backpressure_and_drain() {
-    let t = TempDir::new("ws-bp");
-    let f = t.join("out");
-    let data = std::rc::Rc::new(pattern((1 << 20) + 17));
-    let mut lp: Loop<WriteLog> = Loop::new().unwrap();
-    let ws = fs::write_stream(&mut lp, &f, WriteStreamOptions::default()).unwrap();
-    watch(&mut lp, ws);
-
-    const CHUNK: usize = 4096;
-    // Write until `write` says stop; then wait for drain; end after the last byte.
-    fn write_some(lp: &mut Loop<WriteLog>, log: &mut WriteLog, ws: WriteStream, data: &[u8]) {
-        while log.written < data.len() {
-            let end = (log.written + CHUNK).min(data.len());
-            let ok = ws.write(lp, &data[log.written..end]).unwrap();
-            log.returns.push(ok);
-            log.written = end;
-            assert_eq!(ws.needs_drain(lp).unwrap(), !ok);
-            if !ok {
-                return;
-            }
-        }
-        ws.end(lp, |_, log, r| {
-            r.unwrap();
-            log.events.push("end cb".into());
-        })
-        .unwrap();
-    }
-    let d = data.clone();
-    ws.on_drain(&mut lp, move |lp, log, ws| {
-        log.drains += 1;
-        assert_eq!(
-            ws.buffered(lp).unwrap(),
-            0,
-            "drain comes with an empty buffer"
-        );
-        write_some(lp, log, ws, &d);
-    })
-    .unwrap();
-    let mut log = WriteLog::default();
-    write_some(&mut lp, &mut log, ws, &data);
-    // the file is not even open yet: everything so far is buffered
-    assert_eq!(log.returns, [true, true, true, false]);
-    assert_eq!(ws.buffered(&lp).unwrap(), fs::WRITE_HIGH_WATER_MARK);
-    lp.run(RunMode::Default, &mut log).unwrap();
-
-    // 16 KiB high-water mark, 4 KiB chunks: every drain cycle is 3 × true then false, and the
-    // 17-byte tail goes out with true before end.
-    let full_cycles = (1 << 20) / fs::WRITE_HIGH_WATER_MARK;
-    assert_eq!(log.drains, full_cycles);
-    let mut expect = Vec::new();
-    for _ in 0..full_cycles {
-        expect.extend([true, true, true, false]);
-    }
-    expect.push(true);
-    assert_eq!(log.returns, expect);
-    assert_eq!(log.events, ["end cb", "finish", "close"]);
-    assert!(std::fs::read(&f).unwrap() == *data, "content differs");
-}
-
-#[test]
-fn write_stream_copy_from_read_stream_with_pause_resume() {
-    // The piping pattern (examples/cat.rs): pause the reader when the writer says stop,
-    // resume it on drain. The writer's high-water mark (1000) is below a full chunk, so each
-    // full chunk's write says stop, whatever the timing of the jobs: 16 full chunks give 16
-    // pauses and 16 drains; the 17-byte tail is below the mark.
-    let t = TempDir::new("ws-pipe");
-    let (src, dst) = (t.join("src"), t.join("dst"));
-    let data = pattern((1 << 20) + 17);
-    std::fs::write(&src, &data).unwrap();
-    #[derive(Default)]
-    struct St {
-        pauses: usize,
-        drains: usize,
-        done: bool,
-    }
-    let mut lp: Loop<St> = Loop::new().unwrap();
-    let rs = fs::read_stream(&mut lp, &src, ReadStreamOptions::default()).unwrap();
-    let ws = fs::write_stream(
-        &mut lp,
-        &dst,
-        WriteStreamOptions::default().high_water_mark(1000),
-    )
-    .unwrap();
-    rs.on_data(&mut lp, move |lp, st: &mut St, rs, chunk| {
-        if !ws.write(lp, chunk).unwrap() {
-            st.pauses += 1;
-            rs.pause(lp).unwrap();
-        }
-    })
-    .unwrap()
-    .on_end(&mut lp, move |lp, _, _| {
-        ws.end(lp, |_, st, r| {
-            r.unwrap();
-            st.done = true;
-        })
-        .unwrap();
-    })
-    .unwrap()
-    .on_error(&mut lp, |_, _, _, e| panic!("{e}"))
-    .unwrap();
-    ws.on_drain(&mut lp, move |lp, st, _| {
-        st.drains += 1;
-        rs.resume(lp).unwrap();
-    })
-    .unwrap()
-    .on_error(&mut lp, |_, _, _, e| panic!("{e}"))
-    .unwrap();
-    let mut st = St::default();
-    lp.run(RunMode::Default, &mut st).unwrap();
-    assert!(st.done);
-    assert_eq!((st.pauses, st.drains), (16, 16));
-    assert!(std::fs::read(&dst).unwrap() == data);
-}
-
-#[test]
-fn write_after_end_is_an_error() {
-    let t = TempDir::new("ws-wae");
-    let f = t.join("f");
-    let mut lp: Loop<WriteLog> = Loop::new().unwrap();
-    let ws = fs::write_stream(&mut lp, &f, WriteStreamOptions::default()).unwrap();
-    watch(&mut lp, ws);
-    assert!(ws.write(&mut lp, "abc").unwrap());
-    ws.end(&mut lp, |_, log, r| {
-        r.unwrap();
-        log.events.push("end cb".into());
-    })
-    .unwrap();
-    let e = ws.write(&mut lp, "more").unwrap_err();
-    assert_eq!(e.to_string(), "ERR_STREAM_WRITE_AFTER_END: write after end");
-    assert!(ws.end(&mut lp, |_, _, _| {}).is_err());
-    let mut log = WriteLog::default();
-    lp.run(RunMode::Default, &mut log).unwrap();
-    assert_eq!(log.events, ["end cb", "finish", "close"]);
-    assert_eq!(std::fs::read(&f).unwrap(), b"abc");
-    assert_eq!(
-        ws.write(&mut lp, "x").unwrap_err().code(),
-        Code::EBADF,
-        "stale after close"
-    );
-}
-
-#[test]
-fn write_stream_open_error() {
-    let t = TempDir::new("ws-err");
-    let f = t.join("missing/dir/f");
-    let mut lp: Loop<WriteLog> = Loop::new().unwrap();
-    let ws = fs::write_stream(&mut lp, &f, WriteStreamOptions::default()).unwrap();
-    watch(&mut lp, ws);
-    ws.write(&mut lp, "data").unwrap();
-    ws.end(&mut lp, |_, log, r| {
-        log.events.push(format!("end cb: {}", r.unwrap_err()))
-    })
-    .unwrap();
-    let mut log = WriteLog::default();
-    lp.run(RunMode::Default, &mut log).unwrap();
-    let msg = format!("ENOENT: no such file or directory, open '{}'", f.display());
-    assert_eq!(
-        log.events,
-        [
-            format!("error: {msg}"),
-            format!("end cb: {msg}"),
-            "close".into()
-        ]
-    );
-}
-
-#[test]
-fn write_stream_positional_start_and_append() {
-    let t = TempDir::new("ws-pos");
-    let f = t.join("f");
-    std::fs::write(&f, "0123456789").unwrap();
-    let mut lp: Loop<WriteLog> = Loop::new().unwrap();
-    let opts = WriteStreamOptions::default().start(3).flags("r+").unwrap();
-    let ws = fs::write_stream(&mut lp, &f, opts).unwrap();
-    watch(&mut lp, ws);
-    ws.write(&mut lp, "ab").unwrap();
-    ws.write(&mut lp, "c").unwrap();
-    ws.end(&mut lp, |_, _, r| r.unwrap()).unwrap();
-    let mut log = WriteLog::default();
-    lp.run(RunMode::Default, &mut log).unwrap();
-    assert_eq!(std::fs::read(&f).unwrap(), b"012abc6789");
-    // "a": appends
-    let ws = fs::write_stream(
-        &mut lp,
-        &f,
-        WriteStreamOptions::default().flags("a").unwrap(),
-    )
-    .unwrap();
-    watch(&mut lp, ws);
-    ws.write(&mut lp, "!").unwrap();
-    ws.end(&mut lp, |_, _, r| r.unwrap()).unwrap();
-    lp.run(RunMode::Default, &mut log).unwrap();
-    assert_eq!(std::fs::read(&f).unwrap(), b"012abc6789!");
-}
-
-#[test]
-fn write_stream_destroy_drops_data_and_fails_end() {
-    let t = TempDir::new("ws-destroy");
-    let f = t.join("f");
-    let mut lp: Loop<WriteLog> = Loop::new().unwrap();
-    let ws = fs::write_stream(&mut lp, &f, WriteStreamOptions::default()).unwrap();
-    watch(&mut lp, ws);
-    ws.on_open(&mut lp, |_, log, _, _| log.events.push("open".into()))
-        .unwrap();
-    // the open job is queued or running: writes wait for it, and destroy drops them
-    assert!(ws.write(&mut lp, "never written").unwrap());
-    ws.end(&mut lp, |_, log, r| {
-        log.events
-            .push(format!("end cb: {}", r.unwrap_err().code().name()))
-    })
-    .unwrap();
-    ws.destroy(&mut lp).unwrap();
-    assert_eq!(ws.buffered(&lp).unwrap(), 0);
-    let mut log = WriteLog::default();
-    lp.run(RunMode::Default, &mut log).unwrap();
-    assert_eq!(log.events, ["end cb: ERR_STREAM_DESTROYED", "close"]);
-    // the open may have run before destroy (then the file exists, empty) or been cancelled
-    assert!(std::fs::read(&f).map_or(true, |d| d.is_empty()));
-}
-
-#[test]
-fn write_stream_on_a_given_fd() {
-    use std::io::Read;
-    use std::os::fd::AsRawFd;
-    let (r, w) = pipe();
-    let mut lp: Loop<WriteLog> = Loop::new().unwrap();
-    let fd = Fd::from_raw(w.as_raw_fd());
-    let ws = fs::write_stream(
-        &mut lp,
-        "",
-        WriteStreamOptions::default().fd(fd).auto_close(false),
-    )
-    .unwrap();
-    watch(&mut lp, ws);
-    ws.write(&mut lp, "through ").unwrap();
-    ws.write(&mut lp, "a pipe").unwrap();
-    ws.end(&mut lp, |_, _, r: Result<(), Error>| r.unwrap())
-        .unwrap();
-    let mut log = WriteLog::default();
-    lp.run(RunMode::Default, &mut log).unwrap();
-    assert_eq!(log.events, ["finish", "close"]);
-    drop(w); // ours to close
-    let mut got = String::new();
-    std::fs::File::from(r).read_to_string(&mut got).unwrap();
-    assert_eq!(got, "through a pipe");
 }

@@ -42,7 +42,8 @@
 //! |---|---|
 //! | `zlib.deflateSync(buf, options)` and the other six `*Sync` | [`deflate_sync`], [`inflate_sync`], [`gzip_sync`], [`gunzip_sync`], [`deflate_raw_sync`], [`inflate_raw_sync`], [`unzip_sync`]; [`process_sync`] takes the [`Mode`] |
 //! | `zlib.deflate(buf, options, cb)` and the other six | [`deflate`], [`inflate`], [`gzip`], [`gunzip`], [`deflate_raw`], [`inflate_raw`], [`unzip`]; [`process`] (one [`ruv_core::WorkClass::Cpu`] pool job each, cancellable with `Loop::cancel`) |
-//! | `zlib.createGzip(options)` ... `write`, `flush`, `end`, `destroy`, `'data'`, `'drain'`, `'end'`, `'error'` | [`ZlibStream`] and its [`Event`]s |
+//! | `zlib.createGzip(options)` ... `write`, `flush`, `end`, `pause`, `resume`, `destroy`, `'data'`, `'drain'`, `'finish'`, `'end'`, `'error'`, `'close'` | [`ZlibStream`] and its [`StreamEvent`](ruv_core::stream::StreamEvent)s |
+//! | `stream.pipeline(src, gzip, dst, cb)` | [`ruv_core::stream::pipeline`], [`ruv_core::stream::pipeline3`] |
 //! | `options` (`level`, `windowBits`, `memLevel`, `strategy`, `chunkSize`, `maxOutputLength`) | [`Options`] |
 //! | `zlib.constants` | [`constants`] |
 //! | `err.code` (`Z_DATA_ERROR`, `Z_BUF_ERROR`, ...) | [`codes`] |
@@ -76,7 +77,7 @@ pub use crate::oneshot::{
     inflate, inflate_raw, inflate_raw_sync, inflate_sync, process, process_sync, unzip, unzip_sync,
 };
 pub use crate::options::{Mode, Options};
-pub use crate::stream::{Event, ZlibStream, HIGH_WATER_MARK, JOB_OUTPUT};
+pub use crate::stream::{ZlibStream, HIGH_WATER_MARK, JOB_OUTPUT};
 
 #[cfg(test)]
 mod tests {

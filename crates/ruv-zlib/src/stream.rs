@@ -1,12 +1,20 @@
 //! Streams: Node's `zlib.createGzip()` and friends on the loop, one pool job per write.
+//!
+//! A stream is a handle on ruv-core's one handle model: its state is a `Zlib<S>` in the
+//! loop's registry of that type, its id a [`HandleId`], its events go through
+//! [`Loop::dispatch_handle`], and it closes in two phases ([`Loop::close_handle`]), with
+//! [`StreamEvent::Close`] last.
 
 use std::collections::VecDeque;
 
-use ruv_core::{Code, Error, Loop, WorkClass, WorkReq};
-use slab::Slab;
+use ruv_core::registry::{Callback, HandleId};
+use ruv_core::stream::{EventFn, Readable, StreamEvent, Writable};
+use ruv_core::{CallbackResult, Code, Error, Loop, WorkReq};
+
+mod job;
 
 use crate::codes;
-use crate::engine::{Engine, Flush, Outcome};
+use crate::engine::Engine;
 use crate::options::{Mode, Options};
 
 /// `write` returns `false` once this many bytes wait in a stream (written, not yet fully
@@ -17,44 +25,30 @@ pub const HIGH_WATER_MARK: usize = 16 * 1024;
 /// the rest of its write goes to a follow-up job, after the output is handed over.
 pub const JOB_OUTPUT: usize = 1 << 20;
 
-/// What a stream tells its callback.
-#[derive(Debug)]
-pub enum Event {
-    /// Output (Node's `'data'`): everything one pool job produced, in order; never empty.
-    Data(Vec<u8>),
-    /// Every byte written so far has been processed, after a [`ZlibStream::write`] returned
-    /// `false` (Node's `'drain'`): time to write more.
-    Drain,
-    /// [`ZlibStream::end`] was called and the last output has been delivered (Node's
-    /// `'end'`). The stream is gone: its id is stale from here on.
-    End,
-    /// The stream failed (Node's `'error'`), e.g. `Z_DATA_ERROR` on corrupt input; any
-    /// output the failing job produced came first, as [`Event::Data`]. The stream is gone.
-    Error(Error),
-}
-
 /// A compression or decompression stream: Node's `zlib.Deflate`, `Gzip`, `Gunzip`, ...
-/// objects, on the loop.
+/// objects, on the loop. It is both [`Readable`] (its output) and [`Writable`] (its input),
+/// so it can sit in the middle of a [`pipeline3`](ruv_core::stream::pipeline3).
 ///
 /// A `ZlibStream` is a `Copy` id, like the loop's handles. [`write`](ZlibStream::write)
-/// queues a chunk; each chunk is **one pool job** ([`WorkClass::Cpu`]), as each write of a
-/// Node zlib stream is; [`end`](ZlibStream::end) finishes the stream. Output reaches the
-/// callback given to [`new`](ZlibStream::new) as [`Event::Data`], in order, then
-/// [`Event::End`] (or [`Event::Error`]).
+/// queues a chunk; each chunk is **one pool job** ([`WorkClass::Cpu`](ruv_core::WorkClass::Cpu)), as each write of a
+/// Node zlib stream is; [`end`](ZlibStream::end) finishes the stream. Everything the
+/// stream has to say reaches the one callback set with [`on_event`](ZlibStream::on_event),
+/// as [`StreamEvent`]s in Node's order: `Data`* (output, in order), `Drain` (after a
+/// `write` returned `false`), `Finish` (after `end`, once all input is processed), the last
+/// `Data`, `End`, then `Close`; or `Error` then `Close`. Nothing is processed until the
+/// callback is set (as a Node stream does not flow without a consumer).
 ///
 /// ```
-/// use ruv_core::{Loop, RunMode};
-/// use ruv_zlib::{Event, Mode, Options, ZlibStream};
+/// use ruv_core::{stream::StreamEvent, Loop, RunMode};
+/// use ruv_zlib::{Mode, Options, ZlibStream};
 ///
 /// let mut lp: Loop<Vec<u8>> = Loop::new()?;
-/// let gz = ZlibStream::new(&mut lp, Mode::Gzip, &Options::default(), |_lp, out, _gz, ev| {
-///     match ev {
-///         Event::Data(bytes) => out.extend_from_slice(&bytes),
-///         Event::End => {}
-///         Event::Drain => {}
-///         Event::Error(e) => panic!("{e}"),
-///     }
-/// })?;
+/// let gz = ZlibStream::new(&mut lp, Mode::Gzip, &Options::default())?
+///     .on_event(&mut lp, |_lp, out, _gz, ev| match ev {
+///         StreamEvent::Data(bytes) => Ok(out.extend_from_slice(bytes)),
+///         StreamEvent::Error(e) => Err(e), // the loop's uncaught error
+///         _ => Ok(()),
+///     })?;
 /// gz.write(&mut lp, "hello, ")?;
 /// gz.write(&mut lp, "world")?;
 /// gz.end(&mut lp)?;
@@ -70,29 +64,28 @@ pub enum Event {
 /// writes wait in the stream's queue, in order. [`write`](ZlibStream::write) returns
 /// `false` when the bytes waiting (queued plus the chunk being processed) reach
 /// [`HIGH_WATER_MARK`] (16 KiB, Node's default): stop writing and wait for
-/// [`Event::Drain`], which comes once everything written has been processed. Writes made
-/// anyway are queued, never dropped: backpressure is advisory, as in Node.
+/// `StreamEvent::Drain`, which comes once everything written has been processed. Writes
+/// made anyway are queued, never dropped: backpressure is advisory, as in Node.
 ///
-/// On the output side, one job produces at most [`JOB_OUTPUT`] (1 MiB, or `chunk_size` if
-/// larger) before it hands its output over and a follow-up job continues the same chunk,
-/// so a decompression bomb written to a stream never needs more memory than that per job.
-/// [`Options::max_output_length`], when given, also caps the stream's total output
-/// (`ERR_BUFFER_TOO_LARGE`).
+/// On the output side, [`pause`](ZlibStream::pause) stops the flow of `Data`: no further
+/// job starts (so the writable side fills up and `write` says `false`), and output of a job
+/// already running is kept until [`resume`](ZlibStream::resume). One job produces at most
+/// [`JOB_OUTPUT`] (1 MiB, or `chunk_size` if larger) before it hands its output over and a
+/// follow-up job continues the same chunk, so a decompression bomb written to a stream
+/// never needs more memory than that per job. [`Options::max_output_length`], when given,
+/// also caps the stream's total output (`ERR_BUFFER_TOO_LARGE`).
 ///
 /// # Life cycle
 ///
-/// The stream lives until it ends, fails or is destroyed; then its id is stale and every
-/// method answers `EBADF`. A stream keeps the loop alive only while a job is in flight: a
-/// stream nobody writes to does not hold the loop (as in Node). A callback that panics
-/// propagates out of `Loop::run`, as every loop callback does; its stream then reports
-/// nothing more (destroy it).
+/// The stream lives until it ends, fails or is destroyed; then `Close` comes and its id is
+/// stale: `write`, `end` and the getters answer `EBADF`, `pause`, `resume` and `destroy` do
+/// nothing. A stream keeps the loop alive only while a job is in flight: a stream nobody
+/// writes to does not hold the loop (as in Node). An `Error` without an event callback is
+/// the loop's uncaught error (`Loop::run` returns it), as an `'error'` nobody listens to is
+/// in Node. A callback that panics propagates out of `Loop::run`, as every loop callback
+/// does; its stream then reports nothing more (destroy it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct ZlibStream {
-    index: u32,
-    gen: u32,
-}
-
-type Callback<S> = Box<dyn FnMut(&mut Loop<S>, &mut S, ZlibStream, Event)>;
+pub struct ZlibStream(HandleId);
 
 enum Op {
     Write { data: Vec<u8>, pos: usize },
@@ -100,8 +93,8 @@ enum Op {
     End,
 }
 
-struct Entry<S> {
-    gen: u32,
+/// A stream's state: the data of its handle in the loop's registry of `Zlib<S>`.
+struct Zlib<S> {
     mode: Mode,
     /// `None` while a job has it.
     engine: Option<Engine>,
@@ -109,50 +102,59 @@ struct Entry<S> {
     job: Option<WorkReq>,
     /// Bytes of writes not yet fully processed (queued and in flight).
     buffered: usize,
+    /// `end` was called.
     ended: bool,
     need_drain: bool,
     bytes_written: u64,
     job_output: usize,
     chunk_size: usize,
-    /// `None` while it runs.
-    cb: Option<Callback<S>>,
+    /// An event callback was set (or `resume` called): output may flow.
+    flowing: bool,
+    paused: bool,
+    /// Output made while paused, delivered in order on resume.
+    held: VecDeque<Vec<u8>>,
+    /// The codec is done: `End` follows the held output.
+    finished: bool,
+    /// `Finish` is to be emitted (before the last output, as Node does).
+    finish_due: bool,
+    /// An error to emit (after the output before it): the stream fails.
+    error: Option<Error>,
+    /// Destroyed or failed: nothing more is processed or delivered.
+    destroyed: bool,
+    /// `End` was emitted or the stream destroyed: the close is on its way.
+    close_scheduled: bool,
+    flow_scheduled: bool,
+    on_event: Option<Callback<EventFn<S, ZlibStream>>>,
 }
 
-/// The loop extension that holds a loop's streams.
-struct Streams<S> {
-    slab: Slab<Entry<S>>,
-    next_gen: u32,
-}
-
-/// What a job hands back to the loop.
-struct JobOut {
-    engine: Engine,
-    /// The op, with its position advanced when the job stopped at its output cap.
-    op: Op,
-    /// Whether the job also ran the `End` that followed its write.
-    finishing: bool,
-    out: Vec<u8>,
-    result: Result<Outcome, Error>,
-}
-
-fn table<S: 'static>(lp: &mut Loop<S>) -> &mut Streams<S> {
-    if lp.extension::<Streams<S>>().is_none() {
-        lp.insert_extension(Streams::<S> {
-            slab: Slab::new(),
-            next_gen: 0,
-        });
+fn kind(ev: &StreamEvent<'_>) -> &'static str {
+    match ev {
+        StreamEvent::Data(_) => "zlib.data",
+        StreamEvent::End => "zlib.end",
+        StreamEvent::Drain => "zlib.drain",
+        StreamEvent::Finish => "zlib.finish",
+        StreamEvent::Error(_) => "zlib.error",
+        StreamEvent::Close => "zlib.close",
     }
-    lp.extension_mut::<Streams<S>>().expect("inserted above")
 }
 
 fn stale() -> Error {
     Error::new(Code::EBADF).with_detail("zlib stream is closed")
 }
 
+/// Node's `ERR_STREAM_DESTROYED` ("Cannot call write after a stream was destroyed").
+fn destroyed(op: &str) -> Error {
+    Error::new(Code::ERR_STREAM_DESTROYED)
+        .with_detail(format!("Cannot call {op} after a stream was destroyed"))
+}
+
+fn state<S: 'static>(lp: &mut Loop<S>, id: HandleId) -> Option<&mut Zlib<S>> {
+    lp.handles::<Zlib<S>>().get_mut(id).map(|h| &mut h.data)
+}
+
 impl ZlibStream {
-    /// Creates a stream for `mode` (Node's `zlib.createDeflate(options)`,
-    /// `createGzip`, ...). `on_event(loop, state, stream, event)` gets the output, the end
-    /// and any error, on the loop thread.
+    /// Creates a stream for `mode` (Node's `zlib.createDeflate(options)`, `createGzip`,
+    /// ...). Set its event callback with [`on_event`](ZlibStream::on_event).
     ///
     /// # Errors
     ///
@@ -161,120 +163,207 @@ impl ZlibStream {
         lp: &mut Loop<S>,
         mode: Mode,
         opts: &Options,
-        on_event: impl FnMut(&mut Loop<S>, &mut S, ZlibStream, Event) + 'static,
     ) -> Result<ZlibStream, Error> {
         let checked = opts.check(mode)?;
         let engine = Engine::new(&checked, checked.max_output_length);
-        let t = table(lp);
-        t.next_gen = t.next_gen.wrapping_add(1).max(1);
-        let gen = t.next_gen;
-        let index = t.slab.insert(Entry {
-            gen,
-            mode,
-            engine: Some(engine),
-            queue: VecDeque::new(),
-            job: None,
-            buffered: 0,
-            ended: false,
-            need_drain: false,
-            bytes_written: 0,
-            job_output: JOB_OUTPUT.max(checked.chunk_size),
-            chunk_size: checked.chunk_size,
-            cb: Some(Box::new(on_event)),
-        });
-        Ok(ZlibStream {
-            index: u32::try_from(index).expect("fewer than 2**32 streams"),
-            gen,
-        })
+        let id = lp
+            .handles::<Zlib<S>>()
+            .insert(ruv_core::registry::Handle::new(Zlib {
+                mode,
+                engine: Some(engine),
+                queue: VecDeque::new(),
+                job: None,
+                buffered: 0,
+                ended: false,
+                need_drain: false,
+                bytes_written: 0,
+                job_output: JOB_OUTPUT.max(checked.chunk_size),
+                chunk_size: checked.chunk_size,
+                flowing: false,
+                paused: false,
+                held: VecDeque::new(),
+                finished: false,
+                finish_due: false,
+                error: None,
+                destroyed: false,
+                close_scheduled: false,
+                flow_scheduled: false,
+                on_event: None,
+            }));
+        Ok(ZlibStream(id))
     }
 
-    fn entry<S: 'static>(self, lp: &mut Loop<S>) -> Result<&mut Entry<S>, Error> {
-        match table(lp).slab.get_mut(self.index as usize) {
-            Some(e) if e.gen == self.gen => Ok(e),
-            _ => Err(stale()),
+    /// The untyped id of this stream.
+    pub fn id(self) -> HandleId {
+        self.0
+    }
+
+    /// Sets the stream's one event callback (replacing any earlier one) and starts the
+    /// flow: `cb(loop, state, stream, event)` gets every [`StreamEvent`] on the loop thread
+    /// and may return `()` or `Result<()>` (an error is the loop's uncaught error). Returns
+    /// the stream, for chaining.
+    ///
+    /// # Errors
+    ///
+    /// `EBADF` for a stale stream, `ERR_STREAM_DESTROYED` once it was destroyed or ended.
+    #[track_caller]
+    pub fn on_event<S: 'static, R: CallbackResult>(
+        self,
+        lp: &mut Loop<S>,
+        mut cb: impl for<'a> FnMut(&mut Loop<S>, &mut S, ZlibStream, StreamEvent<'a>) -> R + 'static,
+    ) -> Result<ZlibStream, Error> {
+        let f: EventFn<S, ZlibStream> =
+            Box::new(move |lp, s, z, ev| cb(lp, s, z, ev).into_result());
+        self.set_event(lp, Callback::new(f))?;
+        Ok(self)
+    }
+
+    fn set_event<S: 'static>(
+        self,
+        lp: &mut Loop<S>,
+        cb: Callback<EventFn<S, ZlibStream>>,
+    ) -> Result<(), Error> {
+        let z = self.open_state(lp, "on_event")?;
+        if z.close_scheduled {
+            return Err(destroyed("on_event"));
         }
+        z.on_event = Some(cb);
+        z.flowing = true;
+        self.schedule_flow(lp);
+        Ok(())
+    }
+
+    /// The state of a live stream that was not destroyed.
+    fn open_state<'a, S: 'static>(
+        self,
+        lp: &'a mut Loop<S>,
+        op: &'static str,
+    ) -> Result<&'a mut Zlib<S>, Error> {
+        let h = lp.handles::<Zlib<S>>().get_mut(self.0).ok_or_else(stale)?;
+        if h.data.destroyed || h.is_closing() {
+            return Err(destroyed(op));
+        }
+        Ok(&mut h.data)
     }
 
     /// Queues `chunk` for processing as one pool job (Node's `stream.write(chunk)`).
     /// Returns whether the stream can take more now: `false` once [`HIGH_WATER_MARK`]
-    /// bytes wait; then wait for [`Event::Drain`] (see the type's docs on backpressure).
-    /// An empty chunk queues nothing.
+    /// bytes wait; then wait for `StreamEvent::Drain` (see the type's docs on
+    /// backpressure). An empty chunk queues nothing.
     ///
     /// # Errors
     ///
-    /// `EBADF` if the stream ended, failed or was destroyed; `ERR_STREAM_WRITE_AFTER_END`
-    /// (see [`codes`]) after [`end`](ZlibStream::end); the pool's start-up error.
+    /// `EBADF` for a stale stream; `ERR_STREAM_DESTROYED` once it was destroyed or failed;
+    /// `ERR_STREAM_WRITE_AFTER_END` (see [`codes`]) after [`end`](ZlibStream::end); the
+    /// pool's start-up error.
     pub fn write<S: 'static>(
         self,
         lp: &mut Loop<S>,
         chunk: impl Into<Vec<u8>>,
     ) -> Result<bool, Error> {
         let data = chunk.into();
-        let e = self.entry(lp)?;
-        if e.ended {
+        let z = self.open_state(lp, "write")?;
+        if z.ended {
             return Err(codes::write_after_end());
         }
         if !data.is_empty() {
-            e.buffered += data.len();
-            e.queue.push_back(Op::Write { data, pos: 0 });
+            z.buffered += data.len();
+            z.queue.push_back(Op::Write { data, pos: 0 });
         }
-        let ok = e.buffered < HIGH_WATER_MARK;
-        e.need_drain |= !ok;
+        let ok = z.buffered < HIGH_WATER_MARK;
+        z.need_drain |= !ok;
         self.pump(lp)?;
         Ok(ok)
     }
 
     /// Queues a full flush (Node's `stream.flush()`, `Z_FULL_FLUSH`): after the writes
-    /// before it, everything written so far comes out as [`Event::Data`], ending on a byte
-    /// boundary, so the receiver can decompress all of it. Compresses slightly worse;
-    /// a no-op for decompressors.
+    /// before it, everything written so far comes out as `Data`, ending on a byte boundary,
+    /// so the receiver can decompress all of it. Compresses slightly worse; a no-op for
+    /// decompressors.
     ///
     /// # Errors
     ///
     /// As [`write`](ZlibStream::write).
     pub fn flush<S: 'static>(self, lp: &mut Loop<S>) -> Result<(), Error> {
-        let e = self.entry(lp)?;
-        if e.ended {
+        let z = self.open_state(lp, "flush")?;
+        if z.ended {
             return Err(codes::write_after_end());
         }
-        e.queue.push_back(Op::Flush);
+        z.queue.push_back(Op::Flush);
         self.pump(lp)
     }
 
     /// Ends the input (Node's `stream.end()`): after the queued writes, the stream is
     /// finished (compressors write their trailer; decompressors check that the compressed
-    /// stream was complete, else `Z_BUF_ERROR` "unexpected end of file"), the last
-    /// [`Event::Data`] comes, then [`Event::End`]. Calling `end` again before that is a
-    /// no-op.
+    /// stream was complete, else `Z_BUF_ERROR` "unexpected end of file"): `Finish`, the
+    /// last `Data`, `End`, then `Close` come. Calling `end` again before that is a no-op.
     ///
     /// # Errors
     ///
-    /// `EBADF` if the stream already ended, failed or was destroyed; the pool's start-up
-    /// error.
+    /// `EBADF` for a stale stream, `ERR_STREAM_DESTROYED` once it was destroyed or failed;
+    /// the pool's start-up error.
     pub fn end<S: 'static>(self, lp: &mut Loop<S>) -> Result<(), Error> {
-        let e = self.entry(lp)?;
-        if !e.ended {
-            e.ended = true;
-            e.queue.push_back(Op::End);
+        let z = self.open_state(lp, "end")?;
+        if !z.ended {
+            z.ended = true;
+            z.queue.push_back(Op::End);
         }
         self.pump(lp)
     }
 
-    /// Destroys the stream now (Node's `stream.destroy()`): queued chunks are dropped, a
-    /// job not yet started is cancelled, the output of one already running is discarded,
-    /// and no event comes any more.
+    /// Stops the flow of output (Node's `readable.pause()`): no further job starts, and the
+    /// output of one already running is kept for [`resume`](ZlibStream::resume). A no-op on
+    /// a stale stream.
+    pub fn pause<S: 'static>(self, lp: &mut Loop<S>) {
+        if let Some(z) = state(lp, self.0) {
+            z.paused = true;
+        }
+    }
+
+    /// Restarts the flow (Node's `readable.resume()`): in the next pending phase, kept
+    /// output is delivered and processing goes on. A no-op on a stale stream.
+    pub fn resume<S: 'static>(self, lp: &mut Loop<S>) {
+        if let Some(z) = state(lp, self.0) {
+            z.paused = false;
+            z.flowing = true;
+            self.schedule_flow(lp);
+        }
+    }
+
+    /// Whether the stream is paused.
     ///
     /// # Errors
     ///
-    /// `EBADF` if the stream already ended, failed or was destroyed.
-    pub fn destroy<S: 'static>(self, lp: &mut Loop<S>) -> Result<(), Error> {
-        self.entry(lp)?;
-        let e = table(lp).slab.remove(self.index as usize);
-        if let Some(req) = e.job {
-            // A running job cannot be cancelled (EBUSY); its result finds a stale id.
-            let _ = lp.cancel(req);
+    /// `EBADF` for a stale stream.
+    pub fn is_paused<S: 'static>(self, lp: &Loop<S>) -> Result<bool, Error> {
+        Ok(self.get(lp)?.paused)
+    }
+
+    /// Destroys the stream now (Node's `stream.destroy([err])`): queued chunks are dropped,
+    /// a job not yet started is cancelled, the output of one already running is discarded;
+    /// then `Error(err)` (with `Some`) and `Close` come, nothing else. A no-op on a stale,
+    /// ended or already destroyed stream.
+    pub fn destroy<S: 'static>(self, lp: &mut Loop<S>, err: Option<Error>) {
+        let Some(z) = state(lp, self.0) else { return };
+        if z.destroyed || z.close_scheduled {
+            return;
         }
-        Ok(())
+        z.destroyed = true;
+        z.queue.clear();
+        z.held.clear();
+        z.buffered = 0;
+        if let Some(e) = err {
+            // `flow` emits it, from the next pending phase, before the close.
+            z.error = Some(e);
+            self.schedule_flow(lp);
+        }
+        self.schedule_close(lp);
+    }
+
+    fn get<S: 'static>(self, lp: &Loop<S>) -> Result<&Zlib<S>, Error> {
+        lp.handle::<Zlib<S>>(self.0)
+            .map(|h| &h.data)
+            .map_err(|_| stale())
     }
 
     /// Bytes written and not yet fully processed (Node's `writableLength`).
@@ -282,8 +371,8 @@ impl ZlibStream {
     /// # Errors
     ///
     /// `EBADF` for a stale stream.
-    pub fn writable_length<S: 'static>(self, lp: &mut Loop<S>) -> Result<usize, Error> {
-        Ok(self.entry(lp)?.buffered)
+    pub fn writable_length<S: 'static>(self, lp: &Loop<S>) -> Result<usize, Error> {
+        Ok(self.get(lp)?.buffered)
     }
 
     /// Input bytes processed so far (Node's `bytesWritten`).
@@ -291,8 +380,8 @@ impl ZlibStream {
     /// # Errors
     ///
     /// `EBADF` for a stale stream.
-    pub fn bytes_written<S: 'static>(self, lp: &mut Loop<S>) -> Result<u64, Error> {
-        Ok(self.entry(lp)?.bytes_written)
+    pub fn bytes_written<S: 'static>(self, lp: &Loop<S>) -> Result<u64, Error> {
+        Ok(self.get(lp)?.bytes_written)
     }
 
     /// The stream's mode.
@@ -300,190 +389,174 @@ impl ZlibStream {
     /// # Errors
     ///
     /// `EBADF` for a stale stream.
-    pub fn mode<S: 'static>(self, lp: &mut Loop<S>) -> Result<Mode, Error> {
-        Ok(self.entry(lp)?.mode)
+    pub fn mode<S: 'static>(self, lp: &Loop<S>) -> Result<Mode, Error> {
+        Ok(self.get(lp)?.mode)
     }
 
-    /// Starts the next queued op as a pool job, unless one is in flight.
-    fn pump<S: 'static>(self, lp: &mut Loop<S>) -> Result<(), Error> {
-        let e = self.entry(lp)?;
-        if e.job.is_some() || e.queue.is_empty() {
-            return Ok(());
-        }
-        let mut engine = e
-            .engine
-            .take()
-            .expect("no job in flight: the engine is home");
-        let op = e.queue.pop_front().expect("checked non-empty");
-        // A write followed by the end runs as one job, finishing the stream.
-        let finishing = matches!(op, Op::Write { .. }) && matches!(e.queue.front(), Some(Op::End));
-        if finishing {
-            e.queue.pop_front();
-        }
-        let (cap, chunk, compress) = (e.job_output, e.chunk_size, e.mode.is_compress());
-        let job = move || {
-            let (input, flush): (&[u8], Flush) = match &op {
-                Op::Write { data, pos } => (
-                    &data[*pos..],
-                    if finishing {
-                        Flush::Finish
-                    } else {
-                        Flush::None
-                    },
-                ),
-                Op::Flush => (&[], Flush::Full),
-                Op::End => (&[], Flush::Finish),
-            };
-            let mut out = crate::engine::speculative_buffer(first_capacity(
-                compress,
-                input.len(),
-                chunk,
-                cap,
-            ));
-            let result = engine.run(input, flush, &mut out, cap);
-            JobOut {
-                engine,
-                op,
-                finishing,
-                out,
-                result,
-            }
-        };
-        let done = move |lp: &mut Loop<S>, s: &mut S, res: Result<JobOut, Error>| {
-            self.job_done(lp, s, res);
-        };
-        match lp.queue_work(WorkClass::Cpu, job, done) {
-            Ok(req) => {
-                self.entry(lp)?.job = Some(req);
-                Ok(())
-            }
-            Err(err) => {
-                // The pool could not start: the job (with the engine) is lost; so is the
-                // stream.
-                table(lp).slab.remove(self.index as usize);
-                Err(err)
-            }
-        }
-    }
-
-    /// A job came back: update the stream, start the next job, then tell the callback.
-    fn job_done<S: 'static>(self, lp: &mut Loop<S>, s: &mut S, res: Result<JobOut, Error>) {
-        let Ok(e) = self.entry(lp) else { return }; // destroyed meanwhile
-        e.job = None;
-        let (out, outcome) = match res {
-            Err(err) => (Vec::new(), Err(err)), // a panic in the codec (EPANIC)
-            Ok(JobOut {
-                engine,
-                op,
-                finishing,
-                out,
-                result,
-            }) => {
-                e.engine = Some(engine);
-                let outcome = result.map(|o| {
-                    e.bytes_written += o.consumed as u64;
-                    match op {
-                        Op::Write { data, pos } if o.more => {
-                            if finishing {
-                                e.queue.push_front(Op::End);
-                            }
-                            e.queue.push_front(Op::Write {
-                                data,
-                                pos: pos + o.consumed,
-                            });
-                            false
-                        }
-                        Op::Write { data, .. } => {
-                            e.buffered -= data.len(); // the whole chunk is done
-                            finishing
-                        }
-                        Op::End if o.more => {
-                            e.queue.push_front(Op::End);
-                            false
-                        }
-                        Op::End => true,
-                        Op::Flush => {
-                            if o.more {
-                                e.queue.push_front(Op::Flush);
-                            }
-                            false
-                        }
-                    }
-                });
-                (out, outcome)
-            }
-        };
-        match outcome {
-            Ok(finished) => {
-                if !finished {
-                    if let Err(err) = self.pump(lp) {
-                        self.emit_data(lp, s, out);
-                        self.fail(lp, s, err);
-                        return;
-                    }
-                }
-                self.emit_data(lp, s, out);
-                if finished {
-                    // Unless the callback destroyed it on the last data.
-                    if self.entry(lp).is_ok() {
-                        let mut e = table(lp).slab.remove(self.index as usize);
-                        if let Some(mut cb) = e.cb.take() {
-                            cb(lp, s, self, Event::End);
-                        }
-                    }
-                } else if let Ok(e) = self.entry(lp) {
-                    if e.need_drain && e.buffered == 0 {
-                        e.need_drain = false;
-                        self.emit(lp, s, Event::Drain);
-                    }
-                }
-            }
-            Err(err) => {
-                self.emit_data(lp, s, out);
-                self.fail(lp, s, err);
-            }
-        }
-    }
-
-    fn emit_data<S: 'static>(self, lp: &mut Loop<S>, s: &mut S, out: Vec<u8>) {
-        if !out.is_empty() {
-            self.emit(lp, s, Event::Data(out));
-        }
-    }
-
-    /// Removes the stream (if the callback has not destroyed it) and reports `err`.
-    fn fail<S: 'static>(self, lp: &mut Loop<S>, s: &mut S, err: Error) {
-        if self.entry(lp).is_ok() {
-            let mut e = table(lp).slab.remove(self.index as usize);
-            if let Some(req) = e.job {
-                let _ = lp.cancel(req);
-            }
-            if let Some(mut cb) = e.cb.take() {
-                cb(lp, s, self, Event::Error(err));
-            }
-        }
-    }
-
-    /// Calls the callback, if the stream is alive; it may write, end or destroy.
-    fn emit<S: 'static>(self, lp: &mut Loop<S>, s: &mut S, ev: Event) {
-        let Some(mut cb) = self.entry(lp).ok().and_then(|e| e.cb.take()) else {
+    /// Runs [`flow`](Self::flow) from the next pending phase (once, however often asked).
+    /// `flow` asks before each event it emits, so that if the callback fails (its error
+    /// unwinds to `run`) or panics, the next `run` goes on where the stream stopped.
+    fn schedule_flow<S: 'static>(self, lp: &mut Loop<S>) {
+        let Some(z) = state(lp, self.0) else { return };
+        if z.flow_scheduled || z.close_scheduled {
             return;
-        };
-        cb(lp, s, self, ev);
-        if let Ok(e) = self.entry(lp) {
-            e.cb.get_or_insert(cb);
         }
+        z.flow_scheduled = true;
+        lp.defer(move |lp, s| self.flow(lp, s));
+    }
+
+    /// Emits what is due, in Node's order: an error (after the output before it, unless
+    /// paused), `Finish`, kept output while flowing; then starts the next job, then ends
+    /// or drains as due. Each event is emitted with the stream's state already updated.
+    pub(super) fn flow<S: 'static>(self, lp: &mut Loop<S>, s: &mut S) {
+        if let Some(z) = state(lp, self.0) {
+            z.flow_scheduled = false;
+        }
+        loop {
+            let Some(z) = state(lp, self.0) else { return };
+            let can_flow = z.flowing && !z.paused;
+            if z.error.is_some() && (!can_flow || z.held.is_empty()) {
+                let err = z.error.take().expect("checked");
+                z.destroyed = true;
+                z.queue.clear();
+                z.held.clear();
+                z.buffered = 0;
+                self.schedule_close(lp);
+                return self.emit_error(lp, s, err);
+            }
+            if z.destroyed || z.close_scheduled {
+                return;
+            }
+            if z.finish_due {
+                z.finish_due = false;
+                self.schedule_flow(lp);
+                self.emit(lp, s, StreamEvent::Finish);
+                continue;
+            }
+            if can_flow {
+                if let Some(out) = z.held.pop_front() {
+                    self.schedule_flow(lp);
+                    self.emit(lp, s, StreamEvent::Data(&out));
+                    continue;
+                }
+            }
+            if z.error.is_none() {
+                if let Err(err) = self.pump(lp) {
+                    if let Some(z) = state(lp, self.0) {
+                        z.error = Some(err);
+                    }
+                    continue;
+                }
+            }
+            break;
+        }
+        self.settle(lp, s);
+    }
+
+    /// `End` once the codec is done and all output delivered (the close goes first, so a
+    /// failing `End` callback still leaves the stream closing); else `Drain` once
+    /// everything written was processed after a `write` said `false`.
+    fn settle<S: 'static>(self, lp: &mut Loop<S>, s: &mut S) {
+        let Some(z) = state(lp, self.0) else { return };
+        if z.destroyed || z.close_scheduled || z.error.is_some() {
+            return;
+        }
+        if z.finished {
+            if z.paused || !z.flowing || !z.held.is_empty() {
+                return;
+            }
+            self.schedule_close(lp);
+            return self.emit(lp, s, StreamEvent::End);
+        }
+        if z.need_drain && z.buffered == 0 {
+            z.need_drain = false;
+            self.emit(lp, s, StreamEvent::Drain);
+        }
+    }
+
+    fn emit_error<S: 'static>(self, lp: &mut Loop<S>, s: &mut S, err: Error) {
+        match state(lp, self.0) {
+            Some(z) if z.on_event.is_some() => self.emit(lp, s, StreamEvent::Error(err)),
+            _ => lp.report_error(s, err),
+        }
+    }
+
+    /// Closes the stream from the next pending phase: the handle is freed in the closing
+    /// phase after that, and `Close` comes.
+    fn schedule_close<S: 'static>(self, lp: &mut Loop<S>) {
+        let Some(z) = state(lp, self.0) else { return };
+        if z.close_scheduled {
+            return;
+        }
+        z.close_scheduled = true;
+        if let Some(req) = z.job {
+            // A running job cannot be cancelled (EBUSY); its result finds the stream gone.
+            let _ = lp.cancel(req);
+        }
+        lp.defer(move |lp, _| self.close_now(lp));
+    }
+
+    fn close_now<S: 'static>(self, lp: &mut Loop<S>) {
+        let cb = state(lp, self.0).and_then(|z| z.on_event.take());
+        if let Ok(token) = lp.close_handle::<Zlib<S>>(self.0) {
+            token.then(move |lp, s| {
+                if let Some(mut cb) = cb {
+                    let ev = StreamEvent::Close;
+                    lp.run_callback(s, kind(&ev), Some(self.0), cb.site, |lp, s| {
+                        (cb.f)(lp, s, self, ev)
+                    });
+                }
+            });
+        }
+    }
+
+    /// Calls the event callback (the one dispatch path); it may write, end, pause or
+    /// destroy.
+    fn emit<S: 'static>(self, lp: &mut Loop<S>, s: &mut S, ev: StreamEvent<'_>) {
+        lp.dispatch_handle::<Zlib<S>, _>(
+            s,
+            self.0,
+            kind(&ev),
+            |z| &mut z.on_event,
+            |f, lp, s| f(lp, s, self, ev),
+        );
     }
 }
 
-/// Output capacity for a job over `input_len` bytes: enough for typical text in one go
-/// (compressed text is about a third of its size; inflated, about three times), at least a
-/// chunk, at most the job's cap. Output beyond it grows the buffer.
-fn first_capacity(compress: bool, input_len: usize, chunk: usize, cap: usize) -> usize {
-    let guess = if compress {
-        input_len / 2
-    } else {
-        input_len.saturating_mul(4)
-    };
-    guess.max(chunk).min(cap)
+impl<S: 'static> Readable<S> for ZlibStream {
+    #[track_caller]
+    fn set_on_event(self, lp: &mut Loop<S>, cb: EventFn<S, Self>) -> Result<(), Error> {
+        self.set_event(lp, Callback::new(cb))
+    }
+
+    fn pause(self, lp: &mut Loop<S>) {
+        ZlibStream::pause(self, lp)
+    }
+
+    fn resume(self, lp: &mut Loop<S>) {
+        ZlibStream::resume(self, lp)
+    }
+
+    fn destroy(self, lp: &mut Loop<S>, err: Option<Error>) {
+        ZlibStream::destroy(self, lp, err)
+    }
+}
+
+impl<S: 'static> Writable<S> for ZlibStream {
+    #[track_caller]
+    fn set_on_event(self, lp: &mut Loop<S>, cb: EventFn<S, Self>) -> Result<(), Error> {
+        self.set_event(lp, Callback::new(cb))
+    }
+
+    fn write(self, lp: &mut Loop<S>, data: Vec<u8>) -> Result<bool, Error> {
+        ZlibStream::write(self, lp, data)
+    }
+
+    fn end(self, lp: &mut Loop<S>) -> Result<(), Error> {
+        ZlibStream::end(self, lp)
+    }
+
+    fn destroy(self, lp: &mut Loop<S>, err: Option<Error>) {
+        ZlibStream::destroy(self, lp, err)
+    }
 }

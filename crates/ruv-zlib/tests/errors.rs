@@ -8,9 +8,10 @@ use common::{text, PAIRS};
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 
+use ruv_core::stream::StreamEvent;
 use ruv_core::{Code, Loop, RunMode};
 use ruv_zlib::codes::{Z_BUF_ERROR, Z_DATA_ERROR, Z_NEED_DICT};
-use ruv_zlib::{process_sync, Event, Mode, Options, ZlibStream};
+use ruv_zlib::{process_sync, Mode, Options, ZlibStream};
 
 fn fails(mode: Mode, input: &[u8], code: ruv_core::Code, msg: &str) {
     let err = process_sync(mode, input, &Options::default()).unwrap_err();
@@ -147,21 +148,18 @@ fn every_truncation_is_z_buf_error() {
 /// zlib header and the Adler-32 of the zeros.
 fn zero_bomb(mib: usize) -> Vec<u8> {
     let mut lp: Loop<Vec<u8>> = Loop::new().unwrap();
-    let s = ZlibStream::new(
-        &mut lp,
-        Mode::DeflateRaw,
-        &Options::default(),
-        |lp, seg, s, ev| {
-            if let Event::Data(d) = ev {
-                seg.extend_from_slice(&d);
+    let s = ZlibStream::new(&mut lp, Mode::DeflateRaw, &Options::default())
+        .unwrap()
+        .on_event(&mut lp, |lp, seg: &mut Vec<u8>, s, ev| {
+            if let StreamEvent::Data(d) = ev {
+                seg.extend_from_slice(d);
                 // Everything up to the flush is out: that is the segment.
                 if seg.ends_with(&[0, 0, 0xff, 0xff]) {
-                    s.destroy(lp).unwrap();
+                    s.destroy(lp, None);
                 }
             }
-        },
-    )
-    .unwrap();
+        })
+        .unwrap();
     s.write(&mut lp, vec![0; 1 << 20]).unwrap();
     s.flush(&mut lp).unwrap();
     let mut seg = Vec::new();
@@ -228,22 +226,23 @@ fn bomb_in_a_stream_without_limit_comes_out_in_bounded_jobs() {
     // never holds more than that at once.
     let bomb = zero_bomb(64);
     let mut lp: Loop<(usize, usize, bool)> = Loop::new().unwrap();
-    let s = ZlibStream::new(
-        &mut lp,
-        Mode::Unzip,
-        &Options::default(),
-        |_, st, _, ev| match ev {
-            Event::Data(d) => {
-                assert!(d.len() <= ruv_zlib::JOB_OUTPUT);
-                assert!(d.iter().all(|&b| b == 0));
-                st.0 += d.len();
-                st.1 += 1;
-            }
-            Event::End => st.2 = true,
-            other => panic!("{other:?}"),
-        },
-    )
-    .unwrap();
+    let s = ZlibStream::new(&mut lp, Mode::Unzip, &Options::default())
+        .unwrap()
+        .on_event(
+            &mut lp,
+            |_, st: &mut (usize, usize, bool), _, ev| match ev {
+                StreamEvent::Data(d) => {
+                    assert!(d.len() <= ruv_zlib::JOB_OUTPUT);
+                    assert!(d.iter().all(|&b| b == 0));
+                    st.0 += d.len();
+                    st.1 += 1;
+                }
+                StreamEvent::End => st.2 = true,
+                StreamEvent::Finish | StreamEvent::Close => {}
+                other => panic!("{other:?}"),
+            },
+        )
+        .unwrap();
     s.write(&mut lp, bomb).unwrap();
     s.end(&mut lp).unwrap();
     let mut st = (0, 0, false);

@@ -1,130 +1,35 @@
 //! [`ReadStream`]: a file read in chunks (Node's `fs.createReadStream`).
 
-use super::{get_read, get_read_mut, insert_read, remove_read, stale, Key};
+use super::options::ReadStreamOptions;
+use super::{destroyed, job, stale};
 use crate::error::{fd_err, CPath};
-use crate::flags::{Fd, IntoOpenFlags, OpenFlags};
-use crate::ops::submit;
+use crate::flags::Fd;
 use crate::sys;
-use ruv_core::{Code, Error, Loop, WorkReq};
+use ruv_core::registry::{Callback, Handle, HandleId};
+use ruv_core::stream::{EventFn, Readable, StreamEvent};
+use ruv_core::{CallbackResult, Code, Error, Loop, WorkReq};
 use std::os::fd::RawFd;
 use std::path::Path;
 
-/// Node's default `highWaterMark` for file read streams: 64 KiB per chunk.
-pub const READ_HIGH_WATER_MARK: usize = 64 * 1024;
+type OpenFn<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S, ReadStream, Fd) -> Result<(), Error>>;
 
-/// Options of [`read_stream`] (Node's `createReadStream` options).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ReadStreamOptions {
-    /// Largest chunk, in bytes: each read job reads at most this much (default 64 KiB).
-    pub high_water_mark: usize,
-    /// Byte offset to start at: reads are positional (`pread`) from there. `None` (the
-    /// default) reads from the current file position (`read`), which also works on pipes.
-    pub start: Option<u64>,
-    /// Offset of the last byte to read, inclusive (Node's `end`). `None`: to end of file.
-    pub end: Option<u64>,
-    /// Flags to open the path with (default `"r"`).
-    pub flags: OpenFlags,
-    /// Mode if the flags create the file (default `0o666`).
-    pub mode: u32,
-    /// Read this already open descriptor instead of opening the path (which is then ignored).
-    pub fd: Option<Fd>,
-    /// Close the descriptor when the stream ends, fails or is destroyed (default `true`).
-    pub auto_close: bool,
-}
-
-impl Default for ReadStreamOptions {
-    fn default() -> Self {
-        ReadStreamOptions {
-            high_water_mark: READ_HIGH_WATER_MARK,
-            start: None,
-            end: None,
-            flags: OpenFlags::READ,
-            mode: 0o666,
-            fd: None,
-            auto_close: true,
-        }
-    }
-}
-
-impl ReadStreamOptions {
-    /// Sets [`high_water_mark`](Self::high_water_mark) (0 counts as 1).
-    pub fn high_water_mark(mut self, bytes: usize) -> Self {
-        self.high_water_mark = bytes;
-        self
-    }
-
-    /// Sets [`start`](Self::start).
-    pub fn start(mut self, offset: u64) -> Self {
-        self.start = Some(offset);
-        self
-    }
-
-    /// Sets [`end`](Self::end) (inclusive).
-    pub fn end(mut self, offset: u64) -> Self {
-        self.end = Some(offset);
-        self
-    }
-
-    /// Sets [`flags`](Self::flags).
-    ///
-    /// # Errors
-    /// `ERR_INVALID_ARG_VALUE` for an unknown flag string.
-    pub fn flags(mut self, flags: impl IntoOpenFlags) -> Result<Self, Error> {
-        self.flags = flags.into_open_flags()?;
-        Ok(self)
-    }
-
-    /// Sets [`fd`](Self::fd).
-    pub fn fd(mut self, fd: Fd) -> Self {
-        self.fd = Some(fd);
-        self
-    }
-
-    /// Sets [`auto_close`](Self::auto_close).
-    pub fn auto_close(mut self, on: bool) -> Self {
-        self.auto_close = on;
-        self
-    }
-}
-
-type OpenCb<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S, ReadStream, Fd)>;
-type DataCb<S> = Box<dyn FnMut(&mut Loop<S>, &mut S, ReadStream, Vec<u8>)>;
-type EventCb<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S, ReadStream)>;
-type ErrorCb<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S, ReadStream, Error)>;
-
-/// The callbacks of a read stream, set with the `on_*` methods of [`ReadStream`].
-pub(crate) struct Handlers<S> {
-    open: Option<OpenCb<S>>,
-    data: Option<DataCb<S>>,
-    end: Option<EventCb<S>>,
-    error: Option<ErrorCb<S>>,
-    close: Option<EventCb<S>>,
-}
-
-impl<S> Default for Handlers<S> {
-    fn default() -> Self {
-        Handlers {
-            open: None,
-            data: None,
-            end: None,
-            error: None,
-            close: None,
-        }
-    }
-}
-
-/// A file being read in chunks, each chunk one pool job: from [`read_stream`]. A `Copy` id;
-/// its methods take the loop.
+/// A file being read in chunks, each chunk one pool job: from [`read_stream`]. A `Copy` id
+/// (a handle on ruv-core's one registry); its methods take the loop. It is
+/// [`Readable`]: [`ruv_core::stream::pipeline`] can pipe it into any writable stream.
 ///
-/// Flow: open (a job) → read a chunk (a job) → `on_data` → read the next chunk … → `on_end`
-/// → close (a job) → `on_close`. While [paused](ReadStream::pause) no read job is queued; a
-/// chunk whose read was already in flight is kept and delivered after
-/// [`resume`](ReadStream::resume). A paused stream with nothing in flight does not keep the
-/// loop alive (as in Node).
+/// Events, through the one callback set with [`on_event`](ReadStream::on_event), in Node's
+/// order: `Data`* (chunks of at most `high_water_mark` bytes, never empty) → `End` → `Close`;
+/// or `Error` → `Close`. Flow: open (a job) → read a chunk (a job) → `Data` → read the next
+/// chunk … → `End` → close the descriptor (a job) → `Close`. Nothing is read until the event
+/// callback is set (or [`resume`](ReadStream::resume) is called). While
+/// [paused](ReadStream::pause) no read job is queued; a chunk whose read was already in
+/// flight is kept and delivered after `resume`. A paused stream with nothing in flight does
+/// not keep the loop alive (as in Node).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct ReadStream(Key);
+pub struct ReadStream(HandleId);
 
-pub(crate) struct Slot<S> {
+/// A read stream's state: the data of its handle.
+pub(crate) struct Read<S> {
     fd: Option<RawFd>,
     auto_close: bool,
     /// Next read offset (`None`: current file position).
@@ -132,40 +37,65 @@ pub(crate) struct Slot<S> {
     end: Option<u64>,
     bytes_read: u64,
     hwm: usize,
+    /// An event callback was set (or `resume` called).
+    flowing: bool,
     paused: bool,
     /// The one job in flight: open, read or close.
     job: Option<WorkReq>,
-    /// A chunk read while paused.
+    /// A chunk read and not delivered yet (paused, or its `Data` is next).
     buffered: Option<Vec<u8>>,
     /// The last read found the end.
     eof: bool,
-    /// `on_end` was called.
+    /// `End` was emitted.
     ended: bool,
     /// No more data wanted (ended, failed or destroyed): close once no job is in flight.
     destroyed: bool,
-    /// The close sequence has begun.
+    /// The error to emit (the stream fails with it).
+    error: Option<Error>,
+    /// An `Error` was emitted or is due (at most one).
+    errored: bool,
+    /// The descriptor's close has begun.
     closing: bool,
-    /// A deferred flow (after `resume`) is pending.
+    /// A deferred flow is queued.
     flow_scheduled: bool,
-    h: Handlers<S>,
+    on_open: Option<Callback<Option<OpenFn<S>>>>,
+    on_event: Option<Callback<EventFn<S, ReadStream>>>,
+}
+
+fn kind(ev: &StreamEvent<'_>) -> &'static str {
+    match ev {
+        StreamEvent::Data(_) => "fs.read.data",
+        StreamEvent::End => "fs.read.end",
+        StreamEvent::Drain => "fs.read.drain",
+        StreamEvent::Finish => "fs.read.finish",
+        StreamEvent::Error(_) => "fs.read.error",
+        StreamEvent::Close => "fs.read.close",
+    }
+}
+
+fn st<S: 'static>(lp: &mut Loop<S>, id: ReadStream) -> Option<&mut Read<S>> {
+    lp.handles::<Read<S>>().get_mut(id.0).map(|h| &mut h.data)
 }
 
 /// Opens `path` and reads it in chunks of at most `options.high_water_mark` bytes, one pool
-/// job per chunk (Node's `fs.createReadStream`); returns the stream's id at once. Set its
-/// callbacks with the `on_*` methods before running the loop: nothing is delivered until
-/// the loop runs (as in Node, where listeners are attached before the next tick).
+/// job per chunk (Node's `fs.createReadStream`); returns the stream's id at once. Reading
+/// starts once its event callback is set ([`ReadStream::on_event`]); nothing is delivered
+/// before the loop runs (as in Node, where listeners are attached before the next tick).
 ///
 /// ```
-/// use ruv_core::{Loop, RunMode};
+/// use ruv_core::{stream::StreamEvent, Loop, RunMode};
 /// use ruv_fs::{read_stream, ReadStreamOptions};
 ///
 /// let mut lp: Loop<(usize, bool)> = Loop::new()?;
 /// let path = std::env::temp_dir().join(format!("ruv-fs-rs-doc-{}", std::process::id()));
 /// std::fs::write(&path, vec![7u8; 100_000]).unwrap();
-/// let rs = read_stream(&mut lp, &path, ReadStreamOptions::default())?;
-/// rs.on_data(&mut lp, |_, st, _, chunk| st.0 += chunk.len())?
-///     .on_end(&mut lp, |_, st, _| st.1 = true)?
-///     .on_error(&mut lp, |_, _, _, e| panic!("{e}"))?;
+/// read_stream(&mut lp, &path, ReadStreamOptions::default())?
+///     .on_event(&mut lp, |_, st: &mut (usize, bool), _, ev| match ev {
+///         StreamEvent::Data(chunk) => Ok(st.0 += chunk.len()),
+///         StreamEvent::End => Ok(st.1 = true),
+///         StreamEvent::Error(e) => Err(e), // the loop's uncaught error
+///         _ => Ok(()),
+///     })?;
 /// let mut st = (0, false);
 /// lp.run(RunMode::Default, &mut st)?;
 /// assert_eq!(st, (100_000, true));
@@ -175,8 +105,9 @@ pub(crate) struct Slot<S> {
 ///
 /// # Errors
 /// Synchronously: `ERR_INVALID_ARG_VALUE` (NUL in the path), `ERR_OUT_OF_RANGE` (`start`
-/// after `end`), or the pool's start-up error. Opening and reading errors go to `on_error`
-/// (`ENOENT: no such file or directory, open 'nope'`).
+/// after `end`), or the pool's start-up error. Opening and reading errors are `Error`
+/// events (`ENOENT: no such file or directory, open 'nope'`); with no event callback set,
+/// the loop's uncaught error (`Loop::run` returns it), as an unhandled `'error'` in Node.
 pub fn read_stream<S: 'static>(
     lp: &mut Loop<S>,
     path: impl AsRef<Path>,
@@ -194,132 +125,139 @@ pub fn read_stream<S: 'static>(
         Some(_) => None,
         None => Some(CPath::new(path.as_ref(), "path")?),
     };
-    let slot = Slot {
+    let id = ReadStream(lp.handles::<Read<S>>().insert(Handle::new(Read {
         fd: options.fd.map(Fd::raw),
         auto_close: options.auto_close,
         pos: options.start,
         end: options.end,
         bytes_read: 0,
         hwm: options.high_water_mark.max(1),
+        flowing: false,
         paused: false,
         job: None,
         buffered: None,
         eof: false,
         ended: false,
         destroyed: false,
+        error: None,
+        errored: false,
         closing: false,
         flow_scheduled: false,
-        h: Handlers::default(),
-    };
-    let id = ReadStream(insert_read(lp, slot));
-    match path {
-        None => {
-            // Reading starts in the next pending phase, as Node starts on the next tick.
-            schedule_flow(lp, id);
-        }
-        Some(p) => {
-            let (flags, mode) = (options.flags.bits(), options.mode);
-            let res = submit(
-                lp,
-                "open",
-                move || {
-                    sys::open(&p, flags, mode)
-                        .map(Fd::from_raw)
-                        .map_err(|e| p.err(e, "open"))
-                },
-                move |lp, s, res| on_open(lp, s, id, res),
-            );
-            match res {
-                Ok(req) => slot_mut(lp, id).job = Some(req),
-                Err(e) => {
-                    remove_read(lp, id.0);
-                    return Err(e);
-                }
+        on_open: None,
+        on_event: None,
+    })));
+    if let Some(p) = path {
+        let (flags, mode) = (options.flags.bits(), options.mode);
+        let res = job(
+            lp,
+            "open",
+            move || {
+                sys::open(&p, flags, mode)
+                    .map(Fd::from_raw)
+                    .map_err(|e| p.err(e, "open"))
+            },
+            move |lp, s, res| on_open(lp, s, id, res),
+        );
+        match res {
+            Ok(req) => set_job(lp, id, Some(req)),
+            Err(e) => {
+                lp.handles::<Read<S>>().remove(id.0);
+                return Err(e);
             }
         }
     }
     Ok(id)
 }
 
-/// The slot of a stream that must exist (a job of it is completing, or it was just made).
-fn slot_mut<S: 'static>(lp: &mut Loop<S>, id: ReadStream) -> &mut Slot<S> {
-    get_read_mut(lp, id.0).expect("a stream lives until its last job completed")
+/// Records the job in flight (the handle is active while there is one).
+fn set_job<S: 'static>(lp: &mut Loop<S>, id: ReadStream, req: Option<WorkReq>) {
+    if let Some(r) = st(lp, id) {
+        r.job = req;
+    }
+    lp.handle_set_active::<Read<S>>(id.0, req.is_some());
 }
 
 fn schedule_flow<S: 'static>(lp: &mut Loop<S>, id: ReadStream) {
-    let Some(slot) = get_read_mut(lp, id.0) else {
-        return;
-    };
-    if slot.flow_scheduled {
+    let Some(r) = st(lp, id) else { return };
+    if r.flow_scheduled || r.closing {
         return;
     }
-    slot.flow_scheduled = true;
-    lp.defer(move |lp, s| {
-        if let Some(slot) = get_read_mut(lp, id.0) {
-            slot.flow_scheduled = false;
-            pump(lp, s, id);
-        }
-    });
+    r.flow_scheduled = true;
+    lp.defer(move |lp, s| flow(lp, s, id));
 }
 
 fn on_open<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: ReadStream, res: Result<Fd, Error>) {
-    let slot = slot_mut(lp, id);
-    slot.job = None;
+    set_job(lp, id, None);
+    let Some(r) = st(lp, id) else { return };
     match res {
-        Err(_) if slot.destroyed => begin_close(lp, s, id),
-        Err(e) => fail(lp, s, id, e),
+        Err(_) if r.destroyed => begin_close(lp, id),
+        Err(e) => {
+            r.error.get_or_insert(e);
+            flow(lp, s, id);
+        }
         Ok(fd) => {
-            slot.fd = Some(fd.raw());
-            if slot.destroyed {
-                return begin_close(lp, s, id);
+            r.fd = Some(fd.raw());
+            if r.destroyed {
+                return begin_close(lp, id);
             }
-            if let Some(cb) = slot.h.open.take() {
-                cb(lp, s, id, fd);
-            }
-            pump(lp, s, id);
+            // Reading starts from the next pending phase, after the `open` callback.
+            schedule_flow(lp, id);
+            lp.dispatch_handle::<Read<S>, _>(
+                s,
+                id.0,
+                "fs.read.open",
+                |r| &mut r.on_open,
+                |f, lp, s| f.take().map_or(Ok(()), |f| f(lp, s, id, fd)),
+            );
         }
     }
 }
 
-/// Delivers what is buffered and queues the next read, as far as the state allows.
-fn pump<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: ReadStream) {
+/// Emits what is due and queues the next read, as far as the state allows: a failure
+/// (`Error`, after the close has begun), a kept chunk (`Data`, with a flow queued first so
+/// that a failing callback leaves the stream resumable), the end (`End`, after the close has
+/// begun).
+fn flow<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: ReadStream) {
+    if let Some(r) = st(lp, id) {
+        r.flow_scheduled = false;
+    }
     loop {
-        let Some(slot) = get_read_mut(lp, id.0) else {
-            return;
-        };
-        if slot.destroyed || slot.ended || slot.paused {
+        let Some(r) = st(lp, id) else { return };
+        if let Some(err) = r.error.take() {
+            r.destroyed = true;
+            r.buffered = None;
+            begin_close(lp, id);
+            return emit_error(lp, s, id, err);
+        }
+        if r.destroyed || r.ended || !r.flowing || r.paused {
             return;
         }
-        if let Some(chunk) = slot.buffered.take() {
-            deliver(lp, s, id, chunk);
+        if let Some(chunk) = r.buffered.take() {
+            schedule_flow(lp, id);
+            emit(lp, s, id, StreamEvent::Data(&chunk));
             continue;
         }
-        if slot.eof {
-            slot.ended = true;
-            if let Some(cb) = slot.h.end.take() {
-                cb(lp, s, id);
-            }
-            return begin_close(lp, s, id);
+        if r.eof {
+            r.ended = true;
+            begin_close(lp, id);
+            return emit(lp, s, id, StreamEvent::End);
         }
-        let Some(fd) = slot.fd else { return };
-        if slot.job.is_some() {
+        let Some(fd) = r.fd else { return };
+        if r.job.is_some() {
             return;
         }
-        let done = match slot.pos {
-            Some(p) => p,
-            None => slot.bytes_read,
-        };
-        let want = match slot.end {
+        let done = r.pos.unwrap_or(r.bytes_read);
+        let want = match r.end {
             Some(end) if end < done => 0,
-            Some(end) => (end - done + 1).min(slot.hwm as u64) as usize,
-            None => slot.hwm,
+            Some(end) => (end - done + 1).min(r.hwm as u64) as usize,
+            None => r.hwm,
         };
         if want == 0 {
-            slot.eof = true;
+            r.eof = true;
             continue;
         }
-        let pos = slot.pos;
-        let res = submit(
+        let pos = r.pos;
+        let res = job(
             lp,
             "read",
             move || {
@@ -331,223 +269,191 @@ fn pump<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: ReadStream) {
             move |lp, s, res| on_read(lp, s, id, res),
         );
         match res {
-            Ok(req) => slot_mut(lp, id).job = Some(req),
-            Err(e) => fail(lp, s, id, e),
+            Ok(req) => return set_job(lp, id, Some(req)),
+            Err(e) => {
+                if let Some(r) = st(lp, id) {
+                    r.error = Some(e);
+                }
+            }
         }
-        return;
     }
 }
 
 fn on_read<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: ReadStream, res: Result<Vec<u8>, Error>) {
-    let slot = slot_mut(lp, id);
-    slot.job = None;
-    if slot.destroyed {
-        return begin_close(lp, s, id);
+    set_job(lp, id, None);
+    let Some(r) = st(lp, id) else { return };
+    if r.destroyed {
+        return begin_close(lp, id);
     }
     match res {
-        Err(e) => fail(lp, s, id, e),
+        Err(e) => r.error = Some(e),
+        Ok(chunk) if chunk.is_empty() => r.eof = true,
         Ok(chunk) => {
-            if chunk.is_empty() {
-                slot.eof = true;
-            } else {
-                let n = chunk.len() as u64;
-                slot.bytes_read += n;
-                slot.pos = slot.pos.map(|p| p + n);
-                slot.buffered = Some(chunk);
-            }
-            pump(lp, s, id);
+            let n = chunk.len() as u64;
+            r.bytes_read += n;
+            r.pos = r.pos.map(|p| p + n);
+            r.buffered = Some(chunk);
         }
     }
+    flow(lp, s, id);
 }
 
-fn deliver<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: ReadStream, chunk: Vec<u8>) {
-    let Some(mut cb) = get_read_mut(lp, id.0).and_then(|slot| slot.h.data.take()) else {
-        return;
-    };
-    cb(lp, s, id, chunk);
-    if let Some(slot) = get_read_mut(lp, id.0) {
-        if slot.h.data.is_none() {
-            slot.h.data = Some(cb);
-        }
-    }
+fn emit<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: ReadStream, ev: StreamEvent<'_>) {
+    lp.dispatch_handle::<Read<S>, _>(
+        s,
+        id.0,
+        kind(&ev),
+        |r| &mut r.on_event,
+        |f, lp, s| f(lp, s, id, ev),
+    );
 }
 
-fn fail<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: ReadStream, e: Error) {
-    let Some(slot) = get_read_mut(lp, id.0) else {
-        return;
-    };
-    slot.destroyed = true;
-    slot.buffered = None;
-    match slot.h.error.take() {
-        Some(cb) => {
-            cb(lp, s, id, e);
-            begin_close(lp, s, id);
-        }
-        None => {
-            begin_close(lp, s, id);
-            panic!("unhandled error on a read stream (set ReadStream::on_error): {e}");
-        }
-    }
-}
-
-/// Closes the descriptor (with `auto_close`) once no job is in flight, then calls `on_close`
-/// and frees the slot.
-fn begin_close<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: ReadStream) {
-    let Some(slot) = get_read_mut(lp, id.0) else {
-        return;
-    };
-    slot.destroyed = true;
-    slot.buffered = None;
-    if slot.closing || slot.job.is_some() {
+/// `Error` to the event callback, or, without one, the loop's uncaught error.
+fn emit_error<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: ReadStream, err: Error) {
+    let Some(r) = st(lp, id) else { return };
+    if r.errored {
         return;
     }
-    slot.closing = true;
-    let fd = if slot.auto_close {
-        slot.fd.take()
+    r.errored = true;
+    if r.on_event.is_some() {
+        emit(lp, s, id, StreamEvent::Error(err));
     } else {
-        None
-    };
+        lp.report_error(s, err);
+    }
+}
+
+/// Closes the descriptor (with `auto_close`) once no job is in flight, then frees the
+/// handle (`Close`). Never emits anything itself, so callers emit after it.
+fn begin_close<S: 'static>(lp: &mut Loop<S>, id: ReadStream) {
+    let Some(r) = st(lp, id) else { return };
+    r.destroyed = true;
+    r.buffered = None;
+    if r.closing || r.job.is_some() {
+        return;
+    }
+    r.closing = true;
+    let fd = if r.auto_close { r.fd.take() } else { None };
     let Some(fd) = fd else {
-        return finish(lp, s, id);
+        return lp.defer(move |lp, _| close_now(lp, id));
     };
-    let res = submit(
+    let res = job(
         lp,
         "close",
         move || sys::close(fd).map_err(|e| fd_err(e, "close")),
         move |lp, s, res| {
+            set_job(lp, id, None);
+            lp.defer(move |lp, _| close_now(lp, id));
             if let Err(e) = res {
-                let cb = get_read_mut(lp, id.0).and_then(|slot| slot.h.error.take());
-                if let Some(cb) = cb {
-                    cb(lp, s, id, e);
-                }
+                emit_error(lp, s, id, e);
             }
-            finish(lp, s, id)
         },
     );
     match res {
-        Ok(req) => slot_mut(lp, id).job = Some(req),
+        Ok(req) => set_job(lp, id, Some(req)),
         Err(_) => {
             let _ = sys::close(fd);
-            finish(lp, s, id)
+            lp.defer(move |lp, _| close_now(lp, id));
         }
     }
 }
 
-fn finish<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: ReadStream) {
-    if let Some(slot) = remove_read(lp, id.0) {
-        if let Some(cb) = slot.h.close {
-            cb(lp, s, id);
-        }
+/// Frees the handle in the closing phase; then `Close` is the last event.
+fn close_now<S: 'static>(lp: &mut Loop<S>, id: ReadStream) {
+    let cb = st(lp, id).and_then(|r| r.on_event.take());
+    if let Ok(token) = lp.close_handle::<Read<S>>(id.0) {
+        token.then(move |lp, s| {
+            if let Some(mut cb) = cb {
+                let ev = StreamEvent::Close;
+                lp.run_callback(s, kind(&ev), Some(id.0), cb.site, |lp, s| {
+                    (cb.f)(lp, s, id, ev)
+                });
+            }
+        });
     }
 }
 
 impl ReadStream {
-    fn set<S: 'static>(
-        self,
-        lp: &mut Loop<S>,
-        op: &'static str,
-        f: impl FnOnce(&mut Handlers<S>),
-    ) -> Result<ReadStream, Error> {
-        let slot = get_read_mut(lp, self.0).ok_or_else(|| stale(op))?;
-        f(&mut slot.h);
-        Ok(self)
+    /// The untyped id of this stream.
+    pub fn id(self) -> HandleId {
+        self.0
     }
 
     /// Sets the callback run once the file is open, before the first read (Node's `'open'`;
-    /// not called for a stream made on a given `fd`). Returns the stream, for chaining.
-    ///
-    /// # Errors
-    /// `EBADF` if the stream is closed (true of every `on_*` method).
-    pub fn on_open<S: 'static>(
-        self,
-        lp: &mut Loop<S>,
-        f: impl FnOnce(&mut Loop<S>, &mut S, ReadStream, Fd) + 'static,
-    ) -> Result<ReadStream, Error> {
-        self.set(lp, "on_open", |h| h.open = Some(Box::new(f)))
-    }
-
-    /// Sets the callback that gets each chunk (Node's `'data'`): at most `high_water_mark`
-    /// bytes, never empty. The next read job is queued only after it returns, and only if the
-    /// stream was not paused meanwhile. Without it, chunks are read and dropped.
+    /// not called for a stream made on a given `fd`). It may return `()` or `Result<()>`.
+    /// Returns the stream, for chaining.
     ///
     /// # Errors
     /// `EBADF` if the stream is closed.
-    pub fn on_data<S: 'static>(
+    #[track_caller]
+    pub fn on_open<S: 'static, R: CallbackResult>(
         self,
         lp: &mut Loop<S>,
-        f: impl FnMut(&mut Loop<S>, &mut S, ReadStream, Vec<u8>) + 'static,
+        cb: impl FnOnce(&mut Loop<S>, &mut S, ReadStream, Fd) -> R + 'static,
     ) -> Result<ReadStream, Error> {
-        self.set(lp, "on_data", |h| h.data = Some(Box::new(f)))
+        let f: OpenFn<S> = Box::new(move |lp, s, rs, fd| cb(lp, s, rs, fd).into_result());
+        let cb = Callback::new(Some(f));
+        st(lp, self).ok_or_else(|| stale("on_open"))?.on_open = Some(cb);
+        Ok(self)
     }
 
-    /// Sets the callback run once after the last chunk was delivered (end of file, or of the
-    /// `end` range) (Node's `'end'`).
+    /// Sets the stream's one event callback (replacing any earlier one) and starts reading:
+    /// `cb(loop, state, stream, event)` gets `Data`, `End`, `Error` and `Close` (see the
+    /// type's docs) and may return `()` or `Result<()>` (an error is the loop's uncaught
+    /// error). The next read job is queued only after a `Data` callback returns, and only if
+    /// the stream was not paused meanwhile. Returns the stream, for chaining.
     ///
     /// # Errors
-    /// `EBADF` if the stream is closed.
-    pub fn on_end<S: 'static>(
+    /// `EBADF` if the stream is closed, `ERR_STREAM_DESTROYED` once it was destroyed.
+    #[track_caller]
+    pub fn on_event<S: 'static, R: CallbackResult>(
         self,
         lp: &mut Loop<S>,
-        f: impl FnOnce(&mut Loop<S>, &mut S, ReadStream) + 'static,
+        mut cb: impl for<'a> FnMut(&mut Loop<S>, &mut S, ReadStream, StreamEvent<'a>) -> R + 'static,
     ) -> Result<ReadStream, Error> {
-        self.set(lp, "on_end", |h| h.end = Some(Box::new(f)))
+        let f: EventFn<S, ReadStream> =
+            Box::new(move |lp, s, rs, ev| cb(lp, s, rs, ev).into_result());
+        self.set_event(lp, Callback::new(f))?;
+        Ok(self)
     }
 
-    /// Sets the callback run once if opening or reading fails (Node's `'error'`); the stream
-    /// is then closed and `on_close` follows.
-    ///
-    /// **Without it, an error panics** (after the descriptor is closed), and the panic
-    /// propagates out of `Loop::run` — as Node throws for an `'error'` event nobody listens to.
-    ///
-    /// # Errors
-    /// `EBADF` if the stream is closed.
-    pub fn on_error<S: 'static>(
+    fn set_event<S: 'static>(
         self,
         lp: &mut Loop<S>,
-        f: impl FnOnce(&mut Loop<S>, &mut S, ReadStream, Error) + 'static,
-    ) -> Result<ReadStream, Error> {
-        self.set(lp, "on_error", |h| h.error = Some(Box::new(f)))
-    }
-
-    /// Sets the callback run last (Node's `'close'`), once the stream is finished with (after
-    /// end, error or [`destroy`](Self::destroy)) and its descriptor closed (with
-    /// `auto_close`). The id is stale from then on.
-    ///
-    /// # Errors
-    /// `EBADF` if the stream is closed.
-    pub fn on_close<S: 'static>(
-        self,
-        lp: &mut Loop<S>,
-        f: impl FnOnce(&mut Loop<S>, &mut S, ReadStream) + 'static,
-    ) -> Result<ReadStream, Error> {
-        self.set(lp, "on_close", |h| h.close = Some(Box::new(f)))
+        cb: Callback<EventFn<S, ReadStream>>,
+    ) -> Result<(), Error> {
+        let r = st(lp, self).ok_or_else(|| stale("on_event"))?;
+        if r.destroyed || r.closing {
+            return Err(destroyed("on_event"));
+        }
+        r.on_event = Some(cb);
+        r.flowing = true;
+        schedule_flow(lp, self);
+        Ok(())
     }
 
     /// Stops the flow of data (Node's `readable.pause()`): no read job is queued until
-    /// [`resume`](Self::resume). A read already in flight completes; its chunk is kept.
-    ///
-    /// # Errors
-    /// `EBADF` if the stream is closed.
-    pub fn pause<S: 'static>(self, lp: &mut Loop<S>) -> Result<(), Error> {
-        let slot = get_read_mut(lp, self.0).ok_or_else(|| stale("pause"))?;
-        slot.paused = true;
-        Ok(())
+    /// [`resume`](Self::resume). A read already in flight completes; its chunk is kept. A
+    /// no-op on a closed stream.
+    pub fn pause<S: 'static>(self, lp: &mut Loop<S>) {
+        if let Some(r) = st(lp, self) {
+            r.paused = true;
+        }
     }
 
-    /// Restarts the flow (Node's `readable.resume()`): in the next pending phase, a kept chunk
-    /// is delivered and reading goes on.
-    ///
-    /// # Errors
-    /// `EBADF` if the stream is closed.
-    pub fn resume<S: 'static>(self, lp: &mut Loop<S>) -> Result<(), Error> {
-        let slot = get_read_mut(lp, self.0).ok_or_else(|| stale("resume"))?;
-        if slot.paused {
-            slot.paused = false;
-            if !slot.destroyed {
-                schedule_flow(lp, self);
-            }
+    /// Restarts the flow (Node's `readable.resume()`): in the next pending phase, a kept
+    /// chunk is delivered and reading goes on. A no-op on a closed stream.
+    pub fn resume<S: 'static>(self, lp: &mut Loop<S>) {
+        if let Some(r) = st(lp, self) {
+            r.paused = false;
+            r.flowing = true;
+            schedule_flow(lp, self);
         }
-        Ok(())
+    }
+
+    fn get<'a, S: 'static>(self, lp: &'a Loop<S>, op: &'static str) -> Result<&'a Read<S>, Error> {
+        lp.handle::<Read<S>>(self.0)
+            .map(|h| &h.data)
+            .map_err(|_| stale(op))
     }
 
     /// Whether the stream is paused.
@@ -555,9 +461,7 @@ impl ReadStream {
     /// # Errors
     /// `EBADF` if the stream is closed.
     pub fn is_paused<S: 'static>(self, lp: &Loop<S>) -> Result<bool, Error> {
-        get_read(lp, self.0)
-            .map(|s| s.paused)
-            .ok_or_else(|| stale("is_paused"))
+        Ok(self.get(lp, "is_paused")?.paused)
     }
 
     /// Bytes delivered so far (or read and kept while paused).
@@ -565,9 +469,7 @@ impl ReadStream {
     /// # Errors
     /// `EBADF` if the stream is closed.
     pub fn bytes_read<S: 'static>(self, lp: &Loop<S>) -> Result<u64, Error> {
-        get_read(lp, self.0)
-            .map(|s| s.bytes_read)
-            .ok_or_else(|| stale("bytes_read"))
+        Ok(self.get(lp, "bytes_read")?.bytes_read)
     }
 
     /// The descriptor, once open (`None` before, and after it was closed).
@@ -575,31 +477,49 @@ impl ReadStream {
     /// # Errors
     /// `EBADF` if the stream is closed.
     pub fn fd<S: 'static>(self, lp: &Loop<S>) -> Result<Option<Fd>, Error> {
-        get_read(lp, self.0)
-            .map(|s| s.fd.map(Fd::from_raw))
-            .ok_or_else(|| stale("fd"))
+        Ok(self.get(lp, "fd")?.fd.map(Fd::from_raw))
     }
 
-    /// Stops the stream (Node's `readable.destroy()`): no more `on_data` or `on_end`; a queued
-    /// job is cancelled, a running one is waited for; then the descriptor is closed (with
-    /// `auto_close`) and `on_close` runs. Destroying a stream that is already ending or closing
-    /// does nothing more.
-    ///
-    /// # Errors
-    /// `EBADF` if the stream is closed.
-    pub fn destroy<S: 'static>(self, lp: &mut Loop<S>) -> Result<(), Error> {
-        let slot = get_read_mut(lp, self.0).ok_or_else(|| stale("destroy"))?;
-        if slot.destroyed {
-            return Ok(());
+    /// Stops the stream (Node's `readable.destroy([err])`): no more `Data` or `End`; a
+    /// queued job is cancelled, a running one is waited for; then the descriptor is closed
+    /// (with `auto_close`) and `Close` comes, after `Error(err)` with `Some`. A no-op on a
+    /// stream that is already ending, failed, destroyed or closed.
+    pub fn destroy<S: 'static>(self, lp: &mut Loop<S>, err: Option<Error>) {
+        let Some(r) = st(lp, self) else { return };
+        if r.destroyed {
+            return;
         }
-        slot.destroyed = true;
-        slot.buffered = None;
-        if let Some(job) = slot.job {
+        r.destroyed = true;
+        r.buffered = None;
+        if let Some(e) = err {
+            r.error = Some(e);
+            schedule_flow(lp, self); // emits it before the close
+        }
+        match st(lp, self).and_then(|r| r.job) {
             // Its completion (ECANCELED if the cancel won) continues the close.
-            let _ = lp.cancel(job);
-            return Ok(());
+            Some(req) => {
+                let _ = lp.cancel(req);
+            }
+            None => begin_close(lp, self),
         }
-        lp.defer(move |lp, s| begin_close(lp, s, self));
-        Ok(())
+    }
+}
+
+impl<S: 'static> Readable<S> for ReadStream {
+    #[track_caller]
+    fn set_on_event(self, lp: &mut Loop<S>, cb: EventFn<S, Self>) -> Result<(), Error> {
+        self.set_event(lp, Callback::new(cb))
+    }
+
+    fn pause(self, lp: &mut Loop<S>) {
+        ReadStream::pause(self, lp)
+    }
+
+    fn resume(self, lp: &mut Loop<S>) {
+        ReadStream::resume(self, lp)
+    }
+
+    fn destroy(self, lp: &mut Loop<S>, err: Option<Error>) {
+        ReadStream::destroy(self, lp, err)
     }
 }

@@ -1,126 +1,35 @@
 //! [`WriteStream`]: a file written in chunks with backpressure (Node's `fs.createWriteStream`).
 
-use super::{get_write, get_write_mut, insert_write, remove_write, stale, Key};
+use super::options::WriteStreamOptions;
+use super::{destroyed, job, stale};
 use crate::error::{fd_err, CPath};
-use crate::flags::{Fd, IntoOpenFlags, OpenFlags};
-use crate::ops::submit;
+use crate::flags::Fd;
 use crate::sys;
-use ruv_core::{Code, Error, Loop, WorkReq};
+use ruv_core::registry::{Callback, Handle, HandleId};
+use ruv_core::stream::{EventFn, StreamEvent, Writable};
+use ruv_core::{CallbackResult, Code, Error, Loop, WorkReq};
 use std::collections::VecDeque;
 use std::os::fd::RawFd;
 use std::path::Path;
 
-/// Node's default `highWaterMark` for writable streams (Node 20): 16 KiB.
-pub const WRITE_HIGH_WATER_MARK: usize = 16 * 1024;
+type OpenFn<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S, WriteStream, Fd) -> Result<(), Error>>;
 
-/// Options of [`write_stream`] (Node's `createWriteStream` options).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct WriteStreamOptions {
-    /// [`WriteStream::write`] returns `false` once this many bytes are buffered (queued or
-    /// being written); default 16 KiB.
-    pub high_water_mark: usize,
-    /// Byte offset to write at: writes are positional (`pwrite`) from there. `None` (the
-    /// default) writes at the current file position (`write`; at the end with `"a"`), which
-    /// also works on pipes and terminals.
-    pub start: Option<u64>,
-    /// Flags to open the path with (default `"w"`).
-    pub flags: OpenFlags,
-    /// Mode if the file is created (default `0o666`, before the umask).
-    pub mode: u32,
-    /// Write to this already open descriptor instead of opening the path (then ignored).
-    pub fd: Option<Fd>,
-    /// Close the descriptor after `end`, an error or `destroy` (default `true`).
-    pub auto_close: bool,
-}
-
-impl Default for WriteStreamOptions {
-    fn default() -> Self {
-        WriteStreamOptions {
-            high_water_mark: WRITE_HIGH_WATER_MARK,
-            start: None,
-            flags: OpenFlags::WRITE,
-            mode: 0o666,
-            fd: None,
-            auto_close: true,
-        }
-    }
-}
-
-impl WriteStreamOptions {
-    /// Sets [`high_water_mark`](Self::high_water_mark).
-    pub fn high_water_mark(mut self, bytes: usize) -> Self {
-        self.high_water_mark = bytes;
-        self
-    }
-
-    /// Sets [`start`](Self::start).
-    pub fn start(mut self, offset: u64) -> Self {
-        self.start = Some(offset);
-        self
-    }
-
-    /// Sets [`flags`](Self::flags).
-    ///
-    /// # Errors
-    /// `ERR_INVALID_ARG_VALUE` for an unknown flag string.
-    pub fn flags(mut self, flags: impl IntoOpenFlags) -> Result<Self, Error> {
-        self.flags = flags.into_open_flags()?;
-        Ok(self)
-    }
-
-    /// Sets [`fd`](Self::fd).
-    pub fn fd(mut self, fd: Fd) -> Self {
-        self.fd = Some(fd);
-        self
-    }
-
-    /// Sets [`auto_close`](Self::auto_close).
-    pub fn auto_close(mut self, on: bool) -> Self {
-        self.auto_close = on;
-        self
-    }
-}
-
-type OpenCb<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S, WriteStream, Fd)>;
-type DrainCb<S> = Box<dyn FnMut(&mut Loop<S>, &mut S, WriteStream)>;
-type EventCb<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S, WriteStream)>;
-type ErrorCb<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S, WriteStream, Error)>;
-type EndCb<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S, Result<(), Error>)>;
-
-/// The callbacks of a write stream, set with the `on_*` methods of [`WriteStream`].
-pub(crate) struct Handlers<S> {
-    open: Option<OpenCb<S>>,
-    drain: Option<DrainCb<S>>,
-    finish: Option<EventCb<S>>,
-    error: Option<ErrorCb<S>>,
-    close: Option<EventCb<S>>,
-}
-
-impl<S> Default for Handlers<S> {
-    fn default() -> Self {
-        Handlers {
-            open: None,
-            drain: None,
-            finish: None,
-            error: None,
-            close: None,
-        }
-    }
-}
-
-/// A file written in chunks with backpressure: from [`write_stream`]. A `Copy` id; its methods
-/// take the loop.
+/// A file written in chunks with backpressure: from [`write_stream`]. A `Copy` id (a handle
+/// on ruv-core's one registry); its methods take the loop. It is [`Writable`]:
+/// [`ruv_core::stream::pipeline`] can pipe any readable stream into it.
 ///
 /// [`write`](Self::write) queues a chunk and returns whether the buffer (bytes queued plus
-/// bytes being written) is still below the high-water mark; once it returned `false`,
-/// `on_drain` is called when the buffer has emptied. One write job is in flight at a time; it
+/// bytes being written) is still below the high-water mark; once it returned `false`, a
+/// `Drain` event comes when the buffer has emptied. One write job is in flight at a time; it
 /// takes the chunks queued so far (up to about one high-water mark's worth, whole chunks) and
-/// writes them in order. [`end`](Self::end) flushes, then calls its callback and `on_finish`,
-/// then closes.
+/// writes them in order. [`end`](Self::end) flushes, then `Finish` comes, then the descriptor
+/// is closed and `Close` comes. Events go to the one callback set with
+/// [`on_event`](Self::on_event): `Drain`*, `Finish`, `Close`; or `Error`, `Close`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct WriteStream(Key);
+pub struct WriteStream(HandleId);
 
-pub(crate) struct Slot<S> {
+/// A write stream's state: the data of its handle.
+pub(crate) struct Write<S> {
     fd: Option<RawFd>,
     auto_close: bool,
     pos: Option<u64>,
@@ -135,32 +44,54 @@ pub(crate) struct Slot<S> {
     ending: bool,
     finished: bool,
     destroyed: bool,
+    /// The error to emit (the stream fails with it).
+    error: Option<Error>,
+    /// An `Error` was emitted (at most one).
+    errored: bool,
     closing: bool,
-    finish_scheduled: bool,
-    end_cb: Option<EndCb<S>>,
-    h: Handlers<S>,
+    flow_scheduled: bool,
+    on_open: Option<Callback<Option<OpenFn<S>>>>,
+    on_event: Option<Callback<EventFn<S, WriteStream>>>,
+}
+
+fn kind(ev: &StreamEvent<'_>) -> &'static str {
+    match ev {
+        StreamEvent::Data(_) => "fs.write.data",
+        StreamEvent::End => "fs.write.end",
+        StreamEvent::Drain => "fs.write.drain",
+        StreamEvent::Finish => "fs.write.finish",
+        StreamEvent::Error(_) => "fs.write.error",
+        StreamEvent::Close => "fs.write.close",
+    }
+}
+
+fn st<S: 'static>(lp: &mut Loop<S>, id: WriteStream) -> Option<&mut Write<S>> {
+    lp.handles::<Write<S>>().get_mut(id.0).map(|h| &mut h.data)
 }
 
 /// Opens `path` for writing in chunks with backpressure (Node's `fs.createWriteStream`);
-/// returns the stream's id at once; set its callbacks with the `on_*` methods. Writes may
-/// start before the file is open: they are queued.
+/// returns the stream's id at once; set its event callback with [`WriteStream::on_event`].
+/// Writes may start before the file is open: they are queued.
 ///
 /// ```
-/// use ruv_core::{Loop, RunMode};
+/// use ruv_core::{stream::StreamEvent, Loop, RunMode};
 /// use ruv_fs::{write_stream, WriteStreamOptions};
 ///
 /// let mut lp: Loop<Vec<&str>> = Loop::new()?;
 /// let path = std::env::temp_dir().join(format!("ruv-fs-ws-doc-{}", std::process::id()));
-/// let ws = write_stream(&mut lp, &path, WriteStreamOptions::default().high_water_mark(8))?;
-/// ws.on_drain(&mut lp, |_, log, _| log.push("drain"))?;
+/// let ws = write_stream(&mut lp, &path, WriteStreamOptions::default().high_water_mark(8))?
+///     .on_event(&mut lp, |_, log: &mut Vec<&str>, _, ev| match ev {
+///         StreamEvent::Error(e) => Err(e),
+///         ev => Ok(log.push(ev.name())),
+///     })?;
 /// assert!(ws.write(&mut lp, "1234")?);      // 4 bytes buffered < 8
 /// assert!(!ws.write(&mut lp, "5678")?);     // 8 bytes: stop writing until drain
 /// let mut log = Vec::new();
 /// lp.run(RunMode::Default, &mut log)?;
 /// assert_eq!(log, ["drain"]);
-/// ws.end(&mut lp, |_, log, res| { res.unwrap(); log.push("finished") })?;
+/// ws.end(&mut lp)?;
 /// lp.run(RunMode::Default, &mut log)?;
-/// assert_eq!(log, ["drain", "finished"]);
+/// assert_eq!(log, ["drain", "finish", "close"]);
 /// assert_eq!(std::fs::read(&path).unwrap(), b"12345678");
 /// std::fs::remove_file(&path).unwrap();
 /// # Ok::<(), ruv_core::Error>(())
@@ -168,7 +99,8 @@ pub(crate) struct Slot<S> {
 ///
 /// # Errors
 /// Synchronously: `ERR_INVALID_ARG_VALUE` (NUL in the path) or the pool's start-up error.
-/// Opening and writing errors go to `on_error`.
+/// Opening and writing errors are `Error` events (with no event callback, the loop's
+/// uncaught error).
 pub fn write_stream<S: 'static>(
     lp: &mut Loop<S>,
     path: impl AsRef<Path>,
@@ -178,7 +110,7 @@ pub fn write_stream<S: 'static>(
         Some(_) => None,
         None => Some(CPath::new(path.as_ref(), "path")?),
     };
-    let slot = Slot {
+    let id = WriteStream(lp.handles::<Write<S>>().insert(Handle::new(Write {
         fd: options.fd.map(Fd::raw),
         auto_close: options.auto_close,
         pos: options.start,
@@ -191,15 +123,16 @@ pub fn write_stream<S: 'static>(
         ending: false,
         finished: false,
         destroyed: false,
+        error: None,
+        errored: false,
         closing: false,
-        finish_scheduled: false,
-        end_cb: None,
-        h: Handlers::default(),
-    };
-    let id = WriteStream(insert_write(lp, slot));
+        flow_scheduled: false,
+        on_open: None,
+        on_event: None,
+    })));
     if let Some(p) = path {
         let (flags, mode) = (options.flags.bits(), options.mode);
-        let res = submit(
+        let res = job(
             lp,
             "open",
             move || {
@@ -210,9 +143,9 @@ pub fn write_stream<S: 'static>(
             move |lp, s, res| on_open(lp, s, id, res),
         );
         match res {
-            Ok(req) => slot_mut(lp, id).job = Some(req),
+            Ok(req) => set_job(lp, id, Some(req)),
             Err(e) => {
-                remove_write(lp, id.0);
+                lp.handles::<Write<S>>().remove(id.0);
                 return Err(e);
             }
         }
@@ -220,48 +153,76 @@ pub fn write_stream<S: 'static>(
     Ok(id)
 }
 
-fn slot_mut<S: 'static>(lp: &mut Loop<S>, id: WriteStream) -> &mut Slot<S> {
-    get_write_mut(lp, id.0).expect("a stream lives until its last job completed")
+/// Records the job in flight (the handle is active while there is one).
+fn set_job<S: 'static>(lp: &mut Loop<S>, id: WriteStream, req: Option<WorkReq>) {
+    if let Some(w) = st(lp, id) {
+        w.job = req;
+    }
+    lp.handle_set_active::<Write<S>>(id.0, req.is_some());
+}
+
+fn schedule_flow<S: 'static>(lp: &mut Loop<S>, id: WriteStream) {
+    let Some(w) = st(lp, id) else { return };
+    if w.flow_scheduled || w.closing {
+        return;
+    }
+    w.flow_scheduled = true;
+    lp.defer(move |lp, s| flow(lp, s, id));
 }
 
 fn on_open<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: WriteStream, res: Result<Fd, Error>) {
-    let slot = slot_mut(lp, id);
-    slot.job = None;
+    set_job(lp, id, None);
+    let Some(w) = st(lp, id) else { return };
     match res {
-        Err(_) if slot.destroyed => begin_close(lp, s, id),
-        Err(e) => fail(lp, s, id, e),
+        Err(_) if w.destroyed => begin_close(lp, id),
+        Err(e) => {
+            w.error.get_or_insert(e);
+            flow(lp, s, id);
+        }
         Ok(fd) => {
-            slot.fd = Some(fd.raw());
-            if slot.destroyed {
-                return begin_close(lp, s, id);
+            w.fd = Some(fd.raw());
+            if w.destroyed {
+                return begin_close(lp, id);
             }
-            if let Some(cb) = slot.h.open.take() {
-                cb(lp, s, id, fd);
+            // Writing starts now; what else is due comes after the `open` callback.
+            if let Err(e) = start_write(lp, id) {
+                if let Some(w) = st(lp, id) {
+                    w.error = Some(e);
+                }
             }
-            after_io(lp, s, id);
+            schedule_flow(lp, id);
+            lp.dispatch_handle::<Write<S>, _>(
+                s,
+                id.0,
+                "fs.write.open",
+                |w| &mut w.on_open,
+                |f, lp, s| f.take().map_or(Ok(()), |f| f(lp, s, id, fd)),
+            );
         }
     }
 }
 
 /// Queues the next write job if chunks are waiting; returns whether one was queued.
 fn start_write<S: 'static>(lp: &mut Loop<S>, id: WriteStream) -> Result<bool, Error> {
-    let slot = slot_mut(lp, id);
-    let Some(fd) = slot.fd else { return Ok(false) };
-    if slot.job.is_some() || slot.pending.is_empty() || slot.destroyed {
+    let Some(w) = st(lp, id) else {
+        return Ok(false);
+    };
+    let Some(fd) = w.fd else { return Ok(false) };
+    if w.job.is_some() || w.pending.is_empty() || w.destroyed {
         return Ok(false);
     }
-    let limit = slot.hwm.max(1);
+    let limit = w.hwm.max(1);
     let mut batch = Vec::new();
     let mut bytes = 0;
-    while let Some(chunk) = slot.pending.pop_front() {
+    while let Some(chunk) = w.pending.pop_front() {
         bytes += chunk.len();
         batch.push(chunk);
         if bytes >= limit {
             break;
         }
     }
-    let pos = slot.pos;
-    let req = submit(
+    let pos = w.pos;
+    let req = job(
         lp,
         "write",
         move || {
@@ -274,155 +235,141 @@ fn start_write<S: 'static>(lp: &mut Loop<S>, id: WriteStream) -> Result<bool, Er
         },
         move |lp, s, res| on_written(lp, s, id, res),
     )?;
-    slot_mut(lp, id).job = Some(req);
+    set_job(lp, id, Some(req));
     Ok(true)
 }
 
 fn on_written<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: WriteStream, res: Result<usize, Error>) {
-    let slot = slot_mut(lp, id);
-    slot.job = None;
-    if slot.destroyed {
-        return begin_close(lp, s, id);
+    set_job(lp, id, None);
+    let Some(w) = st(lp, id) else { return };
+    if w.destroyed {
+        return begin_close(lp, id);
     }
     match res {
-        Err(e) => fail(lp, s, id, e),
+        Err(e) => w.error = Some(e),
         Ok(n) => {
-            slot.length -= n;
-            slot.bytes_written += n as u64;
-            slot.pos = slot.pos.map(|p| p + n as u64);
-            after_io(lp, s, id);
+            w.length -= n;
+            w.bytes_written += n as u64;
+            w.pos = w.pos.map(|p| p + n as u64);
         }
     }
+    flow(lp, s, id);
 }
 
-/// After an open or a write: write on, or emit drain, or finish.
-fn after_io<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: WriteStream) {
-    match start_write(lp, id) {
-        Ok(true) => return,
-        Ok(false) => {}
-        Err(e) => return fail(lp, s, id, e),
+/// After an open, a write or `end`: fail, write on, or emit `Drain`, or finish (`Finish`
+/// after the close has begun). Each event is the last thing it does.
+fn flow<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: WriteStream) {
+    if let Some(w) = st(lp, id) {
+        w.flow_scheduled = false;
     }
-    let slot = slot_mut(lp, id);
-    if slot.need_drain && slot.length == 0 && !slot.ending && !slot.destroyed {
-        slot.need_drain = false;
-        if let Some(mut cb) = slot.h.drain.take() {
-            cb(lp, s, id);
-            if let Some(slot) = get_write_mut(lp, id.0) {
-                if slot.h.drain.is_none() {
-                    slot.h.drain = Some(cb);
+    loop {
+        let Some(w) = st(lp, id) else { return };
+        if let Some(err) = w.error.take() {
+            w.destroyed = true;
+            w.pending.clear();
+            w.length = 0;
+            begin_close(lp, id);
+            return emit_error(lp, s, id, err);
+        }
+        if w.destroyed {
+            return;
+        }
+        match start_write(lp, id) {
+            Ok(true) => return,
+            Ok(false) => {}
+            Err(e) => {
+                if let Some(w) = st(lp, id) {
+                    w.error = Some(e);
                 }
+                continue;
             }
         }
-    }
-    maybe_finish(lp, s, id);
-}
-
-/// After `end`: once everything is written, the end callback, `on_finish`, then close.
-fn maybe_finish<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: WriteStream) {
-    let Some(slot) = get_write_mut(lp, id.0) else {
+        let Some(w) = st(lp, id) else { return };
+        if w.need_drain && w.length == 0 && !w.ending {
+            w.need_drain = false;
+            return emit(lp, s, id, StreamEvent::Drain);
+        }
+        if w.ending && !w.finished && w.job.is_none() && w.pending.is_empty() && w.fd.is_some() {
+            w.finished = true;
+            begin_close(lp, id);
+            return emit(lp, s, id, StreamEvent::Finish);
+        }
         return;
-    };
-    if !slot.ending
-        || slot.finished
-        || slot.destroyed
-        || slot.job.is_some()
-        || !slot.pending.is_empty()
-        || slot.fd.is_none()
-    {
-        return;
-    }
-    slot.finished = true;
-    let end_cb = slot.end_cb.take();
-    let finish_cb = slot.h.finish.take();
-    if let Some(cb) = end_cb {
-        cb(lp, s, Ok(()));
-    }
-    if let Some(cb) = finish_cb {
-        cb(lp, s, id);
-    }
-    begin_close(lp, s, id);
-}
-
-fn fail<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: WriteStream, e: Error) {
-    let Some(slot) = get_write_mut(lp, id.0) else {
-        return;
-    };
-    slot.destroyed = true;
-    slot.pending.clear();
-    slot.length = 0;
-    let end_cb = slot.end_cb.take();
-    let error_cb = slot.h.error.take();
-    let unhandled = error_cb.is_none();
-    if let Some(cb) = error_cb {
-        cb(lp, s, id, e.clone());
-    }
-    if let Some(cb) = end_cb {
-        cb(lp, s, Err(e.clone()));
-    }
-    begin_close(lp, s, id);
-    if unhandled {
-        panic!("unhandled error on a write stream (set WriteStream::on_error): {e}");
     }
 }
 
-fn begin_close<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: WriteStream) {
-    let Some(slot) = get_write_mut(lp, id.0) else {
-        return;
-    };
-    slot.destroyed = true;
-    slot.pending.clear();
-    if slot.closing || slot.job.is_some() {
+fn emit<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: WriteStream, ev: StreamEvent<'_>) {
+    lp.dispatch_handle::<Write<S>, _>(
+        s,
+        id.0,
+        kind(&ev),
+        |w| &mut w.on_event,
+        |f, lp, s| f(lp, s, id, ev),
+    );
+}
+
+/// `Error` to the event callback, or, without one, the loop's uncaught error.
+fn emit_error<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: WriteStream, err: Error) {
+    let Some(w) = st(lp, id) else { return };
+    if w.errored {
         return;
     }
-    slot.closing = true;
-    // `end` was called but the stream was destroyed before it finished.
-    if let Some(cb) = slot.end_cb.take() {
-        cb(lp, s, Err(destroyed_error()));
-    }
-    let slot = slot_mut(lp, id);
-    let fd = if slot.auto_close {
-        slot.fd.take()
+    w.errored = true;
+    if w.on_event.is_some() {
+        emit(lp, s, id, StreamEvent::Error(err));
     } else {
-        None
-    };
+        lp.report_error(s, err);
+    }
+}
+
+/// Closes the descriptor (with `auto_close`) once no job is in flight, then frees the
+/// handle (`Close`). Never emits anything itself, so callers emit after it.
+fn begin_close<S: 'static>(lp: &mut Loop<S>, id: WriteStream) {
+    let Some(w) = st(lp, id) else { return };
+    w.destroyed = true;
+    w.pending.clear();
+    if w.closing || w.job.is_some() {
+        return;
+    }
+    w.closing = true;
+    let fd = if w.auto_close { w.fd.take() } else { None };
     let Some(fd) = fd else {
-        return finish(lp, s, id);
+        return lp.defer(move |lp, _| close_now(lp, id));
     };
-    let res = submit(
+    let res = job(
         lp,
         "close",
         move || sys::close(fd).map_err(|e| fd_err(e, "close")),
         move |lp, s, res| {
+            set_job(lp, id, None);
+            lp.defer(move |lp, _| close_now(lp, id));
             if let Err(e) = res {
-                let cb = get_write_mut(lp, id.0).and_then(|slot| slot.h.error.take());
-                if let Some(cb) = cb {
-                    cb(lp, s, id, e);
-                }
+                emit_error(lp, s, id, e);
             }
-            finish(lp, s, id)
         },
     );
     match res {
-        Ok(req) => slot_mut(lp, id).job = Some(req),
+        Ok(req) => set_job(lp, id, Some(req)),
         Err(_) => {
             let _ = sys::close(fd);
-            finish(lp, s, id)
+            lp.defer(move |lp, _| close_now(lp, id));
         }
     }
 }
 
-fn finish<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: WriteStream) {
-    if let Some(slot) = remove_write(lp, id.0) {
-        if let Some(cb) = slot.h.close {
-            cb(lp, s, id);
-        }
+/// Frees the handle in the closing phase; then `Close` is the last event.
+fn close_now<S: 'static>(lp: &mut Loop<S>, id: WriteStream) {
+    let cb = st(lp, id).and_then(|w| w.on_event.take());
+    if let Ok(token) = lp.close_handle::<Write<S>>(id.0) {
+        token.then(move |lp, s| {
+            if let Some(mut cb) = cb {
+                let ev = StreamEvent::Close;
+                lp.run_callback(s, kind(&ev), Some(id.0), cb.site, |lp, s| {
+                    (cb.f)(lp, s, id, ev)
+                });
+            }
+        });
     }
-}
-
-/// Node: `ERR_STREAM_DESTROYED` ("Cannot call end after a stream was destroyed").
-fn destroyed_error() -> Error {
-    Error::new(Code::ERR_STREAM_DESTROYED)
-        .with_detail("Cannot call end after a stream was destroyed")
 }
 
 /// Node: `ERR_STREAM_WRITE_AFTER_END` ("write after end").
@@ -431,144 +378,116 @@ fn write_after_end() -> Error {
 }
 
 impl WriteStream {
-    fn set<S: 'static>(
+    /// The untyped id of this stream.
+    pub fn id(self) -> HandleId {
+        self.0
+    }
+
+    /// Sets the callback run once the file is open (Node's `'open'`; not called for a
+    /// stream made on a given `fd`). Returns the stream, for chaining.
+    ///
+    /// # Errors
+    /// `EBADF` if the stream is closed.
+    #[track_caller]
+    pub fn on_open<S: 'static, R: CallbackResult>(
         self,
         lp: &mut Loop<S>,
-        op: &'static str,
-        f: impl FnOnce(&mut Handlers<S>),
+        cb: impl FnOnce(&mut Loop<S>, &mut S, WriteStream, Fd) -> R + 'static,
     ) -> Result<WriteStream, Error> {
-        let slot = get_write_mut(lp, self.0).ok_or_else(|| stale(op))?;
-        f(&mut slot.h);
+        let f: OpenFn<S> = Box::new(move |lp, s, ws, fd| cb(lp, s, ws, fd).into_result());
+        let cb = Callback::new(Some(f));
+        st(lp, self).ok_or_else(|| stale("on_open"))?.on_open = Some(cb);
         Ok(self)
     }
 
-    /// Sets the callback run once the file is open (Node's `'open'`; not called for a stream
-    /// made on a given `fd`). Returns the stream, for chaining.
+    /// Sets the stream's one event callback (replacing any earlier one): it gets `Drain`,
+    /// `Finish`, `Error` and `Close` (see the type's docs) and may return `()` or
+    /// `Result<()>` (an error is the loop's uncaught error). Returns the stream, for
+    /// chaining.
     ///
     /// # Errors
-    /// `EBADF` if the stream is closed (true of every `on_*` method).
-    pub fn on_open<S: 'static>(
+    /// `EBADF` if the stream is closed, `ERR_STREAM_DESTROYED` once it was destroyed.
+    #[track_caller]
+    pub fn on_event<S: 'static, R: CallbackResult>(
         self,
         lp: &mut Loop<S>,
-        f: impl FnOnce(&mut Loop<S>, &mut S, WriteStream, Fd) + 'static,
+        mut cb: impl for<'a> FnMut(&mut Loop<S>, &mut S, WriteStream, StreamEvent<'a>) -> R + 'static,
     ) -> Result<WriteStream, Error> {
-        self.set(lp, "on_open", |h| h.open = Some(Box::new(f)))
+        let f: EventFn<S, WriteStream> =
+            Box::new(move |lp, s, ws, ev| cb(lp, s, ws, ev).into_result());
+        self.set_event(lp, Callback::new(f))?;
+        Ok(self)
     }
 
-    /// Sets the callback run when a [`write`](Self::write) had returned `false` and everything
-    /// buffered has been written: the time to write more (Node's `'drain'`; not after `end`).
-    ///
-    /// # Errors
-    /// `EBADF` if the stream is closed.
-    pub fn on_drain<S: 'static>(
+    fn set_event<S: 'static>(
         self,
         lp: &mut Loop<S>,
-        f: impl FnMut(&mut Loop<S>, &mut S, WriteStream) + 'static,
-    ) -> Result<WriteStream, Error> {
-        self.set(lp, "on_drain", |h| h.drain = Some(Box::new(f)))
-    }
-
-    /// Sets the callback run once after [`end`](Self::end), when all data has been written
-    /// (Node's `'finish'`; after the `end` callback).
-    ///
-    /// # Errors
-    /// `EBADF` if the stream is closed.
-    pub fn on_finish<S: 'static>(
-        self,
-        lp: &mut Loop<S>,
-        f: impl FnOnce(&mut Loop<S>, &mut S, WriteStream) + 'static,
-    ) -> Result<WriteStream, Error> {
-        self.set(lp, "on_finish", |h| h.finish = Some(Box::new(f)))
-    }
-
-    /// Sets the callback run once if opening or writing fails (Node's `'error'`); buffered
-    /// data is dropped, a pending `end` callback gets the error too, and the stream is closed.
-    ///
-    /// **Without it, an error panics** (after the descriptor is closed), and the panic
-    /// propagates out of `Loop::run` — as Node throws for an `'error'` event nobody listens to.
-    ///
-    /// # Errors
-    /// `EBADF` if the stream is closed.
-    pub fn on_error<S: 'static>(
-        self,
-        lp: &mut Loop<S>,
-        f: impl FnOnce(&mut Loop<S>, &mut S, WriteStream, Error) + 'static,
-    ) -> Result<WriteStream, Error> {
-        self.set(lp, "on_error", |h| h.error = Some(Box::new(f)))
-    }
-
-    /// Sets the callback run last (Node's `'close'`), once the stream is finished with and its
-    /// descriptor closed (with `auto_close`). The id is stale from then on.
-    ///
-    /// # Errors
-    /// `EBADF` if the stream is closed.
-    pub fn on_close<S: 'static>(
-        self,
-        lp: &mut Loop<S>,
-        f: impl FnOnce(&mut Loop<S>, &mut S, WriteStream) + 'static,
-    ) -> Result<WriteStream, Error> {
-        self.set(lp, "on_close", |h| h.close = Some(Box::new(f)))
+        cb: Callback<EventFn<S, WriteStream>>,
+    ) -> Result<(), Error> {
+        let w = st(lp, self).ok_or_else(|| stale("on_event"))?;
+        if w.destroyed || w.closing {
+            return Err(destroyed("on_event"));
+        }
+        w.on_event = Some(cb);
+        Ok(())
     }
 
     /// Queues `chunk` (Node's `writable.write`). Returns `Ok(true)` while the bytes buffered
     /// (queued plus being written, this chunk included) stay below the high-water mark, and
-    /// `Ok(false)` once they reach it: stop writing then and wait for `on_drain`. (Writing on
+    /// `Ok(false)` once they reach it: stop writing then and wait for `Drain`. (Writing on
     /// regardless is allowed: the data is queued, memory grows.)
     ///
     /// # Errors
-    /// `EPIPE: write after end, write` after [`end`](Self::end) or after the stream failed
-    /// (Node's `ERR_STREAM_WRITE_AFTER_END`), `EBADF` if the stream is closed.
+    /// `ERR_STREAM_WRITE_AFTER_END` after [`end`](Self::end); `ERR_STREAM_DESTROYED` after
+    /// [`destroy`](Self::destroy) or a failure; `EBADF` if the stream is closed.
     pub fn write<S: 'static>(
         self,
         lp: &mut Loop<S>,
         chunk: impl Into<Vec<u8>>,
     ) -> Result<bool, Error> {
-        let slot = get_write_mut(lp, self.0).ok_or_else(|| stale("write"))?;
-        if slot.ending || slot.destroyed {
+        let w = st(lp, self).ok_or_else(|| stale("write"))?;
+        if w.destroyed {
+            return Err(destroyed("write"));
+        }
+        if w.ending {
             return Err(write_after_end());
         }
         let chunk = chunk.into();
-        slot.length += chunk.len();
-        slot.pending.push_back(chunk);
-        let below = slot.length < slot.hwm;
+        w.length += chunk.len();
+        w.pending.push_back(chunk);
+        let below = w.length < w.hwm;
         if !below {
-            slot.need_drain = true;
+            w.need_drain = true;
         }
         start_write(lp, self)?;
         Ok(below)
     }
 
-    /// Ends the stream (Node's `writable.end(cb)`): no more writes; once all buffered data is
-    /// written, `cb` gets `Ok(())`, then `on_finish` runs, then the descriptor is closed (with
-    /// `auto_close`) and `on_close` runs. If writing fails, `cb` gets the error (after
-    /// `on_error`); if the stream is destroyed first, an `ECANCELED` error.
+    /// Ends the stream (Node's `writable.end()`): no more writes; once all buffered data is
+    /// written, `Finish` comes, then the descriptor is closed (with `auto_close`) and
+    /// `Close` comes. If writing fails, `Error` comes instead of `Finish`.
     ///
     /// # Errors
-    /// `EPIPE: write after end, end` if `end` was already called or the stream failed;
-    /// `EBADF` if it is closed.
-    pub fn end<S: 'static>(
-        self,
-        lp: &mut Loop<S>,
-        cb: impl FnOnce(&mut Loop<S>, &mut S, Result<(), Error>) + 'static,
-    ) -> Result<(), Error> {
-        let slot = get_write_mut(lp, self.0).ok_or_else(|| stale("end"))?;
-        if slot.ending || slot.destroyed {
+    /// `ERR_STREAM_WRITE_AFTER_END` if `end` was already called; `ERR_STREAM_DESTROYED`
+    /// after [`destroy`](Self::destroy) or a failure; `EBADF` if the stream is closed.
+    pub fn end<S: 'static>(self, lp: &mut Loop<S>) -> Result<(), Error> {
+        let w = st(lp, self).ok_or_else(|| stale("end"))?;
+        if w.destroyed {
+            return Err(destroyed("end"));
+        }
+        if w.ending {
             return Err(write_after_end().with_syscall("end"));
         }
-        slot.ending = true;
-        slot.end_cb = Some(Box::new(cb));
-        if slot.job.is_none() && !slot.finish_scheduled {
-            // Nothing in flight to finish it (already open and idle, or a given fd):
-            // finish from the next pending phase.
-            slot.finish_scheduled = true;
-            lp.defer(move |lp, s| {
-                if let Some(slot) = get_write_mut(lp, self.0) {
-                    slot.finish_scheduled = false;
-                    maybe_finish(lp, s, self);
-                }
-            });
-        }
+        w.ending = true;
+        // Finishes from the next pending phase if nothing in flight does it first.
+        schedule_flow(lp, self);
         Ok(())
+    }
+
+    fn get<'a, S: 'static>(self, lp: &'a Loop<S>, op: &'static str) -> Result<&'a Write<S>, Error> {
+        lp.handle::<Write<S>>(self.0)
+            .map(|h| &h.data)
+            .map_err(|_| stale(op))
     }
 
     /// Bytes buffered: queued plus being written (Node's `writableLength`).
@@ -576,9 +495,7 @@ impl WriteStream {
     /// # Errors
     /// `EBADF` if the stream is closed.
     pub fn buffered<S: 'static>(self, lp: &Loop<S>) -> Result<usize, Error> {
-        get_write(lp, self.0)
-            .map(|s| s.length)
-            .ok_or_else(|| stale("buffered"))
+        Ok(self.get(lp, "buffered")?.length)
     }
 
     /// Bytes written to the file so far (Node's `bytesWritten`).
@@ -586,20 +503,16 @@ impl WriteStream {
     /// # Errors
     /// `EBADF` if the stream is closed.
     pub fn bytes_written<S: 'static>(self, lp: &Loop<S>) -> Result<u64, Error> {
-        get_write(lp, self.0)
-            .map(|s| s.bytes_written)
-            .ok_or_else(|| stale("bytes_written"))
+        Ok(self.get(lp, "bytes_written")?.bytes_written)
     }
 
-    /// Whether a write returned `false` and `on_drain` has not run yet (Node's
+    /// Whether a write returned `false` and `Drain` has not come yet (Node's
     /// `writableNeedDrain`).
     ///
     /// # Errors
     /// `EBADF` if the stream is closed.
     pub fn needs_drain<S: 'static>(self, lp: &Loop<S>) -> Result<bool, Error> {
-        get_write(lp, self.0)
-            .map(|s| s.need_drain)
-            .ok_or_else(|| stale("needs_drain"))
+        Ok(self.get(lp, "needs_drain")?.need_drain)
     }
 
     /// The descriptor, once open.
@@ -607,30 +520,49 @@ impl WriteStream {
     /// # Errors
     /// `EBADF` if the stream is closed.
     pub fn fd<S: 'static>(self, lp: &Loop<S>) -> Result<Option<Fd>, Error> {
-        get_write(lp, self.0)
-            .map(|s| s.fd.map(Fd::from_raw))
-            .ok_or_else(|| stale("fd"))
+        Ok(self.get(lp, "fd")?.fd.map(Fd::from_raw))
     }
 
-    /// Stops the stream at once (Node's `writable.destroy()`): queued data is dropped, a queued
-    /// job is cancelled (a running write completes), the descriptor is closed (with
-    /// `auto_close`) and `on_close` runs; a pending `end` callback gets `ECANCELED`.
-    ///
-    /// # Errors
-    /// `EBADF` if the stream is closed.
-    pub fn destroy<S: 'static>(self, lp: &mut Loop<S>) -> Result<(), Error> {
-        let slot = get_write_mut(lp, self.0).ok_or_else(|| stale("destroy"))?;
-        if slot.destroyed {
-            return Ok(());
+    /// Stops the stream at once (Node's `writable.destroy([err])`): queued data is dropped,
+    /// a queued job is cancelled (a running write completes), the descriptor is closed
+    /// (with `auto_close`) and `Close` comes, after `Error(err)` with `Some`; no `Finish`.
+    /// A no-op on a stream already destroyed, failed or closed.
+    pub fn destroy<S: 'static>(self, lp: &mut Loop<S>, err: Option<Error>) {
+        let Some(w) = st(lp, self) else { return };
+        if w.destroyed {
+            return;
         }
-        slot.destroyed = true;
-        slot.pending.clear();
-        slot.length = 0;
-        if let Some(job) = slot.job {
-            let _ = lp.cancel(job);
-            return Ok(());
+        w.destroyed = true;
+        w.pending.clear();
+        w.length = 0;
+        if let Some(e) = err {
+            w.error = Some(e);
+            schedule_flow(lp, self); // emits it before the close
         }
-        lp.defer(move |lp, s| begin_close(lp, s, self));
-        Ok(())
+        match st(lp, self).and_then(|w| w.job) {
+            Some(req) => {
+                let _ = lp.cancel(req);
+            }
+            None => begin_close(lp, self),
+        }
+    }
+}
+
+impl<S: 'static> Writable<S> for WriteStream {
+    #[track_caller]
+    fn set_on_event(self, lp: &mut Loop<S>, cb: EventFn<S, Self>) -> Result<(), Error> {
+        self.set_event(lp, Callback::new(cb))
+    }
+
+    fn write(self, lp: &mut Loop<S>, data: Vec<u8>) -> Result<bool, Error> {
+        WriteStream::write(self, lp, data)
+    }
+
+    fn end(self, lp: &mut Loop<S>) -> Result<(), Error> {
+        WriteStream::end(self, lp)
+    }
+
+    fn destroy(self, lp: &mut Loop<S>, err: Option<Error>) {
+        WriteStream::destroy(self, lp, err)
     }
 }

@@ -4,8 +4,9 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+use ruv_core::stream::StreamEvent;
 use ruv_core::{Loop, RunMode};
-use ruv_zlib::{Event, Mode, Options, ZlibStream};
+use ruv_zlib::{Mode, Options, ZlibStream};
 
 /// Every mode, compressors paired with the decompressor that reads them.
 pub const PAIRS: [(Mode, Mode); 3] = [
@@ -123,37 +124,60 @@ pub struct Log {
     pub data: Vec<u8>,
     pub chunks: Vec<usize>,
     pub drains: usize,
+    pub finished: bool,
     pub ended: bool,
     pub error: Option<ruv_core::Error>,
+    pub closed: bool,
+    /// Every event's name, in order, with runs of `data` shown once.
+    pub events: Vec<&'static str>,
 }
 
-/// A callback that records a stream's events into a [`Log`].
-pub fn record(_lp: &mut Loop<Log>, log: &mut Log, _s: ZlibStream, ev: Event) {
-    assert!(
-        !log.ended && log.error.is_none(),
-        "event after the end: {ev:?}"
-    );
+/// A callback that records a stream's events into a [`Log`], checking Node's order:
+/// nothing after `Close`, nothing but `Close` after `End` or `Error`, one `Error` at most.
+pub fn record(_lp: &mut Loop<Log>, log: &mut Log, _s: ZlibStream, ev: StreamEvent<'_>) {
+    assert!(!log.closed, "event after close: {ev:?}");
+    if !matches!(ev, StreamEvent::Close) {
+        assert!(
+            !log.ended && log.error.is_none(),
+            "event after the end: {ev:?}"
+        );
+    }
+    if !(matches!(ev, StreamEvent::Data(_)) && log.events.last() == Some(&"data")) {
+        log.events.push(ev.name());
+    }
     match ev {
-        Event::Data(d) => {
+        StreamEvent::Data(d) => {
             assert!(!d.is_empty(), "empty data event");
             log.chunks.push(d.len());
-            log.data.extend_from_slice(&d);
+            log.data.extend_from_slice(d);
         }
-        Event::Drain => log.drains += 1,
-        Event::End => log.ended = true,
-        Event::Error(e) => log.error = Some(e),
+        StreamEvent::Drain => log.drains += 1,
+        StreamEvent::Finish => log.finished = true,
+        StreamEvent::End => log.ended = true,
+        StreamEvent::Error(e) => log.error = Some(e),
+        StreamEvent::Close => log.closed = true,
     }
 }
 
+/// A stream of `mode` whose events [`record`] logs.
+pub fn recorded(lp: &mut Loop<Log>, mode: Mode, opts: &Options) -> ZlibStream {
+    ZlibStream::new(lp, mode, opts)
+        .unwrap()
+        .on_event(lp, record)
+        .unwrap()
+}
+
 /// Streams `input` through `mode`, written in pieces of `piece` bytes, all queued at once.
+/// The stream always closes, last.
 pub fn stream_all(mode: Mode, opts: &Options, input: &[u8], piece: usize) -> Log {
     let mut lp: Loop<Log> = Loop::new().unwrap();
-    let s = ZlibStream::new(&mut lp, mode, opts, record).unwrap();
+    let s = recorded(&mut lp, mode, opts);
     for chunk in input.chunks(piece.max(1)) {
         s.write(&mut lp, chunk).unwrap();
     }
     s.end(&mut lp).unwrap();
     let mut log = Log::default();
     lp.run(RunMode::Default, &mut log).unwrap();
+    assert!(log.closed, "{mode:?}: no close: {:?}", log.events);
     log
 }
