@@ -9,10 +9,19 @@
 //! ```sh
 //! cargo run --release --example cpu_server -- --port 8000
 //! ```
+//!
+//! Prints `listening on http://127.0.0.1:PORT` on stdout once it accepts connections
+//! (`--port 0`: any free port), and its pid on stderr. `--help` lists the flags; a bad flag
+//! exits with 2, a failure (`cpu_server: EADDRINUSE: ...`) with 1.
 
 use ruv::core::{Code, Loop, RunMode};
 use ruv::net::{BindOptions, Tcp};
 use std::collections::HashMap;
+
+#[path = "common/mod.rs"]
+#[allow(dead_code)] // each example uses part of it
+mod common;
+use common::{Arg, Args};
 
 const STEPS: u64 = 10_000_000;
 
@@ -95,15 +104,33 @@ fn on_read(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp, r: ruv::core::Result
     }
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+const USAGE: &str = "\
+usage: cpu_server [--port PORT]
+
+An HTTP server that runs a 10,000,000-step busy loop on the loop thread for every request
+(blocking the loop on purpose) and answers `handled by process PID`. The listener sets
+SO_REUSEPORT, so several processes can share the port. Prints
+`listening on http://127.0.0.1:PORT` once it accepts connections.
+
+  --port PORT   the port to listen on, 0 for any free port (default: 8000)
+  -h, --help    print this help
+";
+
+fn main() {
+    let mut args = Args::from_env("cpu_server", USAGE);
     let mut port = 8000u16;
-    let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        match a.as_str() {
-            "--port" => port = args.next().ok_or("--port needs a value")?.parse()?,
-            other => return Err(format!("unknown argument {other}").into()),
+        match a {
+            Arg::Flag(f) if f == "--port" => port = args.value(&f, "a port number, 0-65535"),
+            other => args.unexpected(other),
         }
     }
+    if let Err(e) = serve(port) {
+        common::fail("cpu_server", e);
+    }
+}
+
+fn serve(port: u16) -> ruv::core::Result<()> {
     let mut lp: Loop<Server> = Loop::new()?;
     let opts = BindOptions {
         reuse_port: true,
@@ -118,11 +145,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let _ = c.read_start(lp, on_read);
         }
     })?;
-    println!(
-        "listening on http://127.0.0.1:{} (pid {}; every request blocks the loop)",
-        server.local_addr(&mut lp)?.port(),
+    let port = server.local_addr(&mut lp)?.port();
+    eprintln!(
+        "cpu_server: pid {}; every request blocks the loop",
         std::process::id()
     );
+    println!("listening on http://127.0.0.1:{port}");
     lp.run(RunMode::Default, &mut Server::default())?;
     Ok(())
 }

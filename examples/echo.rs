@@ -9,11 +9,21 @@
 //! passed the high-water mark) and resumes on drain: Node's `pipe` backpressure. The client
 //! sends `--count` messages of `--size` bytes one after the other (each once the previous
 //! came back), checks every byte, and prints the round trips per second.
+//!
+//! The server prints `echo server listening on 127.0.0.1:PORT` once it accepts connections
+//! (`--port 0`: any free port; `benches/tcp_echo.sh` reads the port from that line). `--help`
+//! lists the flags and their defaults; a bad flag exits with 2, a failure (the port is taken:
+//! `echo: EADDRINUSE: address already in use, bind`) with 1.
 
 use ruv::core::{Code, Loop, RunMode};
 use ruv::net::Tcp;
 use std::net::SocketAddr;
 use std::time::Instant;
+
+#[path = "common/mod.rs"]
+#[allow(dead_code)] // each example uses part of it
+mod common;
+use common::{Arg, Args};
 
 fn server(port: u16) -> Result<(), Box<dyn std::error::Error>> {
     let mut lp: Loop<()> = Loop::new()?;
@@ -113,7 +123,7 @@ fn client(port: u16, count: usize, size: usize) -> Result<(), Box<dyn std::error
     let mut st = Client {
         msg,
         got: 0,
-        left: count.max(1),
+        left: count,
         rounds: 0,
         error: None,
     };
@@ -133,22 +143,46 @@ fn client(port: u16, count: usize, size: usize) -> Result<(), Box<dyn std::error
     Ok(())
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+const USAGE: &str = "\
+usage: echo [--port PORT]
+       echo --client [--port PORT] [--count N] [--size BYTES]
+
+A TCP echo server on 127.0.0.1 (prints `echo server listening on 127.0.0.1:PORT` once it
+accepts connections), or with --client a client that checks it.
+
+  --port PORT     the port to listen on or connect to; 0: any free port, server only
+                  (default: 7000)
+  --client        be the client: send N messages of BYTES bytes, each once the previous came
+                  back, check every byte, print the round trips per second (default: off)
+  --count N       client: messages to send, >= 1 (default: 1000)
+  --size BYTES    client: bytes per message, >= 1 (default: 4096)
+  -h, --help      print this help
+";
+
+fn main() {
+    let mut args = Args::from_env("echo", USAGE);
     let (mut port, mut is_client, mut count, mut size) = (7000u16, false, 1000usize, 4096usize);
-    let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        let mut value = || args.next().ok_or(format!("{a} needs a value"));
-        match a.as_str() {
-            "--port" => port = value()?.parse()?,
-            "--client" => is_client = true,
-            "--count" => count = value()?.parse()?,
-            "--size" => size = value()?.parse::<usize>()?.max(1),
-            other => return Err(format!("unknown argument {other}").into()),
+        match a {
+            Arg::Flag(f) if f == "--port" => port = args.value(&f, "a port number, 0-65535"),
+            Arg::Flag(f) if f == "--client" => is_client = true,
+            Arg::Flag(f) if f == "--count" => count = args.value(&f, "a number >= 1"),
+            Arg::Flag(f) if f == "--size" => size = args.value(&f, "a number of bytes >= 1"),
+            other => args.unexpected(other),
         }
     }
-    if is_client {
+    if count == 0 || size == 0 {
+        args.bad("--count and --size must be >= 1");
+    }
+    if is_client && port == 0 {
+        args.bad("--client needs the server's --port");
+    }
+    let result = if is_client {
         client(port, count, size)
     } else {
         server(port)
+    };
+    if let Err(e) = result {
+        common::fail("echo", e);
     }
 }

@@ -15,13 +15,20 @@
 //!
 //! Both time from just before connecting to the end of SECS seconds and print one line:
 //! `pingpong conns=100 secs=5.000 msgs=... msgs_per_s=...` or
-//! `stream secs=5.000 bytes=... mib_per_s=...`. Any error is printed and exits non-zero.
+//! `stream secs=5.000 bytes=... mib_per_s=...`. An error while running is printed in Node's
+//! format (`echo_load: connect: ECONNREFUSED: connection refused, connect`) and exits with 1; a
+//! bad argument exits with 2, and `--help` lists them all.
 
-use ruv::core::{Loop, RunMode, Timer};
+use ruv::core::{Error, Loop, RunMode, Timer};
 use ruv::net::Tcp;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
+
+#[path = "common/mod.rs"]
+#[allow(dead_code)] // each example uses part of it
+mod common;
+use common::{Arg, Args};
 
 const MSG: usize = 64;
 const CHUNK: usize = 64 * 1024;
@@ -110,13 +117,14 @@ fn pingpong(addr: SocketAddr, conns: usize, secs: f64) -> Result<(), Box<dyn std
 
 fn stream(addr: SocketAddr, secs: f64) -> Result<(), Box<dyn std::error::Error>> {
     let t0 = Instant::now();
-    let mut reader = TcpStream::connect(addr)?;
-    let mut writer = reader.try_clone()?;
+    let io = |syscall| move |e: std::io::Error| Error::from_io(&e, syscall);
+    let mut reader = TcpStream::connect(addr).map_err(io("connect"))?;
+    let mut writer = reader.try_clone().map_err(io("dup"))?;
     std::thread::spawn(move || {
         let chunk = vec![b'a'; CHUNK];
         loop {
             if let Err(e) = writer.write_all(&chunk) {
-                eprintln!("write: {e}");
+                eprintln!("echo_load: {}", Error::from_io(&e, "write"));
                 std::process::exit(1);
             }
         }
@@ -125,7 +133,9 @@ fn stream(addr: SocketAddr, secs: f64) -> Result<(), Box<dyn std::error::Error>>
     let mut buf = vec![0u8; CHUNK];
     let mut bytes = 0u64;
     // The read timeout bounds how long a stalled server can hold us past the end.
-    reader.set_read_timeout(Some(Duration::from_millis(100)))?;
+    reader
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .map_err(io("setsockopt"))?;
     while Instant::now() < end {
         match reader.read(&mut buf) {
             Ok(0) => return Err("server closed the connection".into()),
@@ -133,7 +143,7 @@ fn stream(addr: SocketAddr, secs: f64) -> Result<(), Box<dyn std::error::Error>>
             Err(e)
                 if e.kind() == std::io::ErrorKind::WouldBlock
                     || e.kind() == std::io::ErrorKind::TimedOut => {}
-            Err(e) => return Err(format!("read: {e}").into()),
+            Err(e) => return Err(io("read")(e).into()),
         }
     }
     let elapsed = t0.elapsed().as_secs_f64();
@@ -144,30 +154,63 @@ fn stream(addr: SocketAddr, secs: f64) -> Result<(), Box<dyn std::error::Error>>
     Ok(())
 }
 
+const USAGE: &str = "\
+usage: echo_load pingpong PORT [CONNS] [SECS]
+       echo_load stream PORT [SECS]
+
+Drives a TCP echo server on 127.0.0.1:PORT and prints one line of results.
+
+  pingpong   CONNS connections, each sending a 64-byte message and waiting for its echo
+             before the next; prints the messages echoed per second
+  stream     one connection sending 64 KiB chunks as fast as it can; prints MiB/s echoed
+  PORT       the server's port on 127.0.0.1 (required)
+  CONNS      connections for pingpong (default: 100)
+  SECS       seconds to run, a decimal number (default: 5)
+  -h, --help print this help
+";
+
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage =
-        "usage: echo_load pingpong PORT [CONNS=100] [SECS=5] | echo_load stream PORT [SECS=5]";
-    let run = || -> Result<(), Box<dyn std::error::Error>> {
-        let mode = args.first().ok_or(usage)?;
-        let port: u16 = args.get(1).ok_or(usage)?.parse()?;
-        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-        match mode.as_str() {
-            "pingpong" => {
-                let conns = args.get(2).map_or(Ok(100), |s| s.parse())?;
-                let secs = args.get(3).map_or(Ok(5.0), |s| s.parse())?;
-                pingpong(addr, conns, secs)
-            }
-            "stream" => {
-                let secs = args.get(2).map_or(Ok(5.0), |s| s.parse())?;
-                stream(addr, secs)
-            }
-            _ => Err(usage.into()),
+    let mut args = Args::from_env("echo_load", USAGE);
+    let mut pos = Vec::new();
+    while let Some(a) = args.next() {
+        match a {
+            Arg::Positional(p) => pos.push(args.text(p, "an argument")),
+            other => args.unexpected(other),
         }
+    }
+    let Some(mode) = pos.first() else {
+        args.bad("pingpong or stream is missing");
     };
-    if let Err(e) = run() {
-        eprintln!("echo_load: {e}");
-        std::process::exit(1);
+    let port: u16 = match pos.get(1) {
+        Some(p) => args.parse(p, "PORT", "a port number, 1-65535"),
+        None => args.bad("PORT is missing"),
+    };
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let secs = |args: &Args, s: Option<&String>| -> f64 {
+        let secs: f64 = s.map_or(5.0, |s| args.parse(s, "SECS", "a number of seconds > 0"));
+        if !(secs > 0.0 && secs.is_finite()) {
+            args.bad(format!("SECS must be a number of seconds > 0, got {secs}"));
+        }
+        secs
+    };
+    let result = match mode.as_str() {
+        "pingpong" if pos.len() <= 4 => {
+            let conns = pos.get(2).map_or(100, |c| {
+                args.parse(c, "CONNS", "a number of connections >= 1")
+            });
+            if conns == 0 {
+                args.bad("CONNS must be a number of connections >= 1, got 0");
+            }
+            pingpong(addr, conns, secs(&args, pos.get(3)))
+        }
+        "stream" if pos.len() <= 3 => stream(addr, secs(&args, pos.get(2))),
+        "pingpong" | "stream" => args.bad(format!("unexpected argument {:?}", pos[pos.len() - 1])),
+        other => args.bad(format!(
+            "the mode must be pingpong or stream, got {other:?}"
+        )),
+    };
+    if let Err(e) = result {
+        common::fail("echo_load", e);
     }
     // The stream writer thread is still blocked in a write: leave without joining it.
     std::process::exit(0);

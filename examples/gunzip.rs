@@ -9,8 +9,10 @@
 //! ```
 //!
 //! Corrupt input fails with Node's code and message (`gunzip: Z_DATA_ERROR: incorrect
-//! header check`), truncated input with `gunzip: Z_BUF_ERROR: unexpected end of file`; the
-//! partial output is removed.
+//! header check`), truncated input with `gunzip: Z_BUF_ERROR: unexpected end of file`, and
+//! exit status 1. The output is written beside OUT and renamed over it only on success, so a
+//! failed run leaves an existing OUT as it was; `-`, pipes and devices are written in place
+//! (see `examples/gzip.rs`). `--help` prints the usage.
 
 #[path = "gzip.rs"]
 mod gzip;

@@ -6,7 +6,9 @@
 //! cargo run --release --example http_hello -- --port 8080   # --port 0: an ephemeral port
 //! ```
 //!
-//! Prints `listening on http://127.0.0.1:PORT`. A malformed request gets `400 Bad Request`
+//! Prints `listening on http://127.0.0.1:PORT` once it accepts connections (the default port
+//! is 3000; `--help` lists the flags; a bad flag exits with 2, a failure such as
+//! `http_hello: EADDRINUSE: ...` with 1). A malformed request gets `400 Bad Request`
 //! and its connection is closed; other connections are not affected. A slow client (say a
 //! byte a second) only grows its own buffer: the loop never waits for it. A client that
 //! does not read its answers is paused (reading stops) until its write queue drains.
@@ -15,6 +17,11 @@ use ruv::core::{Code, Loop, RunMode};
 use ruv::net::Tcp;
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+#[path = "common/mod.rs"]
+#[allow(dead_code)] // each example uses part of it
+mod common;
+use common::{Arg, Args};
 
 /// Requests whose head is bigger than this are refused (Node's default is 16 KiB).
 const MAX_HEAD: usize = 16 * 1024;
@@ -219,20 +226,35 @@ fn on_read(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp, r: ruv::core::Result
     }
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+const USAGE: &str = "\
+usage: http_hello [--port PORT]
+
+A minimal HTTP/1.1 server answering `hello` to every request (keep-alive, pipelining).
+Prints `listening on http://127.0.0.1:PORT` once it accepts connections.
+
+  --port PORT   the port to listen on, 0 for any free port (default: 3000)
+  -h, --help    print this help
+";
+
+fn main() {
+    let mut args = Args::from_env("http_hello", USAGE);
     let mut port = 3000u16;
-    let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        match a.as_str() {
-            "--port" => port = args.next().ok_or("--port needs a value")?.parse()?,
-            other => return Err(format!("unknown argument {other}").into()),
+        match a {
+            Arg::Flag(f) if f == "--port" => port = args.value(&f, "a port number, 0-65535"),
+            other => args.unexpected(other),
         }
     }
-    let mut lp: Loop<Server> = Loop::new()?;
-    let port = listen(&mut lp, port)?;
-    println!("listening on http://127.0.0.1:{port}");
-    lp.run(RunMode::Default, &mut Server::default())?;
-    Ok(())
+    let run = || -> ruv::core::Result<()> {
+        let mut lp: Loop<Server> = Loop::new()?;
+        let port = listen(&mut lp, port)?;
+        println!("listening on http://127.0.0.1:{port}");
+        lp.run(RunMode::Default, &mut Server::default())?;
+        Ok(())
+    };
+    if let Err(e) = run() {
+        common::fail("http_hello", e);
+    }
 }
 
 /// Starts the server on `port` (0: ephemeral); returns the port.

@@ -19,100 +19,102 @@
 //! `--service PORT` runs `dns.lookupService(HOST, PORT)` instead (HOST must be an IP address)
 //! and prints `hostname service`. On failure the error goes to stderr as `Error: …` (its text
 //! holds Node's message, e.g. `getaddrinfo ENOTFOUND nonexistent.invalid`) and the exit
-//! status is 1; a bad argument exits with status 2.
+//! status is 1; a bad argument exits with status 2 (`--help` lists the flags and defaults).
 
 use ruv::core::{Error, Loop, RunMode};
 use ruv::dns::{inspect_addresses, lookup, lookup_service, LookupOptions};
 use std::net::IpAddr;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: lookup HOST [--family 0|4|6] [--order verbatim|ipv4first|ipv6first] \
-                     [--hints N] [--service PORT]";
+#[path = "common/mod.rs"]
+#[allow(dead_code)] // each example uses part of it
+mod common;
+use common::{Arg, Args};
 
-struct Args {
+const USAGE: &str = "\
+usage: lookup HOST [--family 0|4|6] [--order verbatim|ipv4first|ipv6first] [--hints N]
+       lookup IP --service PORT
+
+Resolves HOST with dns.lookup(HOST, {all: true}) and prints the addresses as Node does, or
+with --service runs dns.lookupService(IP, PORT) and prints `hostname service`.
+
+  HOST                 the name (or address) to resolve (required)
+  --family 0|4|6       address family, 0 for both (default: 0)
+  --order ORDER        verbatim, ipv4first or ipv6first (default: verbatim)
+  --hints N            getaddrinfo flags, e.g. 1024 for AI_ADDRCONFIG (default: 0)
+  --service PORT       look up the host name and service of IP:PORT instead (default: off)
+  -h, --help           print this help
+";
+
+struct Options {
     host: String,
     opts: LookupOptions,
     service: Option<u16>,
 }
 
-fn parse_args() -> Result<Args, String> {
+fn parse_args() -> Options {
+    let mut args = Args::from_env("lookup", USAGE);
     let mut host = None;
     let mut opts = LookupOptions {
         all: true,
         ..LookupOptions::default()
     };
     let mut service = None;
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
-        match arg.as_str() {
-            "--family" => {
-                let v = value("--family")?;
-                opts.family = v.parse().map_err(|_| format!("bad --family {v:?}"))?;
+    while let Some(arg) = args.next() {
+        match arg {
+            Arg::Flag(f) if f == "--family" => opts.family = args.value(&f, "0, 4 or 6"),
+            Arg::Flag(f) if f == "--order" => {
+                let v = args.value_str(&f);
+                opts.order = v.parse().unwrap_or_else(|e: Error| args.bad(e));
             }
-            "--order" => {
-                opts.order = value("--order")?
-                    .parse()
-                    .map_err(|e: Error| e.to_string())?
+            Arg::Flag(f) if f == "--hints" => opts.hints = args.value(&f, "an integer"),
+            Arg::Flag(f) if f == "--service" => {
+                service = Some(args.value(&f, "a port number, 0-65535"))
             }
-            "--hints" => {
-                let v = value("--hints")?;
-                opts.hints = v.parse().map_err(|_| format!("bad --hints {v:?}"))?;
-            }
-            "--service" => {
-                let v = value("--service")?;
-                service = Some(v.parse().map_err(|_| format!("bad --service port {v:?}"))?);
-            }
-            "-h" | "--help" => return Err(String::new()),
-            _ if host.is_none() && !arg.starts_with("--") => host = Some(arg),
-            _ => return Err(format!("unexpected argument {arg:?}")),
+            Arg::Positional(h) if host.is_none() => host = Some(args.text(h, "HOST")),
+            other => args.unexpected(other),
         }
     }
-    let host = host.ok_or("HOST is missing")?;
-    Ok(Args {
+    let host = host.unwrap_or_else(|| args.bad("HOST is missing"));
+    if service.is_some() && host.parse::<IpAddr>().is_err() {
+        args.bad(format!("--service needs an IP address, not {host:?}"));
+    }
+    Options {
         host,
         opts,
         service,
-    })
+    }
 }
 
 /// What the callback leaves for `main` to print.
 type Outcome = Option<Result<String, Error>>;
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(msg) => {
-            if !msg.is_empty() {
-                eprintln!("{msg}");
-            }
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let mut lp: Loop<Outcome> = Loop::new().expect("event loop");
+    let args = parse_args();
+    let mut lp: Loop<Outcome> = Loop::new().unwrap_or_else(|e| common::fail("lookup", e));
     let queued = match args.service {
-        Some(port) => match args.host.parse::<IpAddr>() {
-            Ok(addr) => lookup_service(&mut lp, addr, port, |_, out, res| {
+        Some(port) => {
+            let addr = args.host.parse::<IpAddr>().expect("checked by parse_args");
+            lookup_service(&mut lp, addr, port, |_, out, res| {
                 *out = Some(res.map(|(host, service)| format!("{host} {service}")));
             })
-            .map(|_| ()),
-            Err(_) => {
-                eprintln!("--service needs an IP address, not {:?}", args.host);
-                return ExitCode::from(2);
-            }
-        },
+            .map(|_| ())
+        }
         None => lookup(&mut lp, &args.host, args.opts, |_, out, res| {
             *out = Some(res.map(|found| inspect_addresses(&found)));
         })
         .map(|_| ()),
     };
     if let Err(e) = queued {
-        eprintln!("Error: {e}");
-        return ExitCode::from(2);
+        // refused before it started: Node's argument checks (--family 5, --hints 3)
+        eprintln!("lookup: {e}");
+        eprintln!("try 'lookup --help' for usage");
+        return ExitCode::from(common::USAGE_ERROR as u8);
     }
     let mut out = None;
-    lp.run(RunMode::Default, &mut out).expect("loop run");
+    if let Err(e) = lp.run(RunMode::Default, &mut out) {
+        common::fail("lookup", e);
+    }
     match out.expect("the callback ran") {
         Ok(text) => {
             println!("{text}");
