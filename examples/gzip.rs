@@ -226,7 +226,7 @@ fn create_temp_beside(target: &Path, mode: Option<u32>) -> std::io::Result<(File
             Ok(f) => {
                 if let Some(mode) = mode {
                     if let Err(e) = f.set_permissions(std::fs::Permissions::from_mode(mode)) {
-                        let _ = std::fs::remove_file(&path);
+                        remove_temp(&path);
                         return Err(e);
                     }
                 }
@@ -237,6 +237,15 @@ fn create_temp_beside(target: &Path, mode: Option<u32>) -> std::io::Result<(File
         }
     }
     unreachable!("the loop returns")
+}
+
+/// Removes a temporary file this tool created; a failure to do so is reported, not fatal
+/// (the run has already failed for another reason).
+fn remove_temp(path: &Path) {
+    if let Err(e) = std::fs::remove_file(path) {
+        let e = Error::from_io(&e, "unlink").with_path(path);
+        eprintln!("warning: could not remove the temporary file: {e}");
+    }
 }
 
 /// Runs the copy on a loop; returns (bytes read, bytes written).
@@ -263,7 +272,7 @@ fn copy(name: &'static str, mode: Mode, input: &Path, output: &Path) -> Result<(
             });
             if result.is_err() {
                 // ours alone: OUT itself was never opened for writing
-                let _ = std::fs::remove_file(&temp);
+                remove_temp(&temp);
             }
             result
         }

@@ -189,10 +189,14 @@ fn main() {
         print!(
             "{}",
             footer(&tasks, pool.threads(), cores, args.lanes, other_cpu_ms)
+                .expect("writing to a String cannot fail")
         );
     }
     if let Some(path) = args.timeline {
-        if let Err(e) = std::fs::write(&path, timeline_svg(&tasks, pool.threads(), cores)) {
+        if let Err(e) = std::fs::write(
+            &path,
+            timeline_svg(&tasks, pool.threads(), cores).expect("writing to a String cannot fail"),
+        ) {
             let e = ruv::core::Error::from_io(&e, "open").with_path(&path);
             common::fail("pbkdf2", e);
         }
@@ -253,12 +257,11 @@ fn pattern(tasks: &[Task], threads: usize, cores: usize) -> (bool, String) {
         let first_later = ends[k] / med.max(1e-9);
         let need = 1.0 + 0.5 * (cores as f64 / threads as f64).min(1.0);
         held &= first_later >= need;
-        let _ = write!(
-            why,
+        why.push_str(&format!(
             "; the other {} at >= {first_later:.2}x their median, needed >= {need:.2}x \
              (1 + 0.5 * min(1, cores / pool))",
             ends.len() - k
-        );
+        ));
     }
     (held, why)
 }
@@ -270,43 +273,40 @@ fn footer(
     cores: usize,
     lanes: bool,
     other_cpu_ms: Option<f64>,
-) -> String {
+) -> Result<String, std::fmt::Error> {
     let mut out = String::new();
     let env = std::env::var("UV_THREADPOOL_SIZE").unwrap_or_else(|_| "unset".into());
-    let _ = writeln!(
+    writeln!(
         out,
         "# pool: {} (UV_THREADPOOL_SIZE={env}), cores: {cores}, tasks: {}",
         plural(threads, "thread", "threads"),
         tasks.len()
-    );
+    )?;
     let cpu = median(&tasks.iter().map(|t| t.cpu_ms).collect::<Vec<_>>());
-    let _ = match (lanes, other_cpu_ms) {
-        (false, Some(lanes_ms)) => writeln!(
-            out,
+    let kernel = match (lanes, other_cpu_ms) {
+        (false, Some(lanes_ms)) => format!(
             "# kernel: one block after another, as OpenSSL (Node's work per hash): {cpu:.0} ms \
              of CPU per hash; --lanes (8 blocks side by side in AVX-512 lanes) takes \
              {lanes_ms:.0} ms here, {:.1}x faster",
             cpu / lanes_ms
         ),
-        (true, Some(serial_ms)) => writeln!(
-            out,
+        (true, Some(serial_ms)) => format!(
             "# kernel: --lanes (8 blocks side by side in AVX-512 lanes): {cpu:.0} ms of CPU per \
              hash, {:.1}x faster than one block after another (Node's work: \
              {serial_ms:.0} ms here)",
             serial_ms / cpu
         ),
-        (false, None) => writeln!(
-            out,
+        (false, None) => format!(
             "# kernel: one block after another, as OpenSSL (Node's work per hash): {cpu:.0} ms \
              of CPU per hash; --lanes is no faster here (no AVX-512 on this CPU: it falls back \
              to this kernel)"
         ),
-        (true, None) => writeln!(
-            out,
+        (true, None) => format!(
             "# kernel: --lanes, but this CPU has no AVX-512: one block after another as \
              without it, {cpu:.0} ms of CPU per hash"
         ),
     };
+    writeln!(out, "{kernel}")?;
     let first_wave = tasks.len().min(threads);
     // a task waited for a free worker if it sat in the queue for more than half of the
     // shortest hash (a worker that was free would have started it within microseconds)
@@ -325,45 +325,44 @@ fn footer(
     };
     let lo = wave1.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = wave1.iter().copied().fold(0.0, f64::max);
-    let _ = if first_wave == 1 {
-        writeln!(
-            out,
+    let wave = if first_wave == 1 {
+        format!(
             "# 1 started first and finished at {hi:.0} ms; {} waited in the queue for a free \
              worker",
             waited.len()
         )
     } else {
-        writeln!(
-            out,
+        format!(
             "# {first_wave} started at once and finished between {lo:.0} and {hi:.0} ms; {} \
              waited in the queue for a free worker",
             waited.len()
         )
     };
+    writeln!(out, "{wave}")?;
     if let Some(last) = waited.iter().map(|t| t.end_ms).reduce(f64::max) {
         let mean = wave1.iter().sum::<f64>() / wave1.len() as f64;
-        let _ = writeln!(
+        writeln!(
             out,
             "# the last queued task finished at {last:.0} ms, {:.2}x the first wave's mean",
             last / mean
-        );
+        )?;
     }
     let running_at_once = threads.min(tasks.len());
     let shared = cores.min(running_at_once);
-    let _ = writeln!(
+    writeln!(
         out,
         "# {} at a time on {}: each ran at ~{:.0}% of a core",
         plural(running_at_once, "hash", "hashes"),
         plural(cores, "core", "cores"),
         100.0 * shared as f64 / running_at_once as f64
-    );
+    )?;
     let (held, why) = pattern(tasks, threads, cores);
-    let _ = writeln!(
+    writeln!(
         out,
         "# pattern: {} ({why})",
         if held { "held" } else { "NOT held" }
-    );
-    out
+    )?;
+    Ok(out)
 }
 
 /// Whether the CPU has the AVX-512 lanes ruv-crypto's `--lanes` kernel uses.
@@ -380,7 +379,7 @@ fn avx512() -> bool {
 
 /// A Gantt chart on white: one row per task (in queue order), waiting in amber, running in
 /// blue.
-fn timeline_svg(tasks: &[Task], threads: usize, cores: usize) -> String {
+fn timeline_svg(tasks: &[Task], threads: usize, cores: usize) -> Result<String, std::fmt::Error> {
     let mut rows: Vec<&Task> = tasks.iter().collect();
     rows.sort_by_key(|t| t.index);
     let end = tasks.iter().map(|t| t.end_ms).fold(1.0, f64::max);
@@ -388,81 +387,81 @@ fn timeline_svg(tasks: &[Task], threads: usize, cores: usize) -> String {
     let scale = width / end;
     let height = top + row_h * rows.len() as f64 + 50.0;
     let mut s = String::new();
-    let _ = writeln!(
+    writeln!(
         s,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{height}" font-family="sans-serif" font-size="13">"#,
         w = left + width + 70.0
-    );
+    )?;
     // opaque, so the chart reads the same on a dark page
     s.push_str("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-    let _ = writeln!(
+    writeln!(
         s,
         r#"<text x="{left}" y="22" font-size="15">pbkdf2 sha512 x{}: pool of {threads} on {}</text>"#,
         tasks.len(),
         plural(cores, "core", "cores")
-    );
-    let _ = writeln!(
+    )?;
+    writeln!(
         s,
         r##"<rect x="{left}" y="30" width="12" height="10" fill="#f0b429"/><text x="{}" y="40">waiting</text><rect x="{}" y="30" width="12" height="10" fill="#2f6fdb"/><text x="{}" y="40">running</text>"##,
         left + 16.0,
         left + 90.0,
         left + 106.0
-    );
+    )?;
     for (row, t) in rows.iter().enumerate() {
         let y = top + row as f64 * row_h;
-        let _ = writeln!(
+        writeln!(
             s,
             r#"<text x="8" y="{}">task {} (w{})</text>"#,
             y + 17.0,
             t.index,
             t.worker
-        );
-        let _ = writeln!(
+        )?;
+        writeln!(
             s,
             r##"<rect x="{:.1}" y="{y}" width="{:.1}" height="20" fill="#f0b429"/>"##,
             left + t.queued_ms * scale,
             ((t.start_ms - t.queued_ms) * scale).max(0.5)
-        );
-        let _ = writeln!(
+        )?;
+        writeln!(
             s,
             r##"<rect x="{:.1}" y="{y}" width="{:.1}" height="20" fill="#2f6fdb"/>"##,
             left + t.start_ms * scale,
             ((t.end_ms - t.start_ms) * scale).max(0.5)
-        );
-        let _ = writeln!(
+        )?;
+        writeln!(
             s,
             r#"<text x="{:.1}" y="{}" font-size="11">{:.0} ms</text>"#,
             left + t.end_ms * scale + 3.0,
             y + 15.0,
             t.end_ms
-        );
+        )?;
     }
     let axis_y = top + row_h * rows.len() as f64 + 10.0;
-    let _ = writeln!(
+    writeln!(
         s,
         r#"<line x1="{left}" y1="{axis_y}" x2="{}" y2="{axis_y}" stroke="black"/>"#,
         left + width
-    );
+    )?;
     let step = nice_step(end);
     let mut tick = 0.0;
     while tick <= end {
         let x = left + tick * scale;
-        let _ = writeln!(
+        writeln!(
             s,
             r#"<line x1="{x:.1}" y1="{axis_y}" x2="{x:.1}" y2="{}" stroke="black"/><text x="{x:.1}" y="{}" text-anchor="middle" font-size="11">{tick:.0}</text>"#,
             axis_y + 5.0,
             axis_y + 18.0
-        );
+        )?;
         tick += step;
     }
-    let _ = writeln!(
+    writeln!(
         s,
         r#"<text x="{}" y="{}" text-anchor="middle">ms since start</text>"#,
         left + width / 2.0,
         axis_y + 36.0
-    );
+    )?;
     s.push_str("</svg>\n");
-    s
+    Ok(s)
 }
 
 /// A round tick step giving 5 to 10 ticks.
