@@ -65,7 +65,7 @@ mod work;
 pub use async_handle::{Async, AsyncSender};
 pub use callback::{CallbackResult, CloseToken, ErrorHandler};
 pub use clock::{Clock, ManualClock};
-pub use error::{node_integer, Code, Error, Result};
+pub use error::{node_inspect_str, node_inspect_str_for_error, node_integer, Code, Error, Result};
 pub use event_loop::{Loop, RunMode, SPIN_BEFORE_BLOCK};
 pub use handle::HandleId;
 pub use io::{Interest, IoWatcher, Ready};

@@ -116,38 +116,7 @@ pub(crate) fn invalid_arg(message: String) -> Error {
 /// backticks when that avoids escaping a quote, as Node picks), escapes for backslashes and
 /// control characters, cut to 128 characters like `ERR_INVALID_ARG_VALUE` does.
 pub(crate) fn inspect_str(s: &str) -> String {
-    let quote = if !s.contains('\'') {
-        '\''
-    } else if !s.contains('"') {
-        '"'
-    } else if !s.contains('`') && !s.contains("${") {
-        '`'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\'' if quote == '\'' => out.push_str("\\'"),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || (0x7f..=0x9f).contains(&(c as u32)) => {
-                out.push_str(&format!("\\x{:02X}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    if out.chars().count() > 128 {
-        let cut: String = out.chars().take(128).collect();
-        return format!("{cut}...");
-    }
-    out
+    ruv_core::node_inspect_str_for_error(s)
 }
 
 #[cfg(test)]

@@ -78,29 +78,9 @@ pub(crate) fn invalid_arg(name: &str, value: &str) -> Error {
     ))
 }
 
-/// Quotes a string the way Node's `util.inspect` shows it in error messages: single quotes,
-/// control characters escaped.
+/// Quotes a string the way Node's `util.inspect` shows it in error messages.
 fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('\'');
-    for c in s.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\u{b}' => out.push_str("\\v"),
-            '\'' => out.push_str("\\'"),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02X}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('\'');
-    out
+    ruv_core::node_inspect_str_for_error(s)
 }
 
 #[cfg(test)]

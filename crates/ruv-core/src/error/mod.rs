@@ -19,6 +19,9 @@ use std::io;
 use std::path::PathBuf;
 
 mod codes;
+mod inspect;
+
+pub use inspect::{node_inspect_str, node_inspect_str_for_error};
 
 /// An error code, named exactly as libuv (errno names) or Node (`ERR_*`) names it.
 ///
