@@ -349,8 +349,31 @@ impl<S> Loop<S> {
             id: Some(id),
             site: cb.site,
         });
-        let res = (cb.f)(self, s, id, arg);
+        let res = panic::catch_unwind(AssertUnwindSafe(|| (cb.f)(self, s, id, arg)));
         self.current = prev;
+        let res = match res {
+            Ok(res) => res,
+            // An uncaught error from a callback nested in this one (an immediate run by
+            // ruv-node's check handle): this callback did nothing wrong, keep it, go on out.
+            Err(payload) if payload.is::<crate::callback::Uncaught>() => {
+                if let Some(slot) = self.any_slot_mut(id) {
+                    if slot.data.cb.is_none() && !slot.is_closing() {
+                        slot.data.cb = Some(cb);
+                    }
+                }
+                self.current = None;
+                panic::resume_unwind(payload)
+            }
+            Err(payload) => {
+                // a real panic: the handle is stopped by `run`'s recovery
+                self.current = Some(CallbackInfo {
+                    kind,
+                    id: Some(id),
+                    site: cb.site,
+                });
+                panic::resume_unwind(payload)
+            }
+        };
         if let Some(slot) = self.any_slot_mut(id) {
             if slot.data.cb.is_none() && !slot.is_closing() {
                 slot.data.cb = Some(cb);

@@ -340,8 +340,30 @@ impl<S> Loop<S> {
             id: Some(id),
             site: cb.site,
         });
-        let res = call(&mut cb.f, self, s);
+        let res =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| call(&mut cb.f, self, s)));
         self.current = prev;
+        let res = match res {
+            Ok(res) => res,
+            Err(payload) => {
+                if payload.is::<crate::callback::Uncaught>() {
+                    // an uncaught error from a nested callback: keep this one
+                    if let Some(h) = self.handles::<T>().get_mut(id) {
+                        if field(&mut h.data).is_none() && !h.is_closing() {
+                            *field(&mut h.data) = Some(cb);
+                        }
+                    }
+                    self.current = None;
+                } else {
+                    self.current = Some(CallbackInfo {
+                        kind,
+                        id: Some(id),
+                        site: cb.site,
+                    });
+                }
+                std::panic::resume_unwind(payload)
+            }
+        };
         if let Some(h) = self.handles::<T>().get_mut(id) {
             let slot = field(&mut h.data);
             if slot.is_none() && !h.is_closing() {

@@ -292,3 +292,42 @@ fn close_handle_with_runs_the_owners_finish_before_the_close_callback() {
     assert!(!lp.run(RunMode::Default, &mut log).unwrap());
     assert_eq!(log, ["finish (slot freed: true)", "close callback"]);
 }
+
+#[test]
+fn an_uncaught_error_in_a_nested_callback_keeps_the_outer_handles_callback() {
+    // ruv-node runs immediates inside its check handle's callback: an immediate's error must
+    // not cost the check handle its callback.
+    let mut lp: Loop<Vec<String>> = Loop::new().unwrap();
+    let inner = lp.handles::<Thing>().insert(Handle::new(Thing {
+        on_poke: Some(Callback::new(Box::new(
+            |_: &mut Loop<Vec<String>>, log: &mut Vec<String>| {
+                log.push("inner fails".into());
+                Err(Error::new(Code::EIO))
+            },
+        ))),
+    }));
+    let outer = ruv_core::Idle::new(&mut lp).unwrap();
+    let mut n = 0;
+    outer
+        .start(&mut lp, move |lp, log: &mut Vec<String>, me| {
+            n += 1;
+            log.push(format!("outer {n}"));
+            if n == 1 {
+                lp.dispatch_handle::<Thing, _>(
+                    log,
+                    inner,
+                    "thing.poke",
+                    |t| &mut t.on_poke,
+                    |f, lp, s| f(lp, s),
+                );
+            } else {
+                me.stop(lp);
+            }
+        })
+        .unwrap();
+    let mut log = Vec::new();
+    let err = lp.run(RunMode::Default, &mut log).unwrap_err();
+    assert_eq!(err.code(), Code::EIO);
+    assert!(!lp.run(RunMode::Default, &mut log).unwrap());
+    assert_eq!(log, ["outer 1", "inner fails", "outer 2"]);
+}
