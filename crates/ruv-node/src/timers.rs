@@ -30,12 +30,16 @@ use std::rc::Rc;
 /// The largest delay Node accepts, 2^31 - 1 ms; larger delays become 1 ms.
 pub const TIMEOUT_MAX: u64 = (1 << 31) - 1;
 
+/// The "fired" bit of a [`Book::held`] entry.
+const FIRED: u64 = 1 << 63;
+
 /// Which timeouts the program still holds.
 #[derive(Default)]
 struct Book {
     /// By the core timer's slot index: the generation of the timer whose [`Timeout`] the
-    /// program holds (0, which no generation is, when none) and whether that timer fired.
-    held: Vec<(u64, bool)>,
+    /// program holds (0, which no generation is, when none), with [`FIRED`] set once that
+    /// timer fired (8 bytes a slot: generations stay far below 2^63).
+    held: Vec<u64>,
     /// Fired timeouts whose `Timeout` was dropped: freed by the next [`reclaim`].
     dropped: Vec<Timer>,
     /// Timers ruv-node keeps: armed, or fired and still held.
@@ -58,17 +62,17 @@ impl SharedBook {
         b.live += 1;
         let (index, gen) = (t.id().index() as usize, t.id().generation());
         if b.held.len() <= index {
-            b.held.resize(index + 1, (0, false));
+            b.held.resize(index + 1, 0);
         }
-        b.held[index] = (gen, false);
+        b.held[index] = gen;
     }
 
     /// Marks a held timer fired (`true`) or armed again; returns whether it is held.
     fn mark(&self, t: Timer, fired: bool) -> bool {
         let mut b = self.0.borrow_mut();
         match b.held.get_mut(t.id().index() as usize) {
-            Some(e) if e.0 == t.id().generation() => {
-                e.1 = fired;
+            Some(e) if *e & !FIRED == t.id().generation() => {
+                *e = if fired { *e | FIRED } else { *e & !FIRED };
                 true
             }
             _ => false,
@@ -81,9 +85,9 @@ impl SharedBook {
             return;
         };
         if let Some(e) = b.held.get_mut(t.id().index() as usize) {
-            if e.0 == t.id().generation() {
-                let fired = e.1;
-                *e = (0, false);
+            if *e & !FIRED == t.id().generation() {
+                let fired = *e & FIRED != 0;
+                *e = 0;
                 if fired {
                     b.dropped.push(t);
                 }
