@@ -150,7 +150,21 @@ fn sync_idle<S: 'static>(lp: &mut Loop<S>) {
 /// The check callback: runs the immediates queued before this phase began, each as a
 /// top-level callback (its error goes to the loop's error path; ticks and microtasks drain
 /// after it).
+///
+/// An immediate that fails (its error unwinds to `run` when no handler takes it) or panics
+/// must not take the check handle's callback down with it: the unwind is caught here and
+/// resumed by the after-callback hook, once the check callback is back in its slot. The
+/// immediates not run yet stay queued.
 pub(crate) fn run_immediates<S: 'static>(lp: &mut Loop<S>, s: &mut S) {
+    let res = panic::catch_unwind(AssertUnwindSafe(|| run_snapshot(lp, s)));
+    if let Err(payload) = res {
+        if let Some(st) = lp.extension_mut::<NodeState<S>>() {
+            st.unwind = Some(payload);
+        }
+    }
+}
+
+fn run_snapshot<S: 'static>(lp: &mut Loop<S>, s: &mut S) {
     let Some(st) = lp.extension_mut::<NodeState<S>>() else {
         return;
     };
@@ -171,18 +185,6 @@ pub(crate) fn run_immediates<S: 'static>(lp: &mut Loop<S>, s: &mut S) {
             idle.stop(lp);
         }
         let Callback { f, site } = entry.task;
-        // An immediate that fails (its error unwinds to `run` when no handler takes it) or
-        // panics must not take the check handle's callback down with it: the unwind is
-        // caught here and resumed by the after-callback hook, once the check callback is
-        // back in its slot. The immediates not run yet stay queued.
-        let res = panic::catch_unwind(AssertUnwindSafe(|| {
-            lp.run_callback(s, "immediate", Some(id), site, f);
-        }));
-        if let Err(payload) = res {
-            if let Some(st) = lp.extension_mut::<NodeState<S>>() {
-                st.unwind = Some(payload);
-            }
-            return;
-        }
+        lp.run_callback(s, "immediate", Some(id), site, f);
     }
 }
