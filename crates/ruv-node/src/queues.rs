@@ -70,8 +70,10 @@ pub fn run_queues<S: 'static>(lp: &mut Loop<S>, s: &mut S) {
     let Some(st) = lp.extension_mut::<NodeState<S>>() else {
         return;
     };
-    if let Some(payload) = st.unwind.take() {
-        std::panic::resume_unwind(payload);
+    if st.unwind.is_some() {
+        if let Some(payload) = st.unwind.take() {
+            std::panic::resume_unwind(payload);
+        }
     }
     let queued = !st.ticks.is_empty() || !st.microtasks.is_empty();
     if st.timers.has_dropped() {

@@ -61,10 +61,14 @@ impl SharedBook {
         let mut b = self.0.borrow_mut();
         b.live += 1;
         let (index, gen) = (t.id().index() as usize, t.id().generation());
-        if b.held.len() <= index {
-            b.held.resize(index + 1, 0);
+        if index == b.held.len() {
+            b.held.push(gen);
+        } else {
+            if index > b.held.len() {
+                b.held.resize(index + 1, 0);
+            }
+            b.held[index] = gen;
         }
-        b.held[index] = gen;
     }
 
     /// Marks a held timer fired (`true`) or armed again; returns whether it is held.
@@ -159,6 +163,18 @@ fn is_idle<S>(lp: &Loop<S>, t: Timer) -> bool {
     matches!((t.is_active(lp), t.is_closing(lp)), (Ok(false), Ok(false)))
 }
 
+/// A one-shot timer fired: kept while the program holds its `Timeout`, freed otherwise.
+fn settle_fired<S: 'static>(lp: &mut Loop<S>, t: Timer) {
+    let Some(st) = lp.extension::<NodeState<S>>() else {
+        return;
+    };
+    if st.timers.mark(t, true) {
+        return;
+    }
+    let book = st.timers.clone();
+    free(lp, t, &book);
+}
+
 /// Frees the timers of fired timeouts the program dropped.
 pub(crate) fn reclaim<S>(lp: &mut Loop<S>, book: &SharedBook) {
     loop {
@@ -202,15 +218,14 @@ pub fn set_timeout<S: 'static, R: CallbackResult>(
     let book = state(lp)?.timers.clone();
     let delay = clamp(delay);
     let timer = Timer::new(lp)?;
-    let mine = book.clone();
+    // the closure captures only `f` (no allocation when `f` captures nothing)
     arm(lp, timer, delay, move |lp, s, t| {
         let res = f(lp, s).into_result();
         // the next poll waits from when the callback returned, not from the phase's start
         lp.update_time();
         // refreshed in its callback, or cleared: nothing to settle
-        if is_idle(lp, t) && !mine.mark(t, true) {
-            // fired, and the program no longer holds it
-            free(lp, t, &mine);
+        if is_idle(lp, t) {
+            settle_fired(lp, t);
         }
         res
     })?;
