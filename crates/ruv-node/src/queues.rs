@@ -4,7 +4,7 @@
 //! all microtasks (including microtasks queued by microtasks), and again while ticks were
 //! queued by microtasks — Node ≥ 11's `processTicksAndRejections`.
 
-use crate::{state, timers, NodeState, Task};
+use crate::{state, NodeState, Task};
 use ruv_core::registry::Callback;
 use ruv_core::{CallbackResult, Loop, Result};
 
@@ -63,8 +63,7 @@ pub fn enter<S: 'static, T>(
     }
 }
 
-/// Drains the tick and microtask queues until both are empty (and frees the timers of
-/// fired timeouts the program dropped). Installed as the loop's after-callback hook; call it
+/// Drains the tick and microtask queues until both are empty. Installed as the loop's after-callback hook; call it
 /// yourself only after running code outside a loop callback.
 pub fn run_queues<S: 'static>(lp: &mut Loop<S>, s: &mut S) {
     let Some(st) = lp.extension_mut::<NodeState<S>>() else {
@@ -75,12 +74,7 @@ pub fn run_queues<S: 'static>(lp: &mut Loop<S>, s: &mut S) {
             std::panic::resume_unwind(payload);
         }
     }
-    let queued = !st.ticks.is_empty() || !st.microtasks.is_empty();
-    if st.timers.has_dropped() {
-        let book = st.timers.clone();
-        timers::reclaim(lp, &book);
-    }
-    if !queued {
+    if st.ticks.is_empty() && st.microtasks.is_empty() {
         return;
     }
     loop {

@@ -163,16 +163,23 @@ fn is_idle<S>(lp: &Loop<S>, t: Timer) -> bool {
     matches!((t.is_active(lp), t.is_closing(lp)), (Ok(false), Ok(false)))
 }
 
-/// A one-shot timer fired: kept while the program holds its `Timeout`, freed otherwise.
-fn settle_fired<S: 'static>(lp: &mut Loop<S>, t: Timer) {
+/// After a one-shot timer's callback: unless it was refreshed or cleared meanwhile, it is
+/// kept while the program holds its `Timeout` and freed otherwise. Fired timeouts dropped
+/// since the last timer callback are freed too.
+fn settle<S: 'static>(lp: &mut Loop<S>, t: Timer) {
+    let idle = is_idle(lp, t);
     let Some(st) = lp.extension::<NodeState<S>>() else {
         return;
     };
-    if st.timers.mark(t, true) {
+    let held = !idle || st.timers.mark(t, true);
+    if held && !st.timers.has_dropped() {
         return;
     }
     let book = st.timers.clone();
-    free(lp, t, &book);
+    if !held {
+        free(lp, t, &book);
+    }
+    reclaim(lp, &book);
 }
 
 /// Frees the timers of fired timeouts the program dropped.
@@ -216,6 +223,9 @@ pub fn set_timeout<S: 'static, R: CallbackResult>(
     mut f: impl FnMut(&mut Loop<S>, &mut S) -> R + 'static,
 ) -> Result<Timeout> {
     let book = state(lp)?.timers.clone();
+    if book.has_dropped() {
+        reclaim(lp, &book);
+    }
     let delay = clamp(delay);
     let timer = Timer::new(lp)?;
     // the closure captures only `f` (no allocation when `f` captures nothing)
@@ -223,10 +233,7 @@ pub fn set_timeout<S: 'static, R: CallbackResult>(
         let res = f(lp, s).into_result();
         // the next poll waits from when the callback returned, not from the phase's start
         lp.update_time();
-        // refreshed in its callback, or cleared: nothing to settle
-        if is_idle(lp, t) {
-            settle_fired(lp, t);
-        }
+        settle(lp, t);
         res
     })?;
     book.hold(timer);
@@ -251,6 +258,9 @@ pub fn set_interval<S: 'static, R: CallbackResult>(
     mut f: impl FnMut(&mut Loop<S>, &mut S, &Timeout) -> R + 'static,
 ) -> Result<Timeout> {
     let book = state(lp)?.timers.clone();
+    if book.has_dropped() {
+        reclaim(lp, &book);
+    }
     let delay = clamp(delay);
     let timer = Timer::new(lp)?;
     let view = Timeout {
