@@ -228,3 +228,23 @@ fn from_io_like_pool_callback_immediate_beats_zero_timeout() {
     });
     assert_eq!(log, ["pool callback", "immediate", "timeout"]);
 }
+
+#[test]
+fn a_cleared_immediate_never_runs_and_later_ones_keep_queue_order() {
+    let log = run(|lp, _| {
+        node::set_immediate(lp, |_, l| push(l, "a"))?;
+        let b = node::set_immediate(lp, |_, l| push(l, "b (cleared)"))?;
+        node::set_immediate(lp, |_, l| push(l, "c"))?;
+        node::clear_immediate(lp, b);
+        assert!(!b.has_ref(lp));
+        b.ref_(lp); // a no-op on a cleared immediate
+        assert!(!b.has_ref(lp));
+        node::set_immediate(lp, move |lp, l| {
+            push(l, "d");
+            node::clear_immediate(lp, b);
+            node::set_immediate(lp, |_, l| push(l, "e (next iteration)")).unwrap();
+        })?;
+        Ok(())
+    });
+    assert_eq!(log, ["a", "c", "d", "e (next iteration)"]);
+}
