@@ -25,6 +25,7 @@ use ruv_core::{CallbackResult, Loop, Result, Timer};
 use std::cell::RefCell;
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 
 /// The largest delay Node accepts, 2^31 - 1 ms; larger delays become 1 ms.
@@ -230,11 +231,12 @@ pub fn set_timeout<S: 'static, R: CallbackResult>(
     let timer = Timer::new(lp)?;
     // the closure captures only `f` (no allocation when `f` captures nothing)
     arm(lp, timer, delay, move |lp, s, t| {
-        let res = f(lp, s).into_result();
+        // settled even if `f` panics, so that an unheld timeout is still freed
+        let res = panic::catch_unwind(AssertUnwindSafe(|| f(lp, s).into_result()));
         // the next poll waits from when the callback returned, not from the phase's start
         lp.update_time();
         settle(lp, t);
-        res
+        res.unwrap_or_else(|payload| panic::resume_unwind(payload))
     })?;
     book.hold(timer);
     Ok(Timeout {

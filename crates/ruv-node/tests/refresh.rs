@@ -152,3 +152,24 @@ fn a_timeout_dropped_in_its_own_callback_is_freed_after_it() {
     assert_eq!(st.log, ["fired at 3"]);
     assert_eq!(node::timer_count(&mut lp), 0);
 }
+
+#[test]
+fn a_panicking_timeout_the_program_dropped_is_freed() {
+    let mut lp = manual_loop();
+    let mut st = St::default();
+    node::enter(&mut lp, &mut st, |lp, _| {
+        node::set_timeout(lp, 1, |_, _: &mut St| -> () {
+            panic!("timeout panicked on purpose")
+        })?;
+        node::set_timeout(lp, 2, |lp, st: &mut St| st.log.push(at(lp, "next")))?;
+        Ok(())
+    })
+    .unwrap();
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        lp.run(RunMode::Default, &mut st)
+    }));
+    assert!(res.is_err(), "the panic propagates out of run");
+    lp.run(RunMode::Default, &mut st).unwrap();
+    assert_eq!(st.log, ["next at 2"]);
+    assert_eq!(node::timer_count(&mut lp), 0);
+}
