@@ -196,8 +196,8 @@ fn clear_in_callback(lp: &mut Lp, _out: &mut Out, next: usize) -> Result<()> {
     let b2 = b.clone();
     node::set_timeout(lp, 1, move |lp, o| {
         log(o, "clear: timer A");
-        if let Some(b) = b2.get() {
-            node::clear_timeout(lp, b);
+        if let Some(b) = b2.take() {
+            node::clear_timeout(lp, &b);
         }
     })?;
     b.set(Some(node::set_timeout(lp, 1, |_, o| {
@@ -208,7 +208,7 @@ fn clear_in_callback(lp: &mut Lp, _out: &mut Out, next: usize) -> Result<()> {
     node::set_immediate(lp, move |lp, o| {
         log(o, "clear: immediate 1");
         if let Some(i) = i2b.get() {
-            node::clear_immediate(lp, i).unwrap();
+            node::clear_immediate(lp, i);
         }
     })?;
     i2.set(Some(node::set_immediate(lp, |_, o| {
@@ -234,7 +234,7 @@ fn promise_chain_before_immediate(lp: &mut Lp, _out: &mut Out, next: usize) -> R
 /// An unref'd timer never keeps the loop alive: the program ends before it fires.
 fn unref_does_not_hold_loop(lp: &mut Lp, out: &mut Out, next: usize) -> Result<()> {
     let t = node::set_timeout(lp, 60_000, |_, o| log(o, "unref: must never print"))?;
-    t.unref(lp)?;
+    t.unref(lp);
     log(out, "unref: armed");
     done(lp, out, next);
     Ok(())

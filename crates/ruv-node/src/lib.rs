@@ -3,7 +3,8 @@
 //! `set_timeout`, `set_interval`, `set_immediate`, `next_tick` and `queue_microtask` with the
 //! ordering Node guarantees: after every callback the next-tick queue drains, then the
 //! microtask queue, repeating until both are empty; immediates run in the check phase, one
-//! snapshot per iteration; timers are clamped to at least 1 ms.
+//! snapshot per iteration; timers are clamped to at least 1 ms and armed from a fresh clock
+//! reading, as Node arms them.
 //!
 //! ```
 //! use ruv_core::{Loop, RunMode};
@@ -26,6 +27,9 @@
 //! # Ok::<(), ruv_core::Error>(())
 //! ```
 //!
+//! Every callback may return `()` or `Result<()>`: an error it returns is the program's
+//! uncaught error (see `docs/architecture.md`, "The error path").
+//!
 //! The queues live in the loop (as a [`Loop`] extension), so every callback, which gets
 //! `&mut Loop<S>` and `&mut S`, can schedule more work. Installing them is automatic on first
 //! use; it sets the loop's after-callback hook.
@@ -37,13 +41,17 @@ mod timers;
 
 pub use immediate::{clear_immediate, set_immediate, Immediate};
 pub use queues::{enter, next_tick, queue_microtask, run_queues};
-pub use timers::{clear_interval, clear_timeout, set_interval, set_timeout, Timeout, TIMEOUT_MAX};
+pub use timers::{
+    clear_interval, clear_timeout, set_interval, set_timeout, timer_count, Timeout, TIMEOUT_MAX,
+};
 
+use ruv_core::registry::Callback;
 use ruv_core::{Check, Idle, Loop, Result};
+use std::any::Any;
 use std::collections::VecDeque;
 
-/// A queued task: a tick, a microtask or an immediate.
-pub(crate) type Task<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S)>;
+/// A queued one-shot task (a tick, a microtask or an immediate) and where it was queued.
+pub(crate) type Task<S> = Callback<Box<dyn FnOnce(&mut Loop<S>, &mut S) -> Result<()>>>;
 
 /// Node's per-loop state, kept as a loop extension.
 pub(crate) struct NodeState<S> {
@@ -53,6 +61,11 @@ pub(crate) struct NodeState<S> {
     /// Active while referenced immediates are queued: keeps the loop alive and poll from
     /// blocking (Node's `immediate_idle_handle`).
     pub(crate) idle: Idle,
+    /// Which timeouts the program still holds (see `timers.rs`).
+    pub(crate) timers: timers::SharedBook,
+    /// An unwind (an uncaught error or a panic) caught in the check callback, resumed by the
+    /// after-callback hook once the check callback is back in its slot.
+    pub(crate) unwind: Option<Box<dyn Any + Send>>,
 }
 
 /// The Node state of `lp`, installed on first use.
@@ -74,6 +87,8 @@ fn install<S: 'static>(lp: &mut Loop<S>) -> Result<()> {
         microtasks: VecDeque::new(),
         immediates: immediate::Queue::new(),
         idle,
+        timers: timers::SharedBook::default(),
+        unwind: None,
     });
     lp.set_after_callback(Some(queues::run_queues::<S>));
     Ok(())

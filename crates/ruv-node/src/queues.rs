@@ -4,32 +4,49 @@
 //! all microtasks (including microtasks queued by microtasks), and again while ticks were
 //! queued by microtasks — Node ≥ 11's `processTicksAndRejections`.
 
-use crate::{state, NodeState};
-use ruv_core::{Loop, Result};
+use crate::{state, NodeState, Task};
+use ruv_core::registry::Callback;
+use ruv_core::{CallbackResult, Loop, Result};
 
 /// Queues `f` on the next-tick queue: it runs as soon as the current callback returns, before
-/// any microtask, timer, I/O or immediate.
-pub fn next_tick<S: 'static>(
+/// any microtask, timer, I/O or immediate. `f` may return `()` or `Result<()>`; an error it
+/// returns is the program's uncaught error.
+///
+/// # Errors
+/// Only if ruv-node's handles cannot be installed on first use.
+#[track_caller]
+pub fn next_tick<S: 'static, R: CallbackResult>(
     lp: &mut Loop<S>,
-    f: impl FnOnce(&mut Loop<S>, &mut S) + 'static,
+    f: impl FnOnce(&mut Loop<S>, &mut S) -> R + 'static,
 ) -> Result<()> {
-    state(lp)?.ticks.push_back(Box::new(f));
+    let task: Task<S> = Callback::new(Box::new(move |lp, s| f(lp, s).into_result()));
+    state(lp)?.ticks.push_back(task);
     Ok(())
 }
 
 /// Queues `f` on the microtask queue (where promise reactions run): after the tick queue is
-/// empty, before the loop moves on.
-pub fn queue_microtask<S: 'static>(
+/// empty, before the loop moves on. `f` may return `()` or `Result<()>`.
+///
+/// # Errors
+/// Only if ruv-node's handles cannot be installed on first use.
+#[track_caller]
+pub fn queue_microtask<S: 'static, R: CallbackResult>(
     lp: &mut Loop<S>,
-    f: impl FnOnce(&mut Loop<S>, &mut S) + 'static,
+    f: impl FnOnce(&mut Loop<S>, &mut S) -> R + 'static,
 ) -> Result<()> {
-    state(lp)?.microtasks.push_back(Box::new(f));
+    let task: Task<S> = Callback::new(Box::new(move |lp, s| f(lp, s).into_result()));
+    state(lp)?.microtasks.push_back(task);
     Ok(())
 }
 
 /// Runs `f` as a top-level callback, as Node runs the main script: the tick and microtask
 /// queues drain when it returns. Use it for the code that sets up a program before
 /// [`Loop::run`].
+///
+/// # Errors
+/// `f`'s error, else the uncaught error a tick or microtask it queued returned (with no
+/// error handler installed; see [`Loop::set_error_handler`]). Either way the queues were
+/// drained.
 pub fn enter<S: 'static, T>(
     lp: &mut Loop<S>,
     s: &mut S,
@@ -38,22 +55,34 @@ pub fn enter<S: 'static, T>(
     state(lp)?;
     let out = f(lp, s);
     run_queues(lp, s);
-    out
+    let uncaught = lp.take_uncaught_error();
+    let out = out?;
+    match uncaught {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
 }
 
-/// Drains the tick and microtask queues until both are empty. Installed as the loop's
-/// after-callback hook; call it yourself only after running code outside a loop callback.
+/// Drains the tick and microtask queues until both are empty. Installed as the loop's after-callback hook; call it
+/// yourself only after running code outside a loop callback.
 pub fn run_queues<S: 'static>(lp: &mut Loop<S>, s: &mut S) {
-    match lp.extension::<NodeState<S>>() {
-        Some(st) if !st.ticks.is_empty() || !st.microtasks.is_empty() => {}
-        _ => return,
+    let Some(st) = lp.extension_mut::<NodeState<S>>() else {
+        return;
+    };
+    if st.unwind.is_some() {
+        if let Some(payload) = st.unwind.take() {
+            std::panic::resume_unwind(payload);
+        }
+    }
+    if st.ticks.is_empty() && st.microtasks.is_empty() {
+        return;
     }
     loop {
         while let Some(tick) = pop(lp, |st| st.ticks.pop_front()) {
-            tick(lp, s);
+            run_task(lp, s, tick);
         }
         while let Some(micro) = pop(lp, |st| st.microtasks.pop_front()) {
-            micro(lp, s);
+            run_task(lp, s, micro);
         }
         let more = lp
             .extension::<NodeState<S>>()
@@ -61,6 +90,16 @@ pub fn run_queues<S: 'static>(lp: &mut Loop<S>, s: &mut S) {
         if !more {
             break;
         }
+    }
+}
+
+/// Runs a tick or microtask; its error goes to the loop's error path. (They run inside the
+/// drain that follows a top-level callback, so they are not top-level callbacks themselves:
+/// running the after-callback hook again would nest drains.)
+#[inline]
+fn run_task<S>(lp: &mut Loop<S>, s: &mut S, task: Task<S>) {
+    if let Err(e) = (task.f)(lp, s) {
+        lp.report_error(s, e);
     }
 }
 

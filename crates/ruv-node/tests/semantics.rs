@@ -59,8 +59,8 @@ fn clear_timeout_after_fire_or_twice_is_a_no_op() {
     let log = run(|lp, _| {
         let t = node::set_timeout(lp, 1, |_, l| push(l, "fired"))?;
         node::set_timeout(lp, 5, move |lp, l| {
-            node::clear_timeout(lp, t);
-            node::clear_timeout(lp, t);
+            node::clear_timeout(lp, &t);
+            node::clear_timeout(lp, &t);
             push(l, "cleared after fire");
         })?;
         Ok(())
@@ -72,14 +72,14 @@ fn clear_timeout_after_fire_or_twice_is_a_no_op() {
 fn cleared_timeout_never_runs_and_does_not_hold_the_loop() {
     let log = run(|lp, _| {
         let t = node::set_timeout(lp, 60_000, |_, l| push(l, "never"))?;
-        node::clear_timeout(lp, t);
+        node::clear_timeout(lp, &t);
         Ok(())
     });
     assert!(log.is_empty());
 }
 
 #[test]
-fn refresh_restarts_the_countdown_and_fails_after_fire() {
+fn refresh_restarts_the_countdown_and_rearms_after_fire() {
     let log = run(|lp, _| {
         let t = node::set_timeout(lp, 30, |_, l| push(l, "late"))?;
         node::set_timeout(lp, 20, move |lp, l| {
@@ -90,17 +90,22 @@ fn refresh_restarts_the_countdown_and_fails_after_fire() {
         node::set_timeout(lp, 40, |_, l| push(l, "early"))?;
         let once = node::set_timeout(lp, 1, |_, l| push(l, "once"))?;
         node::set_timeout(lp, 2, move |lp, l| {
-            let err = once.refresh(lp).unwrap_err();
-            assert_eq!(err.code(), Code::EBADF);
-            push(l, "refresh after fire is EBADF");
+            // Node re-arms a fired timeout the program still holds: it runs again
+            once.refresh(lp).unwrap();
+            push(l, "refresh after fire re-arms");
         })?;
+        let cleared = node::set_timeout(lp, 1, |_, l| push(l, "cleared: never"))?;
+        node::clear_timeout(lp, &cleared);
+        let err = cleared.refresh(lp).unwrap_err();
+        assert_eq!(err.code(), Code::EBADF);
         Ok(())
     });
     assert_eq!(
         log,
         [
             "once",
-            "refresh after fire is EBADF",
+            "refresh after fire re-arms",
+            "once",
             "refreshed",
             "early",
             "late"
@@ -112,11 +117,11 @@ fn refresh_restarts_the_countdown_and_fails_after_fire() {
 fn unref_timeout_does_not_keep_loop_alive_and_ref_restores_it() {
     let log = run(|lp, _| {
         let t = node::set_timeout(lp, 60_000, |_, l| push(l, "never"))?;
-        t.unref(lp)?;
+        t.unref(lp);
         assert!(!t.has_ref(lp));
         let u = node::set_timeout(lp, 3, |_, l| push(l, "ref'd again"))?;
-        u.unref(lp)?;
-        u.ref_(lp)?;
+        u.unref(lp);
+        u.ref_(lp);
         assert!(u.has_ref(lp));
         Ok(())
     });
@@ -167,8 +172,8 @@ fn immediates_run_snapshot_with_queues_drained_between_each() {
 fn clear_immediate_cancels_a_queued_sibling_and_is_idempotent() {
     let log = run(|lp, _| {
         let b = node::set_immediate(lp, |_, l| push(l, "b must not run"))?;
-        node::clear_immediate(lp, b)?;
-        node::clear_immediate(lp, b)?;
+        node::clear_immediate(lp, b);
+        node::clear_immediate(lp, b);
         node::set_immediate(lp, |_, l| push(l, "a"))?;
         Ok(())
     });
@@ -181,8 +186,8 @@ fn unref_immediate_does_not_keep_loop_alive() {
     let mut log = Vec::new();
     node::enter(&mut lp, &mut log, |lp, _| {
         let im = node::set_immediate(lp, |_, l| push(l, "unref'd immediate"))?;
-        im.unref(lp)?;
-        assert!(!im.has_ref(lp)?);
+        im.unref(lp);
+        assert!(!im.has_ref(lp));
         Ok(())
     })
     .unwrap();
@@ -196,7 +201,7 @@ fn pending_immediate_keeps_poll_from_blocking() {
     let mut lp: Loop<Log> = Loop::new().unwrap();
     let mut log = Vec::new();
     node::enter(&mut lp, &mut log, |lp, _| {
-        node::set_timeout(lp, 60_000, |_, _| {})?.unref(lp)?;
+        node::set_timeout(lp, 60_000, |_, _| {})?.unref(lp);
         node::set_immediate(lp, |_, l| push(l, "imm"))?;
         Ok(())
     })
@@ -222,4 +227,24 @@ fn from_io_like_pool_callback_immediate_beats_zero_timeout() {
         Ok(())
     });
     assert_eq!(log, ["pool callback", "immediate", "timeout"]);
+}
+
+#[test]
+fn a_cleared_immediate_never_runs_and_later_ones_keep_queue_order() {
+    let log = run(|lp, _| {
+        node::set_immediate(lp, |_, l| push(l, "a"))?;
+        let b = node::set_immediate(lp, |_, l| push(l, "b (cleared)"))?;
+        node::set_immediate(lp, |_, l| push(l, "c"))?;
+        node::clear_immediate(lp, b);
+        assert!(!b.has_ref(lp));
+        b.ref_(lp); // a no-op on a cleared immediate
+        assert!(!b.has_ref(lp));
+        node::set_immediate(lp, move |lp, l| {
+            push(l, "d");
+            node::clear_immediate(lp, b);
+            node::set_immediate(lp, |_, l| push(l, "e (next iteration)")).unwrap();
+        })?;
+        Ok(())
+    });
+    assert_eq!(log, ["a", "c", "d", "e (next iteration)"]);
 }
