@@ -10,7 +10,8 @@
 //! cargo run --release --example cpu_server -- --port 8000
 //! ```
 
-use ruv::core::{Code, Loop, RunMode};
+use ruv::core::stream::StreamEvent;
+use ruv::core::{Loop, RunMode};
 use ruv::net::{BindOptions, Tcp};
 use std::collections::HashMap;
 
@@ -30,12 +31,12 @@ struct Server {
     partial: HashMap<Tcp, Vec<u8>>,
 }
 
-fn on_read(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp, r: ruv::core::Result<&[u8]>) {
-    let data = match r {
-        Ok(d) => d,
-        Err(e) => {
+fn on_read(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp, ev: StreamEvent<'_>) {
+    let data = match ev {
+        StreamEvent::Data(d) => d,
+        StreamEvent::End | StreamEvent::Error(_) => {
             srv.partial.remove(&c);
-            if e.code() == Code::EOF
+            if matches!(ev, StreamEvent::End)
                 && c.shutdown(lp, move |lp, _, _| {
                     let _ = c.close(lp);
                 })
@@ -46,6 +47,7 @@ fn on_read(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp, r: ruv::core::Result
             let _ = c.close(lp);
             return;
         }
+        _ => return,
     };
     let mut buf = srv.partial.remove(&c).unwrap_or_default();
     buf.extend_from_slice(data);
@@ -80,12 +82,12 @@ fn on_read(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp, r: ruv::core::Result
             b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
         );
     }
-    if !out.is_empty() && c.write_nocb(lp, out).is_err() {
+    if !out.is_empty() && c.write(lp, out).is_err() {
         let _ = c.close(lp);
         return;
     }
     if bad {
-        let _ = c.read_stop(lp);
+        c.pause(lp);
         let _ = c.shutdown(lp, move |lp, _, _| {
             let _ = c.close(lp);
         });
@@ -115,12 +117,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             return;
         }
         if let Ok(c) = server.accept(lp) {
-            let _ = c.read_start(lp, on_read);
+            let _ = c.on_event(lp, on_read);
         }
     })?;
     println!(
         "listening on http://127.0.0.1:{} (pid {}; every request blocks the loop)",
-        server.local_addr(&mut lp)?.port(),
+        server.local_addr(&lp)?.port(),
         std::process::id()
     );
     lp.run(RunMode::Default, &mut Server::default())?;
