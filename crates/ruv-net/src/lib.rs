@@ -11,7 +11,8 @@
 //! [`Tcp::end`] / [`Tcp::shutdown`], and cancel pending writes with `ECANCELED` on
 //! [`Tcp::close`], which returns ruv-core's [`CloseToken`](ruv_core::CloseToken).
 //! Callbacks return `()` or `Result<()>` and never run from inside the call that caused
-//! them. See `docs/networking.md`.
+//! them. [`node`] adds Node's `net.Server` / `net.Socket` (Node's events, half-open rule,
+//! idle timeouts and next-tick timing) on top. See `docs/networking.md`.
 //!
 //! ```
 //! use ruv_core::stream::StreamEvent;
@@ -47,6 +48,7 @@
 
 mod closing;
 mod macros;
+pub mod node;
 mod pipe;
 mod stream;
 mod stream_io;
