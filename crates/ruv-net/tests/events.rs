@@ -361,3 +361,52 @@ fn readable_and_writable_drive_a_generic_copy_with_backpressure() {
     let e = Writable::write(a, &mut lp, b"late".to_vec()).unwrap_err();
     assert_eq!(e.code(), Code::ERR_STREAM_WRITE_AFTER_END);
 }
+
+#[derive(Default)]
+struct LateClose {
+    log: Vec<String>,
+    conn: Option<Tcp>,
+}
+
+/// A close made inside a check callback (after ruv-net's own check hook may have run):
+/// the cancelled write still gets `ECANCELED`, exactly once.
+#[test]
+fn a_close_inside_a_check_callback_still_cancels_each_write_once() {
+    let mut lp: Loop<LateClose> = Loop::new().unwrap();
+    guard(&mut lp, 20_000);
+    let server = Tcp::bind(&mut lp, any_port()).unwrap();
+    server
+        .listen(&mut lp, 511, |lp, st, server, r| {
+            r.unwrap();
+            // accepted, never read: the client's big write stays queued
+            st.conn = Some(server.accept(lp).unwrap());
+            server.close(lp).unwrap();
+        })
+        .unwrap();
+    let addr = server.local_addr(&lp).unwrap();
+    let client = Tcp::connect(&mut lp, addr, |_, _, r| r).unwrap();
+    client
+        .write_cb(&mut lp, vec![1u8; 32 << 20], |_, st, r| {
+            st.log.push(format!("write {:?}", r.map_err(|e| e.code())));
+        })
+        .unwrap();
+    let check = ruv_core::Check::new(&mut lp).unwrap();
+    check
+        .start(&mut lp, move |lp, st, me| {
+            if st.conn.is_none() || client.write_queue_size(lp).unwrap_or(0) == 0 {
+                return;
+            }
+            me.close(lp).unwrap();
+            client.close(lp).unwrap().then(|lp, st| {
+                st.log.push("closed".into());
+                st.conn.take().unwrap().close(lp).unwrap();
+            });
+        })
+        .unwrap();
+    let mut st = LateClose::default();
+    lp.run(RunMode::Default, &mut st).unwrap();
+    let writes = st.log.iter().filter(|l| l.starts_with("write")).count();
+    assert_eq!(writes, 1);
+    assert!(st.log.contains(&"write Err(ECANCELED)".to_string()));
+    assert!(st.log.contains(&"closed".to_string()));
+}

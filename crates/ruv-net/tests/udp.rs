@@ -107,3 +107,24 @@ fn options_and_close() {
     lp.run(RunMode::Default, &mut codes).unwrap();
     assert_eq!(codes, [Code::EOF]);
 }
+
+#[test]
+fn stale_udp_ids_are_ebadf_for_work_and_noops_otherwise() {
+    let mut lp: Loop<usize> = Loop::new().unwrap();
+    let u = Udp::bind(&mut lp, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let to = u.local_addr(&lp).unwrap();
+    u.close(&mut lp).unwrap();
+    let mut calls = 0;
+    lp.run(RunMode::Default, &mut calls).unwrap();
+    u.recv_stop(&mut lp);
+    u.set_ref(&mut lp, false);
+    let e = u
+        .send(&mut lp, b"x", to, |_, n: &mut usize, _| *n += 1)
+        .unwrap_err();
+    assert_eq!(e.code(), Code::EBADF);
+    let e = u.recv_start(&mut lp, |_, _, _, _| {}).unwrap_err();
+    assert_eq!(e.code(), Code::EBADF);
+    assert_eq!(u.close(&mut lp).unwrap_err().code(), Code::EBADF);
+    lp.run(RunMode::Default, &mut calls).unwrap();
+    assert_eq!(calls, 0, "a send that returned Err never calls back");
+}
