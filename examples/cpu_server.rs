@@ -14,7 +14,8 @@
 //! (`--port 0`: any free port), and its pid on stderr. `--help` lists the flags; a bad flag
 //! exits with 2, a failure (`cpu_server: EADDRINUSE: ...`) with 1.
 
-use ruv::core::{Code, Loop, RunMode};
+use ruv::core::stream::StreamEvent;
+use ruv::core::{Loop, RunMode};
 use ruv::net::{BindOptions, Tcp};
 use std::collections::HashMap;
 
@@ -39,12 +40,12 @@ struct Server {
     partial: HashMap<Tcp, Vec<u8>>,
 }
 
-fn on_read(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp, r: ruv::core::Result<&[u8]>) {
-    let data = match r {
-        Ok(d) => d,
-        Err(e) => {
+fn on_read(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp, ev: StreamEvent<'_>) {
+    let data = match ev {
+        StreamEvent::Data(d) => d,
+        StreamEvent::End | StreamEvent::Error(_) => {
             srv.partial.remove(&c);
-            if e.code() == Code::EOF
+            if matches!(ev, StreamEvent::End)
                 && c.shutdown(lp, move |lp, _, _| {
                     let _ = c.close(lp);
                 })
@@ -55,6 +56,7 @@ fn on_read(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp, r: ruv::core::Result
             let _ = c.close(lp);
             return;
         }
+        _ => return,
     };
     let mut buf = srv.partial.remove(&c).unwrap_or_default();
     buf.extend_from_slice(data);
@@ -89,12 +91,12 @@ fn on_read(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp, r: ruv::core::Result
             b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
         );
     }
-    if !out.is_empty() && c.write_nocb(lp, out).is_err() {
+    if !out.is_empty() && c.write(lp, out).is_err() {
         let _ = c.close(lp);
         return;
     }
     if bad {
-        let _ = c.read_stop(lp);
+        c.pause(lp);
         let _ = c.shutdown(lp, move |lp, _, _| {
             let _ = c.close(lp);
         });
@@ -142,10 +144,10 @@ fn serve(port: u16) -> ruv::core::Result<()> {
             return;
         }
         if let Ok(c) = server.accept(lp) {
-            let _ = c.read_start(lp, on_read);
+            let _ = c.on_event(lp, on_read);
         }
     })?;
-    let port = server.local_addr(&mut lp)?.port();
+    let port = server.local_addr(&lp)?.port();
     eprintln!(
         "cpu_server: pid {}; every request blocks the loop",
         std::process::id()

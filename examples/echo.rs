@@ -15,7 +15,8 @@
 //! lists the flags and their defaults; a bad flag exits with 2, a failure (the port is taken:
 //! `echo: EADDRINUSE: address already in use, bind`) with 1.
 
-use ruv::core::{Code, Loop, RunMode};
+use ruv::core::stream::StreamEvent;
+use ruv::core::{Loop, RunMode};
 use ruv::net::Tcp;
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -34,43 +35,37 @@ fn server(port: u16) -> Result<(), Box<dyn std::error::Error>> {
             return;
         }
         let Ok(c) = server.accept(lp) else { return };
-        let _ = c.on_drain(lp, |lp, _, c| {
-            let _ = c.read_start(lp, echo);
-        });
-        let _ = c.read_start(lp, echo);
+        let _ = c.on_event(lp, echo);
     })?;
     println!(
         "echo server listening on 127.0.0.1:{}",
-        server.local_addr(&mut lp)?.port()
+        server.local_addr(&lp)?.port()
     );
     lp.run(RunMode::Default, &mut ())?;
     Ok(())
 }
 
-fn echo(lp: &mut Loop<()>, _: &mut (), c: Tcp, r: ruv::core::Result<&[u8]>) {
-    match r {
-        Ok(data) => match c.write_nocb(lp, Vec::from(data)) {
+fn echo(lp: &mut Loop<()>, _: &mut (), c: Tcp, ev: StreamEvent<'_>) {
+    match ev {
+        StreamEvent::Data(data) => match c.write(lp, Vec::from(data)) {
             Ok(true) => {}
-            Ok(false) => {
-                let _ = c.read_stop(lp);
-            }
+            Ok(false) => c.pause(lp),
             Err(_) => {
                 let _ = c.close(lp);
             }
         },
-        // EOF: answer what is queued, then close; errors: close now
-        Err(e) if e.code() == Code::EOF => {
+        // the echoes queued past the high-water mark are written: read again
+        StreamEvent::Drain => c.resume(lp),
+        // the end: answer what is queued, then close; errors: close now
+        StreamEvent::End
             if c.shutdown(lp, move |lp, _, _| {
                 let _ = c.close(lp);
             })
-            .is_err()
-            {
-                let _ = c.close(lp);
-            }
-        }
-        Err(_) => {
+            .is_ok() => {}
+        StreamEvent::End | StreamEvent::Error(_) => {
             let _ = c.close(lp);
         }
+        _ => {}
     }
 }
 
@@ -92,10 +87,10 @@ fn client(port: u16, count: usize, size: usize) -> Result<(), Box<dyn std::error
             lp.stop();
         }
     })?;
-    c.set_nodelay(&mut lp, true)?;
-    c.write_nocb(&mut lp, msg.clone())?;
-    c.read_start(&mut lp, |lp, st, c, r| match r {
-        Ok(data) => {
+    c.set_nodelay(&lp, true)?;
+    c.write(&mut lp, msg.clone())?;
+    c.on_event(&mut lp, |lp, st, c, ev| match ev {
+        StreamEvent::Data(data) => {
             for (k, &b) in data.iter().enumerate() {
                 if b != st.msg[(st.got + k) % st.msg.len()] {
                     st.error = Some(format!("byte {} differs", st.got + k));
@@ -112,13 +107,18 @@ fn client(port: u16, count: usize, size: usize) -> Result<(), Box<dyn std::error
                     let _ = c.close(lp);
                     return;
                 }
-                let _ = c.write_nocb(lp, st.msg.clone());
+                let _ = c.write(lp, st.msg.clone());
             }
         }
-        Err(e) => {
+        StreamEvent::End => {
+            st.error = Some("the server ended the connection".into());
+            let _ = c.close(lp);
+        }
+        StreamEvent::Error(e) => {
             st.error = Some(e.to_string());
             let _ = c.close(lp);
         }
+        _ => {}
     })?;
     let mut st = Client {
         msg,

@@ -19,6 +19,7 @@
 //! format (`echo_load: connect: ECONNREFUSED: connection refused, connect`) and exits with 1; a
 //! bad argument exits with 2, and `--help` lists them all.
 
+use ruv::core::stream::StreamEvent;
 use ruv::core::{Error, Loop, RunMode, Timer};
 use ruv::net::Tcp;
 use std::io::{Read, Write};
@@ -53,11 +54,11 @@ fn pingpong(addr: SocketAddr, conns: usize, secs: f64) -> Result<(), Box<dyn std
             }
         })?;
         // Written once connected (writes made before that are queued).
-        c.write_nocb(&mut lp, msg.clone())?;
+        c.write(&mut lp, msg.clone())?;
         let mut got = 0usize;
         let expect = msg.clone();
-        c.read_start(&mut lp, move |lp, st, c, r| match r {
-            Ok(data) => {
+        c.on_event(&mut lp, move |lp, st, c, ev| match ev {
+            StreamEvent::Data(data) => {
                 for &b in data {
                     if b != expect[got] {
                         st.error = Some(format!("echoed byte {got} of a message differs"));
@@ -68,7 +69,7 @@ fn pingpong(addr: SocketAddr, conns: usize, secs: f64) -> Result<(), Box<dyn std
                     if got == MSG {
                         got = 0;
                         st.msgs += 1;
-                        if let Err(e) = c.write_nocb(lp, expect.clone()) {
+                        if let Err(e) = c.write(lp, expect.clone()) {
                             st.error = Some(format!("write: {e}"));
                             lp.stop();
                             return;
@@ -76,12 +77,17 @@ fn pingpong(addr: SocketAddr, conns: usize, secs: f64) -> Result<(), Box<dyn std
                     }
                 }
             }
-            Err(e) => {
+            StreamEvent::End => {
+                st.error = Some("read: the server ended the connection".into());
+                lp.stop();
+            }
+            StreamEvent::Error(e) => {
                 st.error = Some(format!("read: {e}"));
                 lp.stop();
             }
+            _ => {}
         })?;
-        c.set_nodelay(&mut lp, true)?;
+        c.set_nodelay(&lp, true)?;
     }
     let timer = Timer::new(&mut lp)?;
     timer.start(

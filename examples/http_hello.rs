@@ -13,7 +13,8 @@
 //! byte a second) only grows its own buffer: the loop never waits for it. A client that
 //! does not read its answers is paused (reading stops) until its write queue drains.
 
-use ruv::core::{Code, Loop, RunMode};
+use ruv::core::stream::StreamEvent;
+use ruv::core::{Loop, RunMode};
 use ruv::net::Tcp;
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -148,7 +149,7 @@ fn serve(buf: &[u8], out: &mut Vec<u8>, date: &mut (u64, String)) -> Parsed {
 /// Ends a connection once what is queued has been written.
 fn finish(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp) {
     srv.partial.remove(&c);
-    let _ = c.read_stop(lp);
+    c.pause(lp);
     if c.shutdown(lp, move |lp, _, _| {
         let _ = c.close(lp);
     })
@@ -158,18 +159,24 @@ fn finish(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp) {
     }
 }
 
-fn on_read(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp, r: ruv::core::Result<&[u8]>) {
-    let data = match r {
-        Ok(d) => d,
-        Err(e) => {
-            if e.code() == Code::EOF {
-                finish(lp, srv, c);
-            } else {
-                srv.partial.remove(&c);
-                let _ = c.close(lp);
-            }
+fn on_read(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp, ev: StreamEvent<'_>) {
+    let data = match ev {
+        StreamEvent::Data(d) => d,
+        StreamEvent::End => {
+            finish(lp, srv, c);
             return;
         }
+        StreamEvent::Error(_) => {
+            srv.partial.remove(&c);
+            let _ = c.close(lp);
+            return;
+        }
+        // the answers queued past the high-water mark are written: read again
+        StreamEvent::Drain => {
+            c.resume(lp);
+            return;
+        }
+        _ => return,
     };
     let mut out = std::mem::take(&mut srv.out);
     // Fast path: no partial request waiting, parse straight from the read buffer.
@@ -205,12 +212,10 @@ fn on_read(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp, r: ruv::core::Result
         Parsed::Ok { close, .. } => close,
     };
     if !out.is_empty() {
-        match c.write_nocb(lp, std::mem::take(&mut out)) {
+        match c.write(lp, std::mem::take(&mut out)) {
             Ok(true) => {}
             // backpressure: stop reading this client until its answers are written
-            Ok(false) => {
-                let _ = c.read_stop(lp);
-            }
+            Ok(false) => c.pause(lp),
             Err(_) => {
                 let _ = c.close(lp);
                 srv.out = out;
@@ -268,10 +273,7 @@ fn listen(lp: &mut Loop<Server>, port: u16) -> ruv::core::Result<u16> {
         let Ok(c) = server.accept(lp) else { return };
         // as Node's http server does
         let _ = c.set_nodelay(lp, true);
-        let _ = c.on_drain(lp, |lp, _, c| {
-            let _ = c.read_start(lp, on_read);
-        });
-        let _ = c.read_start(lp, on_read);
+        let _ = c.on_event(lp, on_read);
     })?;
     Ok(server.local_addr(lp)?.port())
 }

@@ -3,6 +3,7 @@
 //! pausing on backpressure and resuming on drain).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use ruv_core::stream::StreamEvent;
 use ruv_core::{Loop, RunMode};
 use ruv_net::Tcp;
 use std::time::{Duration, Instant};
@@ -25,27 +26,29 @@ fn ping_pong(iters: u64) -> Duration {
             let c = server.accept(lp).unwrap();
             server.close(lp).unwrap();
             c.set_nodelay(lp, true).unwrap();
-            c.read_start(lp, |lp, _, c, r| match r {
-                Ok(d) => {
-                    c.write_nocb(lp, Vec::from(d)).unwrap();
+            c.on_event(lp, |lp, _, c, ev| match ev {
+                StreamEvent::Data(d) => {
+                    c.write(lp, Vec::from(d)).unwrap();
                 }
-                Err(_) => {
+                StreamEvent::End | StreamEvent::Error(_) => {
                     c.close(lp).unwrap();
                 }
+                _ => {}
             })
             .unwrap();
         })
         .unwrap();
-    let addr = server.local_addr(&mut lp).unwrap();
+    let addr = server.local_addr(&lp).unwrap();
     let c = Tcp::connect(&mut lp, addr, move |_, st: &mut PingPong, r| {
         r.unwrap();
         st.t0 = Some(Instant::now());
     })
     .unwrap();
-    c.set_nodelay(&mut lp, true).unwrap();
-    c.write_nocb(&mut lp, [7u8; MSG].as_slice()).unwrap();
-    c.read_start(&mut lp, |lp, st, c, r| {
-        st.got += r.unwrap().len();
+    c.set_nodelay(&lp, true).unwrap();
+    c.write(&mut lp, [7u8; MSG].as_slice()).unwrap();
+    c.on_event(&mut lp, |lp, st, c, ev| {
+        let StreamEvent::Data(d) = ev else { return };
+        st.got += d.len();
         if st.got < MSG {
             return;
         }
@@ -55,7 +58,7 @@ fn ping_pong(iters: u64) -> Duration {
             st.elapsed = st.t0.unwrap().elapsed();
             c.close(lp).unwrap();
         } else {
-            c.write_nocb(lp, [7u8; MSG].as_slice()).unwrap();
+            c.write(lp, [7u8; MSG].as_slice()).unwrap();
         }
     })
     .unwrap();
@@ -81,7 +84,7 @@ struct Pump {
 fn fill(lp: &mut Loop<Pump>, st: &mut Pump, c: Tcp) {
     while st.to_send > 0 {
         st.to_send -= CHUNK;
-        let more = c.write_nocb(lp, st.chunk).unwrap();
+        let more = c.write(lp, st.chunk).unwrap();
         if st.to_send == 0 {
             c.shutdown(lp, move |lp, _, _| {
                 c.close(lp).unwrap();
@@ -90,7 +93,7 @@ fn fill(lp: &mut Loop<Pump>, st: &mut Pump, c: Tcp) {
             return;
         }
         if !more {
-            return; // resumed by on_drain
+            return; // resumed by Drain
         }
     }
 }
@@ -106,18 +109,24 @@ fn pump(iters: u64) -> Duration {
                 r.unwrap();
                 let c = server.accept(lp).unwrap();
                 server.close(lp).unwrap();
-                c.read_start(lp, |lp, st, c, r| match r {
-                    Ok(d) => st.received += d.len(),
-                    Err(_) => {
+                c.on_event(lp, |lp, st, c, ev| match ev {
+                    StreamEvent::Data(d) => st.received += d.len(),
+                    StreamEvent::End | StreamEvent::Error(_) => {
                         c.close(lp).unwrap();
                     }
+                    _ => {}
                 })
                 .unwrap();
             })
             .unwrap();
-        let addr = server.local_addr(&mut lp).unwrap();
+        let addr = server.local_addr(&lp).unwrap();
         let c = Tcp::connect(&mut lp, addr, move |_, _, r| r.unwrap()).unwrap();
-        c.on_drain(&mut lp, fill).unwrap();
+        c.on_event(&mut lp, |lp, st, c, ev| {
+            if let StreamEvent::Drain = ev {
+                fill(lp, st, c);
+            }
+        })
+        .unwrap();
         let mut st = Pump {
             to_send: PUMP,
             received: 0,

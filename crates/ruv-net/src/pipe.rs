@@ -1,9 +1,12 @@
 //! Unix domain stream sockets (libuv's `uv_pipe_t`, Node's `net` with a `path`), on the
 //! same stream core as [`Tcp`](crate::Tcp).
 
+use crate::closing::DoneFn;
 use crate::macros::stream_methods;
 use crate::stream::{self, StreamId};
-use ruv_core::{Code, Error, Loop, Result};
+use ruv_core::registry::Callback;
+use ruv_core::stream::{EventFn, StreamEvent};
+use ruv_core::{CallbackResult, CloseToken, Code, Error, Loop, Result};
 use socket2::{Domain, SockAddr, Socket, Type};
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
@@ -35,35 +38,7 @@ fn unix_addr(path: &Path, syscall: &'static str) -> Result<SockAddr> {
 /// quotes, or backticks, when that spares escaping a quote), backslashes and control
 /// characters escaped.
 fn inspect_str(s: &str) -> String {
-    let quote = match (
-        s.contains('\''),
-        s.contains('"'),
-        s.contains('`') || s.contains("${"),
-    ) {
-        (false, _, _) => '\'',
-        (true, false, _) => '"',
-        (true, true, false) => '`',
-        (true, true, true) => '\'',
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\'' if quote == '\'' => out.push_str("\\'"),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || (0x7f..=0x9f).contains(&(c as u32)) => {
-                out.push_str(&format!("\\x{:02X}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
+    ruv_core::node_inspect_str_for_error(s)
 }
 
 fn new_socket() -> Result<Socket> {
@@ -86,7 +61,7 @@ impl Pipe {
         let sock = new_socket()?;
         sock.bind(&unix_addr(path, "bind")?)
             .map_err(|e| Error::from_io(&e, "bind").with_path(path))?;
-        Ok(Pipe(stream::insert(lp, sock)?))
+        Ok(Pipe(stream::insert(lp, sock, true)?))
     }
 
     /// Connects to the socket at `path`; `cb` gets the outcome (`ENOENT`, `ECONNREFUSED` …)
@@ -97,15 +72,16 @@ impl Pipe {
     /// As [`bind`](Pipe::bind), synchronously: `ERR_INVALID_ARG_VALUE` for a path with a NUL
     /// byte after its start (nothing is created and `cb` is never called); the `socket`
     /// error.
-    pub fn connect<S: 'static>(
+    #[track_caller]
+    pub fn connect<S: 'static, R: CallbackResult>(
         lp: &mut Loop<S>,
         path: impl AsRef<Path>,
-        cb: impl FnOnce(&mut Loop<S>, &mut S, Result<()>) + 'static,
+        cb: impl FnOnce(&mut Loop<S>, &mut S, Result<()>) -> R + 'static,
     ) -> Result<Pipe> {
         let addr = unix_addr(path.as_ref(), "connect")?;
-        let id = stream::insert(lp, new_socket()?)?;
-        if let Err(e) = stream::connect_start(lp, id, &addr, Box::new(cb)) {
-            let _ = stream::close(lp, id, None);
+        let id = stream::insert(lp, new_socket()?, true)?;
+        if let Err(e) = stream::connect_start(lp, id, &addr, crate::closing::done(cb)) {
+            let _ = stream::close(lp, id, None).map(drop);
             return Err(e);
         }
         Ok(Pipe(id))
@@ -114,11 +90,11 @@ impl Pipe {
     /// Wraps an open fd (a connected Unix socket, one end of `socketpair`, a pipe …) as a
     /// stream; it is made non-blocking and closed with the handle.
     pub fn open<S: 'static>(lp: &mut Loop<S>, fd: OwnedFd) -> Result<Pipe> {
-        Ok(Pipe(stream::insert(lp, Socket::from(fd))?))
+        Ok(Pipe(stream::insert(lp, Socket::from(fd), true)?))
     }
 
     /// The path this socket is bound to (`None` for an unbound one).
-    pub fn local_path<S: 'static>(self, lp: &mut Loop<S>) -> Result<Option<PathBuf>> {
+    pub fn local_path<S: 'static>(self, lp: &Loop<S>) -> Result<Option<PathBuf>> {
         let a = stream::sock(lp, self.0)?
             .local_addr()
             .map_err(|e| Error::from_io(&e, "getsockname"))?;
@@ -126,7 +102,7 @@ impl Pipe {
     }
 
     /// The peer's path (`None` when the peer is unbound, as clients usually are).
-    pub fn peer_path<S: 'static>(self, lp: &mut Loop<S>) -> Result<Option<PathBuf>> {
+    pub fn peer_path<S: 'static>(self, lp: &Loop<S>) -> Result<Option<PathBuf>> {
         let a = stream::sock(lp, self.0)?
             .peer_addr()
             .map_err(|e| Error::from_io(&e, "getpeername"))?;

@@ -1,235 +1,242 @@
-//! The stream core shared by [`Tcp`](crate::Tcp) (and later pipes): a slab of sockets kept
-//! in a loop extension, one edge-triggered [`IoWatcher`] per socket, a reused read buffer,
-//! a FIFO write queue with per-write callbacks, half-close and close.
+//! The stream core shared by [`Tcp`](crate::Tcp) and [`Pipe`](crate::Pipe): sockets are
+//! handles in ruv-core's one registry (`lp.handles::<Entry<S>>()`), each driven by one
+//! edge-triggered [`IoWatcher`] (an unreferenced core handle of its own: the stream's
+//! [`Handle`](ruv_core::registry::Handle) flags carry its liveness), with a reused read
+//! buffer, a FIFO write queue with optional per-write callbacks, half-close and close.
 //!
-//! Every user callback runs either from the socket's I/O callback (reads, connections,
-//! connect completion) or from [`Loop::defer`] (write, shutdown and drain callbacks, errors
-//! found inside an API call), never from inside the API call that caused it.
+//! Every user callback runs from the socket's I/O callback (data, connections, connect
+//! completion), from [`Loop::defer`] (write, shutdown and drain callbacks, errors found
+//! inside an API call), or from the close path (see `closing.rs`), never from inside the
+//! API call that caused it. The I/O side lives in `stream_io.rs`.
 
-use ruv_core::{Code, Error, Interest, IoWatcher, Loop, Ready, Result};
-use slab::Slab;
+use crate::closing::{self, DoneFn, OneShot};
+use ruv_core::registry::{Callback, HandleId};
+use ruv_core::stream::{EventFn, StreamEvent};
+use ruv_core::{CloseToken, Code, Error, Interest, IoWatcher, Loop, Result};
 use socket2::Socket;
+use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::io::{ErrorKind, Read};
 use std::os::fd::AsRawFd;
+use std::rc::Rc;
 
 /// Node's default `writableHighWaterMark` for sockets.
 pub const DEFAULT_HIGH_WATER_MARK: usize = 16 * 1024;
 
-/// Size of the loop-wide read buffer (Node's and libuv's 64 KiB).
-const READ_BUF: usize = 64 * 1024;
-/// Reads per readiness event before the socket yields to others (libuv reads up to 32).
-const READS_PER_EVENT: usize = 32;
-/// Accepts per readiness event before the listener yields.
-const ACCEPTS_PER_EVENT: usize = 128;
-
-/// An id into the per-loop slab of sockets, with a generation so stale ids fail with EBADF.
+/// A stream's id in the registry (wrapped by [`Tcp`](crate::Tcp) and [`Pipe`](crate::Pipe)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct StreamId {
-    pub(crate) index: u32,
-    pub(crate) gen: u32,
+pub(crate) struct StreamId(pub(crate) HandleId);
+
+/// The stored event callback.
+pub(crate) type EventCb<S> = EventFn<S, StreamId>;
+/// The event callback is shared by the slot `dispatch_handle` takes it from and the
+/// stream's own copy, which `close` keeps for `Close` even when it closes from inside the
+/// event callback (while the slot is empty).
+pub(crate) type SharedEvent<S> = Rc<RefCell<EventCb<S>>>;
+/// The stored connection callback.
+pub(crate) type ConnFn<S> =
+    Box<dyn FnMut(&mut Loop<S>, &mut S, StreamId, Result<()>) -> Result<()>>;
+
+pub(crate) struct WriteReq<S> {
+    pub(crate) data: Box<dyn AsRef<[u8]>>,
+    pub(crate) off: usize,
+    pub(crate) cb: Option<OneShot<S>>,
 }
 
-pub(crate) type ReadCb<S> = Box<dyn FnMut(&mut Loop<S>, &mut S, StreamId, Result<&[u8]>)>;
-pub(crate) type ConnCb<S> = Box<dyn FnMut(&mut Loop<S>, &mut S, StreamId, Result<()>)>;
-pub(crate) type DoneCb<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S, Result<()>)>;
-pub(crate) type DrainCb<S> = Box<dyn FnMut(&mut Loop<S>, &mut S, StreamId)>;
-pub(crate) type CloseCb<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S)>;
-
-struct WriteReq<S> {
-    data: Box<dyn AsRef<[u8]>>,
-    off: usize,
-    cb: Option<DoneCb<S>>,
-}
-
+/// A stream's own state (its liveness flags are the registry's `Handle` around it).
 pub(crate) struct Entry<S> {
-    gen: u32,
     pub(crate) sock: Option<Socket>,
     /// False for a non-socket fd given to `Pipe::open` (a pipe, a tty): plain read/write.
-    is_socket: bool,
-    watcher: IoWatcher,
-    interest: Option<Interest>,
-    reading: bool,
+    pub(crate) is_socket: bool,
+    /// A `Pipe` (event kinds are named `pipe.*`), else a `Tcp` (`tcp.*`).
+    pub(crate) pipe: bool,
+    pub(crate) watcher: IoWatcher,
+    pub(crate) interest: Option<Interest>,
+    pub(crate) reading: bool,
+    /// End of data or a read error was seen: reading does not start again.
+    pub(crate) read_done: bool,
     pub(crate) listening: bool,
-    paused: bool,
-    connecting: bool,
-    closing: bool,
-    need_drain: bool,
-    shutdown_req: bool,
-    shut: bool,
-    hwm: usize,
-    queued: usize,
-    write_error: Option<Error>,
-    queue: VecDeque<WriteReq<S>>,
-    on_read: Option<ReadCb<S>>,
-    on_conn: Option<ConnCb<S>>,
-    on_drain: Option<DrainCb<S>>,
-    connect_cb: Option<DoneCb<S>>,
-    shutdown_cb: Option<DoneCb<S>>,
-    accepted: Option<Socket>,
-    /// The close callback attached through [`CloseToken::then`].
-    pub(crate) user_close: Option<CloseCb<S>>,
+    /// Out of fds and nothing to spare: not accepting until a socket closes.
+    pub(crate) emfile_paused: bool,
+    pub(crate) connecting: bool,
+    pub(crate) need_drain: bool,
+    pub(crate) shutdown_req: bool,
+    pub(crate) shut: bool,
+    /// `Error` was emitted (at most once).
+    pub(crate) errored: bool,
+    pub(crate) hwm: usize,
+    pub(crate) queued: usize,
+    pub(crate) write_error: Option<Error>,
+    pub(crate) queue: VecDeque<WriteReq<S>>,
+    pub(crate) on_event: Option<Callback<SharedEvent<S>>>,
+    /// The same callback, kept for the close path.
+    pub(crate) event_keep: Option<Callback<SharedEvent<S>>>,
+    pub(crate) on_conn: Option<Callback<ConnFn<S>>>,
+    pub(crate) connect_cb: Option<OneShot<S>>,
+    pub(crate) shutdown_cb: Option<OneShot<S>>,
+    pub(crate) accepted: Option<Socket>,
 }
 
-/// Returned by `close`: the socket is closing; [`then`](CloseToken::then) attaches the close
-/// callback (optional), which runs in the loop's closing phase.
-pub struct CloseToken<'a, S> {
-    pub(crate) lp: &'a mut Loop<S>,
-    pub(crate) set: fn(&mut Loop<S>, u32, u64, CloseCb<S>),
-    pub(crate) index: u32,
-    pub(crate) gen: u64,
-}
-
-impl<S> std::fmt::Debug for CloseToken<'_, S> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CloseToken").finish_non_exhaustive()
-    }
-}
-
-impl<S> CloseToken<'_, S> {
-    /// Runs `cb` in the closing phase, after the socket is gone.
-    pub fn then(self, cb: impl FnOnce(&mut Loop<S>, &mut S) + 'static) {
-        (self.set)(self.lp, self.index, self.gen, Box::new(cb));
-    }
-}
-
-pub(crate) fn set_user_close<S: 'static>(lp: &mut Loop<S>, index: u32, gen: u64, cb: CloseCb<S>) {
-    if let Some(e) = entry_any(
-        lp,
-        StreamId {
-            index,
-            gen: gen as u32,
-        },
-    ) {
-        e.user_close = Some(cb);
-    }
-}
-
-/// Per-loop state of the net layer (a loop extension).
-pub(crate) struct Net<S> {
-    entries: Slab<Entry<S>>,
-    next_gen: u32,
-    buf: Vec<u8>,
+/// Per-loop state of the stream layer (a loop extension).
+pub(crate) struct Net {
+    pub(crate) buf: Vec<u8>,
     /// The reserve fd for the EMFILE trick (see docs/networking.md).
-    spare: Option<std::fs::File>,
+    pub(crate) spare: Option<std::fs::File>,
     /// Listeners that stopped accepting because no fd could be freed.
-    paused: Vec<StreamId>,
+    pub(crate) paused: Vec<StreamId>,
 }
 
-fn open_spare() -> Option<std::fs::File> {
+pub(crate) fn open_spare() -> Option<std::fs::File> {
     std::fs::File::open("/dev/null").ok()
 }
 
-pub(crate) fn net<S: 'static>(lp: &mut Loop<S>) -> &mut Net<S> {
-    if lp.extension_mut::<Net<S>>().is_none() {
-        lp.insert_extension(Net::<S> {
-            entries: Slab::new(),
-            next_gen: 0,
-            buf: Vec::new(),
-            spare: None,
-            paused: Vec::new(),
-        });
-    }
-    lp.extension_mut::<Net<S>>().expect("inserted above")
+pub(crate) fn net<S: 'static>(lp: &mut Loop<S>) -> &mut Net {
+    lp.extension_or_insert_with(|| Net {
+        buf: Vec::new(),
+        spare: None,
+        paused: Vec::new(),
+    })
 }
 
 /// The open (not closing) entry of `id`, or EBADF.
 pub(crate) fn entry<S: 'static>(lp: &mut Loop<S>, id: StreamId) -> Result<&mut Entry<S>> {
-    match net(lp).entries.get_mut(id.index as usize) {
-        Some(e) if e.gen == id.gen && !e.closing => Ok(e),
-        _ => Err(Error::new(Code::EBADF)),
-    }
+    Ok(&mut lp.open_handle_mut::<Entry<S>>(id.0)?.data)
 }
 
-/// The entry of `id` even while it is closing (for callbacks that finish up).
-fn entry_any<S: 'static>(lp: &mut Loop<S>, id: StreamId) -> Option<&mut Entry<S>> {
-    match net(lp).entries.get_mut(id.index as usize) {
-        Some(e) if e.gen == id.gen => Some(e),
-        _ => None,
+/// The open entry of `id`, shared, or EBADF.
+pub(crate) fn entry_ref<S: 'static>(lp: &Loop<S>, id: StreamId) -> Result<&Entry<S>> {
+    let h = lp.handle::<Entry<S>>(id.0)?;
+    if h.is_closing() {
+        return Err(Error::new(Code::EBADF).with_detail("handle is closing"));
     }
+    Ok(&h.data)
 }
 
-pub(crate) fn sock<S: 'static>(lp: &mut Loop<S>, id: StreamId) -> Result<&Socket> {
-    entry(lp, id)?
+pub(crate) fn sock<S: 'static>(lp: &Loop<S>, id: StreamId) -> Result<&Socket> {
+    entry_ref(lp, id)?
         .sock
         .as_ref()
         .ok_or_else(|| Error::new(Code::EBADF))
 }
 
-/// Writes to a socket without raising SIGPIPE (EPIPE is returned instead), or to another
-/// kind of fd with write(2).
-fn send(sock: &Socket, is_socket: bool, data: &[u8]) -> std::io::Result<usize> {
-    if is_socket {
-        return sock.send_with_flags(data, libc::MSG_NOSIGNAL);
-    }
-    // SAFETY: the fd is open (owned by `sock`), and `data` is a valid readable region of
-    // `data.len()` bytes for the duration of the call.
-    let n = unsafe { libc::write(sock.as_raw_fd(), data.as_ptr().cast(), data.len()) };
-    if n < 0 {
-        Err(std::io::Error::last_os_error())
-    } else {
-        Ok(n as usize)
-    }
-}
-
-/// read(2) on a non-socket fd.
-fn fd_read(sock: &Socket, buf: &mut [u8]) -> std::io::Result<usize> {
-    // SAFETY: the fd is open (owned by `sock`), and `buf` is a valid writable region of
-    // `buf.len()` bytes for the duration of the call.
-    let n = unsafe { libc::read(sock.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-    if n < 0 {
-        Err(std::io::Error::last_os_error())
-    } else {
-        Ok(n as usize)
-    }
-}
-
 /// Registers a (non-blocking) socket as a new stream.
-pub(crate) fn insert<S: 'static>(lp: &mut Loop<S>, sock: Socket) -> Result<StreamId> {
+pub(crate) fn insert<S: 'static>(lp: &mut Loop<S>, sock: Socket, pipe: bool) -> Result<StreamId> {
     sock.set_nonblocking(true)
         .map_err(|e| Error::from_io(&e, "fcntl"))?;
     let watcher = IoWatcher::new(lp, sock.as_raw_fd())?;
+    // The stream's own handle flags keep the loop alive, not the watcher's.
+    watcher.set_ref(lp, false);
     let is_socket = sock.r#type().is_ok();
-    let n = net(lp);
-    n.next_gen = n.next_gen.wrapping_add(1).max(1);
-    let gen = n.next_gen;
-    let index = n.entries.insert(Entry {
-        gen,
-        sock: Some(sock),
-        is_socket,
-        watcher,
-        interest: None,
-        reading: false,
-        listening: false,
-        paused: false,
-        connecting: false,
-        closing: false,
-        need_drain: false,
-        shutdown_req: false,
-        shut: false,
-        hwm: DEFAULT_HIGH_WATER_MARK,
-        queued: 0,
-        write_error: None,
-        queue: VecDeque::new(),
-        on_read: None,
-        on_conn: None,
-        on_drain: None,
-        connect_cb: None,
-        shutdown_cb: None,
-        accepted: None,
-        user_close: None,
-    });
-    Ok(StreamId {
-        index: index as u32,
-        gen,
-    })
+    let id = lp
+        .handles::<Entry<S>>()
+        .insert(ruv_core::registry::Handle::new(Entry {
+            sock: Some(sock),
+            is_socket,
+            pipe,
+            watcher,
+            interest: None,
+            reading: false,
+            read_done: false,
+            listening: false,
+            emfile_paused: false,
+            connecting: false,
+            need_drain: false,
+            shutdown_req: false,
+            shut: false,
+            errored: false,
+            hwm: DEFAULT_HIGH_WATER_MARK,
+            queued: 0,
+            write_error: None,
+            queue: VecDeque::new(),
+            on_event: None,
+            event_keep: None,
+            on_conn: None,
+            connect_cb: None,
+            shutdown_cb: None,
+            accepted: None,
+        }));
+    Ok(StreamId(id))
 }
 
-/// Brings the watcher's interest in line with the stream's state; `force` re-arms even when
-/// the interest is unchanged (epoll re-checks readiness on re-registration).
-fn update_io<S: 'static>(lp: &mut Loop<S>, id: StreamId, force: bool) -> Result<()> {
+/// The callback kind of event `ev` of a stream (`tcp.data`, `pipe.end` …).
+pub(crate) fn event_kind(pipe: bool, ev: &StreamEvent<'_>) -> &'static str {
+    match (pipe, ev) {
+        (false, StreamEvent::Data(_)) => "tcp.data",
+        (false, StreamEvent::End) => "tcp.end",
+        (false, StreamEvent::Drain) => "tcp.drain",
+        (false, StreamEvent::Finish) => "tcp.finish",
+        (false, StreamEvent::Error(_)) => "tcp.error",
+        (false, StreamEvent::Close) => "tcp.close",
+        (true, StreamEvent::Data(_)) => "pipe.data",
+        (true, StreamEvent::End) => "pipe.end",
+        (true, StreamEvent::Drain) => "pipe.drain",
+        (true, StreamEvent::Finish) => "pipe.finish",
+        (true, StreamEvent::Error(_)) => "pipe.error",
+        (true, StreamEvent::Close) => "pipe.close",
+    }
+}
+
+/// A one-shot kind (`tcp.write`, `pipe.connect` …).
+pub(crate) fn oneshot_kind(pipe: bool, what: &'static str) -> &'static str {
+    match (pipe, what) {
+        (false, "write") => "tcp.write",
+        (false, "shutdown") => "tcp.shutdown",
+        (false, _) => "tcp.connect",
+        (true, "write") => "pipe.write",
+        (true, "shutdown") => "pipe.shutdown",
+        (true, _) => "pipe.connect",
+    }
+}
+
+fn on_event_field<S>(e: &mut Entry<S>) -> &mut Option<Callback<SharedEvent<S>>> {
+    &mut e.on_event
+}
+
+fn on_conn_field<S>(e: &mut Entry<S>) -> &mut Option<Callback<ConnFn<S>>> {
+    &mut e.on_conn
+}
+
+/// Emits `ev` to the stream's event callback (nothing for a stale or closing stream).
+pub(crate) fn emit<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: StreamId, ev: StreamEvent<'_>) {
+    let Ok(e) = entry(lp, id) else { return };
+    if matches!(ev, StreamEvent::Error(_)) {
+        if e.errored {
+            return;
+        }
+        e.errored = true;
+    }
+    let kind = event_kind(e.pipe, &ev);
+    lp.dispatch_handle::<Entry<S>, SharedEvent<S>>(
+        s,
+        id.0,
+        kind,
+        on_event_field::<S>,
+        |f, lp, s| (*f.borrow_mut())(lp, s, id, ev),
+    );
+}
+
+/// Emits `ev` from the next pending phase.
+pub(crate) fn emit_deferred<S: 'static>(lp: &mut Loop<S>, id: StreamId, ev: StreamEvent<'static>) {
+    lp.defer(move |lp: &mut Loop<S>, s: &mut S| emit(lp, s, id, ev));
+}
+
+/// Runs the connection callback.
+pub(crate) fn call_conn<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: StreamId, res: Result<()>) {
+    let kind = match entry(lp, id) {
+        Ok(e) if e.pipe => "pipe.connection",
+        Ok(_) => "tcp.connection",
+        Err(_) => return,
+    };
+    lp.dispatch_handle::<Entry<S>, ConnFn<S>>(s, id.0, kind, on_conn_field::<S>, |f, lp, s| {
+        f(lp, s, id, res)
+    });
+}
+
+/// Brings the watcher's interest (and the stream's active flag) in line with the stream's
+/// state; `force` re-arms even when the interest is unchanged (epoll re-checks readiness
+/// on re-registration).
+pub(crate) fn update_io<S: 'static>(lp: &mut Loop<S>, id: StreamId, force: bool) -> Result<()> {
     let e = entry(lp, id)?;
-    let read = e.reading || (e.listening && !e.paused);
+    let read = e.reading || (e.listening && !e.emfile_paused);
     let write = e.connecting || !e.queue.is_empty();
     let want = match (read, write) {
         (true, true) => Some(Interest::BOTH),
@@ -242,368 +249,58 @@ fn update_io<S: 'static>(lp: &mut Loop<S>, id: StreamId, force: bool) -> Result<
     }
     let w = e.watcher;
     e.interest = want;
+    lp.handle_set_active::<Entry<S>>(id.0, want.is_some());
     match want {
         None => {
             w.stop(lp);
             Ok(())
         }
-        Some(i) => w.start(lp, i, move |lp, s, _, ready| on_io(lp, s, id, ready)),
-    }
-}
-
-fn on_io<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: StreamId, ready: Ready) {
-    let Ok(e) = entry(lp, id) else { return };
-    let mut rearm = false;
-    if e.connecting {
-        finish_connect(lp, s, id);
-        // Data may have come with the connection's edge: re-arm so epoll reports it.
-        rearm = true;
-    } else if e.listening {
-        rearm = do_accept(lp, s, id);
-    } else {
-        if e.reading && (ready.is_readable() || ready.is_hup() || ready.is_error()) {
-            rearm = do_read(lp, s, id, ready.is_hup());
-        }
-        if let Ok(e) = entry(lp, id) {
-            if !e.queue.is_empty() && (ready.is_writable() || ready.is_error() || ready.is_hup()) {
-                flush(lp, id);
-            }
-        }
-    }
-    let _ = update_io(lp, id, rearm);
-}
-
-fn finish_connect<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: StreamId) {
-    let Ok(e) = entry(lp, id) else { return };
-    let res = match e.sock.as_ref().map(|s| s.take_error()) {
-        Some(Ok(None)) => Ok(()),
-        Some(Ok(Some(err))) | Some(Err(err)) => Err(Error::from_io(&err, "connect")),
-        None => Err(Error::new(Code::EBADF)),
-    };
-    e.connecting = false;
-    let failed = res.is_err();
-    if let Err(err) = &res {
-        e.write_error = Some(err.clone());
-    }
-    let cb = e.connect_cb.take();
-    if let Some(cb) = cb {
-        cb(lp, s, res);
-    }
-    if let Ok(e) = entry(lp, id) {
-        if failed {
-            fail_queue(lp, id);
-        } else if !e.queue.is_empty() || e.shutdown_req {
-            flush(lp, id);
-        }
-    }
-}
-
-/// Lends the loop-wide receive buffer (`slot`) to one read: the caller puts it back when done,
-/// so steady-state reads allocate nothing. Allocates only the first time (or if a callback
-/// that kept it panicked).
-pub(crate) fn lend_buf(slot: &mut Vec<u8>, size: usize) -> Vec<u8> {
-    let buf = std::mem::take(slot);
-    if buf.len() < size {
-        vec![0; size]
-    } else {
-        buf
-    }
-}
-
-/// Reads until the socket would block, the per-event budget is spent, or reading stops.
-/// Returns true when the budget ran out (the watcher must be re-armed).
-fn do_read<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: StreamId, hup: bool) -> bool {
-    for _ in 0..READS_PER_EVENT {
-        let n = net(lp);
-        let mut buf = lend_buf(&mut n.buf, READ_BUF);
-        let Some(e) = n.entries.get_mut(id.index as usize) else {
-            n.buf = buf;
-            return false;
-        };
-        if e.gen != id.gen || e.closing || !e.reading {
-            n.buf = buf;
-            return false;
-        }
-        let Some(sock) = e.sock.as_ref() else {
-            n.buf = buf;
-            return false;
-        };
-        let res = if e.is_socket {
-            (&*sock).read(&mut buf)
-        } else {
-            fd_read(sock, &mut buf)
-        };
-        let (outcome, more): (Result<usize>, bool) = match res {
-            Ok(0) => {
-                e.reading = false;
-                (Err(Error::new(Code::EOF)), false)
-            }
-            // On Linux a short read drained the socket: new data raises a new edge. Only
-            // with the peer's FIN already seen must we read on to find the EOF.
-            Ok(n) => (Ok(n), n == buf.len() || hup),
-            Err(err) if err.kind() == ErrorKind::WouldBlock => {
-                net(lp).buf = buf;
-                return false;
-            }
-            Err(err) if err.kind() == ErrorKind::Interrupted => {
-                net(lp).buf = buf;
-                continue;
-            }
-            Err(err) => {
-                e.reading = false;
-                (Err(Error::from_io(&err, "read")), false)
-            }
-        };
-        let Some(mut cb) = e.on_read.take() else {
-            n.buf = buf;
-            return false;
-        };
-        match outcome {
-            Ok(len) => cb(lp, s, id, Ok(&buf[..len])),
-            Err(err) => cb(lp, s, id, Err(err)),
-        }
-        let n = net(lp);
-        if n.buf.is_empty() {
-            n.buf = buf;
-        }
-        if let Some(e) = entry_any(lp, id) {
-            if e.on_read.is_none() && !e.closing {
-                e.on_read = Some(cb);
-            }
-        }
-        if !more {
-            return false;
-        }
-    }
-    true
-}
-
-/// Accepts pending connections, handing each to the connection callback.
-fn do_accept<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: StreamId) -> bool {
-    for _ in 0..ACCEPTS_PER_EVENT {
-        let Ok(e) = entry(lp, id) else { return false };
-        if !e.listening || e.paused {
-            return false;
-        }
-        let Some(sock) = e.sock.as_ref() else {
-            return false;
-        };
-        let res = match sock.accept() {
-            Ok((c, _)) => match c.set_nonblocking(true) {
-                Ok(()) => {
-                    e.accepted = Some(c);
-                    Ok(())
-                }
-                Err(err) => Err(Error::from_io(&err, "accept")),
-            },
-            Err(err) if err.kind() == ErrorKind::WouldBlock => return false,
-            Err(err)
-                if err.kind() == ErrorKind::Interrupted
-                    || err.raw_os_error() == Some(libc::ECONNABORTED) =>
-            {
-                continue
-            }
-            Err(err) if matches!(err.raw_os_error(), Some(libc::EMFILE) | Some(libc::ENFILE)) => {
-                let drained = emfile_trick(lp, id);
-                if !drained {
-                    // No fd to spare: stop accepting until one of our sockets closes.
-                    if let Ok(e) = entry(lp, id) {
-                        e.paused = true;
-                        net(lp).paused.push(id);
-                    }
-                }
-                Err(Error::from_io(&err, "accept"))
-            }
-            Err(err) => Err(Error::from_io(&err, "accept")),
-        };
-        let failed = res.is_err();
-        call_conn(lp, s, id, res);
-        if let Ok(e) = entry(lp, id) {
-            // A connection the callback did not accept is closed.
-            e.accepted = None;
-        }
-        if failed {
-            return false;
-        }
-    }
-    true
-}
-
-/// libuv's reserve-fd trick: give the spare fd back, accept and close what is pending, take
-/// the spare again. Returns whether the backlog was drained.
-fn emfile_trick<S: 'static>(lp: &mut Loop<S>, id: StreamId) -> bool {
-    let n = net(lp);
-    if n.spare.take().is_none() {
-        return false;
-    }
-    let mut drained = false;
-    if let Some(e) = n.entries.get_mut(id.index as usize) {
-        if let Some(sock) = e.sock.as_ref() {
-            loop {
-                match sock.accept() {
-                    Ok((c, _)) => drop(c),
-                    Err(err) if err.kind() == ErrorKind::WouldBlock => {
-                        drained = true;
-                        break;
-                    }
-                    Err(err) if err.kind() == ErrorKind::Interrupted => continue,
-                    Err(_) => break,
-                }
-            }
-        }
-    }
-    n.spare = open_spare();
-    drained
-}
-
-fn call_conn<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: StreamId, res: Result<()>) {
-    let Ok(e) = entry(lp, id) else { return };
-    let Some(mut cb) = e.on_conn.take() else {
-        return;
-    };
-    cb(lp, s, id, res);
-    if let Ok(e) = entry(lp, id) {
-        if e.on_conn.is_none() {
-            e.on_conn = Some(cb);
-        }
-    }
-}
-
-/// Writes queued data until the socket would block. Completed writes' callbacks are deferred.
-fn flush<S: 'static>(lp: &mut Loop<S>, id: StreamId) {
-    let mut done: Vec<DoneCb<S>> = Vec::new();
-    let mut failed = None;
-    let mut drained = false;
-    {
-        let Ok(e) = entry(lp, id) else { return };
-        if e.connecting {
-            return;
-        }
-        let Some(sock) = e.sock.as_ref() else { return };
-        while let Some(front) = e.queue.front_mut() {
-            let data = (*front.data).as_ref();
-            let rest = &data[front.off..];
-            if rest.is_empty() {
-                let req = e.queue.pop_front().expect("front exists");
-                if let Some(cb) = req.cb {
-                    done.push(cb);
-                }
-                continue;
-            }
-            match send(sock, e.is_socket, rest) {
-                Ok(n) => {
-                    front.off += n;
-                    e.queued -= n;
-                    if n < rest.len() {
-                        // The send buffer is full: the next writable edge resumes.
-                        break;
-                    }
-                }
-                Err(err) if err.kind() == ErrorKind::WouldBlock => break,
-                Err(err) if err.kind() == ErrorKind::Interrupted => {}
-                Err(err) => {
-                    failed = Some(Error::from_io(&err, "write"));
-                    break;
-                }
-            }
-        }
-        if failed.is_none() && e.queue.is_empty() {
-            drained = true;
-        }
-    }
-    for cb in done {
-        lp.defer(move |lp, s| cb(lp, s, Ok(())));
-    }
-    if let Some(err) = failed {
-        if let Ok(e) = entry(lp, id) {
-            e.write_error = Some(err);
-        }
-        fail_queue(lp, id);
-        return;
-    }
-    if drained {
-        on_drained(lp, id);
-    }
-}
-
-/// The write queue emptied: emit drain if a write returned false, run a pending shutdown.
-fn on_drained<S: 'static>(lp: &mut Loop<S>, id: StreamId) {
-    let Ok(e) = entry(lp, id) else { return };
-    if e.need_drain {
-        e.need_drain = false;
-        lp.defer(move |lp, s| {
-            let Ok(e) = entry(lp, id) else { return };
-            let Some(mut cb) = e.on_drain.take() else {
-                return;
-            };
-            cb(lp, s, id);
-            if let Ok(e) = entry(lp, id) {
-                if e.on_drain.is_none() {
-                    e.on_drain = Some(cb);
-                }
-            }
-        });
-    }
-    let Ok(e) = entry(lp, id) else { return };
-    if e.shutdown_req && !e.shut {
-        e.shut = true;
-        let res = match e.sock.as_ref() {
-            Some(sock) => sock
-                .shutdown(std::net::Shutdown::Write)
-                .map_err(|err| Error::from_io(&err, "shutdown")),
-            None => Err(Error::new(Code::EBADF)),
-        };
-        if let Some(cb) = e.shutdown_cb.take() {
-            lp.defer(move |lp, s| cb(lp, s, res));
-        }
-    }
-}
-
-/// A write failed (or connect did): every queued write gets the error, as does a shutdown.
-fn fail_queue<S: 'static>(lp: &mut Loop<S>, id: StreamId) {
-    let Ok(e) = entry(lp, id) else { return };
-    let err = e
-        .write_error
-        .clone()
-        .unwrap_or_else(|| Error::new(Code::EPIPE));
-    let reqs: Vec<_> = e.queue.drain(..).collect();
-    e.queued = 0;
-    let sd = e.shutdown_cb.take();
-    for req in reqs {
-        if let Some(cb) = req.cb {
-            let err = err.clone();
-            lp.defer(move |lp, s| cb(lp, s, Err(err)));
-        }
-    }
-    if let Some(cb) = sd {
-        lp.defer(move |lp, s| cb(lp, s, Err(err)));
+        Some(i) => w.start(lp, i, move |lp, s, _, ready| {
+            crate::stream_io::on_io(lp, s, id, ready)
+        }),
     }
 }
 
 // ----- operations used by the public handle types -----
 
-pub(crate) fn read_start<S: 'static>(lp: &mut Loop<S>, id: StreamId, cb: ReadCb<S>) -> Result<()> {
+pub(crate) fn set_on_event<S: 'static>(
+    lp: &mut Loop<S>,
+    id: StreamId,
+    cb: Callback<EventCb<S>>,
+) -> Result<()> {
     let e = entry(lp, id)?;
     if e.listening {
         return Err(Error::new(Code::EINVAL).with_detail("a listening socket cannot read"));
     }
-    e.reading = true;
-    e.on_read = Some(cb);
-    // Re-arm: data may have arrived while reading was stopped (its edge is gone).
-    update_io(lp, id, true)
+    let site = cb.site;
+    let shared = Rc::new(RefCell::new(cb.f));
+    e.on_event = Some(Callback::at(shared.clone(), site));
+    e.event_keep = Some(Callback::at(shared, site));
+    resume(lp, id);
+    Ok(())
 }
 
-pub(crate) fn read_stop<S: 'static>(lp: &mut Loop<S>, id: StreamId) -> Result<()> {
-    let e = entry(lp, id)?;
+pub(crate) fn resume<S: 'static>(lp: &mut Loop<S>, id: StreamId) {
+    let Ok(e) = entry(lp, id) else { return };
+    if e.listening || e.read_done {
+        return;
+    }
+    e.reading = true;
+    // Re-arm: data may have arrived while reading was stopped (its edge is gone).
+    let _ = update_io(lp, id, true);
+}
+
+pub(crate) fn pause<S: 'static>(lp: &mut Loop<S>, id: StreamId) {
+    let Ok(e) = entry(lp, id) else { return };
     e.reading = false;
-    update_io(lp, id, false)
+    let _ = update_io(lp, id, false);
 }
 
 pub(crate) fn write<S: 'static>(
     lp: &mut Loop<S>,
     id: StreamId,
     data: Box<dyn AsRef<[u8]>>,
-    cb: Option<DoneCb<S>>,
+    cb: Option<Callback<DoneFn<S>>>,
 ) -> Result<bool> {
     let e = entry(lp, id)?;
     if e.listening {
@@ -612,9 +309,10 @@ pub(crate) fn write<S: 'static>(
     if e.shutdown_req {
         return Err(Error::op(Code::EPIPE, "write").with_detail("write after shutdown"));
     }
+    let cb = cb.map(|cb| OneShot::new(oneshot_kind(e.pipe, "write"), cb));
     if let Some(err) = e.write_error.clone() {
         if let Some(cb) = cb {
-            lp.defer(move |lp, s| cb(lp, s, Err(err)));
+            cb.defer(lp, id.0, Err(err));
         }
         return Ok(false);
     }
@@ -622,7 +320,7 @@ pub(crate) fn write<S: 'static>(
     e.queued += len;
     e.queue.push_back(WriteReq { data, off: 0, cb });
     if e.queue.len() == 1 && !e.connecting {
-        flush(lp, id);
+        crate::stream_io::flush(lp, id);
     }
     let e = entry(lp, id)?;
     let below = e.queued < e.hwm;
@@ -646,37 +344,19 @@ pub(crate) fn try_write<S: 'static>(lp: &mut Loop<S>, id: StreamId, data: &[u8])
     }
     let sock = e.sock.as_ref().ok_or_else(|| Error::new(Code::EBADF))?;
     loop {
-        match send(sock, e.is_socket, data) {
+        match crate::stream_io::send(sock, e.is_socket, data) {
             Ok(n) => return Ok(n),
-            Err(err) if err.kind() == ErrorKind::Interrupted => continue,
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(err) => return Err(Error::from_io(&err, "write")),
         }
     }
 }
 
-pub(crate) fn write_queue_size<S: 'static>(lp: &mut Loop<S>, id: StreamId) -> Result<usize> {
-    Ok(entry(lp, id)?.queued)
-}
-
-pub(crate) fn set_high_water_mark<S: 'static>(
+pub(crate) fn shutdown<S: 'static>(
     lp: &mut Loop<S>,
     id: StreamId,
-    hwm: usize,
+    cb: Option<Callback<DoneFn<S>>>,
 ) -> Result<()> {
-    entry(lp, id)?.hwm = hwm;
-    Ok(())
-}
-
-pub(crate) fn set_on_drain<S: 'static>(
-    lp: &mut Loop<S>,
-    id: StreamId,
-    cb: Option<DrainCb<S>>,
-) -> Result<()> {
-    entry(lp, id)?.on_drain = cb;
-    Ok(())
-}
-
-pub(crate) fn shutdown<S: 'static>(lp: &mut Loop<S>, id: StreamId, cb: DoneCb<S>) -> Result<()> {
     let e = entry(lp, id)?;
     if e.listening {
         return Err(Error::op(Code::ENOTCONN, "shutdown"));
@@ -685,14 +365,16 @@ pub(crate) fn shutdown<S: 'static>(lp: &mut Loop<S>, id: StreamId, cb: DoneCb<S>
         return Err(Error::op(Code::EINVAL, "shutdown").with_detail("already shut down"));
     }
     e.shutdown_req = true;
-    e.shutdown_cb = Some(cb);
+    let cb = cb.map(|cb| OneShot::new(oneshot_kind(e.pipe, "shutdown"), cb));
     if let Some(err) = e.write_error.clone() {
-        let cb = e.shutdown_cb.take().expect("set above");
-        lp.defer(move |lp, s| cb(lp, s, Err(err)));
+        if let Some(cb) = cb {
+            cb.defer(lp, id.0, Err(err));
+        }
         return Ok(());
     }
+    e.shutdown_cb = cb;
     if e.queue.is_empty() && !e.connecting {
-        on_drained(lp, id);
+        crate::stream_io::on_drained(lp, id);
     }
     Ok(())
 }
@@ -701,13 +383,14 @@ pub(crate) fn connect_start<S: 'static>(
     lp: &mut Loop<S>,
     id: StreamId,
     addr: &socket2::SockAddr,
-    cb: DoneCb<S>,
+    cb: Callback<DoneFn<S>>,
 ) -> Result<()> {
     let e = entry(lp, id)?;
+    let cb = OneShot::new(oneshot_kind(e.pipe, "connect"), cb);
     let sock = e.sock.as_ref().ok_or_else(|| Error::new(Code::EBADF))?;
     match sock.connect(addr) {
         Ok(()) => {
-            lp.defer(move |lp, s| cb(lp, s, Ok(())));
+            cb.defer(lp, id.0, Ok(()));
             Ok(())
         }
         Err(err) if err.raw_os_error() == Some(libc::EINPROGRESS) => {
@@ -718,7 +401,7 @@ pub(crate) fn connect_start<S: 'static>(
         Err(err) => {
             let err = Error::from_io(&err, "connect");
             e.write_error = Some(err.clone());
-            lp.defer(move |lp, s| cb(lp, s, Err(err)));
+            cb.defer(lp, id.0, Err(err));
             Ok(())
         }
     }
@@ -728,7 +411,7 @@ pub(crate) fn listen_start<S: 'static>(
     lp: &mut Loop<S>,
     id: StreamId,
     backlog: i32,
-    cb: ConnCb<S>,
+    cb: Callback<ConnFn<S>>,
 ) -> Result<()> {
     let n = net(lp);
     if n.spare.is_none() {
@@ -739,83 +422,92 @@ pub(crate) fn listen_start<S: 'static>(
     sock.listen(backlog)
         .map_err(|err| Error::from_io(&err, "listen"))?;
     e.listening = true;
+    e.reading = false;
     e.on_conn = Some(cb);
     update_io(lp, id, true)
 }
 
 pub(crate) fn accept<S: 'static>(lp: &mut Loop<S>, server: StreamId) -> Result<StreamId> {
     let e = entry(lp, server)?;
+    let pipe = e.pipe;
     let Some(c) = e.accepted.take() else {
         return Err(Error::op(Code::EAGAIN, "accept"));
     };
-    insert(lp, c)
-}
-
-pub(crate) fn set_ref<S: 'static>(lp: &mut Loop<S>, id: StreamId, on: bool) -> Result<()> {
-    let w = entry(lp, id)?.watcher;
-    w.set_ref(lp, on);
-    Ok(())
-}
-
-pub(crate) fn is_closing<S: 'static>(lp: &mut Loop<S>, id: StreamId) -> bool {
-    entry(lp, id).is_err()
+    insert(lp, c, pipe)
 }
 
 /// Closes the stream: the fd is closed at once; pending write, connect and shutdown
-/// callbacks get ECANCELED in the closing phase, then `cb` runs and the id goes stale.
+/// callbacks get ECANCELED before the close callback; then `Error(err)` (for a destroy
+/// with an error) and `Close` are emitted, and the id is stale.
 pub(crate) fn close<S: 'static>(
     lp: &mut Loop<S>,
     id: StreamId,
-    cb: Option<CloseCb<S>>,
-) -> Result<()> {
-    let e = entry(lp, id)?;
-    e.closing = true;
+    err: Option<Error>,
+) -> Result<CloseToken<'_, S>> {
+    let h = lp.handle_mut::<Entry<S>>(id.0)?;
+    if h.is_closing() {
+        return Err(Error::new(Code::EINVAL).with_detail("handle is already closing"));
+    }
+    let e = &mut h.data;
     e.reading = false;
     e.listening = false;
-    let reqs: Vec<_> = e.queue.drain(..).filter_map(|r| r.cb).collect();
+    let mut cancel: VecDeque<OneShot<S>> = e.queue.drain(..).filter_map(|r| r.cb).collect();
     e.queued = 0;
-    let mut cancel: Vec<DoneCb<S>> = reqs;
     cancel.extend(e.connect_cb.take());
     cancel.extend(e.shutdown_cb.take());
-    e.on_read = None;
+    e.on_event = None;
+    let on_event = e.event_keep.take();
+    let err = if e.errored { None } else { err };
+    let pipe = e.pipe;
     e.on_conn = None;
-    e.on_drain = None;
     e.accepted = None;
     let w = e.watcher;
-    // Deregister first, then close the fd.
-    let closed = w.close(lp).map(|t| {
-        t.then(move |lp, s| {
-            for c in cancel {
-                c(lp, s, Err(Error::new(Code::ECANCELED)));
+    let sock = e.sock.take();
+    let set = closing::cancel_on_close(lp, id.0, cancel);
+    // Deregister first, then close the fd. The watcher closes before the stream, so its
+    // close callback runs after the stream's (the user's): cancellations left, then the
+    // stream's last events.
+    if let Ok(t) = w.close(lp) {
+        t.then(move |lp: &mut Loop<S>, s: &mut S| {
+            closing::deliver(lp, s, &set);
+            let Some(Callback { f, site }) = on_event else {
+                return;
+            };
+            if let Some(err) = err {
+                let ev = StreamEvent::Error(err);
+                let kind = event_kind(pipe, &ev);
+                lp.run_callback(s, kind, Some(id.0), site, |lp, s| {
+                    (*f.borrow_mut())(lp, s, id, ev)
+                });
             }
-            let removed = net(lp).entries.remove(id.index as usize);
-            if let Some(cb) = cb.or(removed.user_close) {
-                cb(lp, s);
-            }
-        })
-    });
-    if let Some(e) = entry_any(lp, id) {
-        e.sock = None;
+            let kind = event_kind(pipe, &StreamEvent::Close);
+            lp.run_callback(s, kind, Some(id.0), site, |lp, s| {
+                (*f.borrow_mut())(lp, s, id, StreamEvent::Close)
+            });
+        });
     }
-    closed?;
-    resume_paused(lp);
-    Ok(())
+    drop(sock);
+    resume_paused::<S>(lp);
+    lp.close_handle::<Entry<S>>(id.0)
 }
 
 /// An fd was freed: listeners paused on EMFILE get it (they accept again); with none
 /// paused, a spare given up earlier is retaken.
 fn resume_paused<S: 'static>(lp: &mut Loop<S>) {
-    let n = net(lp);
-    if n.paused.is_empty() {
-        if n.spare.is_none() && n.entries.iter().any(|(_, e)| e.listening) {
+    if net(lp).paused.is_empty() {
+        let listening = lp
+            .handles_ref::<Entry<S>>()
+            .is_some_and(|r| r.iter().any(|(_, h)| h.data.listening && !h.is_closing()));
+        let n = net(lp);
+        if n.spare.is_none() && listening {
             n.spare = open_spare();
         }
         return;
     }
-    let paused = std::mem::take(&mut n.paused);
+    let paused = std::mem::take(&mut net(lp).paused);
     for id in paused {
         if let Ok(e) = entry(lp, id) {
-            e.paused = false;
+            e.emfile_paused = false;
             let _ = update_io(lp, id, true);
         }
     }

@@ -1,9 +1,12 @@
 //! TCP sockets: listeners and connections (libuv's `uv_tcp_t`, Node's `net.Socket` and
 //! `net.Server` underneath).
 
+use crate::closing::DoneFn;
 use crate::macros::stream_methods;
 use crate::stream::{self, StreamId};
-use ruv_core::{Code, Error, Loop, Result};
+use ruv_core::registry::Callback;
+use ruv_core::stream::{EventFn, StreamEvent};
+use ruv_core::{CallbackResult, CloseToken, Code, Error, Loop, Result};
 use socket2::{Domain, Protocol, SockAddr, Socket, TcpKeepalive, Type};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -70,40 +73,38 @@ impl Tcp {
         }
         sock.bind(&SockAddr::from(addr))
             .map_err(|e| Error::from_io(&e, "bind"))?;
-        Ok(Tcp(stream::insert(lp, sock)?))
+        Ok(Tcp(stream::insert(lp, sock, false)?))
     }
 
     /// Connects to `addr`; `cb` gets the outcome (`ECONNREFUSED`, `ETIMEDOUT`,
     /// `ENETUNREACH` …) from the loop, never from inside this call. Writes made before the
     /// connection completes are queued.
-    pub fn connect<S: 'static>(
+    #[track_caller]
+    pub fn connect<S: 'static, R: CallbackResult>(
         lp: &mut Loop<S>,
         addr: SocketAddr,
-        cb: impl FnOnce(&mut Loop<S>, &mut S, Result<()>) + 'static,
+        cb: impl FnOnce(&mut Loop<S>, &mut S, Result<()>) -> R + 'static,
     ) -> Result<Tcp> {
         let sock = new_socket(&addr)?;
-        let id = stream::insert(lp, sock)?;
-        if let Err(e) = stream::connect_start(lp, id, &SockAddr::from(addr), Box::new(cb)) {
-            let _ = stream::close(lp, id, None);
+        let id = stream::insert(lp, sock, false)?;
+        if let Err(e) =
+            stream::connect_start(lp, id, &SockAddr::from(addr), crate::closing::done(cb))
+        {
+            let _ = stream::close(lp, id, None).map(drop);
             return Err(e);
         }
         Ok(Tcp(id))
     }
 
     /// `TCP_NODELAY` (Nagle off when true).
-    pub fn set_nodelay<S: 'static>(self, lp: &mut Loop<S>, on: bool) -> Result<()> {
+    pub fn set_nodelay<S: 'static>(self, lp: &Loop<S>, on: bool) -> Result<()> {
         stream::sock(lp, self.0)?
             .set_tcp_nodelay(on)
             .map_err(|e| Error::from_io(&e, "setsockopt"))
     }
 
     /// `SO_KEEPALIVE`, with the idle time before the first probe when enabling.
-    pub fn set_keepalive<S: 'static>(
-        self,
-        lp: &mut Loop<S>,
-        on: bool,
-        delay: Duration,
-    ) -> Result<()> {
+    pub fn set_keepalive<S: 'static>(self, lp: &Loop<S>, on: bool, delay: Duration) -> Result<()> {
         let sock = stream::sock(lp, self.0)?;
         let r = if on {
             sock.set_tcp_keepalive(
@@ -116,7 +117,7 @@ impl Tcp {
     }
 
     /// The local address.
-    pub fn local_addr<S: 'static>(self, lp: &mut Loop<S>) -> Result<SocketAddr> {
+    pub fn local_addr<S: 'static>(self, lp: &Loop<S>) -> Result<SocketAddr> {
         let a = stream::sock(lp, self.0)?
             .local_addr()
             .map_err(|e| Error::from_io(&e, "getsockname"))?;
@@ -124,7 +125,7 @@ impl Tcp {
     }
 
     /// The peer's address (`ENOTCONN` if not connected).
-    pub fn peer_addr<S: 'static>(self, lp: &mut Loop<S>) -> Result<SocketAddr> {
+    pub fn peer_addr<S: 'static>(self, lp: &Loop<S>) -> Result<SocketAddr> {
         let a = stream::sock(lp, self.0)?
             .peer_addr()
             .map_err(|e| Error::from_io(&e, "getpeername"))?;

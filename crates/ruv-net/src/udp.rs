@@ -2,8 +2,9 @@
 //! (FIFO queue when the socket buffer is full), receive into the loop-wide buffer,
 //! broadcast, multicast membership and TTLs.
 
-use ruv_core::{Code, Error, Interest, IoWatcher, Loop, Ready, Result};
-use slab::Slab;
+use crate::closing::{self, DoneFn, OneShot};
+use ruv_core::registry::{Callback, Handle, HandleId};
+use ruv_core::{CallbackResult, CloseToken, Code, Error, Interest, IoWatcher, Loop, Ready, Result};
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 use std::collections::VecDeque;
 use std::io::ErrorKind;
@@ -13,12 +14,10 @@ use std::os::fd::AsRawFd;
 const RECV_BUF: usize = 64 * 1024;
 const RECVS_PER_EVENT: usize = 32;
 
-/// A UDP socket on a loop: a `Copy` id; a stale id is `EBADF`.
+/// A UDP socket on a loop: a `Copy` id into ruv-core's registry; a stale id is `EBADF`
+/// for operations that start work and a no-op for idempotent ones.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Udp {
-    index: u32,
-    gen: u32,
-}
+pub struct Udp(HandleId);
 
 /// Options for [`Udp::bind_with`].
 #[derive(Clone, Copy, Debug, Default)]
@@ -31,58 +30,40 @@ pub struct UdpOptions {
     pub ipv6_only: bool,
 }
 
-type SendCb<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S, Result<()>)>;
-type CloseCb<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S)>;
-type RecvCb<S> = Box<dyn FnMut(&mut Loop<S>, &mut S, Udp, Result<(&[u8], SocketAddr)>)>;
+type RecvFn<S> =
+    Box<dyn for<'a> FnMut(&mut Loop<S>, &mut S, Udp, Result<(&'a [u8], SocketAddr)>) -> Result<()>>;
 
 struct SendReq<S> {
     data: Box<dyn AsRef<[u8]>>,
     to: SocketAddr,
-    cb: Option<SendCb<S>>,
+    cb: Option<OneShot<S>>,
 }
 
-struct Entry<S> {
-    gen: u32,
+/// A UDP socket's own state (its liveness flags are the registry's `Handle` around it).
+struct UdpEntry<S> {
     sock: Option<UdpSocket>,
     watcher: IoWatcher,
     interest: Option<Interest>,
     receiving: bool,
-    closing: bool,
     queue: VecDeque<SendReq<S>>,
     queued: usize,
-    on_recv: Option<RecvCb<S>>,
-    user_close: Option<CloseCb<S>>,
+    on_recv: Option<Callback<RecvFn<S>>>,
 }
 
-struct UdpNet<S> {
-    entries: Slab<Entry<S>>,
-    next_gen: u32,
-    buf: Vec<u8>,
+fn entry<S: 'static>(lp: &mut Loop<S>, id: Udp) -> Result<&mut UdpEntry<S>> {
+    Ok(&mut lp.open_handle_mut::<UdpEntry<S>>(id.0)?.data)
 }
 
-fn net<S: 'static>(lp: &mut Loop<S>) -> &mut UdpNet<S> {
-    if lp.extension_mut::<UdpNet<S>>().is_none() {
-        lp.insert_extension(UdpNet::<S> {
-            entries: Slab::new(),
-            next_gen: 0,
-            buf: Vec::new(),
-        });
+fn sock<S: 'static>(lp: &Loop<S>, id: Udp) -> Result<&UdpSocket> {
+    let h = lp.handle::<UdpEntry<S>>(id.0)?;
+    if h.is_closing() {
+        return Err(Error::new(Code::EBADF).with_detail("handle is closing"));
     }
-    lp.extension_mut::<UdpNet<S>>().expect("inserted above")
+    h.data.sock.as_ref().ok_or_else(|| Error::new(Code::EBADF))
 }
 
-fn entry<S: 'static>(lp: &mut Loop<S>, id: Udp) -> Result<&mut Entry<S>> {
-    match net(lp).entries.get_mut(id.index as usize) {
-        Some(e) if e.gen == id.gen && !e.closing => Ok(e),
-        _ => Err(Error::new(Code::EBADF)),
-    }
-}
-
-fn sock<S: 'static>(lp: &mut Loop<S>, id: Udp) -> Result<&UdpSocket> {
-    entry(lp, id)?
-        .sock
-        .as_ref()
-        .ok_or_else(|| Error::new(Code::EBADF))
+fn on_recv_field<S>(e: &mut UdpEntry<S>) -> &mut Option<Callback<RecvFn<S>>> {
+    &mut e.on_recv
 }
 
 fn opt(r: std::io::Result<()>) -> Result<()> {
@@ -102,6 +83,7 @@ fn update_io<S: 'static>(lp: &mut Loop<S>, id: Udp, force: bool) -> Result<()> {
     }
     e.interest = want;
     let w = e.watcher;
+    lp.handle_set_active::<UdpEntry<S>>(id.0, want.is_some());
     match want {
         None => {
             w.stop(lp);
@@ -124,48 +106,51 @@ fn on_io<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: Udp, ready: Ready) {
 
 fn do_recv<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: Udp) -> bool {
     for _ in 0..RECVS_PER_EVENT {
-        let n = net(lp);
-        let mut buf = crate::stream::lend_buf(&mut n.buf, RECV_BUF);
-        let Some(e) = n.entries.get_mut(id.index as usize) else {
-            n.buf = buf;
+        let mut buf = crate::stream_io::lend_buf(&mut crate::stream::net(lp).buf, RECV_BUF);
+        let Ok(e) = entry(lp, id) else {
+            crate::stream::net(lp).buf = buf;
             return false;
         };
-        if e.gen != id.gen || e.closing || !e.receiving {
-            n.buf = buf;
-            return false;
-        }
-        let Some(sock) = e.sock.as_ref() else {
-            n.buf = buf;
+        let Some(sock) = e.sock.as_ref().filter(|_| e.receiving) else {
+            crate::stream::net(lp).buf = buf;
             return false;
         };
         let res = match sock.recv_from(&mut buf) {
             Ok((len, from)) => Ok((len, from)),
             Err(err) if err.kind() == ErrorKind::WouldBlock => {
-                n.buf = buf;
+                crate::stream::net(lp).buf = buf;
                 return false;
             }
             Err(err) if err.kind() == ErrorKind::Interrupted => {
-                n.buf = buf;
+                crate::stream::net(lp).buf = buf;
                 continue;
             }
             Err(err) => Err(Error::from_io(&err, "recvmsg")),
         };
-        let Some(mut cb) = e.on_recv.take() else {
-            n.buf = buf;
-            return false;
-        };
-        match res {
-            Ok((len, from)) => cb(lp, s, id, Ok((&buf[..len], from))),
-            Err(err) => cb(lp, s, id, Err(err)),
+        // An error or panic unwinding from the callback takes the watcher's own callback
+        // with it (see `stream_io::guarded`): re-arm the watcher first.
+        let call = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            lp.dispatch_handle::<UdpEntry<S>, RecvFn<S>>(
+                s,
+                id.0,
+                "udp.message",
+                on_recv_field::<S>,
+                |f, lp, s| match res {
+                    Ok((len, from)) => f(lp, s, id, Ok((&buf[..len], from))),
+                    Err(err) => f(lp, s, id, Err(err)),
+                },
+            )
+        }));
+        if let Err(payload) = call {
+            if let Ok(e) = entry(lp, id) {
+                e.interest = None;
+            }
+            let _ = update_io(lp, id, true);
+            std::panic::resume_unwind(payload);
         }
-        let n = net(lp);
+        let n = crate::stream::net(lp);
         if n.buf.is_empty() {
             n.buf = buf;
-        }
-        if let Ok(e) = entry(lp, id) {
-            if e.on_recv.is_none() {
-                e.on_recv = Some(cb);
-            }
         }
     }
     true
@@ -173,7 +158,7 @@ fn do_recv<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: Udp) -> bool {
 
 /// Sends queued datagrams until the socket would block; callbacks are deferred.
 fn flush<S: 'static>(lp: &mut Loop<S>, id: Udp) {
-    let mut done: Vec<(SendCb<S>, Result<()>)> = Vec::new();
+    let mut done: Vec<(OneShot<S>, Result<()>)> = Vec::new();
     {
         let Ok(e) = entry(lp, id) else { return };
         let Some(sock) = e.sock.as_ref() else { return };
@@ -194,7 +179,7 @@ fn flush<S: 'static>(lp: &mut Loop<S>, id: Udp) {
         }
     }
     for (cb, res) in done {
-        lp.defer(move |lp, s| cb(lp, s, res));
+        cb.defer(lp, id.0, res);
     }
 }
 
@@ -229,42 +214,37 @@ impl Udp {
             .map_err(|e| Error::from_io(&e, "bind"))?;
         let sock = UdpSocket::from(sock);
         let watcher = IoWatcher::new(lp, sock.as_raw_fd())?;
-        let n = net(lp);
-        n.next_gen = n.next_gen.wrapping_add(1).max(1);
-        let gen = n.next_gen;
-        let index = n.entries.insert(Entry {
-            gen,
+        // The socket's own handle flags keep the loop alive, not the watcher's.
+        watcher.set_ref(lp, false);
+        let id = lp.handles::<UdpEntry<S>>().insert(Handle::new(UdpEntry {
             sock: Some(sock),
             watcher,
             interest: None,
             receiving: false,
-            closing: false,
             queue: VecDeque::new(),
             queued: 0,
             on_recv: None,
-            user_close: None,
-        });
-        Ok(Udp {
-            index: index as u32,
-            gen,
-        })
+        }));
+        Ok(Udp(id))
     }
 
     /// Sends one datagram to `to`; `cb` runs from the loop with the outcome. Datagrams are
     /// sent in order; when the socket buffer is full they wait in a queue.
-    pub fn send<S: 'static>(
+    #[track_caller]
+    pub fn send<S: 'static, R: CallbackResult>(
         self,
         lp: &mut Loop<S>,
         data: impl AsRef<[u8]> + 'static,
         to: SocketAddr,
-        cb: impl FnOnce(&mut Loop<S>, &mut S, Result<()>) + 'static,
+        cb: impl FnOnce(&mut Loop<S>, &mut S, Result<()>) -> R + 'static,
     ) -> Result<()> {
+        let cb: Callback<DoneFn<S>> = closing::done(cb);
         let e = entry(lp, self)?;
         e.queued += data.as_ref().len();
         e.queue.push_back(SendReq {
             data: Box::new(data),
             to,
-            cb: Some(Box::new(cb)),
+            cb: Some(OneShot::new("udp.send", cb)),
         });
         if e.queue.len() == 1 {
             flush(lp, self);
@@ -279,8 +259,7 @@ impl Udp {
         data: &[u8],
         to: SocketAddr,
     ) -> Result<usize> {
-        let e = entry(lp, self)?;
-        if !e.queue.is_empty() {
+        if !entry(lp, self)?.queue.is_empty() {
             return Err(Error::op(Code::EAGAIN, "send"));
         }
         sock(lp, self)?
@@ -289,36 +268,46 @@ impl Udp {
     }
 
     /// Bytes waiting in the send queue.
-    pub fn send_queue_size<S: 'static>(self, lp: &mut Loop<S>) -> Result<usize> {
-        Ok(entry(lp, self)?.queued)
+    pub fn send_queue_size<S: 'static>(self, lp: &Loop<S>) -> Result<usize> {
+        sock(lp, self)?;
+        Ok(lp.handle::<UdpEntry<S>>(self.0)?.data.queued)
     }
 
     /// Starts receiving: `cb` gets each datagram (a slice of the loop-wide 64 KiB buffer)
-    /// and its sender, or an error.
-    pub fn recv_start<S: 'static>(
+    /// and its sender, or an error (kind `udp.message`).
+    ///
+    /// # Errors
+    /// `EBADF` for a stale or closing socket.
+    #[track_caller]
+    pub fn recv_start<S: 'static, R: CallbackResult>(
         self,
         lp: &mut Loop<S>,
-        cb: impl FnMut(&mut Loop<S>, &mut S, Udp, Result<(&[u8], SocketAddr)>) + 'static,
+        mut cb: impl FnMut(&mut Loop<S>, &mut S, Udp, Result<(&[u8], SocketAddr)>) -> R + 'static,
     ) -> Result<()> {
+        let f: RecvFn<S> = Box::new(move |lp, s, me, r| cb(lp, s, me, r).into_result());
+        let f = Callback::new(f);
         let e = entry(lp, self)?;
         e.receiving = true;
-        e.on_recv = Some(Box::new(cb));
+        e.on_recv = Some(f);
         update_io(lp, self, true)
     }
 
-    /// Stops receiving (datagrams wait in the kernel, or are dropped when it is full).
-    pub fn recv_stop<S: 'static>(self, lp: &mut Loop<S>) -> Result<()> {
-        entry(lp, self)?.receiving = false;
-        update_io(lp, self, false)
+    /// Stops receiving (datagrams wait in the kernel, or are dropped when it is full). A
+    /// no-op on a stale or closing socket.
+    pub fn recv_stop<S: 'static>(self, lp: &mut Loop<S>) {
+        if let Ok(e) = entry(lp, self) {
+            e.receiving = false;
+            let _ = update_io(lp, self, false);
+        }
     }
 
     /// `SO_BROADCAST`.
-    pub fn set_broadcast<S: 'static>(self, lp: &mut Loop<S>, on: bool) -> Result<()> {
+    pub fn set_broadcast<S: 'static>(self, lp: &Loop<S>, on: bool) -> Result<()> {
         opt(sock(lp, self)?.set_broadcast(on))
     }
 
     /// The unicast TTL (`IP_TTL`, 1..=255).
-    pub fn set_ttl<S: 'static>(self, lp: &mut Loop<S>, ttl: u32) -> Result<()> {
+    pub fn set_ttl<S: 'static>(self, lp: &Loop<S>, ttl: u32) -> Result<()> {
         if !(1..=255).contains(&ttl) {
             return Err(Error::op(Code::EINVAL, "setsockopt"));
         }
@@ -326,7 +315,7 @@ impl Udp {
     }
 
     /// The multicast TTL (`IP_MULTICAST_TTL`, 0..=255).
-    pub fn set_multicast_ttl<S: 'static>(self, lp: &mut Loop<S>, ttl: u32) -> Result<()> {
+    pub fn set_multicast_ttl<S: 'static>(self, lp: &Loop<S>, ttl: u32) -> Result<()> {
         if ttl > 255 {
             return Err(Error::op(Code::EINVAL, "setsockopt"));
         }
@@ -334,23 +323,19 @@ impl Udp {
     }
 
     /// Whether multicast datagrams loop back to this host (`IP_MULTICAST_LOOP`).
-    pub fn set_multicast_loop<S: 'static>(self, lp: &mut Loop<S>, on: bool) -> Result<()> {
+    pub fn set_multicast_loop<S: 'static>(self, lp: &Loop<S>, on: bool) -> Result<()> {
         opt(sock(lp, self)?.set_multicast_loop_v4(on))
     }
 
     /// The interface for outgoing IPv4 multicast (`IP_MULTICAST_IF`).
-    pub fn set_multicast_interface<S: 'static>(
-        self,
-        lp: &mut Loop<S>,
-        iface: Ipv4Addr,
-    ) -> Result<()> {
+    pub fn set_multicast_interface<S: 'static>(self, lp: &Loop<S>, iface: Ipv4Addr) -> Result<()> {
         opt(SockRef::from(sock(lp, self)?).set_multicast_if_v4(&iface))
     }
 
     /// Joins the IPv4 multicast `group` on `iface` (`0.0.0.0`: the kernel's choice).
     pub fn join_multicast<S: 'static>(
         self,
-        lp: &mut Loop<S>,
+        lp: &Loop<S>,
         group: Ipv4Addr,
         iface: Ipv4Addr,
     ) -> Result<()> {
@@ -360,7 +345,7 @@ impl Udp {
     /// Leaves an IPv4 multicast group.
     pub fn leave_multicast<S: 'static>(
         self,
-        lp: &mut Loop<S>,
+        lp: &Loop<S>,
         group: Ipv4Addr,
         iface: Ipv4Addr,
     ) -> Result<()> {
@@ -370,7 +355,7 @@ impl Udp {
     /// Joins an IPv6 multicast group on interface index `iface` (0: any).
     pub fn join_multicast_v6<S: 'static>(
         self,
-        lp: &mut Loop<S>,
+        lp: &Loop<S>,
         group: Ipv6Addr,
         iface: u32,
     ) -> Result<()> {
@@ -378,63 +363,45 @@ impl Udp {
     }
 
     /// The bound address.
-    pub fn local_addr<S: 'static>(self, lp: &mut Loop<S>) -> Result<SocketAddr> {
+    pub fn local_addr<S: 'static>(self, lp: &Loop<S>) -> Result<SocketAddr> {
         sock(lp, self)?
             .local_addr()
             .map_err(|e| Error::from_io(&e, "getsockname"))
     }
 
-    /// Referenced (default) or not.
-    pub fn set_ref<S: 'static>(self, lp: &mut Loop<S>, on: bool) -> Result<()> {
-        let w = entry(lp, self)?.watcher;
-        w.set_ref(lp, on);
-        Ok(())
+    /// Referenced (default) or not. A no-op on a stale id.
+    pub fn set_ref<S: 'static>(self, lp: &mut Loop<S>, on: bool) {
+        lp.handle_set_ref::<UdpEntry<S>>(self.0, on)
     }
 
-    /// Closes the socket now; queued sends get `ECANCELED`, then `cb` runs in the closing
-    /// phase and the id goes stale.
-    pub fn close<S: 'static>(self, lp: &mut Loop<S>) -> Result<crate::CloseToken<'_, S>> {
-        self.close_inner(lp, None)?;
-        Ok(crate::CloseToken {
-            lp,
-            set: set_user_close::<S>,
-            index: self.index,
-            gen: self.gen as u64,
-        })
+    /// The socket's handle id (unique in the process, never reused).
+    pub fn id(self) -> HandleId {
+        self.0
     }
 
-    #[allow(clippy::type_complexity)]
-    fn close_inner<S: 'static>(self, lp: &mut Loop<S>, cb: Option<CloseCb<S>>) -> Result<()> {
-        let e = entry(lp, self)?;
-        e.closing = true;
+    /// Closes the socket now; queued sends get `ECANCELED`, then the callback attached to
+    /// the token runs in the closing phase and the id goes stale.
+    ///
+    /// # Errors
+    /// `EBADF` for a stale id, `EINVAL` if already closing.
+    pub fn close<S: 'static>(self, lp: &mut Loop<S>) -> Result<CloseToken<'_, S>> {
+        let h = lp.handle_mut::<UdpEntry<S>>(self.0)?;
+        if h.is_closing() {
+            return Err(Error::new(Code::EINVAL).with_detail("handle is already closing"));
+        }
+        let e = &mut h.data;
         e.receiving = false;
         e.on_recv = None;
-        let cancel: Vec<_> = e.queue.drain(..).filter_map(|r| r.cb).collect();
+        let cancel: VecDeque<_> = e.queue.drain(..).filter_map(|r| r.cb).collect();
         e.queued = 0;
         let w = e.watcher;
-        let id = self;
-        let closed = w.close(lp).map(|t| {
-            t.then(move |lp, s| {
-                for c in cancel {
-                    c(lp, s, Err(Error::new(Code::ECANCELED)));
-                }
-                let removed = net(lp).entries.remove(id.index as usize);
-                if let Some(cb) = cb.or(removed.user_close) {
-                    cb(lp, s);
-                }
-            })
-        });
-        if let Some(e) = net(lp).entries.get_mut(self.index as usize) {
-            e.sock = None;
+        let sock = e.sock.take();
+        let set = closing::cancel_on_close(lp, self.0, cancel);
+        // Deregister first, then close the fd (see `closing.rs` for the order).
+        if let Ok(t) = w.close(lp) {
+            t.then(move |lp: &mut Loop<S>, s: &mut S| closing::deliver(lp, s, &set));
         }
-        closed
-    }
-}
-
-fn set_user_close<S: 'static>(lp: &mut Loop<S>, index: u32, gen: u64, cb: CloseCb<S>) {
-    if let Some(e) = net(lp).entries.get_mut(index as usize) {
-        if e.gen == gen as u32 {
-            e.user_close = Some(cb);
-        }
+        drop(sock);
+        lp.close_handle::<UdpEntry<S>>(self.0)
     }
 }

@@ -80,7 +80,7 @@ fn child() {
             }
         })
         .unwrap();
-    let port = server.local_addr(&mut lp).unwrap().port();
+    let port = server.local_addr(&lp).unwrap().port();
     // Fill the gaps below the highest open fd (the harness may hold a high one), then
     // leave room for a few more fds only.
     let top = max_open_fd();

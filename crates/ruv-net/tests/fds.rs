@@ -2,6 +2,7 @@
 //! Connect/close cycles leave no fd behind (its own test binary: /proc/self/fd is
 //! process-wide, so no other test may run beside it).
 
+use ruv_core::stream::StreamEvent;
 use ruv_core::{Loop, RunMode, Timer};
 use ruv_net::Tcp;
 use std::net::SocketAddr;
@@ -24,14 +25,17 @@ fn next(lp: &mut Loop<Cycles>, st: &mut Cycles) {
     }
     st.left -= 1;
     let c = Tcp::connect(lp, st.addr, |_, _, r| r.unwrap()).unwrap();
-    c.write_nocb(lp, b"x").unwrap();
-    c.read_start(lp, |lp, _, c, r| {
-        // the server closes after reading our byte: EOF
-        assert!(r.is_err());
-        c.close(lp).unwrap().then(|lp, st| {
-            st.client_closed += 1;
-            next(lp, st);
-        });
+    c.write(lp, b"x").unwrap();
+    c.on_event(lp, |lp, _, c, ev| match ev {
+        // the server closes after reading our byte: the end
+        StreamEvent::End => {
+            c.close(lp).unwrap().then(|lp, st| {
+                st.client_closed += 1;
+                next(lp, st);
+            });
+        }
+        StreamEvent::Close => {}
+        ev => panic!("unexpected {ev:?}"),
     })
     .unwrap();
 }
@@ -53,8 +57,10 @@ fn connect_close_cycles_leak_no_fd() {
                 r.unwrap();
                 let c = server.accept(lp).unwrap();
                 st.accepted += 1;
-                c.read_start(lp, |lp, _, c, _| {
-                    c.close(lp).unwrap();
+                c.on_event(lp, |lp, _, c, ev| {
+                    if !matches!(ev, StreamEvent::Close) {
+                        c.close(lp).unwrap();
+                    }
                 })
                 .unwrap();
                 if st.accepted == CYCLES {
@@ -62,7 +68,7 @@ fn connect_close_cycles_leak_no_fd() {
                 }
             })
             .unwrap();
-        let addr = server.local_addr(&mut lp).unwrap();
+        let addr = server.local_addr(&lp).unwrap();
         let mut st = Cycles {
             addr,
             left: CYCLES,

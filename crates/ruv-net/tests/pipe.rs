@@ -1,6 +1,7 @@
 #![allow(clippy::unused_unit)] // `-> ()` fixes the return type of callbacks that only panic
 //! Unix domain stream sockets and `Pipe::open`, bounded by a guard timer.
 
+use ruv_core::stream::StreamEvent;
 use ruv_core::{Code, Loop, RunMode, Timer};
 use ruv_net::Pipe;
 use std::os::fd::OwnedFd;
@@ -35,7 +36,7 @@ fn pipe_server_and_client() {
     guard(&mut lp, 20_000);
     let server = Pipe::bind(&mut lp, &path).unwrap();
     assert_eq!(
-        server.local_path(&mut lp).unwrap().as_deref(),
+        server.local_path(&lp).unwrap().as_deref(),
         Some(path.as_path())
     );
     server
@@ -43,35 +44,37 @@ fn pipe_server_and_client() {
             r.unwrap();
             let c = server.accept(lp).unwrap();
             server.close(lp).unwrap();
-            c.read_start(lp, |lp, st, c, r| match r {
-                Ok(d) => {
+            c.on_event(lp, |lp, st, c, ev| match ev {
+                StreamEvent::Data(d) => {
                     st.server_got.extend_from_slice(d);
-                    c.write_nocb(lp, Vec::from(d)).unwrap();
+                    c.write(lp, Vec::from(d)).unwrap();
                 }
-                Err(e) => {
-                    assert_eq!(e.code(), Code::EOF);
+                StreamEvent::End => {
                     c.shutdown(lp, move |lp, _, r| {
                         r.unwrap();
                         c.close(lp).unwrap().then(|_, st| st.closed += 1);
                     })
                     .unwrap();
                 }
+                StreamEvent::Finish | StreamEvent::Close => {}
+                ev => panic!("unexpected {ev:?}"),
             })
             .unwrap();
         })
         .unwrap();
     let client = Pipe::connect(&mut lp, &path, |_, _, r| r.unwrap()).unwrap();
     for i in 0..100u8 {
-        client.write_nocb(&mut lp, vec![i; 1000]).unwrap();
+        client.write(&mut lp, vec![i; 1000]).unwrap();
     }
     client.shutdown(&mut lp, |_, _, r| r.unwrap()).unwrap();
     client
-        .read_start(&mut lp, |lp, st, c, r| match r {
-            Ok(d) => st.client_got.extend_from_slice(d),
-            Err(e) => {
-                assert_eq!(e.code(), Code::EOF);
+        .on_event(&mut lp, |lp, st, c, ev| match ev {
+            StreamEvent::Data(d) => st.client_got.extend_from_slice(d),
+            StreamEvent::End => {
                 c.close(lp).unwrap().then(|_, st| st.closed += 1);
             }
+            StreamEvent::Finish | StreamEvent::Close => {}
+            ev => panic!("unexpected {ev:?}"),
         })
         .unwrap();
     let mut st = Echo::default();
@@ -119,7 +122,7 @@ fn open_socketpair_and_os_pipe() {
     let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
     let pa = Pipe::open(&mut lp, OwnedFd::from(a)).unwrap();
     let pb = Pipe::open(&mut lp, OwnedFd::from(b)).unwrap();
-    pa.write(&mut lp, b"over a socketpair;", move |lp, _, r| {
+    pa.write_cb(&mut lp, b"over a socketpair;", move |lp, _, r| {
         r.unwrap();
         pa.close(lp).unwrap();
     })
@@ -128,25 +131,27 @@ fn open_socketpair_and_os_pipe() {
     let (r, w) = std::io::pipe().unwrap();
     let pr = Pipe::open(&mut lp, OwnedFd::from(r)).unwrap();
     let pw = Pipe::open(&mut lp, OwnedFd::from(w)).unwrap();
-    pb.read_start(&mut lp, move |lp, got, me, r| match r {
-        Ok(d) => got.extend_from_slice(d),
-        Err(_) => {
+    pb.on_event(&mut lp, move |lp, got, me, ev| match ev {
+        StreamEvent::Data(d) => got.extend_from_slice(d),
+        StreamEvent::End | StreamEvent::Error(_) => {
             me.close(lp).unwrap();
             // then the OS pipe
-            pw.write(lp, b" over a pipe", move |lp, _, r| {
+            pw.write_cb(lp, b" over a pipe", move |lp, _, r| {
                 r.unwrap();
                 pw.close(lp).unwrap();
             })
             .unwrap();
         }
+        _ => {}
     })
     .unwrap();
-    pr.read_start(&mut lp, |lp, got, me, r| match r {
-        Ok(d) => got.extend_from_slice(d),
-        Err(e) => {
-            assert_eq!(e.code(), Code::EOF);
+    pr.on_event(&mut lp, |lp, got, me, ev| match ev {
+        StreamEvent::Data(d) => got.extend_from_slice(d),
+        StreamEvent::End => {
             me.close(lp).unwrap();
         }
+        StreamEvent::Close => {}
+        ev => panic!("unexpected {ev:?}"),
     })
     .unwrap();
     let mut got = Vec::new();
@@ -174,9 +179,9 @@ fn a_path_with_a_nul_byte_is_rejected_not_cut_short() {
     // A listener at the cut path must not be reached either.
     let server = Pipe::bind(&mut lp, &cut).unwrap();
     server
-        .listen(&mut lp, 1, |_, _, _, _| panic!("reached"))
+        .listen(&mut lp, 1, |_, _, _, _| -> () { panic!("reached") })
         .unwrap();
-    let e = Pipe::connect(&mut lp, &path, |_, _, _| panic!("no callback")).unwrap_err();
+    let e = Pipe::connect(&mut lp, &path, |_, _, _| -> () { panic!("no callback") }).unwrap_err();
     assert_eq!(e.to_string(), expected);
     server.close(&mut lp).unwrap();
     lp.run(RunMode::Default, &mut ()).unwrap();
@@ -195,7 +200,7 @@ fn an_abstract_name_may_hold_nul_bytes() {
             r.unwrap();
             let c = server.accept(lp).unwrap();
             server.close(lp).unwrap();
-            c.write(lp, b"abstract", move |lp, _, r| {
+            c.write_cb(lp, b"abstract", move |lp, _, r| {
                 r.unwrap();
                 c.close(lp).unwrap();
             })
@@ -204,12 +209,13 @@ fn an_abstract_name_may_hold_nul_bytes() {
         .unwrap();
     let client = Pipe::connect(&mut lp, &name, |_, _, r| r.unwrap()).unwrap();
     client
-        .read_start(&mut lp, |lp, got, me, r| match r {
-            Ok(d) => got.extend_from_slice(d),
-            Err(e) => {
-                assert_eq!(e.code(), Code::EOF);
+        .on_event(&mut lp, |lp, got, me, ev| match ev {
+            StreamEvent::Data(d) => got.extend_from_slice(d),
+            StreamEvent::End => {
                 me.close(lp).unwrap();
             }
+            StreamEvent::Close => {}
+            ev => panic!("unexpected {ev:?}"),
         })
         .unwrap();
     let mut got = Vec::new();

@@ -29,15 +29,16 @@ fn send_and_receive() {
     let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
     let a = Udp::bind(&mut lp, any).unwrap();
     let b = Udp::bind(&mut lp, any).unwrap();
-    let a_addr = a.local_addr(&mut lp).unwrap();
-    let b_addr = b.local_addr(&mut lp).unwrap();
+    let a_addr = a.local_addr(&lp).unwrap();
+    let b_addr = b.local_addr(&lp).unwrap();
     b.recv_start(&mut lp, move |lp, st, me, r| {
         let (data, from) = r.unwrap();
         st.got.push((data.to_vec(), from));
         // answer the last one
         if st.got.len() == N {
             me.send(lp, b"ack", from, |_, _, r| r.unwrap()).unwrap();
-            me.recv_stop(lp).unwrap();
+            me.recv_stop(lp);
+            me.recv_stop(lp); // idempotent
             me.close(lp).unwrap();
         }
     })
@@ -75,16 +76,16 @@ fn send_and_receive() {
 fn options_and_close() {
     let mut lp: Loop<Vec<Code>> = Loop::new().unwrap();
     let u = Udp::bind(&mut lp, "127.0.0.1:0".parse().unwrap()).unwrap();
-    u.set_broadcast(&mut lp, true).unwrap();
-    u.set_ttl(&mut lp, 64).unwrap();
-    assert_eq!(u.set_ttl(&mut lp, 0).unwrap_err().code(), Code::EINVAL);
-    u.set_multicast_ttl(&mut lp, 1).unwrap();
-    u.set_multicast_loop(&mut lp, true).unwrap();
+    u.set_broadcast(&lp, true).unwrap();
+    u.set_ttl(&lp, 64).unwrap();
+    assert_eq!(u.set_ttl(&lp, 0).unwrap_err().code(), Code::EINVAL);
+    u.set_multicast_ttl(&lp, 1).unwrap();
+    u.set_multicast_loop(&lp, true).unwrap();
     // Membership needs a multicast-capable interface; a bare container may have none.
     let group = Ipv4Addr::new(239, 255, 0, 1);
-    match u.join_multicast(&mut lp, group, Ipv4Addr::UNSPECIFIED) {
+    match u.join_multicast(&lp, group, Ipv4Addr::UNSPECIFIED) {
         Ok(()) => u
-            .leave_multicast(&mut lp, group, Ipv4Addr::UNSPECIFIED)
+            .leave_multicast(&lp, group, Ipv4Addr::UNSPECIFIED)
             .unwrap(),
         Err(e) => assert!(
             matches!(e.code(), Code::ENODEV | Code::EADDRNOTAVAIL),
@@ -92,7 +93,7 @@ fn options_and_close() {
         ),
     }
     // the same port twice without reuse: EADDRINUSE
-    let addr = u.local_addr(&mut lp).unwrap();
+    let addr = u.local_addr(&lp).unwrap();
     assert_eq!(
         Udp::bind(&mut lp, addr).unwrap_err().code(),
         Code::EADDRINUSE
@@ -100,11 +101,30 @@ fn options_and_close() {
     u.close(&mut lp)
         .unwrap()
         .then(|_, codes| codes.push(Code::EOF));
-    assert_eq!(
-        u.set_broadcast(&mut lp, true).unwrap_err().code(),
-        Code::EBADF
-    );
+    assert_eq!(u.set_broadcast(&lp, true).unwrap_err().code(), Code::EBADF);
+    assert_eq!(u.close(&mut lp).unwrap_err().code(), Code::EINVAL);
     let mut codes = Vec::new();
     lp.run(RunMode::Default, &mut codes).unwrap();
     assert_eq!(codes, [Code::EOF]);
+}
+
+#[test]
+fn stale_udp_ids_are_ebadf_for_work_and_noops_otherwise() {
+    let mut lp: Loop<usize> = Loop::new().unwrap();
+    let u = Udp::bind(&mut lp, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let to = u.local_addr(&lp).unwrap();
+    u.close(&mut lp).unwrap();
+    let mut calls = 0;
+    lp.run(RunMode::Default, &mut calls).unwrap();
+    u.recv_stop(&mut lp);
+    u.set_ref(&mut lp, false);
+    let e = u
+        .send(&mut lp, b"x", to, |_, n: &mut usize, _| *n += 1)
+        .unwrap_err();
+    assert_eq!(e.code(), Code::EBADF);
+    let e = u.recv_start(&mut lp, |_, _, _, _| {}).unwrap_err();
+    assert_eq!(e.code(), Code::EBADF);
+    assert_eq!(u.close(&mut lp).unwrap_err().code(), Code::EBADF);
+    lp.run(RunMode::Default, &mut calls).unwrap();
+    assert_eq!(calls, 0, "a send that returned Err never calls back");
 }
