@@ -13,9 +13,11 @@
 //! ```
 
 use ruv_core::{Interest, IoWatcher, Loop, Result, RunMode};
+use ruv_net::node::{Server, ServerEvent, ServerOptions};
 use ruv_node::{self as node, Immediate, Timeout};
 use std::cell::Cell;
 use std::io::Write;
+use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::rc::Rc;
@@ -36,7 +38,7 @@ fn log(out: &mut Out, line: &str) {
     out.lines.push(line.to_string());
 }
 
-const SCENARIOS: [Scenario; 10] = [
+const SCENARIOS: [Scenario; 11] = [
     queues,
     io_callback,
     immediate_in_immediate,
@@ -46,6 +48,7 @@ const SCENARIOS: [Scenario; 10] = [
     interval,
     clear_in_callback,
     promise_chain_before_immediate,
+    server_close_before_immediate,
     unref_does_not_hold_loop,
 ];
 
@@ -229,6 +232,35 @@ fn promise_chain_before_immediate(lp: &mut Lp, _out: &mut Out, next: usize) -> R
         node::queue_microtask(lp, |_, o| log(o, "chain: then 2")).unwrap();
     })?;
     Ok(())
+}
+
+/// `server.close`'s callback comes on the next tick when no connection is left (Node does
+/// not wait for the handle's close phase), so before an immediate queued at the same time;
+/// a tick it queues runs before that immediate too.
+fn server_close_before_immediate(lp: &mut Lp, _out: &mut Out, next: usize) -> Result<()> {
+    let srv = Server::create(
+        lp,
+        ServerOptions::default(),
+        move |lp, o: &mut Out, srv, ev| {
+            match ev {
+                ServerEvent::Listening => {
+                    node::set_immediate(lp, move |lp, o| {
+                        log(o, "server: immediate");
+                        done(lp, o, next);
+                    })?;
+                    srv.close(lp)?;
+                    log(o, "server: close called");
+                }
+                ServerEvent::Close => {
+                    log(o, "server: close callback");
+                    node::next_tick(lp, |_, o| log(o, "server: close tick"))?;
+                }
+                ServerEvent::Connection(_) | ServerEvent::Error(_) => {}
+            }
+            Ok(())
+        },
+    )?;
+    srv.listen(lp, SocketAddr::from(([127, 0, 0, 1], 0)))
 }
 
 /// An unref'd timer never keeps the loop alive: the program ends before it fires.
