@@ -43,17 +43,17 @@ struct Server {
 fn on_read(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp, ev: StreamEvent<'_>) {
     let data = match ev {
         StreamEvent::Data(d) => d,
-        StreamEvent::End | StreamEvent::Error(_) => {
+        // the end: half-close once the answers are written (`Finish` then destroys it)
+        StreamEvent::End => {
             srv.partial.remove(&c);
-            if matches!(ev, StreamEvent::End)
-                && c.shutdown(lp, move |lp, _, _| {
-                    let _ = c.close(lp);
-                })
-                .is_ok()
-            {
-                return;
+            if c.end(lp).is_err() {
+                c.destroy(lp, None);
             }
-            let _ = c.close(lp);
+            return;
+        }
+        StreamEvent::Error(_) | StreamEvent::Finish => {
+            srv.partial.remove(&c);
+            c.destroy(lp, None);
             return;
         }
         _ => return,
@@ -92,14 +92,15 @@ fn on_read(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp, ev: StreamEvent<'_>)
         );
     }
     if !out.is_empty() && c.write(lp, out).is_err() {
-        let _ = c.close(lp);
+        c.destroy(lp, None);
         return;
     }
     if bad {
+        // answered 400: half-close once it is written, then `Finish` destroys it
         c.pause(lp);
-        let _ = c.shutdown(lp, move |lp, _, _| {
-            let _ = c.close(lp);
-        });
+        if c.end(lp).is_err() {
+            c.destroy(lp, None);
+        }
     } else if used < buf.len() {
         buf.drain(..used);
         srv.partial.insert(c, buf);
@@ -140,11 +141,9 @@ fn serve(port: u16) -> ruv::core::Result<()> {
     };
     let server = Tcp::bind_with(&mut lp, ([127, 0, 0, 1], port).into(), opts)?;
     server.listen(&mut lp, 511, |lp, _, server, r| {
-        if r.is_err() {
-            return;
-        }
-        if let Ok(c) = server.accept(lp) {
-            let _ = c.on_event(lp, on_read);
+        // a failed accept (EMFILE …) is reported; the server goes on
+        if let Err(e) = r.and_then(|()| server.accept(lp)?.on_event(lp, on_read)) {
+            eprintln!("cpu_server: accept: {e}");
         }
     })?;
     let port = server.local_addr(&lp)?.port();

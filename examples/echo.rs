@@ -30,12 +30,14 @@ fn server(port: u16) -> Result<(), Box<dyn std::error::Error>> {
     let mut lp: Loop<()> = Loop::new()?;
     let server = Tcp::bind(&mut lp, ([127, 0, 0, 1], port).into())?;
     server.listen(&mut lp, 511, |lp, _, server, r| {
-        if let Err(e) = r {
-            eprintln!("accept: {e}");
-            return;
+        // a failed accept (EMFILE …) is reported; the server goes on
+        match r.and_then(|()| server.accept(lp)) {
+            Ok(c) => c.on_event(lp, echo),
+            Err(e) => {
+                eprintln!("echo: accept: {e}");
+                Ok(())
+            }
         }
-        let Ok(c) = server.accept(lp) else { return };
-        let _ = c.on_event(lp, echo);
     })?;
     println!(
         "echo server listening on 127.0.0.1:{}",
@@ -50,22 +52,19 @@ fn echo(lp: &mut Loop<()>, _: &mut (), c: Tcp, ev: StreamEvent<'_>) {
         StreamEvent::Data(data) => match c.write(lp, Vec::from(data)) {
             Ok(true) => {}
             Ok(false) => c.pause(lp),
-            Err(_) => {
-                let _ = c.close(lp);
-            }
+            // the peer is gone: drop the connection
+            Err(_) => c.destroy(lp, None),
         },
         // the echoes queued past the high-water mark are written: read again
         StreamEvent::Drain => c.resume(lp),
-        // the end: answer what is queued, then close; errors: close now
-        StreamEvent::End
-            if c.shutdown(lp, move |lp, _, _| {
-                let _ = c.close(lp);
-            })
-            .is_ok() => {}
-        StreamEvent::End | StreamEvent::Error(_) => {
-            let _ = c.close(lp);
+        // the end: answer what is queued (end), then close once it is flushed (Finish)
+        StreamEvent::End => {
+            if c.end(lp).is_err() {
+                c.destroy(lp, None);
+            }
         }
-        _ => {}
+        StreamEvent::Finish | StreamEvent::Error(_) => c.destroy(lp, None),
+        StreamEvent::Close => {}
     }
 }
 
@@ -89,36 +88,39 @@ fn client(port: u16, count: usize, size: usize) -> Result<(), Box<dyn std::error
     })?;
     c.set_nodelay(&lp, true)?;
     c.write(&mut lp, msg.clone())?;
-    c.on_event(&mut lp, |lp, st, c, ev| match ev {
-        StreamEvent::Data(data) => {
-            for (k, &b) in data.iter().enumerate() {
-                if b != st.msg[(st.got + k) % st.msg.len()] {
-                    st.error = Some(format!("byte {} differs", st.got + k));
-                    let _ = c.close(lp);
-                    return;
+    c.on_event(&mut lp, |lp, st, c, ev| {
+        match ev {
+            StreamEvent::Data(data) => {
+                for (k, &b) in data.iter().enumerate() {
+                    if b != st.msg[(st.got + k) % st.msg.len()] {
+                        st.error = Some(format!("byte {} differs", st.got + k));
+                        c.destroy(lp, None);
+                        return Ok(());
+                    }
+                }
+                st.got += data.len();
+                while st.got >= st.msg.len() {
+                    st.got -= st.msg.len();
+                    st.rounds += 1;
+                    st.left -= 1;
+                    if st.left == 0 {
+                        c.destroy(lp, None);
+                        return Ok(());
+                    }
+                    c.write(lp, st.msg.clone())?;
                 }
             }
-            st.got += data.len();
-            while st.got >= st.msg.len() {
-                st.got -= st.msg.len();
-                st.rounds += 1;
-                st.left -= 1;
-                if st.left == 0 {
-                    let _ = c.close(lp);
-                    return;
-                }
-                let _ = c.write(lp, st.msg.clone());
+            StreamEvent::End => {
+                st.error = Some("the server ended the connection".into());
+                c.destroy(lp, None);
             }
+            StreamEvent::Error(e) => {
+                st.error = Some(e.to_string());
+                c.destroy(lp, None);
+            }
+            _ => {}
         }
-        StreamEvent::End => {
-            st.error = Some("the server ended the connection".into());
-            let _ = c.close(lp);
-        }
-        StreamEvent::Error(e) => {
-            st.error = Some(e.to_string());
-            let _ = c.close(lp);
-        }
-        _ => {}
+        Ok(())
     })?;
     let mut st = Client {
         msg,

@@ -150,12 +150,9 @@ fn serve(buf: &[u8], out: &mut Vec<u8>, date: &mut (u64, String)) -> Parsed {
 fn finish(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp) {
     srv.partial.remove(&c);
     c.pause(lp);
-    if c.shutdown(lp, move |lp, _, _| {
-        let _ = c.close(lp);
-    })
-    .is_err()
-    {
-        let _ = c.close(lp);
+    // half-close once the answers are written; `Finish` then destroys the connection
+    if c.end(lp).is_err() {
+        c.destroy(lp, None);
     }
 }
 
@@ -168,7 +165,12 @@ fn on_read(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp, ev: StreamEvent<'_>)
         }
         StreamEvent::Error(_) => {
             srv.partial.remove(&c);
-            let _ = c.close(lp);
+            c.destroy(lp, None);
+            return;
+        }
+        // every answer is written after `end`: the connection is done
+        StreamEvent::Finish => {
+            c.destroy(lp, None);
             return;
         }
         // the answers queued past the high-water mark are written: read again
@@ -217,7 +219,7 @@ fn on_read(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp, ev: StreamEvent<'_>)
             // backpressure: stop reading this client until its answers are written
             Ok(false) => c.pause(lp),
             Err(_) => {
-                let _ = c.close(lp);
+                c.destroy(lp, None);
                 srv.out = out;
                 return;
             }
@@ -266,14 +268,16 @@ fn main() {
 fn listen(lp: &mut Loop<Server>, port: u16) -> ruv::core::Result<u16> {
     let server = Tcp::bind(lp, ([127, 0, 0, 1], port).into())?;
     server.listen(lp, 511, |lp, _, server, r| {
-        if let Err(e) = r {
-            eprintln!("accept: {e}");
-            return;
+        let accepted = r.and_then(|()| {
+            let c = server.accept(lp)?;
+            // as Node's http server does
+            c.set_nodelay(lp, true)?;
+            c.on_event(lp, on_read)
+        });
+        // a failed accept (EMFILE …) is reported; the server goes on
+        if let Err(e) = accepted {
+            eprintln!("http_hello: accept: {e}");
         }
-        let Ok(c) = server.accept(lp) else { return };
-        // as Node's http server does
-        let _ = c.set_nodelay(lp, true);
-        let _ = c.on_event(lp, on_read);
     })?;
     Ok(server.local_addr(lp)?.port())
 }
