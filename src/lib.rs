@@ -13,7 +13,7 @@
 //! node::enter(&mut lp, &mut log, |lp, _| {
 //!     node::set_immediate(lp, |lp, log| {
 //!         log.push("immediate");
-//!         node::next_tick(lp, |_, log| log.push("tick")).unwrap();
+//!         node::next_tick(lp, |_, log| log.push("tick")) // callbacks may return Result
 //!     })?;
 //!     Ok(())
 //! })?;
