@@ -76,6 +76,8 @@ pub struct Loop<S> {
     /// An uncaught error on its way out of `run` (or left by code outside `run`).
     pub(crate) uncaught: Option<crate::Error>,
     after_cb: Option<fn(&mut Loop<S>, &mut S)>,
+    /// The hook runs after the next callback only when armed (see `arm_after_callback`).
+    after_cb_armed: bool,
     pub(crate) metrics: Arc<MetricsShared>,
     /// Pool requests in flight and the batch waiting to be submitted (work.rs).
     pub(crate) work: crate::work::WorkQueue<S>,
@@ -120,6 +122,7 @@ impl<S> Loop<S> {
             error_handler: None,
             uncaught: None,
             after_cb: None,
+            after_cb_armed: false,
             metrics: Arc::new(MetricsShared::new(epoch)),
             work: crate::work::WorkQueue::new(),
             spin_budget: SPIN_BEFORE_BLOCK,
@@ -320,16 +323,29 @@ impl<S> Loop<S> {
         }
     }
 
-    /// Installs the hook run after every top-level callback (Node drains its tick and
-    /// microtask queues there). One hook per loop; `None` removes it.
+    /// Installs the hook run after a top-level callback (Node drains its tick and microtask
+    /// queues there). One hook per loop; `None` removes it. The hook runs only after
+    /// [`arm_after_callback`](Loop::arm_after_callback) was called (it is disarmed as it
+    /// runs), so a layer that queues work for the hook arms it and every other callback
+    /// pays nothing.
     pub fn set_after_callback(&mut self, hook: Option<fn(&mut Loop<S>, &mut S)>) {
         self.after_cb = hook;
     }
 
+    /// Asks for the after-callback hook to run when the current (or next) top-level
+    /// callback returns.
+    #[inline]
+    pub fn arm_after_callback(&mut self) {
+        self.after_cb_armed = true;
+    }
+
     #[inline]
     pub(crate) fn after_callback(&mut self, s: &mut S) {
-        if let Some(hook) = self.after_cb {
-            hook(self, s);
+        if self.after_cb_armed {
+            if let Some(hook) = self.after_cb {
+                self.after_cb_armed = false;
+                hook(self, s);
+            }
         }
     }
 
@@ -344,13 +360,15 @@ impl<S> Loop<S> {
         let Some(mut cb) = slot.data.cb.take() else {
             return;
         };
-        let prev = self.current.replace(CallbackInfo {
+        // Core handles are dispatched only from the phases, never from inside another
+        // callback: there is no outer callback to restore afterwards.
+        self.current = Some(CallbackInfo {
             kind,
             id: Some(id),
             site: cb.site,
         });
         let res = panic::catch_unwind(AssertUnwindSafe(|| (cb.f)(self, s, id, arg)));
-        self.current = prev;
+        self.current = None;
         let res = match res {
             Ok(res) => res,
             // An uncaught error from a callback nested in this one (an immediate run by
@@ -603,6 +621,13 @@ impl<S> Loop<S> {
             .iter()
             .find(|(tid, _)| *tid == id)
             .and_then(|(_, b)| b.downcast_ref::<T>())
+    }
+
+    /// Whether an extension of type `T` was inserted (no downcast: a type-id scan only).
+    #[inline]
+    pub fn has_extension<T: 'static>(&self) -> bool {
+        let id = TypeId::of::<T>();
+        self.extensions.iter().any(|(tid, _)| *tid == id)
     }
 
     /// The extension of type `T`, mutably.

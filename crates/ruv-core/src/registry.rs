@@ -32,8 +32,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// A handle's id: a slot index and a generation. `Copy`; it names its handle until the
 /// handle is freed, and nothing after that.
 ///
-/// Generations are 64-bit and drawn from one process-wide sequence (handed to each thread
-/// in blocks of 2^32, so drawing one costs a thread-local increment): an id is never
+/// Generations are 64-bit and drawn from one process-wide sequence, handed to each
+/// registry in blocks of 2^32 (so drawing one is a counter increment): an id is never
 /// reused, whatever the registry, loop or thread, for as long as a process can run.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct HandleId {
@@ -62,20 +62,23 @@ impl fmt::Debug for HandleId {
 const GEN_BLOCK: u64 = 1 << 32;
 static NEXT_BLOCK: AtomicU64 = AtomicU64::new(1);
 
-thread_local! {
-    /// The next generation of this thread, and the end of its block.
-    static GEN: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+/// A fresh block of generations no one else draws from: `(first, end)`.
+fn gen_block() -> (u64, u64) {
+    let block = NEXT_BLOCK.fetch_add(1, Ordering::Relaxed);
+    let first = block * GEN_BLOCK;
+    (first, first + GEN_BLOCK)
 }
 
-/// Draws a generation that no id in this process has had or will have.
-#[inline]
+/// Draws a generation that no id in this process has had or will have (for ids made
+/// outside a [`Registry`]).
 pub fn next_generation() -> u64 {
+    thread_local! {
+        static GEN: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+    }
     GEN.with(|g| {
         let (mut next, mut end) = g.get();
         if next == end {
-            let block = NEXT_BLOCK.fetch_add(1, Ordering::Relaxed);
-            next = block * GEN_BLOCK;
-            end = next + GEN_BLOCK;
+            (next, end) = gen_block();
         }
         g.set((next + 1, end));
         next
@@ -90,6 +93,9 @@ pub struct Registry<T> {
     slots: Vec<Slot<T>>,
     free: Vec<u32>,
     len: usize,
+    /// The registry's next generation and the end of its block.
+    next_gen: u64,
+    gen_end: u64,
 }
 
 struct Slot<T> {
@@ -116,12 +122,19 @@ impl<T> Registry<T> {
             slots: Vec::new(),
             free: Vec::new(),
             len: 0,
+            next_gen: 0,
+            gen_end: 0,
         }
     }
 
     /// Stores `value` and returns its new id.
+    #[inline]
     pub fn insert(&mut self, value: T) -> HandleId {
-        let gen = next_generation();
+        if self.next_gen == self.gen_end {
+            (self.next_gen, self.gen_end) = gen_block();
+        }
+        let gen = self.next_gen;
+        self.next_gen += 1;
         self.len += 1;
         if let Some(index) = self.free.pop() {
             let slot = &mut self.slots[index as usize];
@@ -363,6 +376,18 @@ mod tests {
         assert_eq!(reg.get(a), None);
         assert_eq!(reg.get(b), Some(&2));
         assert_eq!(reg.len(), 1);
+    }
+
+    #[test]
+    fn generations_are_unique_across_registries() {
+        let mut a = Registry::new();
+        let mut b = Registry::new();
+        let mut gens: Vec<u64> = (0..100)
+            .flat_map(|i| [a.insert(i).generation(), b.insert(i).generation()])
+            .collect();
+        gens.sort_unstable();
+        gens.dedup();
+        assert_eq!(gens.len(), 200);
     }
 
     #[test]

@@ -161,6 +161,8 @@ pub(crate) fn run_immediates<S: 'static>(lp: &mut Loop<S>, s: &mut S) {
         if let Some(st) = lp.extension_mut::<NodeState<S>>() {
             st.unwind = Some(payload);
         }
+        // resumed by the after-callback hook, once the check callback has returned
+        lp.arm_after_callback();
     }
 }
 

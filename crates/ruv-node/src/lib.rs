@@ -70,7 +70,7 @@ pub(crate) struct NodeState<S> {
 
 /// The Node state of `lp`, installed on first use.
 pub(crate) fn state<S: 'static>(lp: &mut Loop<S>) -> Result<&mut NodeState<S>> {
-    if lp.extension::<NodeState<S>>().is_none() {
+    if !lp.has_extension::<NodeState<S>>() {
         install(lp)?;
     }
     Ok(lp.extension_mut::<NodeState<S>>().expect("installed above"))

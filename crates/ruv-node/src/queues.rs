@@ -21,6 +21,7 @@ pub fn next_tick<S: 'static, R: CallbackResult>(
 ) -> Result<()> {
     let task: Task<S> = Callback::new(Box::new(move |lp, s| f(lp, s).into_result()));
     state(lp)?.ticks.push_back(task);
+    lp.arm_after_callback();
     Ok(())
 }
 
@@ -36,6 +37,7 @@ pub fn queue_microtask<S: 'static, R: CallbackResult>(
 ) -> Result<()> {
     let task: Task<S> = Callback::new(Box::new(move |lp, s| f(lp, s).into_result()));
     state(lp)?.microtasks.push_back(task);
+    lp.arm_after_callback();
     Ok(())
 }
 

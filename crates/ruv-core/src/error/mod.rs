@@ -109,12 +109,31 @@ impl fmt::Display for Code {
 }
 
 /// ruv's error: a [`Code`] plus the context Node puts in its messages.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// One pointer wide (the context is boxed), so `Result<(), Error>` — what every callback
+/// returns — is a single word and costs nothing on the success path.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Error {
+    inner: Box<Inner>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Inner {
     code: Code,
     syscall: Option<&'static str>,
     path: Option<PathBuf>,
     detail: Option<Cow<'static, str>>,
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("code", &self.inner.code)
+            .field("syscall", &self.inner.syscall)
+            .field("path", &self.inner.path)
+            .field("detail", &self.inner.detail)
+            .finish()
+    }
 }
 
 /// `Result<T, ruv_core::Error>`.
@@ -124,10 +143,12 @@ impl Error {
     /// An error with just a code.
     pub fn new(code: Code) -> Error {
         Error {
-            code,
-            syscall: None,
-            path: None,
-            detail: None,
+            inner: Box::new(Inner {
+                code,
+                syscall: None,
+                path: None,
+                detail: None,
+            }),
         }
     }
 
@@ -138,19 +159,19 @@ impl Error {
 
     /// Attaches the operation that failed.
     pub fn with_syscall(mut self, syscall: &'static str) -> Error {
-        self.syscall = Some(syscall);
+        self.inner.syscall = Some(syscall);
         self
     }
 
     /// Attaches the path the operation was about.
     pub fn with_path(mut self, path: impl Into<PathBuf>) -> Error {
-        self.path = Some(path.into());
+        self.inner.path = Some(path.into());
         self
     }
 
     /// Attaches a detail message, replacing the code's generic description.
     pub fn with_detail(mut self, detail: impl Into<Cow<'static, str>>) -> Error {
-        self.detail = Some(detail.into());
+        self.inner.detail = Some(detail.into());
         self
     }
 
@@ -179,17 +200,17 @@ impl Error {
 
     /// The error's code.
     pub fn code(&self) -> Code {
-        self.code
+        self.inner.code
     }
 
     /// The operation that failed, if recorded.
     pub fn syscall(&self) -> Option<&'static str> {
-        self.syscall
+        self.inner.syscall
     }
 
     /// The path involved, if any.
     pub fn path(&self) -> Option<&std::path::Path> {
-        self.path.as_deref()
+        self.inner.path.as_deref()
     }
 }
 
@@ -242,7 +263,7 @@ impl From<io::Error> for Error {
     /// [`Error::from_io`] where the operation is known. Lets callbacks use `?` on `std::io`.
     fn from(err: io::Error) -> Error {
         let mut e = Error::from_io(&err, "");
-        e.syscall = None;
+        e.inner.syscall = None;
         e
     }
 }
@@ -255,12 +276,16 @@ impl From<Code> for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let desc = self.detail.as_deref().unwrap_or(self.code.description());
-        write!(f, "{}: {}", self.code.name(), desc)?;
-        if let Some(s) = self.syscall {
+        let desc = self
+            .inner
+            .detail
+            .as_deref()
+            .unwrap_or(self.inner.code.description());
+        write!(f, "{}: {}", self.inner.code.name(), desc)?;
+        if let Some(s) = self.inner.syscall {
             write!(f, ", {s}")?;
         }
-        if let Some(p) = &self.path {
+        if let Some(p) = &self.inner.path {
             write!(f, " '{}'", p.display())?;
         }
         Ok(())
@@ -271,7 +296,7 @@ impl std::error::Error for Error {}
 
 impl From<Error> for io::Error {
     fn from(e: Error) -> io::Error {
-        let kind = match e.code {
+        let kind = match e.inner.code {
             Code::ENOENT => io::ErrorKind::NotFound,
             Code::EACCES | Code::EPERM => io::ErrorKind::PermissionDenied,
             Code::EEXIST => io::ErrorKind::AlreadyExists,
