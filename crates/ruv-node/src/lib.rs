@@ -34,6 +34,7 @@
 //! `&mut Loop<S>` and `&mut S`, can schedule more work. Installing them is automatic on first
 //! use; it sets the loop's after-callback hook.
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod immediate;
 mod queues;

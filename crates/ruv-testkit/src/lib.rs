@@ -18,6 +18,7 @@
 //! assert_eq!(t.count("timer"), 1);
 //! ```
 
+#![forbid(unsafe_code)]
 use std::fmt;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Condvar, Mutex};
