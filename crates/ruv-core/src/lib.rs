@@ -54,6 +54,7 @@ mod event_loop;
 mod handle;
 mod io;
 mod metrics;
+mod poll;
 pub mod registry;
 mod signal;
 pub mod stream;
