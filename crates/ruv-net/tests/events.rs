@@ -3,24 +3,13 @@
 //! registration sites, stale ids, errors returned by callbacks) of ruv-net's streams.
 
 use ruv_core::stream::{Readable, StreamEvent, Writable};
-use ruv_core::{Code, Error, Loop, RunMode, Timer};
+use ruv_core::{Code, Error, Loop, RunMode};
 use ruv_net::{Pipe, Tcp};
-use std::net::SocketAddr;
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
 
-fn guard<S: 'static>(lp: &mut Loop<S>, ms: u64) {
-    let t = Timer::new(lp).unwrap();
-    t.start(lp, ms, 0, move |_, _, _| -> () {
-        panic!("test timed out after {ms} ms")
-    })
-    .unwrap();
-    t.set_ref(lp, false);
-}
-
-fn any_port() -> SocketAddr {
-    "127.0.0.1:0".parse().unwrap()
-}
+mod common;
+use common::{any_port, guard};
 
 fn pair<S: 'static>(lp: &mut Loop<S>) -> (Pipe, Pipe) {
     let (a, b) = UnixStream::pair().unwrap();

@@ -3,22 +3,11 @@
 //! expected sequences are what Node 20 logs for the same programs (`net.createServer`,
 //! `net.connect`, `server.close`, `socket.setTimeout`).
 
-use ruv_core::{Code, Loop, RunMode, Timer};
+use ruv_core::{Code, Loop, RunMode};
 use ruv_net::node::{codes, Server, ServerEvent, ServerOptions, Socket, SocketEvent};
-use std::net::SocketAddr;
 
-fn guard<S: 'static>(lp: &mut Loop<S>, ms: u64) {
-    let t = Timer::new(lp).unwrap();
-    t.start(lp, ms, 0, move |_, _, _| -> () {
-        panic!("test timed out after {ms} ms")
-    })
-    .unwrap();
-    t.set_ref(lp, false);
-}
-
-fn any_port() -> SocketAddr {
-    "127.0.0.1:0".parse().unwrap()
-}
+mod common;
+use common::{any_port, guard};
 
 fn describe(ev: &SocketEvent<'_>) -> String {
     match ev {

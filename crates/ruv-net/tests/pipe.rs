@@ -2,19 +2,13 @@
 //! Unix domain stream sockets and `Pipe::open`, bounded by a guard timer.
 
 use ruv_core::stream::StreamEvent;
-use ruv_core::{Code, Loop, RunMode, Timer};
+use ruv_core::{Code, Loop, RunMode};
 use ruv_net::Pipe;
 use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 
-fn guard<S: 'static>(lp: &mut Loop<S>, ms: u64) {
-    let t = Timer::new(lp).unwrap();
-    t.start(lp, ms, 0, move |_, _, _| -> () {
-        panic!("test timed out after {ms} ms")
-    })
-    .unwrap();
-    t.set_ref(lp, false);
-}
+mod common;
+use common::guard;
 
 fn sock_path(name: &str) -> PathBuf {
     let p = std::env::temp_dir().join(format!("ruv-net-{}-{name}.sock", std::process::id()));

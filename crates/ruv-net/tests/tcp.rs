@@ -5,25 +5,9 @@
 use ruv_core::stream::StreamEvent;
 use ruv_core::{Code, Loop, RunMode, Timer};
 use ruv_net::Tcp;
-use std::net::SocketAddr;
 
-fn any_port() -> SocketAddr {
-    "127.0.0.1:0".parse().unwrap()
-}
-
-/// A timer that panics after `ms`, unreferenced so it does not keep the loop alive.
-fn guard<S: 'static>(lp: &mut Loop<S>, ms: u64) {
-    let t = Timer::new(lp).unwrap();
-    t.start(lp, ms, 0, move |_, _, _| -> () {
-        panic!("test timed out after {ms} ms")
-    })
-    .unwrap();
-    t.set_ref(lp, false);
-}
-
-fn run<S: 'static>(lp: &mut Loop<S>, s: &mut S) {
-    lp.run(RunMode::Default, s).unwrap();
-}
+mod common;
+use common::{any_port, guard, run};
 
 #[derive(Default)]
 struct PingPong {

@@ -1,18 +1,12 @@
 #![allow(clippy::unused_unit)] // `-> ()` fixes the return type of callbacks that only panic
 //! UDP on loopback, bounded by a guard timer.
 
-use ruv_core::{Code, Loop, RunMode, Timer};
+use ruv_core::{Code, Loop, RunMode};
 use ruv_net::Udp;
 use std::net::{Ipv4Addr, SocketAddr};
 
-fn guard<S: 'static>(lp: &mut Loop<S>, ms: u64) {
-    let t = Timer::new(lp).unwrap();
-    t.start(lp, ms, 0, move |_, _, _| -> () {
-        panic!("test timed out after {ms} ms")
-    })
-    .unwrap();
-    t.set_ref(lp, false);
-}
+mod common;
+use common::guard;
 
 #[derive(Default)]
 struct Dgram {
