@@ -45,6 +45,26 @@ fn destroyed(op: &str) -> Error {
 /// Queues a stream's job as a `FastIo` pool job and hands its result to `cb`. A job that
 /// never ran (cancelled: `ECANCELED`) or panicked (`EPANIC`) is reported under the name of
 /// its syscall, e.g. `ECANCELED: operation canceled, read`.
+/// Opens a stream's file on the pool (`open(path, flags, mode)`), with Node's error text.
+fn open_job<S: 'static>(
+    lp: &mut Loop<S>,
+    path: crate::error::CPath,
+    flags: i32,
+    mode: u32,
+    cb: impl FnOnce(&mut Loop<S>, &mut S, Result<crate::flags::Fd, Error>) + 'static,
+) -> Result<WorkReq, Error> {
+    job(
+        lp,
+        "open",
+        move || {
+            crate::sys::open(&path, flags, mode)
+                .map(crate::flags::Fd::from_raw)
+                .map_err(|e| path.err(e, "open"))
+        },
+        cb,
+    )
+}
+
 fn job<S: 'static, T: Send + 'static>(
     lp: &mut Loop<S>,
     syscall: &'static str,

@@ -1,7 +1,7 @@
 //! [`ReadStream`]: a file read in chunks (Node's `fs.createReadStream`).
 
 use super::options::ReadStreamOptions;
-use super::{destroyed, job, stale};
+use super::{destroyed, job, open_job, stale};
 use crate::error::{fd_err, CPath};
 use crate::flags::Fd;
 use crate::sys;
@@ -148,16 +148,9 @@ pub fn read_stream<S: 'static>(
     })));
     if let Some(p) = path {
         let (flags, mode) = (options.flags.bits(), options.mode);
-        let res = job(
-            lp,
-            "open",
-            move || {
-                sys::open(&p, flags, mode)
-                    .map(Fd::from_raw)
-                    .map_err(|e| p.err(e, "open"))
-            },
-            move |lp, s, res| on_open(lp, s, id, res),
-        );
+        let res = open_job(lp, p, flags, mode, move |lp, s, res| {
+            on_open(lp, s, id, res)
+        });
         match res {
             Ok(req) => set_job(lp, id, Some(req)),
             Err(e) => {

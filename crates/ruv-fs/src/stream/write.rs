@@ -1,7 +1,7 @@
 //! [`WriteStream`]: a file written in chunks with backpressure (Node's `fs.createWriteStream`).
 
 use super::options::WriteStreamOptions;
-use super::{destroyed, job, stale};
+use super::{destroyed, job, open_job, stale};
 use crate::error::{fd_err, CPath};
 use crate::flags::Fd;
 use crate::sys;
@@ -132,16 +132,9 @@ pub fn write_stream<S: 'static>(
     })));
     if let Some(p) = path {
         let (flags, mode) = (options.flags.bits(), options.mode);
-        let res = job(
-            lp,
-            "open",
-            move || {
-                sys::open(&p, flags, mode)
-                    .map(Fd::from_raw)
-                    .map_err(|e| p.err(e, "open"))
-            },
-            move |lp, s, res| on_open(lp, s, id, res),
-        );
+        let res = open_job(lp, p, flags, mode, move |lp, s, res| {
+            on_open(lp, s, id, res)
+        });
         match res {
             Ok(req) => set_job(lp, id, Some(req)),
             Err(e) => {
