@@ -1,0 +1,1 @@
+//! The HTTP client (Node's `http.request` / `http.get` and `Agent`).

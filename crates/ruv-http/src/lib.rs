@@ -1,0 +1,14 @@
+//! # ruv-http: Node's `http` module on the ruv loop
+#![warn(missing_docs)]
+
+mod body;
+pub mod client;
+pub mod codes;
+mod date;
+pub mod headers;
+mod parse;
+pub mod status;
+
+pub use date::http_date;
+pub use headers::{HeaderValue, Headers, OutgoingHeaders};
+pub use parse::{Framing, RequestHead, ResponseHead, METHODS};

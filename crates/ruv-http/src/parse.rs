@@ -1,0 +1,554 @@
+//! The message head parser: request and status lines and the header block through
+//! `httparse` (strict by default: no obs-fold, single spaces, token names, no control bytes
+//! in values), then llhttp's extra rules as Node 20 applies them: CRLF line ends, known
+//! methods, HTTP/1.0 and 1.1 only, `max_header_size` over the whole head, one plain
+//! decimal `Content-Length` and never beside `Transfer-Encoding`, `chunked` last.
+
+use crate::codes::*;
+use crate::headers::Headers;
+use ruv_core::{Error, Result};
+
+/// How the body of a message is delimited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Framing {
+    /// No body.
+    Empty,
+    /// `Content-Length` bytes.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+    /// Until the connection closes (responses only).
+    UntilClose,
+}
+
+/// What the headers say about the message beyond its fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Info {
+    pub(crate) framing: Framing,
+    /// llhttp's `should_keep_alive` for the message.
+    pub(crate) keep_alive: bool,
+    /// `Expect: 100-continue`.
+    pub(crate) expect_continue: bool,
+    /// An `Expect` other than `100-continue`.
+    pub(crate) expect_other: bool,
+    /// `Connection: upgrade` with an `Upgrade` header, or CONNECT.
+    pub(crate) upgrade: bool,
+    /// `Connection: close` was sent.
+    pub(crate) connection_close: bool,
+}
+
+impl Default for Info {
+    fn default() -> Info {
+        Info {
+            framing: Framing::Empty,
+            keep_alive: true,
+            expect_continue: false,
+            expect_other: false,
+            upgrade: false,
+            connection_close: false,
+        }
+    }
+}
+
+/// The parse limits (Node's `maxHeaderSize` and `maxHeadersCount`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    pub(crate) max_header_size: usize,
+    pub(crate) max_headers_count: usize,
+}
+
+/// A request's method, target, version and headers.
+#[derive(Clone, Debug, Default)]
+pub struct RequestHead {
+    pub(crate) headers: Headers,
+    method: (u32, u32),
+    url: (u32, u32),
+    minor: u8,
+    pub(crate) info: Info,
+}
+
+impl RequestHead {
+    /// The method (`GET`, `POST` …; one of llhttp's methods).
+    pub fn method(&self) -> &str {
+        self.str_at(self.method)
+    }
+
+    /// The request target as sent (`/path?query`, `*`, `host:port` or an absolute URL).
+    pub fn url(&self) -> &str {
+        self.str_at(self.url)
+    }
+
+    /// `"1.1"` or `"1.0"` (Node's `httpVersion`).
+    pub fn http_version(&self) -> &'static str {
+        if self.minor == 0 {
+            "1.0"
+        } else {
+            "1.1"
+        }
+    }
+
+    /// The minor version: 1 for HTTP/1.1, 0 for HTTP/1.0.
+    pub fn version_minor(&self) -> u8 {
+        self.minor
+    }
+
+    /// The headers.
+    pub fn headers(&self) -> &Headers {
+        &self.headers
+    }
+
+    /// Whether the request lets the connection stay open after its response.
+    pub fn keep_alive(&self) -> bool {
+        self.info.keep_alive
+    }
+
+    /// How the body is delimited.
+    pub fn framing(&self) -> Framing {
+        self.info.framing
+    }
+
+    fn str_at(&self, r: (u32, u32)) -> &str {
+        // the method and target were checked to be ASCII by the parser
+        std::str::from_utf8(&self.headers.raw[r.0 as usize..r.1 as usize]).unwrap_or("")
+    }
+}
+
+/// A response's status, reason, version and headers (the client side).
+#[derive(Clone, Debug, Default)]
+pub struct ResponseHead {
+    pub(crate) headers: Headers,
+    status: u16,
+    reason: (u32, u32),
+    minor: u8,
+    pub(crate) info: Info,
+}
+
+impl ResponseHead {
+    /// The status code.
+    pub fn status_code(&self) -> u16 {
+        self.status
+    }
+
+    /// The reason phrase as sent (Node's `statusMessage`).
+    pub fn status_message(&self) -> std::borrow::Cow<'_, str> {
+        crate::headers::latin1(&self.headers.raw[self.reason.0 as usize..self.reason.1 as usize])
+    }
+
+    /// `"1.1"` or `"1.0"`.
+    pub fn http_version(&self) -> &'static str {
+        if self.minor == 0 {
+            "1.0"
+        } else {
+            "1.1"
+        }
+    }
+
+    /// The headers.
+    pub fn headers(&self) -> &Headers {
+        &self.headers
+    }
+
+    /// Whether the connection may be reused after this response.
+    pub fn keep_alive(&self) -> bool {
+        self.info.keep_alive
+    }
+
+    /// How the body is delimited.
+    pub fn framing(&self) -> Framing {
+        self.info.framing
+    }
+}
+
+/// llhttp's methods (Node's `http.METHODS`).
+pub const METHODS: [&str; 35] = [
+    "ACL",
+    "BIND",
+    "CHECKOUT",
+    "CONNECT",
+    "COPY",
+    "DELETE",
+    "GET",
+    "HEAD",
+    "LINK",
+    "LOCK",
+    "M-SEARCH",
+    "MERGE",
+    "MKACTIVITY",
+    "MKCALENDAR",
+    "MKCOL",
+    "MOVE",
+    "NOTIFY",
+    "OPTIONS",
+    "PATCH",
+    "POST",
+    "PROPFIND",
+    "PROPPATCH",
+    "PURGE",
+    "PUT",
+    "QUERY",
+    "REBIND",
+    "REPORT",
+    "SEARCH",
+    "SOURCE",
+    "SUBSCRIBE",
+    "TRACE",
+    "UNBIND",
+    "UNLINK",
+    "UNLOCK",
+    "UNSUBSCRIBE",
+];
+
+fn known_method(m: &str) -> bool {
+    // the common ones first, without a scan
+    matches!(m, "GET" | "POST" | "HEAD" | "PUT" | "DELETE") || METHODS.contains(&m)
+}
+
+fn err(code: ruv_core::Code) -> Error {
+    Error::new(code)
+}
+
+/// Every LF must follow a CR, every CR precede an LF (llhttp without its lenient flags).
+fn check_line_ends(head: &[u8]) -> Result<()> {
+    let mut prev = 0u8;
+    for &b in head {
+        if b == b'\n' && prev != b'\r' {
+            return Err(err(HPE_CR_EXPECTED));
+        }
+        if prev == b'\r' && b != b'\n' {
+            return Err(err(HPE_LF_EXPECTED));
+        }
+        prev = b;
+    }
+    Ok(())
+}
+
+/// Maps an httparse error to llhttp's code.
+fn map_err(e: httparse::Error) -> Error {
+    err(match e {
+        httparse::Error::HeaderName => HPE_INVALID_HEADER_TOKEN,
+        httparse::Error::HeaderValue => HPE_INVALID_HEADER_TOKEN,
+        httparse::Error::NewLine => HPE_LF_EXPECTED,
+        httparse::Error::Status => HPE_INVALID_CONSTANT,
+        httparse::Error::Token => HPE_INVALID_METHOD,
+        httparse::Error::Version => HPE_INVALID_VERSION,
+        httparse::Error::TooManyHeaders => HPE_HEADER_OVERFLOW,
+    })
+}
+
+/// Parses `Content-Length`: digits only (httparse has trimmed the surrounding spaces).
+fn content_length(v: &[u8]) -> Result<u64> {
+    if v.is_empty() {
+        return Err(err(HPE_INVALID_CONTENT_LENGTH));
+    }
+    let mut n: u64 = 0;
+    for &b in v {
+        if !b.is_ascii_digit() {
+            return Err(err(HPE_INVALID_CONTENT_LENGTH));
+        }
+        n = n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(b - b'0')))
+            .ok_or_else(|| err(HPE_INVALID_CONTENT_LENGTH))?;
+    }
+    Ok(n)
+}
+
+/// Whether a comma-separated header value lists `token` (case-insensitive).
+pub(crate) fn has_token(v: &[u8], token: &str) -> bool {
+    v.split(|&b| b == b',')
+        .any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
+}
+
+/// The semantic pass over the fields, shared by requests and responses.
+fn message_info(hs: &[httparse::Header<'_>], minor: u8, request: bool) -> Result<Info> {
+    let mut info = Info::default();
+    let mut length: Option<u64> = None;
+    let mut chunked = false;
+    let mut te = false;
+    let mut conn_keep = false;
+    let mut conn_upgrade = false;
+    let mut upgrade_hdr = false;
+    for h in hs {
+        let name = h.name.as_bytes();
+        // dispatch on length first: most headers are none of these
+        match name.len() {
+            14 if name.eq_ignore_ascii_case(b"content-length") => {
+                if length.is_some() {
+                    return Err(err(HPE_UNEXPECTED_CONTENT_LENGTH));
+                }
+                length = Some(content_length(h.value)?);
+            }
+            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+                te = true;
+                // the last coding decides (a later header continues the list)
+                let last = h.value.rsplit(|&b| b == b',').next().unwrap_or(b"");
+                chunked = last.trim_ascii().eq_ignore_ascii_case(b"chunked");
+            }
+            10 if name.eq_ignore_ascii_case(b"connection") => {
+                if has_token(h.value, "close") {
+                    info.connection_close = true;
+                }
+                if has_token(h.value, "keep-alive") {
+                    conn_keep = true;
+                }
+                if has_token(h.value, "upgrade") {
+                    conn_upgrade = true;
+                }
+            }
+            6 if name.eq_ignore_ascii_case(b"expect") => {
+                if h.value.eq_ignore_ascii_case(b"100-continue") {
+                    info.expect_continue = true;
+                } else {
+                    info.expect_other = true;
+                }
+            }
+            7 if name.eq_ignore_ascii_case(b"upgrade") => upgrade_hdr = true,
+            _ => {}
+        }
+    }
+    if te && length.is_some() {
+        return Err(err(HPE_INVALID_TRANSFER_ENCODING)
+            .with_detail("Transfer-Encoding can't be present with Content-Length"));
+    }
+    info.upgrade = conn_upgrade && upgrade_hdr;
+    info.framing = if te {
+        if chunked {
+            Framing::Chunked
+        } else if request {
+            return Err(err(HPE_INVALID_TRANSFER_ENCODING));
+        } else {
+            Framing::UntilClose
+        }
+    } else {
+        match length {
+            Some(0) => Framing::Empty,
+            Some(n) => Framing::Length(n),
+            None if request => Framing::Empty,
+            None => Framing::UntilClose,
+        }
+    };
+    info.keep_alive = if minor >= 1 {
+        !info.connection_close
+    } else {
+        conn_keep && !info.connection_close
+    };
+    Ok(info)
+}
+
+/// The outcome of a head parse.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Parsed {
+    /// More bytes are needed.
+    Partial,
+    /// The head took this many bytes (leading empty lines included).
+    Complete(usize),
+}
+
+const STACK_HEADERS: usize = 48;
+
+/// Parses a request head from `buf` into `out`.
+pub(crate) fn request(buf: &[u8], lim: &Limits, out: &mut RequestHead) -> Result<Parsed> {
+    let mut stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
+    let mut req = httparse::Request::new(&mut stack);
+    match req.parse(buf) {
+        Ok(httparse::Status::Complete(n)) => finish_request(buf, n, &req, lim, out),
+        Ok(httparse::Status::Partial) => partial(buf, lim),
+        Err(httparse::Error::TooManyHeaders) => {
+            let mut heap = vec![httparse::EMPTY_HEADER; buf.len().min(lim.max_header_size) / 3 + 2];
+            let mut req = httparse::Request::new(&mut heap);
+            match req.parse(buf) {
+                Ok(httparse::Status::Complete(n)) => finish_request(buf, n, &req, lim, out),
+                Ok(httparse::Status::Partial) => partial(buf, lim),
+                Err(e) => Err(too_big_or(buf, lim, e)),
+            }
+        }
+        Err(e) => Err(too_big_or(buf, lim, e)),
+    }
+}
+
+/// A head that is over the limit is an overflow whatever else is wrong with it.
+fn too_big_or(buf: &[u8], lim: &Limits, e: httparse::Error) -> Error {
+    if buf.len() > lim.max_header_size && e == httparse::Error::TooManyHeaders {
+        return err(HPE_HEADER_OVERFLOW);
+    }
+    map_err(e)
+}
+
+fn partial(buf: &[u8], lim: &Limits) -> Result<Parsed> {
+    if buf.len() > lim.max_header_size {
+        return Err(err(HPE_HEADER_OVERFLOW));
+    }
+    // a bare LF in what has come so far fails now, not when the head completes
+    let upto = buf.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    check_line_ends(&buf[..upto])?;
+    Ok(Parsed::Partial)
+}
+
+fn finish_request(
+    buf: &[u8],
+    n: usize,
+    req: &httparse::Request<'_, '_>,
+    lim: &Limits,
+    out: &mut RequestHead,
+) -> Result<Parsed> {
+    let head = &buf[..n];
+    if n > lim.max_header_size {
+        return Err(err(HPE_HEADER_OVERFLOW));
+    }
+    check_line_ends(head)?;
+    let method = req.method.unwrap_or("");
+    if !known_method(method) {
+        return Err(err(HPE_INVALID_METHOD));
+    }
+    let minor = req.version.unwrap_or(1);
+    if minor > 1 {
+        return Err(err(HPE_INVALID_VERSION));
+    }
+    let path = req.path.unwrap_or("");
+    out.info = message_info(req.headers, minor, true)?;
+    if method == "CONNECT" {
+        out.info.upgrade = true;
+    }
+    out.minor = minor;
+    out.headers
+        .fill(head, req.headers, lim.max_headers_count);
+    let at = |s: &str| -> (u32, u32) {
+        let start = s.as_ptr() as usize - head.as_ptr() as usize;
+        (start as u32, (start + s.len()) as u32)
+    };
+    out.method = at(method);
+    out.url = at(path);
+    Ok(Parsed::Complete(n))
+}
+
+/// Parses a response head from `buf` into `out`; `head_request`: the request was HEAD
+/// (no body whatever the headers say).
+pub(crate) fn response(
+    buf: &[u8],
+    lim: &Limits,
+    head_request: bool,
+    out: &mut ResponseHead,
+) -> Result<Parsed> {
+    let mut stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
+    let mut heap;
+    let mut res = httparse::Response::new(&mut stack);
+    let mut r = res.parse(buf);
+    if r == Err(httparse::Error::TooManyHeaders) {
+        heap = vec![httparse::EMPTY_HEADER; buf.len().min(lim.max_header_size) / 3 + 2];
+        res = httparse::Response::new(&mut heap);
+        r = res.parse(buf);
+    }
+    let n = match r {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) => return partial(buf, lim),
+        Err(e) => return Err(too_big_or(buf, lim, e)),
+    };
+    let head = &buf[..n];
+    if n > lim.max_header_size {
+        return Err(err(HPE_HEADER_OVERFLOW));
+    }
+    check_line_ends(head)?;
+    let minor = res.version.unwrap_or(1);
+    let status = res.code.unwrap_or(0);
+    let mut info = message_info(res.headers, minor, false)?;
+    if head_request || status / 100 == 1 || status == 204 || status == 304 {
+        info.framing = Framing::Empty;
+    }
+    out.info = info;
+    out.minor = minor;
+    out.status = status;
+    out.headers.fill(head, res.headers, lim.max_headers_count);
+    let reason = res.reason.unwrap_or("");
+    let start = if reason.is_empty() {
+        n as u32
+    } else {
+        (reason.as_ptr() as usize - buf.as_ptr() as usize) as u32
+    };
+    out.reason = (start.min(n as u32), (start as usize + reason.len()).min(n) as u32);
+    Ok(Parsed::Complete(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIM: Limits = Limits {
+        max_header_size: 16 * 1024,
+        max_headers_count: 2000,
+    };
+
+    fn req(b: &[u8]) -> Result<(Parsed, RequestHead)> {
+        let mut h = RequestHead::default();
+        request(b, &LIM, &mut h).map(|p| (p, h))
+    }
+
+    fn code(b: &[u8]) -> &'static str {
+        req(b).unwrap_err().code().name()
+    }
+
+    #[test]
+    fn simple_request_parses_with_offsets() {
+        let (p, h) = req(b"GET /a?b HTTP/1.1\r\nHost: x\r\n\r\nrest").unwrap();
+        assert_eq!(p, Parsed::Complete(30));
+        assert_eq!((h.method(), h.url(), h.http_version()), ("GET", "/a?b", "1.1"));
+        assert_eq!(h.headers().get("host").as_deref(), Some("x"));
+        assert!(h.keep_alive());
+        assert_eq!(h.framing(), Framing::Empty);
+    }
+
+    #[test]
+    fn smuggling_framings_are_rejected() {
+        let cl_te = b"POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n";
+        assert_eq!(code(cl_te), "HPE_INVALID_TRANSFER_ENCODING");
+        let dup = b"POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n";
+        assert_eq!(code(dup), "HPE_UNEXPECTED_CONTENT_LENGTH");
+        let plus = b"POST / HTTP/1.1\r\nContent-Length: +5\r\n\r\n";
+        assert_eq!(code(plus), "HPE_INVALID_CONTENT_LENGTH");
+        let huge = b"POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n";
+        assert_eq!(code(huge), "HPE_INVALID_CONTENT_LENGTH");
+        let te = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n";
+        assert_eq!(code(te), "HPE_INVALID_TRANSFER_ENCODING");
+    }
+
+    #[test]
+    fn bare_lf_and_unknown_methods_are_rejected() {
+        assert_eq!(code(b"GET / HTTP/1.1\nHost: a\r\n\r\n"), "HPE_CR_EXPECTED");
+        assert_eq!(code(b"FOO / HTTP/1.1\r\n\r\n"), "HPE_INVALID_METHOD");
+    }
+
+    #[test]
+    fn http10_keeps_alive_only_when_asked() {
+        let (_, h) = req(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+        assert!(!h.keep_alive());
+        let (_, h) = req(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").unwrap();
+        assert!(h.keep_alive());
+    }
+
+    #[test]
+    fn a_head_over_the_limit_overflows_even_when_partial() {
+        let mut b = b"GET / HTTP/1.1\r\nX: ".to_vec();
+        b.resize(LIM.max_header_size + 1, b'a');
+        assert_eq!(code(&b), "HPE_HEADER_OVERFLOW");
+    }
+
+    #[test]
+    fn many_headers_parse_past_the_stack_array() {
+        let mut b = b"GET / HTTP/1.1\r\n".to_vec();
+        for i in 0..500 {
+            b.extend_from_slice(format!("h{i}: v\r\n").as_bytes());
+        }
+        b.extend_from_slice(b"\r\n");
+        let (_, h) = req(&b).unwrap();
+        assert_eq!(h.headers().len(), 500);
+    }
+
+    #[test]
+    fn response_heads_parse() {
+        let mut h = ResponseHead::default();
+        let b = b"HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nabc";
+        assert_eq!(response(b, &LIM, false, &mut h).unwrap(), Parsed::Complete(45));
+        assert_eq!(h.status_code(), 404);
+        assert_eq!(h.status_message(), "Not Found");
+        assert_eq!(h.framing(), Framing::Length(3));
+    }
+}
