@@ -30,6 +30,7 @@ pub use ruv_core as core;
 pub use ruv_crypto as crypto;
 pub use ruv_dns as dns;
 pub use ruv_fs as fs;
+pub use ruv_http as http;
 pub use ruv_net as net;
 pub use ruv_node as node;
 pub use ruv_pool as pool;

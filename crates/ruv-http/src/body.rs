@@ -21,11 +21,18 @@ pub(crate) enum Step<'a> {
 #[derive(Debug)]
 enum Chunk {
     /// In the size line: the value so far and whether a digit was seen.
-    Size { value: u64, digits: bool },
+    Size {
+        value: u64,
+        digits: bool,
+    },
     /// In a chunk extension, up to CR.
-    Ext { value: u64 },
+    Ext {
+        value: u64,
+    },
     /// CR of the size line seen: LF must follow.
-    SizeLf { value: u64 },
+    SizeLf {
+        value: u64,
+    },
     /// Inside chunk data.
     Data(u64),
     /// After chunk data: CR then LF.
@@ -262,7 +269,11 @@ mod tests {
     use super::*;
 
     /// Feeds `input` in pieces of `piece` bytes; returns the body or the error code.
-    fn decode(framing: Framing, input: &[u8], piece: usize) -> std::result::Result<(Vec<u8>, usize), &'static str> {
+    fn decode(
+        framing: Framing,
+        input: &[u8],
+        piece: usize,
+    ) -> std::result::Result<(Vec<u8>, usize), &'static str> {
         let mut d = Decoder::new(framing, 1024);
         let mut body = Vec::new();
         let mut pos = 0;
@@ -307,10 +318,23 @@ mod tests {
 
     #[test]
     fn bad_chunks_are_rejected() {
-        for bad in [&b"zz\r\n"[..], b"5 \r\nhello", b"\r\n", b"-5\r\n", b"fffffffffffffffff\r\n"] {
-            assert_eq!(decode(Framing::Chunked, bad, 100).unwrap_err(), "HPE_INVALID_CHUNK_SIZE", "{bad:?}");
+        for bad in [
+            &b"zz\r\n"[..],
+            b"5 \r\nhello",
+            b"\r\n",
+            b"-5\r\n",
+            b"fffffffffffffffff\r\n",
+        ] {
+            assert_eq!(
+                decode(Framing::Chunked, bad, 100).unwrap_err(),
+                "HPE_INVALID_CHUNK_SIZE",
+                "{bad:?}"
+            );
         }
-        assert_eq!(decode(Framing::Chunked, b"5\r\nhelloXX", 100).unwrap_err(), "HPE_LF_EXPECTED");
+        assert_eq!(
+            decode(Framing::Chunked, b"5\r\nhelloXX", 100).unwrap_err(),
+            "HPE_LF_EXPECTED"
+        );
         assert!(decode(Framing::Chunked, b"5\nhello", 100).is_err());
     }
 

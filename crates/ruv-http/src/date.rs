@@ -23,6 +23,17 @@ impl DateCache {
     }
 }
 
+impl DateCache {
+    /// Today's value as its 29 bytes.
+    pub(crate) fn now_bytes(&mut self) -> [u8; 29] {
+        let mut b = [b' '; 29];
+        let v = self.now().as_bytes();
+        let n = v.len().min(29);
+        b[..n].copy_from_slice(&v[..n]);
+        b
+    }
+}
+
 /// IMF-fixdate from Unix seconds.
 pub fn http_date(secs: u64) -> String {
     const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
@@ -57,8 +68,14 @@ pub fn http_date(secs: u64) -> String {
 mod tests {
     #[test]
     fn dates_format_as_imf_fixdate() {
-        assert_eq!(super::http_date(784_111_777), "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(
+            super::http_date(784_111_777),
+            "Sun, 06 Nov 1994 08:49:37 GMT"
+        );
         assert_eq!(super::http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
-        assert_eq!(super::http_date(951_782_400), "Tue, 29 Feb 2000 00:00:00 GMT");
+        assert_eq!(
+            super::http_date(951_782_400),
+            "Tue, 29 Feb 2000 00:00:00 GMT"
+        );
     }
 }

@@ -205,6 +205,11 @@ pub enum HeaderValue {
     List(Vec<String>),
 }
 
+/// Whether a comma-separated header value lists `token` (case-insensitive).
+pub(crate) fn has_token_pub(v: &[u8], token: &str) -> bool {
+    crate::parse::has_token(v, token)
+}
+
 /// Whether `b` is an HTTP token character (RFC 9110 `tchar`).
 pub(crate) fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
@@ -292,8 +297,11 @@ impl OutgoingHeaders {
 fn check(name: &str, value: &[u8]) -> ruv_core::Result<()> {
     use ruv_core::Error;
     if !valid_name(name) {
-        return Err(Error::new(crate::codes::ERR_INVALID_HTTP_TOKEN)
-            .with_detail(format!("Header name must be a valid HTTP token [\"{name}\"]")));
+        return Err(
+            Error::new(crate::codes::ERR_INVALID_HTTP_TOKEN).with_detail(format!(
+                "Header name must be a valid HTTP token [\"{name}\"]"
+            )),
+        );
     }
     if !valid_value(value) {
         return Err(Error::new(crate::codes::ERR_INVALID_CHAR)

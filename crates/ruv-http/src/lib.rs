@@ -7,8 +7,10 @@ pub mod codes;
 mod date;
 pub mod headers;
 mod parse;
+pub mod server;
 pub mod status;
 
 pub use date::http_date;
 pub use headers::{HeaderValue, Headers, OutgoingHeaders};
 pub use parse::{Framing, RequestHead, ResponseHead, METHODS};
+pub use server::{Connection, Request, Response, Server, ServerEvent, ServerOptions};

@@ -410,8 +410,7 @@ fn finish_request(
         out.info.upgrade = true;
     }
     out.minor = minor;
-    out.headers
-        .fill(head, req.headers, lim.max_headers_count);
+    out.headers.fill(head, req.headers, lim.max_headers_count);
     let at = |s: &str| -> (u32, u32) {
         let start = s.as_ptr() as usize - head.as_ptr() as usize;
         (start as u32, (start + s.len()) as u32)
@@ -464,7 +463,10 @@ pub(crate) fn response(
     } else {
         (reason.as_ptr() as usize - buf.as_ptr() as usize) as u32
     };
-    out.reason = (start.min(n as u32), (start as usize + reason.len()).min(n) as u32);
+    out.reason = (
+        start.min(n as u32),
+        (start as usize + reason.len()).min(n) as u32,
+    );
     Ok(Parsed::Complete(n))
 }
 
@@ -490,7 +492,10 @@ mod tests {
     fn simple_request_parses_with_offsets() {
         let (p, h) = req(b"GET /a?b HTTP/1.1\r\nHost: x\r\n\r\nrest").unwrap();
         assert_eq!(p, Parsed::Complete(30));
-        assert_eq!((h.method(), h.url(), h.http_version()), ("GET", "/a?b", "1.1"));
+        assert_eq!(
+            (h.method(), h.url(), h.http_version()),
+            ("GET", "/a?b", "1.1")
+        );
         assert_eq!(h.headers().get("host").as_deref(), Some("x"));
         assert!(h.keep_alive());
         assert_eq!(h.framing(), Framing::Empty);
@@ -546,7 +551,10 @@ mod tests {
     fn response_heads_parse() {
         let mut h = ResponseHead::default();
         let b = b"HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nabc";
-        assert_eq!(response(b, &LIM, false, &mut h).unwrap(), Parsed::Complete(45));
+        assert_eq!(
+            response(b, &LIM, false, &mut h).unwrap(),
+            Parsed::Complete(45)
+        );
         assert_eq!(h.status_code(), 404);
         assert_eq!(h.status_message(), "Not Found");
         assert_eq!(h.framing(), Framing::Length(3));

@@ -1,0 +1,656 @@
+//! A request and its response (one registry entry, two `Copy` views): the request body
+//! as a readable stream, the response as a writable one.
+
+use super::conn::{self, Connection};
+use super::respond::{self, Out};
+use super::{emit, Server, ServerEvent, ServerOptions};
+use crate::codes::{ERR_HTTP_HEADERS_SENT, ERR_STREAM_WRITE_AFTER_END};
+use crate::headers::{Headers, OutgoingHeaders};
+use crate::parse::RequestHead;
+use ruv_core::registry::{Callback, Handle, HandleId};
+use ruv_core::stream::{EventFn, StreamEvent};
+use ruv_core::{CallbackResult, Code, Error, Loop, Result};
+use std::borrow::Cow;
+
+/// A request (Node's `IncomingMessage`): its head, and its body as a readable stream.
+/// A `Copy` id, stale once the request and its response are done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Request(pub(crate) HandleId);
+
+/// A response (Node's `ServerResponse`): a `Copy` id sharing its request's entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Response(pub(crate) HandleId);
+
+pub(crate) struct Exchange<S> {
+    pub(crate) conn: HandleId,
+    server: Server,
+    head: RequestHead,
+    trailers: Headers,
+    req_cb: Option<Callback<EventFn<S, Request>>>,
+    /// A callback was set: the body is being consumed (Node's `_consuming`).
+    consuming: bool,
+    /// Body bytes not delivered yet.
+    pending: Vec<u8>,
+    req_paused: bool,
+    pub(crate) body_complete: bool,
+    end_delivered: bool,
+    /// The response ended before the body was read: the rest is discarded.
+    dumping: bool,
+    flush_queued: bool,
+    res_cb: Option<Callback<EventFn<S, Response>>>,
+    pub(crate) out: Out,
+    /// Left the connection's queue (its output is all in the connection's buffer).
+    popped: bool,
+}
+
+fn ex<S: 'static>(lp: &mut Loop<S>, id: HandleId) -> Option<&mut Exchange<S>> {
+    lp.handles::<Exchange<S>>().get_mut(id).map(|h| &mut h.data)
+}
+
+fn live<S: 'static>(lp: &mut Loop<S>, id: HandleId) -> Result<&mut Exchange<S>> {
+    ex(lp, id).ok_or_else(|| Error::new(Code::EBADF).with_detail("request is done"))
+}
+
+pub(crate) fn create<S: 'static>(
+    lp: &mut Loop<S>,
+    conn: HandleId,
+    server: Server,
+    head: RequestHead,
+) -> HandleId {
+    let body_complete = head.framing() == crate::parse::Framing::Empty;
+    let out = Out::new(&head);
+    lp.handles::<Exchange<S>>().insert(Handle::new(Exchange {
+        conn,
+        server,
+        head,
+        trailers: Headers::default(),
+        req_cb: None,
+        consuming: false,
+        pending: Vec::new(),
+        req_paused: false,
+        body_complete,
+        end_delivered: false,
+        dumping: false,
+        flush_queued: false,
+        res_cb: None,
+        out,
+        popped: false,
+    }))
+}
+
+/// Decides keep-alive and `Expect`, then emits `'request'` (or answers by itself).
+pub(crate) fn dispatch_request<S: 'static>(
+    lp: &mut Loop<S>,
+    s: &mut S,
+    id: HandleId,
+    o: &ServerOptions,
+) {
+    let Some(e) = ex::<S>(lp, id) else { return };
+    let (conn_id, server) = (e.conn, e.server);
+    let info = e.head.info;
+    let requests = conn::get(lp, conn_id).map_or(0, |c| c.requests);
+    let closing = super::state(lp, server).is_none_or(|st| st.closing);
+    let max = o.max_requests_per_socket;
+    let drop_it = max > 0 && requests > max;
+    let keep = info.keep_alive && !closing && !drop_it && (max == 0 || requests < max);
+    if let Some(e) = ex::<S>(lp, id) {
+        e.out.keep_alive = keep;
+        e.out.keep_alive_timeout = o.keep_alive_timeout;
+        e.out.send_date = o.send_date;
+    }
+    if !keep {
+        if let Some(c) = conn::get(lp, conn_id) {
+            c.no_more = true;
+        }
+    }
+    let (req, res) = (Request(id), Response(id));
+    if drop_it {
+        emit(lp, s, server, ServerEvent::DropRequest(req));
+        res.set_status_code(lp, 503).ok();
+        res.end(lp, b"").ok();
+        return;
+    }
+    if info.expect_other {
+        res.set_status_code(lp, 417).ok();
+        res.end(lp, b"").ok();
+        return;
+    }
+    if info.expect_continue {
+        if o.check_continue {
+            emit(lp, s, server, ServerEvent::CheckContinue(req, res));
+            return;
+        }
+        res.write_continue(lp).ok();
+    }
+    emit(lp, s, server, ServerEvent::Request(req, res));
+}
+
+/// Whether the body's undelivered bytes are at the high-water mark.
+pub(crate) fn body_blocked<S: 'static>(lp: &mut Loop<S>, id: HandleId, hwm: usize) -> bool {
+    ex::<S>(lp, id).is_some_and(|e| {
+        !e.dumping && (e.pending.len() >= hwm || (e.req_paused && !e.pending.is_empty()))
+    })
+}
+
+/// Body bytes arrived.
+pub(crate) fn body_data<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId, data: &[u8]) {
+    let Some(e) = ex::<S>(lp, id) else { return };
+    if e.dumping {
+        return;
+    }
+    if e.req_cb.is_some() && !e.req_paused && e.pending.is_empty() {
+        emit_request(lp, s, id, StreamEvent::Data(data));
+    } else {
+        e.pending.extend_from_slice(data);
+    }
+}
+
+/// The body is complete.
+pub(crate) fn body_done<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId, trailers: Headers) {
+    let Some(e) = ex::<S>(lp, id) else { return };
+    e.body_complete = true;
+    e.trailers = trailers;
+    if e.req_cb.is_some() && !e.req_paused && e.pending.is_empty() && !e.end_delivered {
+        e.end_delivered = true;
+        emit_request(lp, s, id, StreamEvent::End);
+    }
+    maybe_free(lp, id);
+}
+
+fn emit_request<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId, ev: StreamEvent<'_>) {
+    lp.dispatch_handle::<Exchange<S>, EventFn<S, Request>>(
+        s,
+        id,
+        "http.request.event",
+        |e| &mut e.req_cb,
+        |f, lp, s| f(lp, s, Request(id), ev),
+    );
+}
+
+pub(crate) fn emit_response<S: 'static>(
+    lp: &mut Loop<S>,
+    s: &mut S,
+    id: HandleId,
+    ev: StreamEvent<'_>,
+) {
+    lp.dispatch_handle::<Exchange<S>, EventFn<S, Response>>(
+        s,
+        id,
+        "http.response.event",
+        |e| &mut e.res_cb,
+        |f, lp, s| f(lp, s, Response(id), ev),
+    );
+}
+
+/// Delivers what the body holds back (from the loop, after a resume or a new callback).
+fn flush_request<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId) {
+    let Some(e) = ex::<S>(lp, id) else { return };
+    e.flush_queued = false;
+    if e.req_cb.is_none() || e.req_paused || e.dumping {
+        return;
+    }
+    let conn_id = e.conn;
+    if !e.pending.is_empty() {
+        let data = std::mem::take(&mut e.pending);
+        emit_request(lp, s, id, StreamEvent::Data(&data));
+        if let Some(e) = ex::<S>(lp, id) {
+            if e.pending.is_empty() {
+                let mut data = data;
+                data.clear();
+                e.pending = data;
+            }
+        }
+    }
+    let Some(e) = ex::<S>(lp, id) else { return };
+    if e.body_complete && e.pending.is_empty() && !e.end_delivered && !e.req_paused {
+        e.end_delivered = true;
+        emit_request(lp, s, id, StreamEvent::End);
+    }
+    conn::resume(lp, s, conn_id);
+    maybe_free(lp, id);
+}
+
+fn queue_flush<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
+    let Some(e) = ex::<S>(lp, id) else { return };
+    if e.flush_queued {
+        return;
+    }
+    e.flush_queued = true;
+    lp.defer(move |lp: &mut Loop<S>, s: &mut S| flush_request(lp, s, id));
+}
+
+/// Whether the response's head went out (or is in the connection's buffer).
+pub(crate) fn head_sent<S: 'static>(lp: &mut Loop<S>, id: HandleId) -> bool {
+    ex::<S>(lp, id).is_some_and(|e| e.out.head_sent)
+}
+
+/// The connection closed under this exchange.
+pub(crate) fn abort<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId) {
+    let Some(e) = ex::<S>(lp, id) else { return };
+    let cut = !e.body_complete && !e.dumping && e.consuming;
+    e.body_complete = true;
+    e.dumping = true;
+    e.out.ended = true;
+    e.popped = true;
+    if cut {
+        let err = Error::new(Code::ECONNRESET).with_detail("aborted");
+        emit_request(lp, s, id, StreamEvent::Error(err));
+    }
+    emit_request(lp, s, id, StreamEvent::Close);
+    emit_response(lp, s, id, StreamEvent::Close);
+    free(lp, id);
+}
+
+fn free<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
+    if let Some(h) = lp.handles::<Exchange<S>>().remove(id) {
+        let mut head = h.data.head;
+        head.headers.fields.clear();
+        let pool = &mut super::shared(lp).heads;
+        if pool.len() < 64 {
+            pool.push(head);
+        }
+    }
+}
+
+/// Frees the exchange once the response is out and the body read or dumped; the
+/// callbacks get `Finish` / `Close` first, from the loop.
+fn maybe_free<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
+    let Some(e) = ex::<S>(lp, id) else { return };
+    if !(e.popped && (e.body_complete || e.dumping)) {
+        return;
+    }
+    if e.res_cb.is_none() && e.req_cb.is_none() {
+        free(lp, id);
+        return;
+    }
+    lp.defer(move |lp: &mut Loop<S>, s: &mut S| {
+        emit_response(lp, s, id, StreamEvent::Finish);
+        emit_response(lp, s, id, StreamEvent::Close);
+        emit_request(lp, s, id, StreamEvent::Close);
+        free(lp, id);
+    });
+}
+
+/// Moves output to the connection in response order: the front response's goes out, an
+/// ended front leaves the queue and the next one's buffered output follows.
+fn pump<S: 'static>(lp: &mut Loop<S>, conn_id: HandleId) {
+    loop {
+        let Some(c) = conn::get(lp, conn_id) else {
+            return;
+        };
+        let Some(&front) = c.queue.front() else {
+            return;
+        };
+        let mut out = std::mem::take(&mut c.out);
+        let Some(e) = ex::<S>(lp, front) else {
+            if let Some(c) = conn::get(lp, conn_id) {
+                c.out = out;
+                c.queue.pop_front();
+            }
+            continue;
+        };
+        if out.is_empty() {
+            std::mem::swap(&mut out, &mut e.out.buf);
+        } else {
+            out.extend_from_slice(&e.out.buf);
+            e.out.buf.clear();
+        }
+        let (ended, close) = (e.out.ended, !e.out.keep_alive);
+        let dump = ended && !e.body_complete && !e.consuming;
+        if dump {
+            e.dumping = true;
+            e.pending = Vec::new();
+        }
+        if ended {
+            e.popped = true;
+        }
+        let Some(c) = conn::get(lp, conn_id) else {
+            return;
+        };
+        c.out = out;
+        if !ended {
+            return;
+        }
+        c.queue.pop_front();
+        if close {
+            c.no_more = true;
+            maybe_free(lp, front);
+            conn::end_socket(lp, conn_id);
+            return;
+        }
+        maybe_free(lp, front);
+        conn::resume_later(lp, conn_id);
+    }
+}
+
+/// Hands new output of response `id` to its connection.
+fn output<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
+    let Some(e) = ex::<S>(lp, id) else { return };
+    let conn_id = e.conn;
+    pump::<S>(lp, conn_id);
+    conn::flush(lp, conn_id);
+}
+
+impl Request {
+    /// The request's method, URL, version and headers.
+    ///
+    /// # Errors
+    /// `EBADF` once the request and its response are done.
+    pub fn head<S: 'static>(self, lp: &mut Loop<S>) -> Result<&RequestHead> {
+        Ok(&live::<S>(lp, self.0)?.head)
+    }
+
+    /// The trailers of a chunked body (empty until `End`).
+    ///
+    /// # Errors
+    /// `EBADF` once the request and its response are done.
+    pub fn trailers<S: 'static>(self, lp: &mut Loop<S>) -> Result<&Headers> {
+        Ok(&live::<S>(lp, self.0)?.trailers)
+    }
+
+    /// The connection it came on.
+    ///
+    /// # Errors
+    /// `EBADF` once the request and its response are done.
+    pub fn connection<S: 'static>(self, lp: &mut Loop<S>) -> Result<Connection> {
+        Ok(Connection(live::<S>(lp, self.0)?.conn))
+    }
+
+    /// The response of this request.
+    pub fn response(self) -> Response {
+        Response(self.0)
+    }
+
+    /// Sets the body's event callback and starts the flow: `Data` for each piece, `End`
+    /// once it is complete (at once for a request without a body), `Error`
+    /// (`ECONNRESET` "aborted") if the connection closes first, and `Close`. Held data is
+    /// delivered from the loop, never inside this call.
+    ///
+    /// # Errors
+    /// `EBADF` once the request and its response are done.
+    #[track_caller]
+    pub fn on_event<S: 'static, R: CallbackResult>(
+        self,
+        lp: &mut Loop<S>,
+        mut cb: impl for<'a> FnMut(&mut Loop<S>, &mut S, Request, StreamEvent<'a>) -> R + 'static,
+    ) -> Result<()> {
+        let f: EventFn<S, Request> = Box::new(move |lp, s, me, ev| cb(lp, s, me, ev).into_result());
+        let e = live::<S>(lp, self.0)?;
+        e.req_cb = Some(Callback::new(f));
+        e.consuming = true;
+        queue_flush(lp, self.0);
+        Ok(())
+    }
+
+    /// Stops the flow of `Data`: the connection stops reading once a high-water mark of
+    /// body is held.
+    pub fn pause<S: 'static>(self, lp: &mut Loop<S>) {
+        if let Some(e) = ex::<S>(lp, self.0) {
+            e.req_paused = true;
+        }
+    }
+
+    /// Starts the flow again.
+    pub fn resume<S: 'static>(self, lp: &mut Loop<S>) {
+        if let Some(e) = ex::<S>(lp, self.0) {
+            if e.req_paused {
+                e.req_paused = false;
+                queue_flush(lp, self.0);
+            }
+        }
+    }
+
+    /// Destroys the request: its connection is destroyed (Node's `req.destroy()`).
+    pub fn destroy<S: 'static>(self, lp: &mut Loop<S>) {
+        if let Some(e) = ex::<S>(lp, self.0) {
+            let c = e.conn;
+            conn::destroy(lp, c);
+        }
+    }
+}
+
+impl Response {
+    /// The request this answers.
+    pub fn request(self) -> Request {
+        Request(self.0)
+    }
+
+    /// Sets the status code (Node's `res.statusCode = n`).
+    ///
+    /// # Errors
+    /// `ERR_HTTP_INVALID_STATUS_CODE` outside 100-999, `ERR_HTTP_HEADERS_SENT` after the
+    /// head went out, `EBADF` once done.
+    pub fn set_status_code<S: 'static>(self, lp: &mut Loop<S>, code: u16) -> Result<()> {
+        let e = self.unsent(lp)?;
+        respond::check_status(code)?;
+        e.out.status = code;
+        Ok(())
+    }
+
+    /// The status code (200 unless set).
+    ///
+    /// # Errors
+    /// `EBADF` once done.
+    pub fn status_code<S: 'static>(self, lp: &mut Loop<S>) -> Result<u16> {
+        Ok(live::<S>(lp, self.0)?.out.status)
+    }
+
+    /// Sets the reason phrase (Node's `res.statusMessage`).
+    ///
+    /// # Errors
+    /// `ERR_INVALID_CHAR` for CR or LF in it, `ERR_HTTP_HEADERS_SENT`, `EBADF`.
+    pub fn set_status_message<S: 'static>(
+        self,
+        lp: &mut Loop<S>,
+        msg: impl Into<Cow<'static, str>>,
+    ) -> Result<()> {
+        let msg = msg.into();
+        if !crate::headers::valid_value(msg.as_bytes()) {
+            return Err(Error::new(crate::codes::ERR_INVALID_CHAR));
+        }
+        self.unsent(lp)?.out.message = Some(msg);
+        Ok(())
+    }
+
+    fn unsent<S: 'static>(self, lp: &mut Loop<S>) -> Result<&mut Exchange<S>> {
+        let e = live::<S>(lp, self.0)?;
+        if e.out.head_sent {
+            return Err(Error::new(ERR_HTTP_HEADERS_SENT));
+        }
+        Ok(e)
+    }
+
+    /// Sets a header (Node's `res.setHeader`), replacing earlier values.
+    ///
+    /// # Errors
+    /// `ERR_INVALID_HTTP_TOKEN`, `ERR_INVALID_CHAR`, `ERR_HTTP_HEADERS_SENT`, `EBADF`.
+    pub fn set_header<S: 'static>(
+        self,
+        lp: &mut Loop<S>,
+        name: impl Into<Cow<'static, str>>,
+        value: impl AsRef<[u8]>,
+    ) -> Result<()> {
+        self.unsent(lp)?.out.headers.set(name, value)
+    }
+
+    /// Adds a header line (Node's `res.appendHeader`).
+    ///
+    /// # Errors
+    /// As [`set_header`](Response::set_header).
+    pub fn append_header<S: 'static>(
+        self,
+        lp: &mut Loop<S>,
+        name: impl Into<Cow<'static, str>>,
+        value: impl AsRef<[u8]>,
+    ) -> Result<()> {
+        self.unsent(lp)?.out.headers.append(name, value)
+    }
+
+    /// Removes a header (Node's `res.removeHeader`).
+    ///
+    /// # Errors
+    /// `ERR_HTTP_HEADERS_SENT`, `EBADF`.
+    pub fn remove_header<S: 'static>(self, lp: &mut Loop<S>, name: &str) -> Result<()> {
+        self.unsent(lp)?.out.headers.remove(name);
+        Ok(())
+    }
+
+    /// The headers set so far.
+    ///
+    /// # Errors
+    /// `EBADF` once done.
+    pub fn headers<S: 'static>(self, lp: &mut Loop<S>) -> Result<&OutgoingHeaders> {
+        Ok(&live::<S>(lp, self.0)?.out.headers)
+    }
+
+    /// Node's `res.writeHead(status, headers)`: the status and headers, sent with the
+    /// first write or `end`.
+    ///
+    /// # Errors
+    /// As [`set_status_code`](Response::set_status_code) and
+    /// [`set_header`](Response::set_header).
+    pub fn write_head<S: 'static>(
+        self,
+        lp: &mut Loop<S>,
+        status: u16,
+        headers: &[(&'static str, &str)],
+    ) -> Result<()> {
+        self.set_status_code(lp, status)?;
+        for (n, v) in headers {
+            self.set_header(lp, *n, v)?;
+        }
+        Ok(())
+    }
+
+    /// Whether the head was sent (Node's `res.headersSent`).
+    pub fn headers_sent<S: 'static>(self, lp: &mut Loop<S>) -> bool {
+        head_sent::<S>(lp, self.0)
+    }
+
+    /// Whether the connection stays open after this response.
+    ///
+    /// # Errors
+    /// `EBADF` once done.
+    pub fn keep_alive<S: 'static>(self, lp: &mut Loop<S>) -> Result<bool> {
+        Ok(live::<S>(lp, self.0)?.out.keep_alive)
+    }
+
+    /// Closes the connection after this response (Node's `res.shouldKeepAlive = false`).
+    ///
+    /// # Errors
+    /// `ERR_HTTP_HEADERS_SENT`, `EBADF`.
+    pub fn set_keep_alive<S: 'static>(self, lp: &mut Loop<S>, on: bool) -> Result<()> {
+        let e = self.unsent(lp)?;
+        e.out.keep_alive &= on;
+        Ok(())
+    }
+
+    /// Sends `100 Continue` (Node's `res.writeContinue()`).
+    ///
+    /// # Errors
+    /// `ERR_HTTP_HEADERS_SENT`, `EBADF`.
+    pub fn write_continue<S: 'static>(self, lp: &mut Loop<S>) -> Result<()> {
+        self.unsent(lp)?
+            .out
+            .buf
+            .extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+        output::<S>(lp, self.0);
+        Ok(())
+    }
+
+    /// Writes body bytes (the head first, chunked unless a `Content-Length` was set or the
+    /// client speaks HTTP/1.0). Returns `false` when the connection's pending output is
+    /// at the high-water mark: wait for `Drain`.
+    ///
+    /// # Errors
+    /// `ERR_STREAM_WRITE_AFTER_END`, `ERR_HTTP_CONTENT_LENGTH_MISMATCH` past a set
+    /// `Content-Length`, `EBADF` once done.
+    pub fn write<S: 'static>(self, lp: &mut Loop<S>, data: impl AsRef<[u8]>) -> Result<bool> {
+        let date = super::shared(lp).date.now_bytes();
+        let e = live::<S>(lp, self.0)?;
+        if e.out.ended {
+            return Err(Error::new(ERR_STREAM_WRITE_AFTER_END));
+        }
+        let conn_id = e.conn;
+        e.out.write(data.as_ref(), &date)?;
+        output::<S>(lp, self.0);
+        Ok(conn::writable_below_hwm(lp, conn_id))
+    }
+
+    /// Ends the response with `data` as its last bytes (`b""` for none): with no earlier
+    /// write, the head gets `Content-Length`.
+    ///
+    /// # Errors
+    /// `ERR_STREAM_WRITE_AFTER_END` when already ended, `EBADF` once done.
+    pub fn end<S: 'static>(self, lp: &mut Loop<S>, data: impl AsRef<[u8]>) -> Result<()> {
+        let date = super::shared(lp).date.now_bytes();
+        let e = live::<S>(lp, self.0)?;
+        if e.out.ended {
+            return Err(Error::new(ERR_STREAM_WRITE_AFTER_END));
+        }
+        e.out.end(data.as_ref(), &date)?;
+        output::<S>(lp, self.0);
+        Ok(())
+    }
+
+    /// Sets the response's event callback: `Drain` after a `write` returned `false`,
+    /// `Finish` once it is all handed to the connection, `Close` when done (or when the
+    /// connection closed first).
+    ///
+    /// # Errors
+    /// `EBADF` once done.
+    #[track_caller]
+    pub fn on_event<S: 'static, R: CallbackResult>(
+        self,
+        lp: &mut Loop<S>,
+        mut cb: impl for<'a> FnMut(&mut Loop<S>, &mut S, Response, StreamEvent<'a>) -> R + 'static,
+    ) -> Result<()> {
+        let f: EventFn<S, Response> =
+            Box::new(move |lp, s, me, ev| cb(lp, s, me, ev).into_result());
+        live::<S>(lp, self.0)?.res_cb = Some(Callback::new(f));
+        Ok(())
+    }
+
+    /// Destroys the connection under the response.
+    pub fn destroy<S: 'static>(self, lp: &mut Loop<S>) {
+        Request(self.0).destroy(lp)
+    }
+}
+
+impl<S: 'static> ruv_core::stream::Readable<S> for Request {
+    #[track_caller]
+    fn set_on_event(self, lp: &mut Loop<S>, mut cb: EventFn<S, Self>) -> Result<()> {
+        self.on_event(lp, move |lp, s, me, ev| cb(lp, s, me, ev))
+    }
+
+    fn pause(self, lp: &mut Loop<S>) {
+        Request::pause(self, lp)
+    }
+
+    fn resume(self, lp: &mut Loop<S>) {
+        Request::resume(self, lp)
+    }
+
+    fn destroy(self, lp: &mut Loop<S>, _err: Option<Error>) {
+        Request::destroy(self, lp)
+    }
+}
+
+impl<S: 'static> ruv_core::stream::Writable<S> for Response {
+    #[track_caller]
+    fn set_on_event(self, lp: &mut Loop<S>, mut cb: EventFn<S, Self>) -> Result<()> {
+        self.on_event(lp, move |lp, s, me, ev| cb(lp, s, me, ev))
+    }
+
+    fn write(self, lp: &mut Loop<S>, data: Vec<u8>) -> Result<bool> {
+        Response::write(self, lp, data)
+    }
+
+    fn end(self, lp: &mut Loop<S>) -> Result<()> {
+        Response::end(self, lp, b"")
+    }
+
+    fn destroy(self, lp: &mut Loop<S>, _err: Option<Error>) {
+        Response::destroy(self, lp)
+    }
+}

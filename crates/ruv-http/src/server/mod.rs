@@ -1,0 +1,441 @@
+//! Node's `http.Server`: connections accepted (or adopted) by a server, requests parsed
+//! strictly and handed to one callback with their response, Node's limits and timeouts.
+//!
+//! See the crate docs for an example and `docs/http.md` for the design.
+
+mod conn;
+mod exchange;
+mod respond;
+
+pub use conn::Connection;
+pub use exchange::{Request, Response};
+
+use crate::codes::{ERR_SERVER_ALREADY_LISTEN, ERR_SERVER_NOT_RUNNING};
+use crate::date::DateCache;
+use crate::parse::RequestHead;
+use ruv_core::registry::{Callback, Handle, HandleId};
+use ruv_core::{CallbackResult, Code, Error, Loop, Result, Timer};
+use ruv_net::Tcp;
+use std::net::SocketAddr;
+
+/// Node's default `listen` backlog.
+pub const DEFAULT_BACKLOG: i32 = 511;
+
+/// A server's limits and timeouts (Node's `http.createServer(options)` and the server's
+/// timeout properties), with Node 20's defaults. Times are in milliseconds; 0 turns a
+/// timeout off.
+#[derive(Clone, Copy, Debug)]
+pub struct ServerOptions {
+    /// The most bytes of a request line and headers (`maxHeaderSize`, 16 KiB): more is
+    /// answered 431.
+    pub max_header_size: usize,
+    /// The most header fields kept per request (`maxHeadersCount`, 2000): later ones are
+    /// dropped, as Node does.
+    pub max_headers_count: usize,
+    /// Time for a request's head to arrive, from its first byte (`headersTimeout`, 60 s):
+    /// then 408 and the connection is closed.
+    pub headers_timeout: u64,
+    /// Time for a whole request to arrive (`requestTimeout`, 300 s): then 408 and close.
+    pub request_timeout: u64,
+    /// How long an idle keep-alive connection stays open after a response
+    /// (`keepAliveTimeout`, 5 s), advertised as `Keep-Alive: timeout=N`.
+    pub keep_alive_timeout: u64,
+    /// Socket idle timeout (`server.timeout`, 0 = off): an idle connection gets
+    /// [`ServerEvent::Timeout`] and is closed.
+    pub timeout: u64,
+    /// Requests served per connection (`maxRequestsPerSocket`, 0 = unlimited): the last
+    /// one is answered with `Connection: close`, later ones with 503.
+    pub max_requests_per_socket: usize,
+    /// How often `headers_timeout` and `request_timeout` are checked
+    /// (`connectionsCheckingInterval`, 30 s).
+    pub connections_checking_interval: u64,
+    /// Pending output per connection above which `write` returns `false` and reading
+    /// pauses (`highWaterMark`, 16 KiB).
+    pub high_water_mark: usize,
+    /// `TCP_NODELAY` on accepted connections (`noDelay`, on).
+    pub no_delay: bool,
+    /// Requests with `Expect: 100-continue` are reported as [`ServerEvent::CheckContinue`]
+    /// (a `'checkContinue'` listener); off: `100 Continue` is sent and they are ordinary
+    /// requests.
+    pub check_continue: bool,
+    /// Responses without a `Date` header get one (`sendDate`, on).
+    pub send_date: bool,
+    /// The most responses a connection may owe before its pipelined requests stop being
+    /// read (ruv's bound; Node has none).
+    pub max_pipelined: usize,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            max_header_size: 16 * 1024,
+            max_headers_count: 2000,
+            headers_timeout: 60_000,
+            request_timeout: 300_000,
+            keep_alive_timeout: 5_000,
+            timeout: 0,
+            max_requests_per_socket: 0,
+            connections_checking_interval: 30_000,
+            high_water_mark: 16 * 1024,
+            no_delay: true,
+            check_continue: false,
+            send_date: true,
+            max_pipelined: 64,
+        }
+    }
+}
+
+/// What a [`Server`] tells its callback: Node's `http.Server` events.
+#[derive(Debug)]
+pub enum ServerEvent<'a> {
+    /// Listening (`'listening'`), on the next tick after [`Server::listen`].
+    Listening,
+    /// A connection was accepted (`'connection'`).
+    Connection(Connection),
+    /// A request (`'request'`): its head is complete; the body follows as the request's
+    /// events. The response must be ended, now or later.
+    Request(Request, Response),
+    /// A request with `Expect: 100-continue` when [`ServerOptions::check_continue`] is on
+    /// (`'checkContinue'`): call [`Response::write_continue`] to have the body sent, or
+    /// answer at once.
+    CheckContinue(Request, Response),
+    /// A request beyond `max_requests_per_socket` (`'dropRequest'`): it is answered 503.
+    DropRequest(Request),
+    /// A malformed request or a request timeout (`'clientError'`). After the callback
+    /// Node's default runs unless the callback destroyed the connection: 431 for
+    /// `HPE_HEADER_OVERFLOW`, 408 for `ERR_HTTP_REQUEST_TIMEOUT`, 400 otherwise (only if
+    /// no response has started on it), then the connection is closed.
+    ClientError {
+        /// The connection.
+        conn: Connection,
+        /// What was wrong (`HPE_*` or `ERR_HTTP_REQUEST_TIMEOUT`).
+        error: &'a Error,
+    },
+    /// A connection was idle for [`ServerOptions::timeout`] (`'timeout'`); it is closed
+    /// after the callback.
+    Timeout(Connection),
+    /// An accept error (`'error'`: `EMFILE` …); the server goes on listening.
+    Error(Error),
+    /// The server is closed (`'close'`): after [`Server::close`], once no connection is
+    /// left. Its id is stale after this.
+    Close,
+}
+
+/// An HTTP server: a `Copy` id into ruv-core's registry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Server(pub(crate) HandleId);
+
+pub(crate) type ServerFn<S> =
+    Box<dyn for<'a> FnMut(&mut Loop<S>, &mut S, Server, ServerEvent<'a>) -> Result<()>>;
+
+pub(crate) struct ServerState<S> {
+    pub(crate) cb: Option<Callback<ServerFn<S>>>,
+    pub(crate) opts: ServerOptions,
+    listener: Option<Tcp>,
+    /// Open connections; each knows its index here.
+    pub(crate) conns: Vec<HandleId>,
+    /// `close` was called.
+    pub(crate) closing: bool,
+    /// `Close` was queued.
+    close_queued: bool,
+    check_timer: Option<Timer>,
+}
+
+/// What every server on a loop shares: the `Date` cache and recycled request heads.
+#[derive(Default)]
+pub(crate) struct Shared {
+    pub(crate) date: DateCache,
+    pub(crate) heads: Vec<RequestHead>,
+}
+
+pub(crate) fn shared<S: 'static>(lp: &mut Loop<S>) -> &mut Shared {
+    lp.extension_or_insert_with(Shared::default)
+}
+
+pub(crate) fn state<S: 'static>(lp: &mut Loop<S>, server: Server) -> Option<&mut ServerState<S>> {
+    lp.handles::<ServerState<S>>()
+        .get_mut(server.0)
+        .map(|h| &mut h.data)
+}
+
+/// Calls the server's callback with `ev` (nothing for a closed server).
+pub(crate) fn emit<S: 'static>(lp: &mut Loop<S>, s: &mut S, server: Server, ev: ServerEvent<'_>) {
+    let kind = match ev {
+        ServerEvent::Request(..) => "http.request",
+        ServerEvent::Connection(_) => "http.connection",
+        ServerEvent::ClientError { .. } => "http.clientError",
+        _ => "http.server",
+    };
+    lp.dispatch_handle::<ServerState<S>, ServerFn<S>>(
+        s,
+        server.0,
+        kind,
+        |st| &mut st.cb,
+        |f, lp, s| f(lp, s, server, ev),
+    );
+}
+
+/// Runs `f` on the next tick (ruv-node's queue); see `ruv_net::node` for why an empty
+/// deferred callback follows when called outside a callback.
+fn tick<S: 'static>(lp: &mut Loop<S>, f: impl FnOnce(&mut Loop<S>, &mut S) + 'static) {
+    if ruv_node::next_tick(lp, f).is_ok() && lp.current_callback().is_none() {
+        lp.defer(|_: &mut Loop<S>, _: &mut S| {});
+    }
+}
+
+/// Node's `_emitCloseIfDrained`.
+pub(crate) fn emit_close_if_drained<S: 'static>(lp: &mut Loop<S>, server: Server) {
+    let Some(st) = state(lp, server) else { return };
+    if !st.closing || st.listener.is_some() || !st.conns.is_empty() || st.close_queued {
+        return;
+    }
+    st.close_queued = true;
+    let timer = st.check_timer.take();
+    if let Some(t) = timer {
+        t.stop(lp);
+        if let Ok(tok) = t.close(lp) {
+            drop(tok);
+        }
+    }
+    tick(lp, move |lp, s| {
+        emit(lp, s, server, ServerEvent::Close);
+        if let Ok(tok) = lp.close_handle::<ServerState<S>>(server.0) {
+            drop(tok);
+        }
+    });
+}
+
+impl Server {
+    /// Node's `http.createServer(options, listener)`: `cb` gets the server's events.
+    ///
+    /// # Errors
+    /// `ERR_OUT_OF_RANGE` for a zero `max_header_size` or `max_pipelined`.
+    #[track_caller]
+    pub fn create<S: 'static, R: CallbackResult>(
+        lp: &mut Loop<S>,
+        opts: ServerOptions,
+        mut cb: impl for<'a> FnMut(&mut Loop<S>, &mut S, Server, ServerEvent<'a>) -> R + 'static,
+    ) -> Result<Server> {
+        if opts.max_header_size == 0 {
+            return Err(Error::out_of_range("options.maxHeaderSize", ">= 1", 0));
+        }
+        if opts.max_pipelined == 0 {
+            return Err(Error::out_of_range("options.maxPipelined", ">= 1", 0));
+        }
+        let f: ServerFn<S> = Box::new(move |lp, s, me, ev| cb(lp, s, me, ev).into_result());
+        let id = lp
+            .handles::<ServerState<S>>()
+            .insert(Handle::new(ServerState {
+                cb: Some(Callback::new(f)),
+                opts,
+                listener: None,
+                conns: Vec::new(),
+                closing: false,
+                close_queued: false,
+                check_timer: None,
+            }));
+        Ok(Server(id))
+    }
+
+    /// Node's `server.listen(port, host)` with the default backlog; `Listening` on the
+    /// next tick.
+    ///
+    /// # Errors
+    /// `EADDRINUSE` and the other `bind`/`listen` errors (synchronously; Node emits them
+    /// as `'error'`), `ERR_SERVER_ALREADY_LISTEN`, `EBADF` for a closed server.
+    pub fn listen<S: 'static>(self, lp: &mut Loop<S>, addr: SocketAddr) -> Result<()> {
+        self.check_can_listen(lp)?;
+        let tcp = Tcp::bind(lp, addr)?;
+        self.listen_on(lp, tcp, DEFAULT_BACKLOG)
+    }
+
+    /// Listens on a socket it was handed (bound by the caller, say with `SO_REUSEPORT`,
+    /// or received from another process: `Tcp::open`), with `backlog`.
+    ///
+    /// # Errors
+    /// As [`listen`](Server::listen); on error the socket is closed.
+    pub fn listen_on<S: 'static>(self, lp: &mut Loop<S>, tcp: Tcp, backlog: i32) -> Result<()> {
+        if let Err(e) = self.check_can_listen(lp) {
+            tcp.destroy(lp, None);
+            return Err(e);
+        }
+        let server = self;
+        let r = tcp.listen(lp, backlog, move |lp, s, l, r| {
+            on_connection(lp, s, server, l, r)
+        });
+        if let Err(e) = r {
+            tcp.destroy(lp, None);
+            return Err(e);
+        }
+        if let Some(st) = state(lp, self) {
+            st.listener = Some(tcp);
+        }
+        self.start_checking(lp)?;
+        tick(lp, move |lp, s| emit(lp, s, server, ServerEvent::Listening));
+        Ok(())
+    }
+
+    fn check_can_listen<S: 'static>(self, lp: &mut Loop<S>) -> Result<()> {
+        let st = state(lp, self).ok_or_else(|| Error::new(Code::EBADF))?;
+        if st.listener.is_some() {
+            return Err(Error::new(ERR_SERVER_ALREADY_LISTEN));
+        }
+        if st.closing {
+            return Err(Error::new(Code::EBADF).with_detail("server is closed"));
+        }
+        Ok(())
+    }
+
+    /// Serves a connection it did not accept itself (Node's
+    /// `server.emit('connection', socket)`): a connected [`Tcp`] whose event callback
+    /// the server takes over. No [`ServerEvent::Connection`] is emitted for it.
+    ///
+    /// # Errors
+    /// `EBADF` for a closed server or a stale or closing socket.
+    pub fn adopt<S: 'static>(self, lp: &mut Loop<S>, tcp: Tcp) -> Result<Connection> {
+        let st = state(lp, self).ok_or_else(|| Error::new(Code::EBADF))?;
+        if st.closing {
+            return Err(Error::new(Code::EBADF).with_detail("server is closed"));
+        }
+        let no_delay = st.opts.no_delay;
+        if no_delay {
+            tcp.set_nodelay(lp, true)?;
+        }
+        self.start_checking(lp)?;
+        conn::open(lp, self, tcp)
+    }
+
+    /// The periodic check of `headers_timeout` and `request_timeout` (unreferenced).
+    fn start_checking<S: 'static>(self, lp: &mut Loop<S>) -> Result<()> {
+        let Some(st) = state(lp, self) else {
+            return Ok(());
+        };
+        let every = st.opts.connections_checking_interval;
+        let needed = st.opts.headers_timeout > 0 || st.opts.request_timeout > 0;
+        if st.check_timer.is_some() || every == 0 || !needed {
+            return Ok(());
+        }
+        let t = Timer::new(lp)?;
+        let server = self;
+        t.start(lp, every, every, move |lp, s, _| {
+            conn::check_timeouts(lp, s, server)
+        })?;
+        t.set_ref(lp, false);
+        if let Some(st) = state(lp, self) {
+            st.check_timer = Some(t);
+        }
+        Ok(())
+    }
+
+    /// Node's `server.close()`: stops accepting, closes idle connections now (Node ≥ 19)
+    /// and each busy one once its responses are done (they get `Connection: close`);
+    /// `Close` follows when none is left.
+    ///
+    /// # Errors
+    /// `ERR_SERVER_NOT_RUNNING` if it is neither listening nor serving adopted
+    /// connections, `EBADF` for a closed server.
+    pub fn close<S: 'static>(self, lp: &mut Loop<S>) -> Result<()> {
+        let st = state(lp, self).ok_or_else(|| Error::new(Code::EBADF))?;
+        if st.closing || (st.listener.is_none() && st.conns.is_empty()) {
+            return Err(Error::new(ERR_SERVER_NOT_RUNNING));
+        }
+        st.closing = true;
+        if let Some(l) = st.listener.take() {
+            l.destroy(lp, None);
+        }
+        self.close_idle_connections(lp);
+        emit_close_if_drained(lp, self);
+        Ok(())
+    }
+
+    /// Node's `server.closeAllConnections()`: destroys every connection.
+    pub fn close_all_connections<S: 'static>(self, lp: &mut Loop<S>) {
+        let conns = state(lp, self)
+            .map(|st| st.conns.clone())
+            .unwrap_or_default();
+        for c in conns {
+            Connection(c).destroy(lp);
+        }
+    }
+
+    /// Node's `server.closeIdleConnections()`: destroys the connections that owe no
+    /// response and are not receiving a request.
+    pub fn close_idle_connections<S: 'static>(self, lp: &mut Loop<S>) {
+        let conns = state(lp, self)
+            .map(|st| st.conns.clone())
+            .unwrap_or_default();
+        for c in conns {
+            if conn::is_idle(lp, c) {
+                Connection(c).destroy(lp);
+            }
+        }
+    }
+
+    /// The listening address (`server.address()`).
+    ///
+    /// # Errors
+    /// `ERR_SERVER_NOT_RUNNING` when not listening, `EBADF` for a closed server.
+    pub fn address<S: 'static>(self, lp: &Loop<S>) -> Result<SocketAddr> {
+        match lp.handle::<ServerState<S>>(self.0)?.data.listener {
+            Some(l) => l.local_addr(lp),
+            None => Err(Error::new(ERR_SERVER_NOT_RUNNING)),
+        }
+    }
+
+    /// Open connections (`server.getConnections`).
+    ///
+    /// # Errors
+    /// `EBADF` for a closed server.
+    pub fn connections<S: 'static>(self, lp: &Loop<S>) -> Result<usize> {
+        Ok(lp.handle::<ServerState<S>>(self.0)?.data.conns.len())
+    }
+
+    /// Whether [`close`](Server::close) was called.
+    pub fn is_closing<S: 'static>(self, lp: &Loop<S>) -> bool {
+        lp.handle::<ServerState<S>>(self.0)
+            .map_or(true, |h| h.data.closing)
+    }
+
+    /// Referenced (default) or not: an unreferenced server's listener does not keep the
+    /// loop alive. A no-op when not listening.
+    pub fn set_ref<S: 'static>(self, lp: &mut Loop<S>, on: bool) {
+        if let Some(l) = state(lp, self).and_then(|st| st.listener) {
+            l.set_ref(lp, on);
+        }
+    }
+
+    /// The options the server was created with.
+    ///
+    /// # Errors
+    /// `EBADF` for a closed server.
+    pub fn options<S: 'static>(self, lp: &Loop<S>) -> Result<ServerOptions> {
+        Ok(lp.handle::<ServerState<S>>(self.0)?.data.opts)
+    }
+}
+
+fn on_connection<S: 'static>(
+    lp: &mut Loop<S>,
+    s: &mut S,
+    server: Server,
+    listener: Tcp,
+    res: Result<()>,
+) {
+    if let Err(e) = res {
+        emit(lp, s, server, ServerEvent::Error(e));
+        return;
+    }
+    let accepted = listener.accept(lp).and_then(|tcp| {
+        let no_delay = state(lp, server).is_some_and(|st| st.opts.no_delay);
+        if no_delay {
+            if let Err(e) = tcp.set_nodelay(lp, true) {
+                tcp.destroy(lp, None);
+                return Err(e);
+            }
+        }
+        conn::open(lp, server, tcp)
+    });
+    match accepted {
+        Ok(c) => emit(lp, s, server, ServerEvent::Connection(c)),
+        Err(e) => emit(lp, s, server, ServerEvent::Error(e)),
+    }
+}
