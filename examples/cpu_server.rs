@@ -14,10 +14,9 @@
 //! (`--port 0`: any free port), and its pid on stderr. `--help` lists the flags; a bad flag
 //! exits with 2, a failure (`cpu_server: EADDRINUSE: ...`) with 1.
 
-use ruv::core::stream::StreamEvent;
 use ruv::core::{Loop, RunMode};
+use ruv::http::{Server, ServerEvent, ServerOptions};
 use ruv::net::{BindOptions, Tcp};
-use std::collections::HashMap;
 
 #[path = "common/mod.rs"]
 #[allow(dead_code)] // each example uses part of it
@@ -33,78 +32,6 @@ fn busy() -> u64 {
         acc = std::hint::black_box(acc.wrapping_add(i));
     }
     acc
-}
-
-#[derive(Default)]
-struct Server {
-    partial: HashMap<Tcp, Vec<u8>>,
-}
-
-fn on_read(lp: &mut Loop<Server>, srv: &mut Server, c: Tcp, ev: StreamEvent<'_>) {
-    let data = match ev {
-        StreamEvent::Data(d) => d,
-        // the end: half-close once the answers are written (`Finish` then destroys it)
-        StreamEvent::End => {
-            srv.partial.remove(&c);
-            if c.end(lp).is_err() {
-                c.destroy(lp, None);
-            }
-            return;
-        }
-        StreamEvent::Error(_) | StreamEvent::Finish => {
-            srv.partial.remove(&c);
-            c.destroy(lp, None);
-            return;
-        }
-        _ => return,
-    };
-    let mut buf = srv.partial.remove(&c).unwrap_or_default();
-    buf.extend_from_slice(data);
-    let mut used = 0;
-    let mut out = Vec::new();
-    let mut bad = false;
-    loop {
-        let mut headers = [httparse::EMPTY_HEADER; 32];
-        let mut req = httparse::Request::new(&mut headers);
-        match req.parse(&buf[used..]) {
-            Ok(httparse::Status::Complete(n)) => {
-                used += n;
-                busy();
-                let body = format!("handled by process {}\n", std::process::id());
-                out.extend_from_slice(
-                    format!(
-                        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
-                        body.len()
-                    )
-                    .as_bytes(),
-                );
-            }
-            Ok(httparse::Status::Partial) => break,
-            Err(_) => {
-                bad = true;
-                break;
-            }
-        }
-    }
-    if bad {
-        out.extend_from_slice(
-            b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
-        );
-    }
-    if !out.is_empty() && c.write(lp, out).is_err() {
-        c.destroy(lp, None);
-        return;
-    }
-    if bad {
-        // answered 400: half-close once it is written, then `Finish` destroys it
-        c.pause(lp);
-        if c.end(lp).is_err() {
-            c.destroy(lp, None);
-        }
-    } else if used < buf.len() {
-        buf.drain(..used);
-        srv.partial.insert(c, buf);
-    }
 }
 
 const USAGE: &str = "\
@@ -134,24 +61,33 @@ fn main() {
 }
 
 fn serve(port: u16) -> ruv::core::Result<()> {
-    let mut lp: Loop<Server> = Loop::new()?;
+    let mut lp: Loop<()> = Loop::new()?;
+    let server = Server::create(&mut lp, ServerOptions::default(), |lp, _, _, ev| match ev {
+        ServerEvent::Request(_, res) => {
+            busy();
+            res.set_header(lp, "Content-Type", "text/plain")?;
+            res.end(lp, format!("handled by process {}\n", std::process::id()))
+        }
+        ServerEvent::Error(e) => {
+            // an accept error (EMFILE …) is reported; the server goes on
+            eprintln!("cpu_server: {e}");
+            Ok(())
+        }
+        _ => Ok(()),
+    })?;
+    // the listener is bound here with SO_REUSEPORT and handed to the server
     let opts = BindOptions {
         reuse_port: true,
         ..Default::default()
     };
-    let server = Tcp::bind_with(&mut lp, ([127, 0, 0, 1], port).into(), opts)?;
-    server.listen(&mut lp, 511, |lp, _, server, r| {
-        // a failed accept (EMFILE …) is reported; the server goes on
-        if let Err(e) = r.and_then(|()| server.accept(lp)?.on_event(lp, on_read)) {
-            eprintln!("cpu_server: accept: {e}");
-        }
-    })?;
-    let port = server.local_addr(&lp)?.port();
+    let tcp = Tcp::bind_with(&mut lp, ([127, 0, 0, 1], port).into(), opts)?;
+    server.listen_on(&mut lp, tcp, ruv::http::server::DEFAULT_BACKLOG)?;
+    let port = server.address(&lp)?.port();
     eprintln!(
         "cpu_server: pid {}; every request blocks the loop",
         std::process::id()
     );
     println!("listening on http://127.0.0.1:{port}");
-    lp.run(RunMode::Default, &mut Server::default())?;
+    lp.run(RunMode::Default, &mut ())?;
     Ok(())
 }

@@ -229,8 +229,65 @@ pub(crate) fn valid_value(v: &[u8]) -> bool {
 /// sent as they were given (Node's `setHeader`).
 #[derive(Clone, Debug, Default)]
 pub struct OutgoingHeaders {
-    pub(crate) list: Vec<(Cow<'static, str>, Vec<u8>)>,
+    pub(crate) list: Vec<(Cow<'static, str>, Cow<'static, [u8]>)>,
 }
+
+/// A header value to send: static text and bytes are kept without a copy, owned ones
+/// moved, numbers formatted (Node's `setHeader('Content-Length', 5)`).
+pub trait IntoHeaderValue {
+    /// The value's bytes.
+    fn into_value(self) -> Cow<'static, [u8]>;
+}
+
+impl IntoHeaderValue for &'static str {
+    fn into_value(self) -> Cow<'static, [u8]> {
+        Cow::Borrowed(self.as_bytes())
+    }
+}
+
+impl IntoHeaderValue for &'static [u8] {
+    fn into_value(self) -> Cow<'static, [u8]> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl<const N: usize> IntoHeaderValue for &'static [u8; N] {
+    fn into_value(self) -> Cow<'static, [u8]> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl IntoHeaderValue for String {
+    fn into_value(self) -> Cow<'static, [u8]> {
+        Cow::Owned(self.into_bytes())
+    }
+}
+
+impl IntoHeaderValue for Vec<u8> {
+    fn into_value(self) -> Cow<'static, [u8]> {
+        Cow::Owned(self)
+    }
+}
+
+impl IntoHeaderValue for Cow<'static, str> {
+    fn into_value(self) -> Cow<'static, [u8]> {
+        match self {
+            Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+            Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+        }
+    }
+}
+
+macro_rules! number_values {
+    ($($t:ty),*) => {$(
+        impl IntoHeaderValue for $t {
+            fn into_value(self) -> Cow<'static, [u8]> {
+                Cow::Owned(self.to_string().into_bytes())
+            }
+        }
+    )*};
+}
+number_values!(u16, u32, u64, usize, i32, i64);
 
 impl OutgoingHeaders {
     /// Sets `name` to `value`, replacing earlier values.
@@ -240,12 +297,13 @@ impl OutgoingHeaders {
     pub fn set(
         &mut self,
         name: impl Into<Cow<'static, str>>,
-        value: impl AsRef<[u8]>,
+        value: impl IntoHeaderValue,
     ) -> ruv_core::Result<()> {
         let name = name.into();
-        check(&name, value.as_ref())?;
+        let value = value.into_value();
+        check(&name, &value)?;
         self.remove(&name);
-        self.list.push((name, value.as_ref().to_vec()));
+        self.list.push((name, value));
         Ok(())
     }
 
@@ -257,11 +315,12 @@ impl OutgoingHeaders {
     pub fn append(
         &mut self,
         name: impl Into<Cow<'static, str>>,
-        value: impl AsRef<[u8]>,
+        value: impl IntoHeaderValue,
     ) -> ruv_core::Result<()> {
         let name = name.into();
-        check(&name, value.as_ref())?;
-        self.list.push((name, value.as_ref().to_vec()));
+        let value = value.into_value();
+        check(&name, &value)?;
+        self.list.push((name, value));
         Ok(())
     }
 
@@ -270,7 +329,7 @@ impl OutgoingHeaders {
         self.list
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_slice())
+            .map(|(_, v)| v.as_ref())
     }
 
     /// Whether `name` is set.
@@ -285,7 +344,7 @@ impl OutgoingHeaders {
 
     /// The names and values in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
-        self.list.iter().map(|(n, v)| (n.as_ref(), v.as_slice()))
+        self.list.iter().map(|(n, v)| (n.as_ref(), v.as_ref()))
     }
 
     /// Removes every header, keeping the allocation.

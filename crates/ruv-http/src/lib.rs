@@ -11,6 +11,6 @@ pub mod server;
 pub mod status;
 
 pub use date::http_date;
-pub use headers::{HeaderValue, Headers, OutgoingHeaders};
+pub use headers::{HeaderValue, Headers, IntoHeaderValue, OutgoingHeaders};
 pub use parse::{Framing, RequestHead, ResponseHead, METHODS};
 pub use server::{Connection, Request, Response, Server, ServerEvent, ServerOptions};

@@ -46,6 +46,8 @@ pub(crate) struct Conn {
     pub(crate) no_more: bool,
     /// `end` was called on the socket.
     pub(crate) ended: bool,
+    /// The peer ended its side.
+    peer_ended: bool,
     /// The socket is being destroyed.
     pub(crate) dead: bool,
     /// Some response's `write` returned `false`; `Drain` is owed to the front one.
@@ -80,6 +82,7 @@ pub(crate) fn open<S: 'static>(lp: &mut Loop<S>, server: Server, tcp: Tcp) -> Re
         held: false,
         no_more: false,
         ended: false,
+        peer_ended: false,
         dead: false,
         need_drain: false,
         keep_alive_timer: None,
@@ -111,8 +114,8 @@ fn on_event<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId, ev: StreamEve
         StreamEvent::Data(d) => on_data(lp, s, id, d),
         StreamEvent::End => on_end(lp, s, id),
         StreamEvent::Drain => on_drain(lp, s, id),
-        // our `end` flushed: the connection is done (Node's destroySoon)
-        StreamEvent::Finish => destroy(lp, id),
+        // our `end` flushed: done once the peer ends too (lingering close)
+        StreamEvent::Finish => linger(lp, id),
         StreamEvent::Error(_) => destroy(lp, id),
         StreamEvent::Close => on_close(lp, s, id),
     }
@@ -313,9 +316,42 @@ fn process<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId, input: &[u8]) 
     }
 }
 
+/// How long a closing connection keeps reading (and discarding) after its last answer, so
+/// that unread input does not make the kernel send RST before the peer has read it.
+const LINGER_MS: u64 = 2_000;
+
+/// Our side is ended and flushed: destroy once the peer ends, or after [`LINGER_MS`].
+fn linger<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
+    let Some(c) = get(lp, id) else { return };
+    if c.peer_ended {
+        destroy(lp, id);
+        return;
+    }
+    let tcp = c.tcp;
+    tcp.resume(lp);
+    match Timer::new(lp) {
+        Ok(t) => {
+            let started = t.start(lp, LINGER_MS, 0, move |lp, _, t| {
+                destroy(lp, id);
+                t.close(lp).map(drop)
+            });
+            if started.is_err() {
+                destroy(lp, id);
+            }
+        }
+        Err(_) => destroy(lp, id),
+    }
+}
+
 /// The peer ended its side.
 fn on_end<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId) {
     let Some(c) = get(lp, id) else { return };
+    c.peer_ended = true;
+    if c.ended {
+        // lingering after our answer: now both sides are done
+        destroy(lp, id);
+        return;
+    }
     let mid_message = c.body.as_ref().is_some_and(|(_, d)| !d.until_close())
         || c.inbuf.iter().any(|&b| b != b'\r' && b != b'\n') && c.body.is_none();
     if mid_message {
@@ -339,8 +375,8 @@ pub(crate) fn end_socket<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
         return;
     }
     c.ended = true;
+    c.no_more = true;
     let tcp = c.tcp;
-    tcp.pause(lp);
     if tcp.end(lp).is_err() {
         destroy(lp, id);
     }
@@ -426,6 +462,13 @@ fn arm_keep_alive<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
     if !c.queue.is_empty() || c.started.is_some() || c.no_more || c.dead || c.requests == 0 {
         return;
     }
+    let server = c.server;
+    if state(lp, server).is_none_or(|st| st.closing) {
+        // a closing server lets no connection idle
+        end_socket(lp, id);
+        return;
+    }
+    let Some(c) = get(lp, id) else { return };
     let existing = c.keep_alive_timer;
     let ms = c.opts.keep_alive_timeout;
     if ms == 0 {

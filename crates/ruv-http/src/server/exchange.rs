@@ -5,7 +5,7 @@ use super::conn::{self, Connection};
 use super::respond::{self, Out};
 use super::{emit, Server, ServerEvent, ServerOptions};
 use crate::codes::{ERR_HTTP_HEADERS_SENT, ERR_STREAM_WRITE_AFTER_END};
-use crate::headers::{Headers, OutgoingHeaders};
+use crate::headers::{Headers, IntoHeaderValue, OutgoingHeaders};
 use crate::parse::RequestHead;
 use ruv_core::registry::{Callback, Handle, HandleId};
 use ruv_core::stream::{EventFn, StreamEvent};
@@ -58,7 +58,8 @@ pub(crate) fn create<S: 'static>(
     head: RequestHead,
 ) -> HandleId {
     let body_complete = head.framing() == crate::parse::Framing::Empty;
-    let out = Out::new(&head);
+    let recycled = super::shared(lp).outs.pop().unwrap_or_default();
+    let out = Out::new(&head, recycled);
     lp.handles::<Exchange<S>>().insert(Handle::new(Exchange {
         conn,
         server,
@@ -245,9 +246,15 @@ fn free<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
     if let Some(h) = lp.handles::<Exchange<S>>().remove(id) {
         let mut head = h.data.head;
         head.headers.fields.clear();
-        let pool = &mut super::shared(lp).heads;
-        if pool.len() < 64 {
-            pool.push(head);
+        let mut out = h.data.out;
+        out.headers.clear();
+        out.buf.clear();
+        let shared = super::shared(lp);
+        if shared.heads.len() < 64 {
+            shared.heads.push(head);
+        }
+        if shared.outs.len() < 64 && out.buf.capacity() <= 64 * 1024 {
+            shared.outs.push((out.headers, out.buf));
         }
     }
 }
@@ -468,7 +475,7 @@ impl Response {
         self,
         lp: &mut Loop<S>,
         name: impl Into<Cow<'static, str>>,
-        value: impl AsRef<[u8]>,
+        value: impl IntoHeaderValue,
     ) -> Result<()> {
         self.unsent(lp)?.out.headers.set(name, value)
     }
@@ -481,7 +488,7 @@ impl Response {
         self,
         lp: &mut Loop<S>,
         name: impl Into<Cow<'static, str>>,
-        value: impl AsRef<[u8]>,
+        value: impl IntoHeaderValue,
     ) -> Result<()> {
         self.unsent(lp)?.out.headers.append(name, value)
     }
@@ -513,11 +520,11 @@ impl Response {
         self,
         lp: &mut Loop<S>,
         status: u16,
-        headers: &[(&'static str, &str)],
+        headers: &[(&'static str, &'static str)],
     ) -> Result<()> {
         self.set_status_code(lp, status)?;
         for (n, v) in headers {
-            self.set_header(lp, *n, v)?;
+            self.set_header(lp, *n, *v)?;
         }
         Ok(())
     }

@@ -146,6 +146,7 @@ pub(crate) struct ServerState<S> {
 pub(crate) struct Shared {
     pub(crate) date: DateCache,
     pub(crate) heads: Vec<RequestHead>,
+    pub(crate) outs: Vec<(crate::headers::OutgoingHeaders, Vec<u8>)>,
 }
 
 pub(crate) fn shared<S: 'static>(lp: &mut Loop<S>) -> &mut Shared {

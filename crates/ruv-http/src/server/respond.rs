@@ -43,11 +43,11 @@ pub(crate) fn check_status(code: u16) -> Result<()> {
 }
 
 impl Out {
-    pub(crate) fn new(req: &RequestHead) -> Out {
+    pub(crate) fn new(req: &RequestHead, (headers, buf): (OutgoingHeaders, Vec<u8>)) -> Out {
         Out {
             status: 200,
             message: None,
-            headers: OutgoingHeaders::default(),
+            headers,
             head_sent: false,
             chunked: false,
             request_head: req.method() == "HEAD",
@@ -57,7 +57,7 @@ impl Out {
             keep_alive_timeout: 5000,
             send_date: true,
             ended: false,
-            buf: Vec::new(),
+            buf,
             minor: req.version_minor(),
         }
     }

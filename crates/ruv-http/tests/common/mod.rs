@@ -48,9 +48,14 @@ pub fn hello(lp: &mut Loop<Log>, _: &mut Log, _: Request, res: Response) -> ruv_
     res.end(lp, b"hello")
 }
 
-/// Streams the body back, pausing the request while the response is backed up.
+/// Streams the body back, pausing the request while the response is backed up; a failed
+/// pipeline (the client went away) is counted, not raised.
 pub fn echo(lp: &mut Loop<Log>, _: &mut Log, req: Request, res: Response) -> ruv_core::Result<()> {
-    ruv_core::stream::pipeline(lp, req, res, |_, _, r| r)?;
+    ruv_core::stream::pipeline(lp, req, res, |_, log: &mut Log, r| {
+        if let Err(e) = r {
+            log.client_errors.push(e.to_string());
+        }
+    })?;
     Ok(())
 }
 
