@@ -2,7 +2,10 @@
 //! bodies (llhttp's strict chunk rules: hex sizes without spaces, extensions after `;`,
 //! CRLF after every chunk, trailers bounded by `max_header_size`), and the chunked encoder.
 
-use crate::codes::{HPE_HEADER_OVERFLOW, HPE_INVALID_CHUNK_SIZE, HPE_LF_EXPECTED};
+use crate::codes::{
+    HPE_CHUNK_EXTENSIONS_OVERFLOW, HPE_CR_EXPECTED, HPE_HEADER_OVERFLOW, HPE_INVALID_CHUNK_SIZE,
+    HPE_INVALID_HEADER_TOKEN, HPE_LF_EXPECTED, HPE_STRICT,
+};
 use crate::headers::Headers;
 use crate::parse::Framing;
 use ruv_core::{Error, Result};
@@ -20,14 +23,15 @@ pub(crate) enum Step<'a> {
 
 #[derive(Debug)]
 enum Chunk {
-    /// In the size line: the value so far and whether a digit was seen.
+    /// In the size line: the value so far and how many digits were seen.
     Size {
         value: u64,
-        digits: bool,
+        digits: u8,
     },
-    /// In a chunk extension, up to CR.
+    /// In a chunk extension, up to CR: its bytes so far.
     Ext {
         value: u64,
+        len: usize,
     },
     /// CR of the size line seen: LF must follow.
     SizeLf {
@@ -67,7 +71,7 @@ impl Decoder {
             Framing::Length(n) => State::Length(n),
             Framing::Chunked => State::Chunked(Chunk::Size {
                 value: 0,
-                digits: false,
+                digits: 0,
             }),
             Framing::UntilClose => State::UntilClose,
         };
@@ -134,29 +138,39 @@ impl Decoder {
                     match c {
                         Chunk::Size { value, digits } => {
                             if let Some(d) = (b as char).to_digit(16) {
-                                *value = value
-                                    .checked_mul(16)
-                                    .map(|v| v | u64::from(d))
-                                    .filter(|_| *value >> 60 == 0)
-                                    .ok_or_else(|| Error::new(HPE_INVALID_CHUNK_SIZE))?;
-                                *digits = true;
-                            } else if *digits && b == b';' {
+                                // at most 16 hex digits, leading zeros included (llhttp)
+                                if *digits == 16 {
+                                    return Err(Error::new(HPE_INVALID_CHUNK_SIZE)
+                                        .with_detail("Chunk size overflow"));
+                                }
+                                *value = (*value << 4) | u64::from(d);
+                                *digits += 1;
+                            } else if *digits > 0 && b == b';' {
                                 let v = *value;
-                                *c = Chunk::Ext { value: v };
-                            } else if *digits && b == b'\r' {
+                                *c = Chunk::Ext { value: v, len: 0 };
+                            } else if *digits > 0 && b == b'\r' {
                                 let v = *value;
                                 *c = Chunk::SizeLf { value: v };
+                            } else if *digits > 0 && b == b'\n' {
+                                return Err(Error::new(HPE_CR_EXPECTED));
                             } else {
                                 return Err(Error::new(HPE_INVALID_CHUNK_SIZE));
                             }
                             i += 1;
                         }
-                        Chunk::Ext { value } => {
+                        Chunk::Ext { value, len } => {
                             if b == b'\r' {
                                 let v = *value;
                                 *c = Chunk::SizeLf { value: v };
-                            } else if b == b'\n' || (b < 0x20 && b != b'\t') || b == 0x7f {
+                            } else if b == b'\n' {
+                                return Err(Error::new(HPE_CR_EXPECTED));
+                            } else if (b < 0x20 && b != b'\t') || b == 0x7f {
                                 return Err(Error::new(HPE_INVALID_CHUNK_SIZE));
+                            } else {
+                                *len += 1;
+                                if *len > self.max_trailer {
+                                    return Err(Error::new(HPE_CHUNK_EXTENSIONS_OVERFLOW));
+                                }
                             }
                             i += 1;
                         }
@@ -185,9 +199,12 @@ impl Decoder {
                             });
                         }
                         Chunk::DataCr => {
+                            if b == b'\n' {
+                                return Err(Error::new(HPE_CR_EXPECTED));
+                            }
                             if b != b'\r' {
-                                return Err(Error::new(HPE_LF_EXPECTED)
-                                    .with_detail("Expected CRLF after chunk data"));
+                                return Err(Error::new(HPE_STRICT)
+                                    .with_detail("Expected LF after chunk data"));
                             }
                             *c = Chunk::DataLf;
                             i += 1;
@@ -199,7 +216,7 @@ impl Decoder {
                             }
                             *c = Chunk::Size {
                                 value: 0,
-                                digits: false,
+                                digits: 0,
                             };
                             i += 1;
                         }
@@ -220,7 +237,12 @@ impl Decoder {
                                     return Err(Error::new(HPE_HEADER_OVERFLOW));
                                 }
                                 if b == b'\n' && (n < 2 || buf[n - 2] != b'\r') {
-                                    return Err(Error::new(crate::codes::HPE_CR_EXPECTED));
+                                    // `0\r\n\n`: a bare LF where a trailer name would start
+                                    return Err(Error::new(if n == 1 {
+                                        HPE_INVALID_HEADER_TOKEN
+                                    } else {
+                                        HPE_CR_EXPECTED
+                                    }));
                                 }
                             }
                             return Ok(Step::More);
@@ -331,10 +353,11 @@ mod tests {
                 "{bad:?}"
             );
         }
-        assert_eq!(
-            decode(Framing::Chunked, b"5\r\nhelloXX", 100).unwrap_err(),
-            "HPE_LF_EXPECTED"
-        );
+        let code = |b: &[u8]| decode(Framing::Chunked, b, 100).unwrap_err();
+        assert_eq!(code(b"5\r\nhelloXX"), "HPE_STRICT");
+        assert_eq!(code(b"5\r\nhello\n"), "HPE_CR_EXPECTED");
+        assert_eq!(code(b"0\r\n\n"), "HPE_INVALID_HEADER_TOKEN");
+        assert_eq!(code(b"00000000000000005\r\n"), "HPE_INVALID_CHUNK_SIZE");
         assert!(decode(Framing::Chunked, b"5\nhello", 100).is_err());
     }
 

@@ -32,6 +32,11 @@ codes! {
     HPE_LF_EXPECTED = "Missing expected LF after header value";
     /// A line that ends in a bare LF.
     HPE_CR_EXPECTED = "Missing expected CR after header value";
+    /// A byte where llhttp's strict mode allows none (a bare CR, chunk data not followed by
+    /// CRLF).
+    HPE_STRICT = "Strict mode assertion failed";
+    /// A chunk extension over `max_header_size` (answered 413).
+    HPE_CHUNK_EXTENSIONS_OVERFLOW = "Chunk extensions overflow";
     /// Any other malformed request or response.
     HPE_INVALID_CONSTANT = "Invalid constant string";
     /// The connection ended inside a message.

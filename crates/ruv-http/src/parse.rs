@@ -207,19 +207,92 @@ fn err(code: ruv_core::Code) -> Error {
     Error::new(code)
 }
 
-/// Every LF must follow a CR, every CR precede an LF (llhttp without its lenient flags).
+/// The bytes of the empty lines before a request line (Node skips `\n` and `\r\n`).
+fn leading_empty_lines(b: &[u8]) -> usize {
+    let mut i = 0;
+    loop {
+        if b[i..].starts_with(b"\r\n") {
+            i += 2;
+        } else if b[i..].starts_with(b"\n") {
+            i += 1;
+        } else {
+            return i;
+        }
+    }
+}
+
+/// Every LF must follow a CR, every CR precede an LF (llhttp without its lenient flags),
+/// with llhttp's code for where the bare byte is.
 fn check_line_ends(head: &[u8]) -> Result<()> {
+    let start = leading_empty_lines(head);
+    let head = &head[start..];
     let mut prev = 0u8;
-    for &b in head {
+    let mut line = 0usize;
+    for (i, &b) in head.iter().enumerate() {
         if b == b'\n' && prev != b'\r' {
-            return Err(err(HPE_CR_EXPECTED));
+            let code = if line == 0 {
+                HPE_INVALID_VERSION
+            } else if i >= 1 && head[..i].ends_with(b"\r\n") {
+                HPE_INVALID_HEADER_TOKEN
+            } else {
+                HPE_CR_EXPECTED
+            };
+            return Err(err(code));
         }
         if prev == b'\r' && b != b'\n' {
-            return Err(err(HPE_LF_EXPECTED));
+            let code = if line == 0 || head[..i].ends_with(b"\n\r") {
+                HPE_STRICT
+            } else {
+                HPE_LF_EXPECTED
+            };
+            return Err(err(code));
+        }
+        if b == b'\n' {
+            line += 1;
         }
         prev = b;
     }
     Ok(())
+}
+
+/// What Node counts against `max_header_size` in a (possibly partial) head: the URL and
+/// every header name and value (not the method, version, separators, line ends or the
+/// spaces before a value).
+fn node_header_bytes(buf: &[u8]) -> usize {
+    let b = &buf[leading_empty_lines(buf)..];
+    let mut lines = b.split(|&c| c == b'\n');
+    let mut n = 0;
+    if let Some(first) = lines.next() {
+        let mut parts = first.split(|&c| c == b' ').filter(|p| !p.is_empty());
+        parts.next();
+        n += parts.next().map_or(0, |u| u.len());
+    }
+    for line in lines {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            break;
+        }
+        match line.iter().position(|&c| c == b':') {
+            Some(colon) => {
+                let value = &line[colon + 1..];
+                let lead = value
+                    .iter()
+                    .take_while(|&&c| c == b' ' || c == b'\t')
+                    .count();
+                n += colon + value.len() - lead;
+            }
+            None => n += line.len(),
+        }
+    }
+    n
+}
+
+/// The most bytes a partial head may take on the wire, whatever Node would count: leading
+/// empty lines and padding are not free.
+fn wire_cap(lim: &Limits) -> usize {
+    lim.max_header_size
+        .saturating_mul(4)
+        .max(lim.max_header_size + 64 * 1024)
 }
 
 /// Maps an httparse error to llhttp's code.
@@ -259,8 +332,28 @@ pub(crate) fn has_token(v: &[u8], token: &str) -> bool {
         .any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
 }
 
+/// The bytes between a value's end (as httparse trimmed it) and its line's CR.
+fn trailing_ws<'a>(head: &'a [u8], value: &[u8]) -> &'a [u8] {
+    let end = value.as_ptr() as usize + value.len();
+    let start = head.as_ptr() as usize;
+    if end < start || end > start + head.len() {
+        return b"";
+    }
+    let rest = &head[end - start..];
+    let stop = rest
+        .iter()
+        .position(|&b| b == b'\r' || b == b'\n')
+        .unwrap_or(rest.len());
+    &rest[..stop]
+}
+
 /// The semantic pass over the fields, shared by requests and responses.
-fn message_info(hs: &[httparse::Header<'_>], minor: u8, request: bool) -> Result<Info> {
+fn message_info(
+    head: &[u8],
+    hs: &[httparse::Header<'_>],
+    minor: u8,
+    request: bool,
+) -> Result<Info> {
     let mut info = Info::default();
     let mut length: Option<u64> = None;
     let mut chunked = false;
@@ -273,16 +366,34 @@ fn message_info(hs: &[httparse::Header<'_>], minor: u8, request: bool) -> Result
         // dispatch on length first: most headers are none of these
         match name.len() {
             14 if name.eq_ignore_ascii_case(b"content-length") => {
+                if te {
+                    // llhttp reports the second of the two
+                    return Err(err(HPE_INVALID_CONTENT_LENGTH)
+                        .with_detail("Content-Length can't be present with Transfer-Encoding"));
+                }
                 if length.is_some() {
                     return Err(err(HPE_UNEXPECTED_CONTENT_LENGTH));
+                }
+                // spaces may follow the digits, a tab may not
+                if trailing_ws(head, h.value).contains(&b'\t') {
+                    return Err(err(HPE_INVALID_CONTENT_LENGTH));
                 }
                 length = Some(content_length(h.value)?);
             }
             17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+                if length.is_some() {
+                    return Err(err(HPE_INVALID_TRANSFER_ENCODING)
+                        .with_detail("Transfer-Encoding can't be present with Content-Length"));
+                }
+                // `chunked` must be the last coding: nothing may follow it, even in a
+                // later header
+                for coding in h.value.split(|&b| b == b',') {
+                    if chunked && request {
+                        return Err(err(HPE_INVALID_TRANSFER_ENCODING));
+                    }
+                    chunked = coding.trim_ascii().eq_ignore_ascii_case(b"chunked");
+                }
                 te = true;
-                // the last coding decides (a later header continues the list)
-                let last = h.value.rsplit(|&b| b == b',').next().unwrap_or(b"");
-                chunked = last.trim_ascii().eq_ignore_ascii_case(b"chunked");
             }
             10 if name.eq_ignore_ascii_case(b"connection") => {
                 if has_token(h.value, "close") {
@@ -305,10 +416,6 @@ fn message_info(hs: &[httparse::Header<'_>], minor: u8, request: bool) -> Result
             7 if name.eq_ignore_ascii_case(b"upgrade") => upgrade_hdr = true,
             _ => {}
         }
-    }
-    if te && length.is_some() {
-        return Err(err(HPE_INVALID_TRANSFER_ENCODING)
-            .with_detail("Transfer-Encoding can't be present with Content-Length"));
     }
     info.upgrade = conn_upgrade && upgrade_hdr;
     info.framing = if te {
@@ -347,16 +454,23 @@ pub(crate) enum Parsed {
 const STACK_HEADERS: usize = 48;
 
 /// Parses a request head from `buf` into `out`.
+/// llhttp accepts runs of spaces between the parts of the request line.
+fn config() -> httparse::ParserConfig {
+    let mut c = httparse::ParserConfig::default();
+    c.allow_multiple_spaces_in_request_line_delimiters(true);
+    c
+}
+
 pub(crate) fn request(buf: &[u8], lim: &Limits, out: &mut RequestHead) -> Result<Parsed> {
     let mut stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
     let mut req = httparse::Request::new(&mut stack);
-    match req.parse(buf) {
+    match config().parse_request(&mut req, buf) {
         Ok(httparse::Status::Complete(n)) => finish_request(buf, n, &req, lim, out),
         Ok(httparse::Status::Partial) => partial(buf, lim),
         Err(httparse::Error::TooManyHeaders) => {
             let mut heap = vec![httparse::EMPTY_HEADER; buf.len().min(lim.max_header_size) / 3 + 2];
             let mut req = httparse::Request::new(&mut heap);
-            match req.parse(buf) {
+            match config().parse_request(&mut req, buf) {
                 Ok(httparse::Status::Complete(n)) => finish_request(buf, n, &req, lim, out),
                 Ok(httparse::Status::Partial) => partial(buf, lim),
                 Err(e) => Err(too_big_or(buf, lim, e)),
@@ -368,14 +482,16 @@ pub(crate) fn request(buf: &[u8], lim: &Limits, out: &mut RequestHead) -> Result
 
 /// A head that is over the limit is an overflow whatever else is wrong with it.
 fn too_big_or(buf: &[u8], lim: &Limits, e: httparse::Error) -> Error {
-    if buf.len() > lim.max_header_size && e == httparse::Error::TooManyHeaders {
+    if e == httparse::Error::TooManyHeaders {
         return err(HPE_HEADER_OVERFLOW);
     }
     map_err(e)
 }
 
 fn partial(buf: &[u8], lim: &Limits) -> Result<Parsed> {
-    if buf.len() > lim.max_header_size {
+    if buf.len() > wire_cap(lim)
+        || (buf.len() >= lim.max_header_size && node_header_bytes(buf) >= lim.max_header_size)
+    {
         return Err(err(HPE_HEADER_OVERFLOW));
     }
     // a bare LF in what has come so far fails now, not when the head completes
@@ -392,10 +508,17 @@ fn finish_request(
     out: &mut RequestHead,
 ) -> Result<Parsed> {
     let head = &buf[..n];
-    if n > lim.max_header_size {
+    check_line_ends(head)?;
+    let path = req.path.unwrap_or("");
+    let counted = path.len()
+        + req
+            .headers
+            .iter()
+            .map(|h| h.name.len() + h.value.len())
+            .sum::<usize>();
+    if counted >= lim.max_header_size {
         return Err(err(HPE_HEADER_OVERFLOW));
     }
-    check_line_ends(head)?;
     let method = req.method.unwrap_or("");
     if !known_method(method) {
         return Err(err(HPE_INVALID_METHOD));
@@ -404,13 +527,26 @@ fn finish_request(
     if minor > 1 {
         return Err(err(HPE_INVALID_VERSION));
     }
-    let path = req.path.unwrap_or("");
-    out.info = message_info(req.headers, minor, true)?;
+    // visible ASCII only, and a form llhttp knows: origin (`/…`), `*`, absolute
+    // (`scheme://…`) or, for CONNECT, authority (`host:port`)
+    let p = path.as_bytes();
+    let form_ok =
+        p.first() == Some(&b'/') || path == "*" || path.contains("://") || method == "CONNECT";
+    if !form_ok || !p.iter().all(|&b| (0x21..0x7f).contains(&b)) {
+        return Err(err(HPE_INVALID_URL));
+    }
+    out.info = message_info(head, req.headers, minor, true)?;
     if method == "CONNECT" {
         out.info.upgrade = true;
     }
     out.minor = minor;
-    out.headers.fill(head, req.headers, lim.max_headers_count);
+    // Node counts a name and a value as two of `maxHeadersCount`
+    let keep = if lim.max_headers_count == 0 {
+        usize::MAX
+    } else {
+        (lim.max_headers_count / 2).max(1)
+    };
+    out.headers.fill(head, req.headers, keep);
     let at = |s: &str| -> (u32, u32) {
         let start = s.as_ptr() as usize - head.as_ptr() as usize;
         (start as u32, (start + s.len()) as u32)
@@ -443,13 +579,18 @@ pub(crate) fn response(
         Err(e) => return Err(too_big_or(buf, lim, e)),
     };
     let head = &buf[..n];
-    if n > lim.max_header_size {
+    check_line_ends(head)?;
+    let counted: usize = res
+        .headers
+        .iter()
+        .map(|h| h.name.len() + h.value.len())
+        .sum();
+    if counted >= lim.max_header_size {
         return Err(err(HPE_HEADER_OVERFLOW));
     }
-    check_line_ends(head)?;
     let minor = res.version.unwrap_or(1);
     let status = res.code.unwrap_or(0);
-    let mut info = message_info(res.headers, minor, false)?;
+    let mut info = message_info(head, res.headers, minor, false)?;
     if head_request || status / 100 == 1 || status == 204 || status == 304 {
         info.framing = Framing::Empty;
     }
@@ -517,7 +658,11 @@ mod tests {
 
     #[test]
     fn bare_lf_and_unknown_methods_are_rejected() {
-        assert_eq!(code(b"GET / HTTP/1.1\nHost: a\r\n\r\n"), "HPE_CR_EXPECTED");
+        assert_eq!(
+            code(b"GET / HTTP/1.1\nHost: a\r\n\r\n"),
+            "HPE_INVALID_VERSION"
+        );
+        assert_eq!(code(b"GET / HTTP/1.1\r\nHost: a\n\r\n"), "HPE_CR_EXPECTED");
         assert_eq!(code(b"FOO / HTTP/1.1\r\n\r\n"), "HPE_INVALID_METHOD");
     }
 
@@ -532,7 +677,7 @@ mod tests {
     #[test]
     fn a_head_over_the_limit_overflows_even_when_partial() {
         let mut b = b"GET / HTTP/1.1\r\nX: ".to_vec();
-        b.resize(LIM.max_header_size + 1, b'a');
+        b.resize(LIM.max_header_size + 100, b'a');
         assert_eq!(code(&b), "HPE_HEADER_OVERFLOW");
     }
 

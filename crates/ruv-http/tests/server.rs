@@ -10,7 +10,8 @@ use std::io::Write;
 fn hello_gets_node_headers_and_keeps_alive() {
     let port = serve(ServerOptions::default(), hello);
     let mut c = client(port);
-    c.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    c.write_all(b"GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n")
+        .unwrap();
     let r = read_responses(&mut c, 1);
     let (status, head, body) = &r[0];
     assert_eq!(*status, 200);
@@ -23,7 +24,7 @@ fn hello_gets_node_headers_and_keeps_alive() {
         "{head}"
     );
     // the same connection serves the next one
-    c.write_all(b"GET /2 HTTP/1.1\r\n\r\n").unwrap();
+    c.write_all(b"GET /2 HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
     assert_eq!(read_responses(&mut c, 1)[0].2, b"hello");
 }
 
@@ -50,7 +51,7 @@ fn pipelined_requests_are_answered_in_order() {
     }
     let port = serve(ServerOptions::default(), by_url);
     let mut c = client(port);
-    c.write_all(b"GET /1 HTTP/1.1\r\n\r\nGET /slow HTTP/1.1\r\n\r\nPOST /3 HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcGET /4 HT").unwrap();
+    c.write_all(b"GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /slow HTTP/1.1\r\nHost: a\r\n\r\nPOST /3 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabcGET /4 HT").unwrap();
     c.write_all(b"TP/1.1\r\n\r\n").unwrap();
     let r = read_responses(&mut c, 4);
     let bodies: Vec<_> = r
@@ -63,7 +64,10 @@ fn pipelined_requests_are_answered_in_order() {
 #[test]
 fn connection_close_is_honoured_and_http10_closes() {
     let port = serve(ServerOptions::default(), hello);
-    let all = exchange_raw(port, b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
+    let all = exchange_raw(
+        port,
+        b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
     assert!(
         all.contains("Connection: close\r\n") && all.ends_with("hello"),
         "{all}"
@@ -79,7 +83,7 @@ fn connection_close_is_honoured_and_http10_closes() {
 fn chunked_request_bodies_are_decoded_and_echoed_chunked() {
     let port = serve(ServerOptions::default(), echo);
     let mut c = client(port);
-    c.write_all(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n").unwrap();
+    c.write_all(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n").unwrap();
     let r = read_responses(&mut c, 1);
     assert!(
         r[0].1.contains("Transfer-Encoding: chunked\r\n"),
@@ -93,7 +97,7 @@ fn chunked_request_bodies_are_decoded_and_echoed_chunked() {
 fn head_responses_have_no_body() {
     let port = serve(ServerOptions::default(), hello);
     let mut c = client(port);
-    c.write_all(b"HEAD / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n")
+    c.write_all(b"HEAD / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n")
         .unwrap();
     let r = read_responses(&mut c, 2);
     assert_eq!(r[0].2, b"");
@@ -105,7 +109,7 @@ fn head_responses_have_no_body() {
 fn expect_100_continue_gets_an_interim_response() {
     let port = serve(ServerOptions::default(), echo);
     let mut c = client(port);
-    c.write_all(b"POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
+    c.write_all(b"POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
         .unwrap();
     let r = read_responses(&mut c, 1);
     assert_eq!(r[0].0, 100);
@@ -118,11 +122,11 @@ fn expect_100_continue_gets_an_interim_response() {
 fn smuggling_requests_get_400_and_close() {
     let port = serve(ServerOptions::default(), hello);
     for bad in [
-        &b"POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello"[..],
-        b"POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello",
-        b"POST / HTTP/1.1\r\nContent-Length: +5\r\n\r\nhello",
-        b"POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
-        b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        &b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello"[..],
+        b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello",
+        b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\nhello",
+        b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
         b"GET / HTTP/1.1\nHost: a\n\n",
     ] {
         let all = exchange_raw(port, bad);
@@ -138,7 +142,7 @@ fn smuggling_requests_get_400_and_close() {
 #[test]
 fn a_head_over_max_header_size_gets_431() {
     let port = serve(ServerOptions::default(), hello);
-    let mut req = b"GET / HTTP/1.1\r\nX: ".to_vec();
+    let mut req = b"GET / HTTP/1.1\r\nHost: a\r\nX: ".to_vec();
     req.resize(17 * 1024, b'a');
     let all = exchange_raw(port, &req);
     assert_eq!(

@@ -96,6 +96,21 @@ impl Tcp {
         Ok(Tcp(id))
     }
 
+    /// Wraps a TCP socket the caller already holds (Node's `new net.Socket({ fd })`, or a
+    /// listening socket handed over by another process, as the cluster's workers get
+    /// theirs): connected, or bound and ready for [`listen`](Tcp::listen) (calling it on an
+    /// already listening socket just sets the backlog). It is made non-blocking and closed
+    /// with the handle.
+    ///
+    /// # Errors
+    /// `ENOTSOCK` if `fd` is not a socket, the `fcntl` error otherwise.
+    pub fn open<S: 'static>(lp: &mut Loop<S>, fd: std::os::fd::OwnedFd) -> Result<Tcp> {
+        let sock = Socket::from(fd);
+        sock.r#type()
+            .map_err(|e| Error::from_io(&e, "getsockopt"))?;
+        Ok(Tcp(stream::insert(lp, sock, false)?))
+    }
+
     /// `TCP_NODELAY` (Nagle off when true).
     pub fn set_nodelay<S: 'static>(self, lp: &Loop<S>, on: bool) -> Result<()> {
         stream::sock(lp, self.0)?

@@ -327,14 +327,18 @@ fn linger<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
         destroy(lp, id);
         return;
     }
-    let tcp = c.tcp;
+    let (tcp, server, slot) = (c.tcp, c.server, c.slot);
     tcp.resume(lp);
+    // best effort: a lingering connection does not keep the loop alive, nor its server
+    tcp.set_ref(lp, false);
+    detach(lp, server, id, slot);
     match Timer::new(lp) {
         Ok(t) => {
             let started = t.start(lp, LINGER_MS, 0, move |lp, _, t| {
                 destroy(lp, id);
                 t.close(lp).map(drop)
             });
+            t.set_ref(lp, false);
             if started.is_err() {
                 destroy(lp, id);
             }
@@ -562,7 +566,9 @@ pub(crate) fn client_error<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId
         .copied()
         .is_some_and(|ex| exchange::head_sent(lp, ex));
     if !started {
-        let answer: &[u8] = if err.code() == HPE_HEADER_OVERFLOW {
+        let answer: &[u8] = if err.code() == crate::codes::HPE_CHUNK_EXTENSIONS_OVERFLOW {
+            b"HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n"
+        } else if err.code() == HPE_HEADER_OVERFLOW {
             b"HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n"
         } else if err.code() == ERR_HTTP_REQUEST_TIMEOUT {
             b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n"
@@ -617,16 +623,23 @@ fn on_close<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId) {
             drop(tok);
         }
     }
-    let server = c.server;
+    detach(lp, c.server, id, c.slot);
+}
+
+/// Takes connection `id` off its server's list (it no longer counts for `Close`).
+fn detach<S: 'static>(lp: &mut Loop<S>, server: Server, id: HandleId, slot: usize) {
     if let Some(st) = state(lp, server) {
-        if c.slot < st.conns.len() && st.conns[c.slot] == id {
-            st.conns.swap_remove(c.slot);
-            if let Some(&moved) = st.conns.get(c.slot) {
+        if slot < st.conns.len() && st.conns[slot] == id {
+            st.conns.swap_remove(slot);
+            if let Some(&moved) = st.conns.get(slot) {
                 if let Some(m) = get(lp, moved) {
-                    m.slot = c.slot;
+                    m.slot = slot;
                 }
             }
         }
+    }
+    if let Some(c) = get(lp, id) {
+        c.slot = usize::MAX;
     }
     emit_close_if_drained(lp, server);
 }

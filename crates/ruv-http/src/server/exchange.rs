@@ -89,11 +89,20 @@ pub(crate) fn dispatch_request<S: 'static>(
     let Some(e) = ex::<S>(lp, id) else { return };
     let (conn_id, server) = (e.conn, e.server);
     let info = e.head.info;
+    let minor = e.head.version_minor();
+    let no_host = o.require_host_header && minor >= 1 && !e.head.headers().contains("host");
+    let connect = e.head.method() == "CONNECT";
     let requests = conn::get(lp, conn_id).map_or(0, |c| c.requests);
     let closing = super::state(lp, server).is_none_or(|st| st.closing);
     let max = o.max_requests_per_socket;
     let drop_it = max > 0 && requests > max;
-    let keep = info.keep_alive && !closing && !drop_it && (max == 0 || requests < max);
+    // Node answers HTTP/1.0 with `Connection: close` whatever the request asked
+    let keep = info.keep_alive
+        && minor >= 1
+        && !closing
+        && !drop_it
+        && !no_host
+        && (max == 0 || requests < max);
     if let Some(e) = ex::<S>(lp, id) {
         e.out.keep_alive = keep;
         e.out.keep_alive_timeout = o.keep_alive_timeout;
@@ -105,18 +114,28 @@ pub(crate) fn dispatch_request<S: 'static>(
         }
     }
     let (req, res) = (Request(id), Response(id));
+    if connect {
+        // no 'connect' handler: Node destroys the socket without an answer
+        conn::destroy(lp, conn_id);
+        return;
+    }
+    if no_host {
+        res.write_head(lp, 400, &[("Connection", "close")]).ok();
+        res.end(lp, b"").ok();
+        return;
+    }
     if drop_it {
         emit(lp, s, server, ServerEvent::DropRequest(req));
-        res.set_status_code(lp, 503).ok();
+        res.write_head(lp, 503, &[]).ok();
         res.end(lp, b"").ok();
         return;
     }
-    if info.expect_other {
-        res.set_status_code(lp, 417).ok();
+    if info.expect_other && minor >= 1 {
+        res.write_head(lp, 417, &[]).ok();
         res.end(lp, b"").ok();
         return;
     }
-    if info.expect_continue {
+    if info.expect_continue && minor >= 1 {
         if o.check_continue {
             emit(lp, s, server, ServerEvent::CheckContinue(req, res));
             return;
@@ -510,8 +529,9 @@ impl Response {
         Ok(&live::<S>(lp, self.0)?.out.headers)
     }
 
-    /// Node's `res.writeHead(status, headers)`: the status and headers, sent with the
-    /// first write or `end`.
+    /// Node's `res.writeHead(status, headers)`: the status and headers, and the head is
+    /// fixed now as Node fixes it: without a `Content-Length` among the headers the body
+    /// is chunked (HTTP/1.1) even if `end` follows at once.
     ///
     /// # Errors
     /// As [`set_status_code`](Response::set_status_code) and
@@ -526,7 +546,8 @@ impl Response {
         for (n, v) in headers {
             self.set_header(lp, *n, *v)?;
         }
-        Ok(())
+        let date = super::shared(lp).date.now_bytes();
+        live::<S>(lp, self.0)?.out.write(b"", &date)
     }
 
     /// Whether the head was sent (Node's `res.headersSent`).

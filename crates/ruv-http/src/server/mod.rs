@@ -63,6 +63,9 @@ pub struct ServerOptions {
     /// The most responses a connection may owe before its pipelined requests stop being
     /// read (ruv's bound; Node has none).
     pub max_pipelined: usize,
+    /// HTTP/1.1 requests without a `Host` header are answered 400 and the connection
+    /// closed (`requireHostHeader`, on).
+    pub require_host_header: bool,
 }
 
 impl Default for ServerOptions {
@@ -81,6 +84,7 @@ impl Default for ServerOptions {
             check_continue: false,
             send_date: true,
             max_pipelined: 64,
+            require_host_header: true,
         }
     }
 }
@@ -367,7 +371,8 @@ impl Server {
             .unwrap_or_default();
         for c in conns {
             if conn::is_idle(lp, c) {
-                Connection(c).destroy(lp);
+                // what was answered last is still written, then FIN
+                conn::end_socket(lp, c);
             }
         }
     }

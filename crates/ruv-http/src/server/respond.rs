@@ -123,15 +123,15 @@ impl Out {
         if length.is_none() && !te {
             if !has_body {
                 self.chunked = false;
+            } else if self.minor == 0 {
+                // Node: HTTP/1.0 bodies end with the connection, never chunked or counted
+                self.keep_alive = false;
             } else if let Some(n) = end_len {
                 num = Some(n as u64);
                 framing = Some(b"Content-Length: ");
-            } else if self.minor >= 1 {
+            } else {
                 self.chunked = true;
                 framing = Some(b"Transfer-Encoding: chunked\r\n");
-            } else {
-                // HTTP/1.0 without a length: the body ends with the connection
-                self.keep_alive = false;
             }
         }
         self.length = length.or(num);
