@@ -211,17 +211,24 @@ EOF
 }
 
 # bench WARM PORT [SCRIPT ARG]: one wrk run (after a warm-up run if WARM is 1);
-# prints a line and sets RES="req/s p50_ms p99_ms non2xx socket_errors"
+# sets RES="req/s p50_ms p99_ms non2xx socket_errors connect/read/write/timeout"
 bench() {
   local warm=$1 url=http://127.0.0.1:$2/ out
   shift 2
   local target=("$url")
   if [ $# -gt 0 ]; then target=(-s "$1" "$url" -- "$2"); fi
-  if [ "$warm" = 1 ]; then
-    "${LOAD[@]}" wrk -t1 -c"$CONNS" -d"$WARMUP" "${target[@]}" >/dev/null
+  if [ "$warm" = 1 ] && ! out=$("${LOAD[@]}" wrk -t1 -c"$CONNS" -d"$WARMUP" "${target[@]}" 2>&1); then
+    echo "wrk failed (warm-up, $url):" >&2; echo "$out" >&2; exit 1
   fi
-  out=$("${LOAD[@]}" wrk -t1 -c"$CONNS" -d"$DURATION" --latency "${target[@]}")
-  RES=$(awk '
+  if ! out=$("${LOAD[@]}" wrk -t1 -c"$CONNS" -d"$DURATION" --latency "${target[@]}" 2>&1); then
+    echo "wrk failed ($url):" >&2; echo "$out" >&2; exit 1
+  fi
+  RES=$(parse_wrk <<<"$out") || { echo "wrk gave no figures:" >&2; echo "$out" >&2; exit 1; }
+}
+
+# parse_wrk < WRK_OUTPUT: prints "req/s p50_ms p99_ms non2xx socket_errors c/r/w/t"
+parse_wrk() {
+  awk '
     function ms(v) {
       if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0
       if (v ~ /m$/) return v * 60000; if (v ~ /s$/) return v * 1000; return v + 0
@@ -230,11 +237,11 @@ bench() {
     $1 == "50%" { p50 = ms($2) }
     $1 == "99%" { p99 = ms($2) }
     /Non-2xx or 3xx responses/ { non2xx = $NF }
-    /Socket errors/ { gsub(",", ""); sock = $4 + $6 + $8 + $10 }
+    /Socket errors/ { gsub(",", ""); sock = $4 + $6 + $8 + $10; kinds = $4 "/" $6 "/" $8 "/" $10 }
     END {
       if (rps == "") exit 1
-      printf "%s %.3f %.3f %d %d\n", rps, p50, p99, non2xx, sock
-    }' <<<"$out") || { echo "wrk gave no figures:" >&2; echo "$out" >&2; exit 1; }
+      printf "%s %.3f %.3f %d %d %s\n", rps, p50, p99, non2xx, sock, kinds == "" ? "0/0/0/0" : kinds
+    }'
 }
 
 # batch_ms REQ_PER_S: the pipeline run's mean batch round trip in ms. wrk 4.1 corrects its
@@ -290,15 +297,17 @@ for run in "${RUN_LIST[@]}"; do
       port=${PORTS[$group,$s]:-}
       [ -n "$port" ] || continue
       bench "$([ "$r" = 1 ] && echo 1 || echo 0)" "$port" "${script[@]}"
-      read -r rps p50 p99 non2xx sock <<<"$RES"
+      read -r rps p50 p99 non2xx sock kinds <<<"$RES"
       if [ "$run" = pipeline ]; then
         p50=n/a; p99=n/a
         lat="batch round trip $(batch_ms "$rps") ms (mean)"
       else
         lat=$(printf 'p50 %7s ms   p99 %8s ms' "$p50" "$p99")
       fi
+      socks=$sock
+      [ "$sock" = 0 ] || socks+=" (connect/read/write/timeout $kinds)"
       printf '  round %d %-6s %12s req/s   %s   non-2xx %s   socket errors %s\n' \
-        "$r" "$s" "$rps" "$lat" "$non2xx" "$sock"
+        "$r" "$s" "$rps" "$lat" "$non2xx" "$socks"
       RESULTS[$run,$s]+="$rps $p50 $p99"$'\n'
       prev=${ERRS[$run,$s]:-0/0}
       ERRS[$run,$s]="$((${prev%/*} + non2xx))/$((${prev#*/} + sock))"
