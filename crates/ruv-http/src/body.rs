@@ -61,6 +61,8 @@ pub(crate) struct Decoder {
     /// The trailer block of a chunked body, as it arrives.
     trailer_buf: Vec<u8>,
     max_trailer: usize,
+    /// The parsed trailers once the body is complete.
+    trailers: Headers,
 }
 
 impl Decoder {
@@ -79,6 +81,7 @@ impl Decoder {
             state,
             trailer_buf: Vec::new(),
             max_trailer,
+            trailers: Headers::default(),
         }
     }
 
@@ -94,10 +97,7 @@ impl Decoder {
 
     /// The trailers of a complete chunked body (empty when there were none).
     pub(crate) fn take_trailers(&mut self) -> Headers {
-        if self.trailer_buf.len() <= 2 {
-            return Headers::default();
-        }
-        Headers::parse_block(&self.trailer_buf).unwrap_or_default()
+        std::mem::take(&mut self.trailers)
     }
 
     /// Decodes from `input`: body bytes are returned as slices of it.
@@ -230,6 +230,11 @@ impl Decoder {
                                 let ended = (n == 2 && buf[..] == *b"\r\n")
                                     || (n >= 4 && buf[n - 4..] == *b"\r\n\r\n");
                                 if ended {
+                                    if n > 2 {
+                                        // trailers are header fields: the same rules
+                                        self.trailers = Headers::parse_block(buf)
+                                            .ok_or_else(|| Error::new(HPE_INVALID_HEADER_TOKEN))?;
+                                    }
                                     self.state = State::Done;
                                     return Ok(Step::Done { used: i + k + 1 });
                                 }

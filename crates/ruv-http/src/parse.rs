@@ -453,7 +453,6 @@ pub(crate) enum Parsed {
 
 const STACK_HEADERS: usize = 48;
 
-/// Parses a request head from `buf` into `out`.
 /// llhttp accepts runs of spaces between the parts of the request line.
 fn config() -> httparse::ParserConfig {
     let mut c = httparse::ParserConfig::default();
@@ -461,40 +460,126 @@ fn config() -> httparse::ParserConfig {
     c
 }
 
+/// Parses a request head from `buf` into `out`.
 pub(crate) fn request(buf: &[u8], lim: &Limits, out: &mut RequestHead) -> Result<Parsed> {
     let mut stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
     let mut req = httparse::Request::new(&mut stack);
     match config().parse_request(&mut req, buf) {
         Ok(httparse::Status::Complete(n)) => finish_request(buf, n, &req, lim, out),
-        Ok(httparse::Status::Partial) => partial(buf, lim),
+        Ok(httparse::Status::Partial) => partial(buf, lim, true),
         Err(httparse::Error::TooManyHeaders) => {
-            let mut heap = vec![httparse::EMPTY_HEADER; buf.len().min(lim.max_header_size) / 3 + 2];
+            // a field takes at least 3 bytes (`a:` CRLF is 4)
+            let mut heap = vec![httparse::EMPTY_HEADER; buf.len().min(wire_cap(lim)) / 3 + 2];
             let mut req = httparse::Request::new(&mut heap);
             match config().parse_request(&mut req, buf) {
                 Ok(httparse::Status::Complete(n)) => finish_request(buf, n, &req, lim, out),
-                Ok(httparse::Status::Partial) => partial(buf, lim),
-                Err(e) => Err(too_big_or(buf, lim, e)),
+                Ok(httparse::Status::Partial) => partial(buf, lim, true),
+                Err(e) => Err(classify(buf, e, true)),
             }
         }
-        Err(e) => Err(too_big_or(buf, lim, e)),
+        Err(e) => Err(classify(buf, e, true)),
     }
 }
 
-/// A head that is over the limit is an overflow whatever else is wrong with it.
-fn too_big_or(buf: &[u8], lim: &Limits, e: httparse::Error) -> Error {
+/// llhttp's code for a failed parse: an overflow whatever else is wrong, then what is
+/// wrong with a request line, then a bare CR or LF, then httparse's own verdict.
+fn classify(buf: &[u8], e: httparse::Error, request: bool) -> Error {
     if e == httparse::Error::TooManyHeaders {
         return err(HPE_HEADER_OVERFLOW);
+    }
+    if request {
+        if let Some(e) = request_line_error(buf) {
+            return e;
+        }
+    }
+    if let Err(e) = check_line_ends(buf) {
+        return e;
     }
     map_err(e)
 }
 
-fn partial(buf: &[u8], lim: &Limits) -> Result<Parsed> {
+/// Checks a (possibly partial) request line as llhttp reads it, byte by byte: a known
+/// method, single or repeated spaces, a target of visible ASCII, `HTTP/1.0` or
+/// `HTTP/1.1`, CRLF. `None` when nothing is wrong so far.
+fn request_line_error(buf: &[u8]) -> Option<Error> {
+    let b = &buf[leading_empty_lines(buf)..];
+    let m_end = b
+        .iter()
+        .position(|&c| !(c.is_ascii_uppercase() || c == b'-'))
+        .unwrap_or(b.len());
+    let m = &b[..m_end];
+    if m_end == b.len() {
+        // still in the method: it must be the start of a known one
+        return (!METHODS.iter().any(|k| k.as_bytes().starts_with(m)))
+            .then(|| err(HPE_INVALID_METHOD));
+    }
+    if b[m_end] != b' ' || !METHODS.iter().any(|k| k.as_bytes() == m) {
+        return Some(err(HPE_INVALID_METHOD));
+    }
+    let mut i = m_end;
+    while i < b.len() && b[i] == b' ' {
+        i += 1;
+    }
+    let url_start = i;
+    while i < b.len() && !matches!(b[i], b' ' | b'\r' | b'\n') {
+        if !(0x21..0x7f).contains(&b[i]) {
+            return Some(err(HPE_INVALID_URL));
+        }
+        i += 1;
+    }
+    if i == b.len() {
+        return None;
+    }
+    let url = &b[url_start..i];
+    let form_ok = url.first() == Some(&b'/')
+        || url == b"*"
+        || url.windows(3).any(|w| w == b"://")
+        || m == b"CONNECT";
+    if !form_ok {
+        return Some(err(HPE_INVALID_URL));
+    }
+    if b[i] != b' ' {
+        // no version: HTTP/0.9, which ruv does not serve
+        return Some(err(HPE_INVALID_VERSION));
+    }
+    while i < b.len() && b[i] == b' ' {
+        i += 1;
+    }
+    let v = &b[i..];
+    for (k, &c) in v.iter().take(8).enumerate() {
+        let ok = match k {
+            0..=4 => c == b"HTTP/"[k],
+            5 => c == b'1',
+            6 => c == b'.',
+            _ => c == b'0' || c == b'1',
+        };
+        if !ok {
+            return Some(err(if k < 5 {
+                HPE_INVALID_CONSTANT
+            } else {
+                HPE_INVALID_VERSION
+            }));
+        }
+    }
+    match (v.get(8), v.get(9)) {
+        (None, _) | (Some(b'\r'), None) | (Some(b'\r'), Some(b'\n')) => None,
+        (Some(b'\r'), Some(_)) => Some(err(HPE_STRICT)),
+        _ => Some(err(HPE_INVALID_VERSION)),
+    }
+}
+
+fn partial(buf: &[u8], lim: &Limits, request: bool) -> Result<Parsed> {
     if buf.len() > wire_cap(lim)
         || (buf.len() >= lim.max_header_size && node_header_bytes(buf) >= lim.max_header_size)
     {
         return Err(err(HPE_HEADER_OVERFLOW));
     }
-    // a bare LF in what has come so far fails now, not when the head completes
+    // what is wrong so far fails now, not when the head completes
+    if request {
+        if let Some(e) = request_line_error(buf) {
+            return Err(e);
+        }
+    }
     let upto = buf.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     check_line_ends(&buf[..upto])?;
     Ok(Parsed::Partial)
@@ -510,11 +595,12 @@ fn finish_request(
     let head = &buf[..n];
     check_line_ends(head)?;
     let path = req.path.unwrap_or("");
+    // Node counts the spaces after a value, which httparse trims
     let counted = path.len()
         + req
             .headers
             .iter()
-            .map(|h| h.name.len() + h.value.len())
+            .map(|h| h.name.len() + h.value.len() + trailing_ws(head, h.value).len())
             .sum::<usize>();
     if counted >= lim.max_header_size {
         return Err(err(HPE_HEADER_OVERFLOW));
@@ -569,14 +655,14 @@ pub(crate) fn response(
     let mut res = httparse::Response::new(&mut stack);
     let mut r = res.parse(buf);
     if r == Err(httparse::Error::TooManyHeaders) {
-        heap = vec![httparse::EMPTY_HEADER; buf.len().min(lim.max_header_size) / 3 + 2];
+        heap = vec![httparse::EMPTY_HEADER; buf.len().min(wire_cap(lim)) / 3 + 2];
         res = httparse::Response::new(&mut heap);
         r = res.parse(buf);
     }
     let n = match r {
         Ok(httparse::Status::Complete(n)) => n,
-        Ok(httparse::Status::Partial) => return partial(buf, lim),
-        Err(e) => return Err(too_big_or(buf, lim, e)),
+        Ok(httparse::Status::Partial) => return partial(buf, lim, false),
+        Err(e) => return Err(classify(buf, e, false)),
     };
     let head = &buf[..n];
     check_line_ends(head)?;

@@ -362,9 +362,18 @@ fn on_end<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId) {
         client_error(lp, s, id, Error::new(HPE_INVALID_EOF_STATE));
         return;
     }
-    // Node (httpAllowHalfOpen off): end our side after what is queued
+    // Node (httpAllowHalfOpen off): our side ends too, once the answers owed are out
     c.no_more = true;
-    end_socket(lp, id);
+    if c.queue.is_empty() {
+        end_socket(lp, id);
+    }
+}
+
+/// The last owed answer went out: a connection whose peer ended is ended now.
+pub(crate) fn answered_all<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
+    if get(lp, id).is_some_and(|c| c.peer_ended && c.queue.is_empty()) {
+        end_socket(lp, id);
+    }
 }
 
 /// Half-closes once the queued output is written; `Finish` then destroys.
@@ -576,13 +585,15 @@ pub(crate) fn client_error<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId
             b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"
         };
         if let Some(c) = get(lp, id) {
-            c.out.clear();
+            // complete answers to earlier requests still go out first (Node drops those
+            // of the same read)
             c.out.extend_from_slice(answer);
             c.in_read = false;
         }
     }
-    abort_exchanges(lp, s, id);
+    // the answer goes out before the requests in flight hear of the abort
     end_socket(lp, id);
+    abort_exchanges(lp, s, id);
 }
 
 /// Destroys the connection (its exchanges are aborted when it closes).

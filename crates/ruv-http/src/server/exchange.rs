@@ -41,6 +41,8 @@ pub(crate) struct Exchange<S> {
     pub(crate) out: Out,
     /// Left the connection's queue (its output is all in the connection's buffer).
     popped: bool,
+    /// The connection closed under it: destroying it is a no-op.
+    aborted: bool,
 }
 
 fn ex<S: 'static>(lp: &mut Loop<S>, id: HandleId) -> Option<&mut Exchange<S>> {
@@ -76,6 +78,7 @@ pub(crate) fn create<S: 'static>(
         res_cb: None,
         out,
         popped: false,
+        aborted: false,
     }))
 }
 
@@ -248,6 +251,7 @@ pub(crate) fn head_sent<S: 'static>(lp: &mut Loop<S>, id: HandleId) -> bool {
 pub(crate) fn abort<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId) {
     let Some(e) = ex::<S>(lp, id) else { return };
     let cut = !e.body_complete && !e.dumping && e.consuming;
+    e.aborted = true;
     e.body_complete = true;
     e.dumping = true;
     e.out.ended = true;
@@ -346,6 +350,7 @@ fn pump<S: 'static>(lp: &mut Loop<S>, conn_id: HandleId) {
         }
         maybe_free(lp, front);
         conn::resume_later(lp, conn_id);
+        conn::answered_all(lp, conn_id);
     }
 }
 
@@ -429,8 +434,10 @@ impl Request {
     /// Destroys the request: its connection is destroyed (Node's `req.destroy()`).
     pub fn destroy<S: 'static>(self, lp: &mut Loop<S>) {
         if let Some(e) = ex::<S>(lp, self.0) {
-            let c = e.conn;
-            conn::destroy(lp, c);
+            if !e.aborted {
+                let c = e.conn;
+                conn::destroy(lp, c);
+            }
         }
     }
 }
