@@ -1,0 +1,99 @@
+//! Allocation-free steady state: once warmed up, a keep-alive connection's requests
+//! (parse, request event, `set_header`, `end`, write, keep-alive timer) allocate nothing
+//! on the loop's thread. Its own test binary: a counting global allocator counts the
+//! allocations of the current thread only (the client runs on another).
+
+use ruv_core::{Loop, RunMode};
+use ruv_http::{Server, ServerEvent, ServerOptions};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::io::{Read, Write};
+
+struct Counting;
+
+thread_local! {
+    static ALLOCS: Cell<u64> = const { Cell::new(0) };
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the counter is a
+// thread-local `Cell` with a const initializer, which never allocates.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.try_with(|c| c.set(c.get() + 1)).ok();
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, passed on as is.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `System.alloc` with this layout (see `alloc`).
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCS.try_with(|c| c.set(c.get() + 1)).ok();
+        // SAFETY: as for `dealloc`; `new_size` is the caller's, per the trait's contract.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocs() -> u64 {
+    ALLOCS.with(Cell::get)
+}
+
+const WARM: u64 = 1_000;
+const END: u64 = 6_000;
+
+#[derive(Default)]
+struct Probe {
+    n: u64,
+    at_warm: u64,
+    at_end: u64,
+}
+
+#[test]
+fn keep_alive_requests_do_not_allocate_once_warm() {
+    let mut lp: Loop<Probe> = Loop::new().unwrap();
+    let server = Server::create(&mut lp, ServerOptions::default(), |lp, p: &mut Probe, me, ev| {
+        if let ServerEvent::Request(_, res) = ev {
+            p.n += 1;
+            if p.n == WARM {
+                p.at_warm = allocs();
+            }
+            res.set_header(lp, "Content-Type", "text/plain")?;
+            res.end(lp, "hello")?;
+            if p.n == END {
+                p.at_end = allocs();
+                me.close(lp)?;
+            }
+        }
+        Ok::<(), ruv_core::Error>(())
+    })
+    .unwrap();
+    server.listen(&mut lp, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = server.address(&lp).unwrap().port();
+    let client = std::thread::spawn(move || {
+        let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        c.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+        let mut buf = [0u8; 4096];
+        for _ in 0..END {
+            c.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+            let mut got = Vec::new();
+            while !got.ends_with(b"hello") {
+                let n = c.read(&mut buf).unwrap();
+                assert!(n > 0, "server closed early");
+                got.extend_from_slice(&buf[..n]);
+            }
+        }
+    });
+    let mut p = Probe::default();
+    lp.run(RunMode::Default, &mut p).unwrap();
+    client.join().unwrap();
+    assert_eq!(p.n, END);
+    assert_eq!(
+        p.at_end - p.at_warm,
+        0,
+        "allocations in {} warm requests",
+        END - WARM
+    );
+}
