@@ -51,7 +51,17 @@ const USAGES: &[(&str, &[&str])] = &[
     ),
     ("gunzip", &["IN", "OUT", "-h, --help"]),
     ("gzip", &["IN", "OUT", "-h, --help"]),
-    ("http_hello", &["--port", "-h, --help", "default: 3000"]),
+    ("http_echo", &["--port", "-h, --help", "default: 3000"]),
+    (
+        "http_hello",
+        &[
+            "--port",
+            "--keep-alive-timeout",
+            "-h, --help",
+            "default: 3000",
+            "default: 5000",
+        ],
+    ),
     (
         "lookup",
         &[
@@ -136,7 +146,7 @@ fn an_unknown_flag_is_one_line_on_stderr_and_status_2() {
 
 #[test]
 fn a_bad_value_is_one_line_on_stderr_and_status_2() {
-    for name in ["http_hello", "cpu_server", "echo"] {
+    for name in ["http_hello", "http_echo", "cpu_server", "echo"] {
         assert_usage_error(name, &["--port", "abc"], "--port must be a port number");
         assert_usage_error(name, &["--port=70000"], "--port must be a port number");
         assert_usage_error(name, &["--port"], "--port needs a value");
@@ -230,7 +240,7 @@ fn port_of(line: &str, prefix: &str) -> u16 {
 
 #[test]
 fn http_servers_print_their_url_once_they_accept_connections() {
-    for name in ["http_hello", "cpu_server"] {
+    for name in ["http_hello", "http_echo", "cpu_server"] {
         let (_server, line) = start_server(name);
         let port = port_of(&line, "listening on http://127.0.0.1:");
         // accepting already: a request gets an answer
@@ -272,7 +282,7 @@ fn echo_server_prints_its_address_once_it_accepts_connections() {
 fn a_taken_port_is_reported_in_node_format_with_status_1() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
-    for name in ["http_hello", "cpu_server", "echo"] {
+    for name in ["http_hello", "http_echo", "cpu_server", "echo"] {
         let out = run(name, &["--port", &port]);
         assert_eq!(out.status.code(), Some(1), "{name}");
         let err = String::from_utf8(out.stderr).unwrap();

@@ -54,27 +54,34 @@ struct Probe {
 #[test]
 fn keep_alive_requests_do_not_allocate_once_warm() {
     let mut lp: Loop<Probe> = Loop::new().unwrap();
-    let server = Server::create(&mut lp, ServerOptions::default(), |lp, p: &mut Probe, me, ev| {
-        if let ServerEvent::Request(_, res) = ev {
-            p.n += 1;
-            if p.n == WARM {
-                p.at_warm = allocs();
+    let server = Server::create(
+        &mut lp,
+        ServerOptions::default(),
+        |lp, p: &mut Probe, me, ev| {
+            if let ServerEvent::Request(_, res) = ev {
+                p.n += 1;
+                if p.n == WARM {
+                    p.at_warm = allocs();
+                }
+                res.set_header(lp, "Content-Type", "text/plain")?;
+                res.end(lp, "hello")?;
+                if p.n == END {
+                    p.at_end = allocs();
+                    me.close(lp)?;
+                }
             }
-            res.set_header(lp, "Content-Type", "text/plain")?;
-            res.end(lp, "hello")?;
-            if p.n == END {
-                p.at_end = allocs();
-                me.close(lp)?;
-            }
-        }
-        Ok::<(), ruv_core::Error>(())
-    })
+            Ok::<(), ruv_core::Error>(())
+        },
+    )
     .unwrap();
-    server.listen(&mut lp, "127.0.0.1:0".parse().unwrap()).unwrap();
+    server
+        .listen(&mut lp, "127.0.0.1:0".parse().unwrap())
+        .unwrap();
     let port = server.address(&lp).unwrap().port();
     let client = std::thread::spawn(move || {
         let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-        c.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+        c.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
         let mut buf = [0u8; 4096];
         for _ in 0..END {
             c.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();

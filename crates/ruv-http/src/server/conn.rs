@@ -52,6 +52,8 @@ pub(crate) struct Conn {
     pub(crate) dead: bool,
     /// Some response's `write` returned `false`; `Drain` is owed to the front one.
     pub(crate) need_drain: bool,
+    /// A `Drain` of ours is queued (the socket took what made `write` say "wait").
+    drain_queued: bool,
     keep_alive_timer: Option<Timer>,
     idle_timer: Option<Timer>,
     /// A scratch head parsed into before it moves into its request.
@@ -85,6 +87,7 @@ pub(crate) fn open<S: 'static>(lp: &mut Loop<S>, server: Server, tcp: Tcp) -> Re
         peer_ended: false,
         dead: false,
         need_drain: false,
+        drain_queued: false,
         keep_alive_timer: None,
         idle_timer: None,
         scratch: RequestHead::default(),
@@ -454,6 +457,22 @@ pub(crate) fn flush<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
     }
     if res.is_err() {
         destroy(lp, id);
+        return;
+    }
+    // a `write` said "wait" because of output buffered here: if the socket took it, the
+    // socket will never say `Drain` itself
+    let Some(c) = get(lp, id) else { return };
+    let (owed, hwm, scheduled) = (c.need_drain, c.opts.high_water_mark, c.drain_queued);
+    if owed && !scheduled && tcp.write_queue_size(lp).unwrap_or(usize::MAX) < hwm {
+        if let Some(c) = get(lp, id) {
+            c.drain_queued = true;
+        }
+        lp.defer(move |lp: &mut Loop<S>, s: &mut S| {
+            if let Some(c) = get(lp, id) {
+                c.drain_queued = false;
+            }
+            on_drain(lp, s, id)
+        });
     }
 }
 
