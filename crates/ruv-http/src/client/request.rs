@@ -13,6 +13,7 @@ use crate::ResponseHead;
 use ruv_core::registry::{Callback, Handle, HandleId};
 use ruv_core::{Code, Error, Loop, Result};
 use std::borrow::Cow;
+use std::cell::Cell;
 
 /// Node's `writableHighWaterMark` for what a request buffers before it has a connection.
 const HIGH_WATER_MARK: usize = 16 * 1024;
@@ -154,11 +155,26 @@ pub(crate) fn finish<S: 'static>(
     if queued {
         agent::unqueue(lp, agent, &name, req);
     }
-    if let Some(e) = err {
-        emit(lp, s, req, ClientEvent::Error(e));
+    // one dispatch for both events, so nothing queued meanwhile runs between them
+    let kind = if err.is_some() { "http.error" } else { "http.close" };
+    let late = Cell::new(false);
+    lp.dispatch_handle::<Req<S>, ReqFn<S>>(s, req.0, kind, cb_field::<S>, |f, lp, s| {
+        if let Some(e) = err {
+            if let Err(e) = f(lp, s, req, ClientEvent::Error(e)) {
+                // the error goes out of `run`; `Close` comes in the next one
+                late.set(true);
+                lp.defer(move |lp: &mut Loop<S>, s: &mut S| {
+                    emit(lp, s, req, ClientEvent::Close);
+                    lp.handles::<Req<S>>().remove(req.0);
+                });
+                return Err(e);
+            }
+        }
+        f(lp, s, req, ClientEvent::Close)
+    });
+    if !late.get() {
+        lp.handles::<Req<S>>().remove(req.0);
     }
-    emit(lp, s, req, ClientEvent::Close);
-    lp.handles::<Req<S>>().remove(req.0);
 }
 
 /// The error a request ends with when its connection goes away now: `socket hang up`
