@@ -292,7 +292,7 @@ fn on_tcp<S: 'static>(lp: &mut Loop<S>, s: &mut S, c: ConnId, tcp: Tcp, ev: Stre
 /// Gives `c` to `req` (Node's `onSocket`): referenced again, timer set to the request's
 /// timeout (or the agent's), the request's buffered output written if connected.
 pub(crate) fn attach<S: 'static>(lp: &mut Loop<S>, c: ConnId, req: ClientRequest) {
-    let Some((method_head, max_header, timeout)) = request::conn_params(lp, req) else {
+    let Some((method_head, max_header, timeout, paused)) = request::conn_params(lp, req) else {
         return;
     };
     let Some(conn) = get(lp, c) else { return };
@@ -309,7 +309,11 @@ pub(crate) fn attach<S: 'static>(lp: &mut Loop<S>, c: ConnId, req: ClientRequest
     let connected = conn.connected;
     if let Some(tcp) = tcp {
         tcp.set_ref(lp, true);
-        tcp.resume(lp);
+        if paused {
+            tcp.pause(lp);
+        } else {
+            tcp.resume(lp);
+        }
     }
     let ms = timeout.or_else(|| agent.options(lp).and_then(|o| o.timeout));
     set_timeout(lp, c, ms.unwrap_or(0));
@@ -328,7 +332,9 @@ pub(crate) fn make_free<S: 'static>(lp: &mut Loop<S>, c: ConnId, timeout: u64) {
     conn.phase = Phase::Head;
     conn.buf.clear();
     if let Some(tcp) = conn.tcp {
+        // reading, to see the server close it (a request paused at its end left it paused)
         tcp.set_ref(lp, false);
+        tcp.resume(lp);
     }
     set_timeout(lp, c, timeout);
 }

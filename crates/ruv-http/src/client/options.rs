@@ -187,7 +187,7 @@ fn split_host_port(hp: &str) -> Option<(String, u16)> {
 /// Appends `s`, percent-encoding C0 controls, non-ASCII and the bytes of `set`.
 fn encode_into(out: &mut String, s: &str, set: &[u8]) {
     for &b in s.as_bytes() {
-        if b < 0x20 || b >= 0x7f || set.contains(&b) {
+        if !(0x20..0x7f).contains(&b) || set.contains(&b) {
             out.push_str(&format!("%{b:02X}"));
         } else {
             out.push(char::from(b));

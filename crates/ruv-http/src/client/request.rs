@@ -156,7 +156,11 @@ pub(crate) fn finish<S: 'static>(
         agent::unqueue(lp, agent, &name, req);
     }
     // one dispatch for both events, so nothing queued meanwhile runs between them
-    let kind = if err.is_some() { "http.error" } else { "http.close" };
+    let kind = if err.is_some() {
+        "http.error"
+    } else {
+        "http.close"
+    };
     let late = Cell::new(false);
     lp.dispatch_handle::<Req<S>, ReqFn<S>>(s, req.0, kind, cb_field::<S>, |f, lp, s| {
         if let Some(e) = err {
@@ -215,12 +219,12 @@ pub(crate) fn target<S: 'static>(lp: &mut Loop<S>, req: ClientRequest) -> Option
 }
 
 /// What a connection needs from the request it is given: whether it is a HEAD, the head
-/// size limit, the request's own timeout.
+/// size limit, the request's own timeout, whether its response is paused.
 pub(crate) fn conn_params<S: 'static>(
     lp: &mut Loop<S>,
     req: ClientRequest,
-) -> Option<(bool, usize, Option<u64>)> {
-    state(lp, req).map(|r| (r.method == "HEAD", r.max_header_size, r.timeout))
+) -> Option<(bool, usize, Option<u64>, bool)> {
+    state(lp, req).map(|r| (r.method == "HEAD", r.max_header_size, r.timeout, r.paused))
 }
 
 pub(crate) fn set_conn<S: 'static>(lp: &mut Loop<S>, req: ClientRequest, c: Option<ConnId>) {

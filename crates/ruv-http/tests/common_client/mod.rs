@@ -100,7 +100,9 @@ pub fn read_request(r: &mut BufReader<TcpStream>) -> Option<(String, Vec<u8>)> {
     let mut head = String::new();
     loop {
         let mut line = String::new();
-        let n = r.read_line(&mut line).expect("a request within the timeout");
+        let n = r
+            .read_line(&mut line)
+            .expect("a request within the timeout");
         if n == 0 {
             assert!(head.is_empty(), "EOF inside a request head: {head:?}");
             return None;

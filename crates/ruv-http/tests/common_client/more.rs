@@ -6,13 +6,17 @@ use super::common_client::*;
 use super::{keep_alive, logged, opts_with, L};
 use ruv_core::{Code, Error, Idle};
 use ruv_http::client::{self, AgentChoice, AgentOptions, ClientEvent, RequestOptions};
+use std::sync::mpsc;
 
 #[test]
 fn pause_holds_the_body_until_resume() {
     let (port, srv) = server(|l| {
         let mut c = accept(&l);
         read_request(&mut c).unwrap();
-        send(&mut c, b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nabcdef");
+        send(
+            &mut c,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nabcdef",
+        );
         wait_eof(&mut c);
     });
     let mut lp: L = new_loop();
@@ -31,7 +35,10 @@ fn pause_holds_the_body_until_resume() {
     req.unwrap().end(&mut lp, None).unwrap();
     let mut log = Log::default();
     run(&mut lp, &mut log);
-    assert_eq!(log.events, ["response 200 OK", "resume", "data abcdef", "end", "close"]);
+    assert_eq!(
+        log.events,
+        ["response 200 OK", "resume", "data abcdef", "end", "close"]
+    );
     agent.destroy(&mut lp);
     drop(lp);
     srv.join().unwrap();
@@ -59,12 +66,20 @@ fn destroy_ends_a_request_with_hang_up_or_its_error_and_unqueues_it() {
     assert!(second.is_destroyed(&lp));
     let e = second.write(&mut lp, b"x").unwrap_err();
     assert_eq!(e.code(), Code::ERR_STREAM_DESTROYED);
-    first.destroy(&mut lp, Some(Error::new(Code::ECANCELED).with_detail("given up")));
+    first.destroy(
+        &mut lp,
+        Some(Error::new(Code::ECANCELED).with_detail("given up")),
+    );
     let mut log = Log::default();
     run(&mut lp, &mut log);
     assert_eq!(
         log.events,
-        ["second error", "second close", "error ECANCELED: given up", "close"]
+        [
+            "second error",
+            "second close",
+            "error ECANCELED: given up",
+            "close"
+        ]
     );
     assert_eq!(agent.sockets(&lp, &name), 0);
 }
@@ -106,8 +121,14 @@ fn a_free_connection_the_server_closes_is_dropped_not_reused() {
     assert_eq!(
         log.events,
         [
-            "response 200 OK", "data one", "end", "close",
-            "response 200 OK", "data two", "end", "close",
+            "response 200 OK",
+            "data one",
+            "end",
+            "close",
+            "response 200 OK",
+            "data two",
+            "end",
+            "close",
         ]
     );
     srv.join().unwrap();
@@ -124,14 +145,38 @@ fn misuse_gets_typed_errors_not_panics() {
         method: "G T".into(),
         ..o.clone()
     };
-    assert_eq!(code(client::request(&mut lp, bad_method, |_, _: &mut Log, _, _| {})), "ERR_INVALID_HTTP_TOKEN");
+    assert_eq!(
+        code(client::request(
+            &mut lp,
+            bad_method,
+            |_, _: &mut Log, _, _| {}
+        )),
+        "ERR_INVALID_HTTP_TOKEN"
+    );
     let bad_path = RequestOptions {
         path: "/a b".into(),
         ..o.clone()
     };
-    assert_eq!(code(client::request(&mut lp, bad_path, |_, _: &mut Log, _, _| {})), "ERR_UNESCAPED_CHARACTERS");
-    assert_eq!(code(client::get(&mut lp, "https://h/", |_, _: &mut Log, _, _| {})), "ERR_INVALID_PROTOCOL");
-    assert_eq!(code(client::get(&mut lp, "http//h/", |_, _: &mut Log, _, _| {})), "ERR_INVALID_URL");
+    assert_eq!(
+        code(client::request(
+            &mut lp,
+            bad_path,
+            |_, _: &mut Log, _, _| {}
+        )),
+        "ERR_UNESCAPED_CHARACTERS"
+    );
+    assert_eq!(
+        code(client::get(
+            &mut lp,
+            "https://h/",
+            |_, _: &mut Log, _, _| {}
+        )),
+        "ERR_INVALID_PROTOCOL"
+    );
+    assert_eq!(
+        code(client::get(&mut lp, "http//h/", |_, _: &mut Log, _, _| {})),
+        "ERR_INVALID_URL"
+    );
     let req = logged(&mut lp, o);
     req.end(&mut lp, None).unwrap();
     assert!(req.headers_sent(&lp));
@@ -170,7 +215,10 @@ fn an_error_returned_by_a_callback_reaches_run_and_close_still_comes() {
     let err = lp.run(ruv_core::RunMode::Default, &mut log).unwrap_err();
     assert_eq!(err.code(), Code::ECONNREFUSED);
     run(&mut lp, &mut log);
-    assert_eq!(log.events, ["error ECONNREFUSED: connection refused, connect", "close"]);
+    assert_eq!(
+        log.events,
+        ["error ECONNREFUSED: connection refused, connect", "close"]
+    );
 }
 
 #[test]
@@ -195,7 +243,10 @@ fn a_fresh_agent_sends_connection_close_and_leaves_nothing() {
     let mut log = Log::default();
     run(&mut lp, &mut log);
     assert_eq!(log.events, ["response 200 OK", "data ok", "end", "close"]);
-    assert!(agent.options(&lp).is_none(), "the request's own agent is gone");
+    assert!(
+        agent.options(&lp).is_none(),
+        "the request's own agent is gone"
+    );
     assert!(srv.join().unwrap().contains("\r\nConnection: close\r\n"));
 }
 
@@ -246,7 +297,15 @@ fn node_interop_get_and_a_streamed_post_echo_over_one_connection() {
     .unwrap();
     let mut log = Log::default();
     run(&mut lp, &mut log);
-    assert_eq!(&log.events[..4], ["response 200 OK", "data hello from node /x?y=1", "end", "close"]);
+    assert_eq!(
+        &log.events[..4],
+        [
+            "response 200 OK",
+            "data hello from node /x?y=1",
+            "end",
+            "close"
+        ]
+    );
     assert_eq!(log.events[4], "response 200 OK");
     let json: serde_json::Value = serde_json::from_str(&log.events[5]["data ".len()..]).unwrap();
     assert_eq!(json["method"], "POST");
@@ -254,4 +313,76 @@ fn node_interop_get_and_a_streamed_post_echo_over_one_connection() {
     assert_eq!(json["body"], "streamed body");
     assert_eq!(json["conns"], 1, "the global agent kept the connection");
     assert_eq!(&log.events[6..], ["end", "close"]);
+}
+
+#[test]
+fn a_timeout_is_reported_and_aborts_nothing() {
+    let (tx, rx) = mpsc::channel::<()>();
+    let (port, srv) = server(move |l| {
+        let mut c = accept(&l);
+        read_request(&mut c).unwrap();
+        // answer only once the client saw its timeout
+        rx.recv_timeout(IO_TIMEOUT).expect("the client times out");
+        send(&mut c, b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nlate");
+        wait_eof(&mut c);
+    });
+    let mut lp: L = new_loop();
+    let (mut o, agent) = opts_with(&mut lp, port, keep_alive());
+    o.timeout = Some(30);
+    let req = client::request(&mut lp, o, move |_, log: &mut Log, _, ev| {
+        log.note(&ev);
+        if matches!(ev, ClientEvent::Timeout) {
+            tx.send(()).unwrap();
+        }
+    });
+    req.unwrap().end(&mut lp, None).unwrap();
+    let mut log = Log::default();
+    run(&mut lp, &mut log);
+    assert_eq!(log.events[0], "timeout");
+    let rest: Vec<&String> = log.events.iter().filter(|e| *e != "timeout").collect();
+    assert_eq!(rest, ["response 200 OK", "data late", "end", "close"]);
+    agent.destroy(&mut lp);
+    drop(lp);
+    srv.join().unwrap();
+}
+
+#[test]
+fn a_free_connection_is_closed_after_the_agents_timeout() {
+    let (port, srv) = server(|l| {
+        let mut c = accept(&l);
+        read_request(&mut c).unwrap();
+        send(&mut c, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        wait_eof(&mut c); // the client's agent closes it
+    });
+    let mut lp: L = new_loop();
+    let short = AgentOptions {
+        timeout: Some(20),
+        ..keep_alive()
+    };
+    let (mut o, agent) = opts_with(&mut lp, port, short);
+    o.timeout = Some(0); // no idle timeout while in use, whatever the agent's
+    let name = format!("127.0.0.1:{port}");
+    let req = client::request(&mut lp, o, move |lp, log: &mut Log, _, ev| {
+        log.note(&ev);
+        if !matches!(ev, ClientEvent::Close) {
+            return Ok(());
+        }
+        // the free connection's timer is unreferenced: keep the loop busy until it fired
+        let name = name.clone();
+        Idle::new(lp)?.start(lp, move |lp, log: &mut Log, me| -> ruv_core::Result<()> {
+            if agent.sockets(lp, &name) + agent.free_sockets(lp, &name) == 0 {
+                log.mark("closed");
+                me.close(lp)?;
+            }
+            Ok(())
+        })
+    });
+    req.unwrap().end(&mut lp, None).unwrap();
+    let mut log = Log::default();
+    run(&mut lp, &mut log);
+    assert_eq!(
+        log.events,
+        ["response 200 OK", "data ok", "end", "close", "closed"]
+    );
+    srv.join().unwrap();
 }
