@@ -2,7 +2,7 @@
 //!
 //! The facade over the ruv crates: [`core`] (libuv's loop), [`node`] (Node's ordering),
 //! [`pool`] (the worker pool), Node's pool-backed modules [`fs`], [`dns`], [`crypto`] and
-//! [`zlib`], and networking on the loop, [`net`].
+//! [`zlib`], and networking on the loop, [`net`] and [`http`].
 //!
 //! ```
 //! use ruv::core::{Loop, RunMode};
@@ -30,6 +30,7 @@ pub use ruv_core as core;
 pub use ruv_crypto as crypto;
 pub use ruv_dns as dns;
 pub use ruv_fs as fs;
+pub use ruv_http as http;
 pub use ruv_net as net;
 pub use ruv_node as node;
 pub use ruv_pool as pool;
