@@ -156,7 +156,7 @@ pub fn request<S: 'static, R: CallbackResult>(
     let f: request::ReqFn<S> = Box::new(move |lp, s, me, ev| cb(lp, s, me, ev).into_result());
     let cb = Callback::new(f);
     let method = options::check_method(&opts.method)?;
-    options::check_path(&opts.path)?;
+    let path = options::check_path(&opts.path)?;
     let host = if opts.host.is_empty() {
         "localhost".to_string()
     } else {
@@ -189,7 +189,7 @@ pub fn request<S: 'static, R: CallbackResult>(
     };
     let init = request::Init {
         method,
-        path: opts.path,
+        path,
         host,
         port: opts.port,
         headers,

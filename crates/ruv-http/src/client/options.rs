@@ -38,7 +38,8 @@ pub enum AgentChoice {
 /// ```
 #[derive(Clone, Debug)]
 pub struct RequestOptions {
-    /// The method (default `GET`): any HTTP token, upper-cased as Node does.
+    /// The method (default `GET`, also for an empty one): any HTTP token, upper-cased as
+    /// Node does.
     pub method: String,
     /// The server's name or address (default `localhost`); IPv6 addresses without
     /// brackets (`::1`). Names are resolved with `ruv_dns::lookup`, every address tried in
@@ -46,8 +47,9 @@ pub struct RequestOptions {
     pub host: String,
     /// The port (default 80).
     pub port: u16,
-    /// The request target (default `/`): path and query, sent as given; bytes outside
-    /// `!`..=`\u{ff}` (a space, a control byte) are refused with `ERR_UNESCAPED_CHARACTERS`.
+    /// The request target (default `/`, also for an empty one): path and query, sent as
+    /// given, one byte a char (latin1, as Node writes it); a char outside `!`..=`\u{ff}`
+    /// (a space, a control byte) is refused with `ERR_UNESCAPED_CHARACTERS`.
     pub path: String,
     /// The request's headers, sent in this order before the ones the client adds.
     pub headers: OutgoingHeaders,
@@ -215,22 +217,32 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Node's `checkIsHttpToken` for a method, upper-cased (Node's `toUpperCase`).
+/// Node's `checkIsHttpToken` for a method, upper-cased (Node's `toUpperCase`); empty is
+/// `GET`.
 pub(crate) fn check_method(method: &str) -> Result<String> {
     let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
-    if method.is_empty() || !method.bytes().all(token) {
+    if method.is_empty() {
+        return Ok("GET".into());
+    }
+    if !method.bytes().all(token) {
         return Err(Error::new(ERR_INVALID_HTTP_TOKEN)
             .with_detail(format!("Method must be a valid HTTP token [\"{method}\"]")));
     }
     Ok(method.to_ascii_uppercase())
 }
 
-/// Node's `INVALID_PATH_REGEX`: every char of a request path is in `!`..=`\u{ff}`.
-pub(crate) fn check_path(path: &str) -> Result<()> {
-    if path.is_empty() || path.chars().any(|c| !('\u{21}'..='\u{ff}').contains(&c)) {
-        return Err(Error::new(ERR_UNESCAPED_CHARACTERS));
+/// Node's `INVALID_PATH_REGEX` (every char of a request path is in `!`..=`\u{ff}`), and
+/// the path as Node writes it: latin1, one byte a char; empty is `/`.
+pub(crate) fn check_path(path: &str) -> Result<Vec<u8>> {
+    if path.is_empty() {
+        return Ok(b"/".to_vec());
     }
-    Ok(())
+    path.chars()
+        .map(|c| match u32::from(c) {
+            0x21..=0xff => Ok(c as u8),
+            _ => Err(Error::new(ERR_UNESCAPED_CHARACTERS)),
+        })
+        .collect()
 }
 
 /// The `Host` header Node sends: brackets around an IPv6 address, `:port` unless 80.
@@ -325,7 +337,10 @@ mod tests {
             check_method("G T").unwrap_err().code().name(),
             "ERR_INVALID_HTTP_TOKEN"
         );
-        assert!(check_path("/a?b=\u{e9}").is_ok());
+        assert_eq!(check_method("").unwrap(), "GET");
+        assert_eq!(check_path("/a?b=\u{e9}").unwrap(), b"/a?b=\xe9");
+        assert_eq!(check_path("").unwrap(), b"/");
+        assert!(check_path("/\u{100}").is_err());
         assert_eq!(
             check_path("/a b").unwrap_err().code().name(),
             "ERR_UNESCAPED_CHARACTERS"

@@ -30,7 +30,8 @@ pub(crate) type ReqFn<S> =
 pub(crate) struct Req<S> {
     cb: Option<Callback<ReqFn<S>>>,
     method: String,
-    path: String,
+    /// As written: latin1.
+    path: Vec<u8>,
     host: String,
     port: u16,
     name: String,
@@ -58,7 +59,7 @@ pub(crate) struct Req<S> {
 /// What [`create`] needs.
 pub(crate) struct Init {
     pub(crate) method: String,
-    pub(crate) path: String,
+    pub(crate) path: Vec<u8>,
     pub(crate) host: String,
     pub(crate) port: u16,
     pub(crate) headers: OutgoingHeaders,
@@ -315,7 +316,7 @@ fn frames_body(method: &str) -> bool {
 fn write_head<S>(r: &mut Req<S>, out: &mut Vec<u8>, whole_body: Option<usize>) {
     out.extend_from_slice(r.method.as_bytes());
     out.push(b' ');
-    out.extend_from_slice(r.path.as_bytes());
+    out.extend_from_slice(&r.path);
     out.extend_from_slice(b" HTTP/1.1\r\n");
     for (name, value) in r.headers.iter() {
         out.extend_from_slice(name.as_bytes());
