@@ -50,6 +50,8 @@ pub(crate) struct Req<S> {
     conn: Option<ConnId>,
     queued: bool,
     res: Option<ResponseHead>,
+    /// The response head came (set before `Response` is emitted; `res` after).
+    res_started: bool,
     res_complete: bool,
     paused: bool,
     destroyed: bool,
@@ -108,6 +110,7 @@ pub(crate) fn create<S: 'static>(
         conn: None,
         queued: false,
         res: None,
+        res_started: false,
         res_complete: false,
         paused: false,
         destroyed: false,
@@ -192,7 +195,7 @@ pub(crate) fn abort_error<S: 'static>(lp: &mut Loop<S>, req: ClientRequest) -> O
 fn abort_error_of<S>(r: &Req<S>) -> Option<Error> {
     if r.res_complete {
         None
-    } else if r.res.is_some() {
+    } else if r.res_started {
         Some(Error::new(Code::ECONNRESET).with_detail("aborted"))
     } else {
         Some(Error::new(Code::ECONNRESET).with_detail("socket hang up"))
@@ -251,10 +254,9 @@ pub(crate) fn on_response<S: 'static>(
     req: ClientRequest,
     head: ResponseHead,
 ) {
-    if !head.keep_alive() {
-        if let Some(r) = state(lp, req) {
-            r.keep_alive = false;
-        }
+    if let Some(r) = state(lp, req) {
+        r.res_started = true;
+        r.keep_alive &= head.keep_alive();
     }
     emit(lp, s, req, ClientEvent::Response(&head));
     if let Some(r) = state(lp, req) {

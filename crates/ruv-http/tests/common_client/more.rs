@@ -386,3 +386,34 @@ fn a_free_connection_is_closed_after_the_agents_timeout() {
     );
     srv.join().unwrap();
 }
+
+#[test]
+fn destroy_inside_the_response_is_aborted_and_nothing_follows() {
+    let (port, srv) = server(|l| {
+        let mut c = accept(&l);
+        read_request(&mut c).unwrap();
+        send(&mut c, b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc");
+        wait_eof(&mut c); // the client closes it
+    });
+    let mut lp: L = new_loop();
+    let (o, agent) = opts_with(&mut lp, port, keep_alive());
+    let req = client::request(&mut lp, o, |lp, log: &mut Log, req, ev| {
+        log.note(&ev);
+        if matches!(ev, ClientEvent::Response(_)) {
+            req.destroy(lp, None);
+        }
+    });
+    req.unwrap().end(&mut lp, None).unwrap();
+    let mut log = Log::default();
+    run(&mut lp, &mut log);
+    assert_eq!(
+        log.events,
+        ["response 200 OK", "error ECONNRESET: aborted", "close"]
+    );
+    let name = format!("127.0.0.1:{port}");
+    assert_eq!(
+        (agent.sockets(&lp, &name), agent.free_sockets(&lp, &name)),
+        (0, 0)
+    );
+    srv.join().unwrap();
+}
