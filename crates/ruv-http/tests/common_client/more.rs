@@ -417,3 +417,56 @@ fn destroy_inside_the_response_is_aborted_and_nothing_follows() {
     );
     srv.join().unwrap();
 }
+
+#[test]
+fn pausing_after_every_chunk_loses_and_reorders_nothing() {
+    const CHUNKS: usize = 2000;
+    let piece = |i: usize| vec![b'a' + (i % 26) as u8; 100];
+    let (port, srv) = server(move |l| {
+        let mut c = accept(&l);
+        read_request(&mut c).unwrap();
+        let mut answer = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+        for i in 0..CHUNKS {
+            answer.extend_from_slice(b"64\r\n");
+            answer.extend_from_slice(&piece(i));
+            answer.extend_from_slice(b"\r\n");
+        }
+        answer.extend_from_slice(b"0\r\n\r\n");
+        send(&mut c, &answer);
+        wait_eof(&mut c);
+    });
+    let mut lp: L = new_loop();
+    let (o, agent) = opts_with(&mut lp, port, keep_alive());
+    let datas = std::rc::Rc::new(std::cell::Cell::new(0));
+    let count = datas.clone();
+    let req = client::request(&mut lp, o, move |lp, log: &mut Log, req, ev| {
+        log.note(&ev);
+        if matches!(ev, ClientEvent::Data(_)) {
+            count.set(count.get() + 1);
+            req.pause(lp);
+            ruv_node::set_immediate(lp, move |lp, _: &mut Log| req.resume(lp))?;
+        }
+        Ok(())
+    });
+    req.unwrap().end(&mut lp, None).unwrap();
+    let mut log = Log::default();
+    run(&mut lp, &mut log);
+    let body: Vec<u8> = (0..CHUNKS).flat_map(piece).collect();
+    let want = format!("data {}", String::from_utf8(body).unwrap());
+    assert_eq!(log.events.len(), 4);
+    assert_eq!(
+        (log.events[0].as_str(), &log.events[2..]),
+        (
+            "response 200 OK",
+            &["end".to_string(), "close".to_string()][..]
+        )
+    );
+    assert!(
+        log.events[1] == want,
+        "the body came out of order or incomplete"
+    );
+    assert!(datas.get() >= CHUNKS);
+    agent.destroy(&mut lp);
+    drop(lp);
+    srv.join().unwrap();
+}
