@@ -2,7 +2,7 @@
 //!
 //! The facade over the ruv crates: [`core`] (libuv's loop), [`node`] (Node's ordering),
 //! [`pool`] (the worker pool), Node's pool-backed modules [`fs`], [`dns`], [`crypto`] and
-//! [`zlib`], and networking on the loop, [`net`].
+//! [`zlib`], and networking on the loop, [`net`] and [`http`].
 //!
 //! ```
 //! use ruv::core::{Loop, RunMode};

@@ -53,6 +53,20 @@ const USAGES: &[(&str, &[&str])] = &[
     ("gzip", &["IN", "OUT", "-h, --help"]),
     ("http_echo", &["--port", "-h, --help", "default: 3000"]),
     (
+        "http_get",
+        &[
+            "URL",
+            "--method",
+            "--header",
+            "--data",
+            "--timeout",
+            "-h, --help",
+            "default: GET",
+            "default: none",
+            "default: 0",
+        ],
+    ),
+    (
         "http_hello",
         &[
             "--port",
@@ -167,6 +181,15 @@ fn a_bad_value_is_one_line_on_stderr_and_status_2() {
     );
     assert_usage_error("lookup", &["localhost", "--order", "x"], "options.order");
     assert_usage_error("lookup", &["localhost", "--service", "22"], "an IP address");
+    assert_usage_error("http_get", &[], "URL is missing");
+    assert_usage_error("http_get", &["nope"], "ERR_INVALID_URL: Invalid URL: nope");
+    assert_usage_error("http_get", &["https://h/"], "ERR_INVALID_PROTOCOL");
+    assert_usage_error("http_get", &["http://h/", "--header", "x"], "'NAME: VALUE'");
+    assert_usage_error(
+        "http_get",
+        &["http://h/", "--method", "G T"],
+        "ERR_INVALID_HTTP_TOKEN",
+    );
     assert_usage_error("gzip", &["only-in"], "IN and OUT are both needed");
     assert_usage_error("gunzip", &["a", "b", "c"], "unexpected argument");
     assert_usage_error("ordering", &["extra"], "unexpected argument");
@@ -255,6 +278,22 @@ fn http_servers_print_their_url_once_they_accept_connections() {
 }
 
 #[test]
+fn http_get_prints_the_status_line_headers_and_body() {
+    let (_server, line) = start_server("http_hello");
+    let port = port_of(&line, "listening on http://127.0.0.1:");
+    let out = run("http_get", &[&format!("http://127.0.0.1:{port}/")]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("HTTP/1.1 200 OK\n"), "{text}");
+    assert!(text.contains("\nContent-Length: 5\n\nhello"), "{text}");
+}
+
+#[test]
 fn echo_server_prints_its_address_once_it_accepts_connections() {
     let (_server, line) = start_server("echo");
     let port = port_of(&line, "echo server listening on 127.0.0.1:");
@@ -302,7 +341,9 @@ fn a_refused_connection_is_reported_in_node_format_with_status_1() {
         .unwrap()
         .port()
         .to_string();
+    let url = format!("http://127.0.0.1:{port}/");
     for (name, args) in [
+        ("http_get", vec![url.as_str()]),
         ("echo", vec!["--client", "--port", &port]),
         ("echo_load", vec!["stream", &port, "1"]),
         ("echo_load", vec!["pingpong", &port, "1", "1"]),
