@@ -491,6 +491,13 @@ fn classify(buf: &[u8], e: httparse::Error, request: bool) -> Error {
         if let Some(e) = request_line_error(buf) {
             return e;
         }
+    } else {
+        // a status line starts with `HTTP/` (llhttp: "Expected HTTP/, RTSP/ or ICE/")
+        let b = &buf[leading_empty_lines(buf)..];
+        let n = b.len().min(5);
+        if b[..n] != b"HTTP/"[..n] {
+            return err(HPE_INVALID_CONSTANT);
+        }
     }
     if let Err(e) = check_line_ends(buf) {
         return e;

@@ -447,7 +447,7 @@ pub(crate) fn flush<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
     let mut out = std::mem::take(&mut c.out);
     let res = match tcp.try_write(lp, &out) {
         Ok(n) if n == out.len() => Ok(()),
-        Ok(n) => tcp.write(lp, out[n..].to_vec()).map(drop),
+        Ok(n) => tcp.write(lp, out.split_off(n)).map(drop),
         Err(e) if e.code() == Code::EAGAIN => tcp.write(lp, out.clone()).map(drop),
         Err(e) => Err(e),
     };
@@ -649,9 +649,7 @@ fn on_close<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId) {
     let c = h.data;
     for t in [c.keep_alive_timer, c.idle_timer].into_iter().flatten() {
         t.stop(lp);
-        if let Ok(tok) = t.close(lp) {
-            drop(tok);
-        }
+        t.close(lp).ok();
     }
     detach(lp, c.server, id, c.slot);
 }

@@ -198,15 +198,11 @@ pub(crate) fn emit_close_if_drained<S: 'static>(lp: &mut Loop<S>, server: Server
     let timer = st.check_timer.take();
     if let Some(t) = timer {
         t.stop(lp);
-        if let Ok(tok) = t.close(lp) {
-            drop(tok);
-        }
+        t.close(lp).ok();
     }
     tick(lp, move |lp, s| {
         emit(lp, s, server, ServerEvent::Close);
-        if let Ok(tok) = lp.close_handle::<ServerState<S>>(server.0) {
-            drop(tok);
-        }
+        lp.close_handle::<ServerState<S>>(server.0).ok();
     });
 }
 

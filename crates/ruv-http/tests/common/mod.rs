@@ -81,8 +81,11 @@ pub fn read_all(c: &mut TcpStream) -> String {
     String::from_utf8_lossy(&got).into_owned()
 }
 
+/// A parsed response: (status, head text, body).
+pub type Answer = (u16, String, Vec<u8>);
+
 /// Reads until `n` complete responses (by `Content-Length` or chunked) arrived.
-pub fn read_responses(c: &mut TcpStream, n: usize) -> Vec<(u16, String, Vec<u8>)> {
+pub fn read_responses(c: &mut TcpStream, n: usize) -> Vec<Answer> {
     let mut got = Vec::new();
     let mut out = Vec::new();
     let mut buf = [0u8; 65536];
@@ -111,7 +114,7 @@ pub fn read_responses(c: &mut TcpStream, n: usize) -> Vec<(u16, String, Vec<u8>)
 }
 
 /// One response from `b`: (bytes used, (status, head, body)).
-pub fn parse_one(b: &[u8]) -> Option<(usize, (u16, String, Vec<u8>))> {
+pub fn parse_one(b: &[u8]) -> Option<(usize, Answer)> {
     let mut hs = [httparse::EMPTY_HEADER; 64];
     let mut r = httparse::Response::new(&mut hs);
     let n = match r.parse(b).ok()? {
