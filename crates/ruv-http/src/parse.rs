@@ -68,6 +68,36 @@ pub struct RequestHead {
 }
 
 impl RequestHead {
+    /// Parses a request head from the start of `buf` as the server does (llhttp's rules,
+    /// `max_header_size` counted as Node counts it, at most `max_headers_count / 2`
+    /// fields kept): `Ok(Some(n))` when the head took `n` bytes, `Ok(None)` when more are
+    /// needed.
+    ///
+    /// # Errors
+    /// The `HPE_*` code of the first thing wrong.
+    ///
+    /// ```
+    /// let mut head = ruv_http::RequestHead::default();
+    /// let n = head.parse(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n", 16384, 2000)?;
+    /// assert_eq!((n, head.method(), head.url()), (Some(29), "GET", "/a"));
+    /// # Ok::<(), ruv_core::Error>(())
+    /// ```
+    pub fn parse(
+        &mut self,
+        buf: &[u8],
+        max_header_size: usize,
+        max_headers_count: usize,
+    ) -> Result<Option<usize>> {
+        let lim = Limits {
+            max_header_size,
+            max_headers_count,
+        };
+        Ok(match request(buf, &lim, self)? {
+            Parsed::Partial => None,
+            Parsed::Complete(n) => Some(n),
+        })
+    }
+
     /// The method (`GET`, `POST` …; one of llhttp's methods).
     pub fn method(&self) -> &str {
         self.str_at(self.method)
