@@ -10,7 +10,8 @@ use ruv_http::{RequestHead, Server, ServerEvent, ServerOptions};
 use ruv_net::Tcp;
 use std::time::{Duration, Instant};
 
-const GET: &[u8] = b"GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: wrk\r\nAccept: */*\r\n\r\n";
+const GET: &[u8] =
+    b"GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: wrk\r\nAccept: */*\r\n\r\n";
 
 fn parse(c: &mut Criterion) {
     let mut head = RequestHead::default();
@@ -38,41 +39,48 @@ fn requests(iters: u64, batch: usize) -> Duration {
         _ => Ok(()),
     })
     .unwrap();
-    server.listen(&mut lp, "127.0.0.1:0".parse().unwrap()).unwrap();
+    server
+        .listen(&mut lp, "127.0.0.1:0".parse().unwrap())
+        .unwrap();
     let addr = server.address(&lp).unwrap();
     let wire: Vec<u8> = GET.repeat(batch);
     let client = Tcp::connect(&mut lp, addr, |_, _, r| r).unwrap();
     client.set_nodelay(&lp, true).unwrap();
     let first = wire.clone();
     client
-        .on_event(&mut lp, move |lp, run: &mut Run, me, ev| -> ruv_core::Result<()> {
-            match ev {
-                // every answer ends with its `hello` body
-                StreamEvent::Data(d) => {
-                    run.owed -= d.windows(5).filter(|w| *w == b"hello").count();
-                    if run.owed == 0 {
-                        if run.left == 0 {
-                            run.elapsed = run.t0.map_or(Duration::ZERO, |t| t.elapsed());
-                            me.destroy(lp, None);
-                            if let Some(s) = run.server.take() {
-                                s.close(lp)?;
+        .on_event(
+            &mut lp,
+            move |lp, run: &mut Run, me, ev| -> ruv_core::Result<()> {
+                match ev {
+                    // every answer ends with its `hello` body
+                    StreamEvent::Data(d) => {
+                        run.owed -= d.windows(5).filter(|w| *w == b"hello").count();
+                        if run.owed == 0 {
+                            if run.left == 0 {
+                                run.elapsed = run.t0.map_or(Duration::ZERO, |t| t.elapsed());
+                                me.destroy(lp, None);
+                                if let Some(s) = run.server.take() {
+                                    s.close(lp)?;
+                                }
+                                return Ok(());
                             }
-                            return Ok(());
+                            let n = (run.batch as u64).min(run.left);
+                            run.left -= n;
+                            run.owed = n as usize;
+                            me.write(lp, wire[..n as usize * GET.len()].to_vec())?;
                         }
-                        let n = (run.batch as u64).min(run.left);
-                        run.left -= n;
-                        run.owed = n as usize;
-                        me.write(lp, wire[..n as usize * GET.len()].to_vec())?;
                     }
+                    StreamEvent::Error(e) => return Err(e),
+                    _ => {}
                 }
-                StreamEvent::Error(e) => return Err(e),
-                _ => {}
-            }
-            Ok(())
-        })
+                Ok(())
+            },
+        )
         .unwrap();
     let n = (batch as u64).min(iters);
-    client.write(&mut lp, first[..n as usize * GET.len()].to_vec()).unwrap();
+    client
+        .write(&mut lp, first[..n as usize * GET.len()].to_vec())
+        .unwrap();
     let mut run = Run {
         left: iters - n,
         batch,
@@ -89,7 +97,9 @@ fn serve(c: &mut Criterion) {
     let mut g = c.benchmark_group("server");
     g.throughput(Throughput::Elements(1));
     g.bench_function("round_trip", |b| b.iter_custom(|iters| requests(iters, 1)));
-    g.bench_function("pipelined_16", |b| b.iter_custom(|iters| requests(iters, 16)));
+    g.bench_function("pipelined_16", |b| {
+        b.iter_custom(|iters| requests(iters, 16))
+    });
     g.finish();
 }
 

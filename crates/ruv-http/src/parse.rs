@@ -79,7 +79,7 @@ impl RequestHead {
     /// ```
     /// let mut head = ruv_http::RequestHead::default();
     /// let n = head.parse(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n", 16384, 2000)?;
-    /// assert_eq!((n, head.method(), head.url()), (Some(29), "GET", "/a"));
+    /// assert_eq!((n, head.method(), head.url()), (Some(28), "GET", "/a"));
     /// # Ok::<(), ruv_core::Error>(())
     /// ```
     pub fn parse(

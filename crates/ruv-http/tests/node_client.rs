@@ -9,7 +9,10 @@ use ruv_http::{Request, Response, ServerOptions};
 use std::process::Command;
 
 fn node_available() -> bool {
-    Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success())
+    Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 fn routes(lp: &mut Loop<Log>, log: &mut Log, req: Request, res: Response) -> ruv_core::Result<()> {
@@ -76,15 +79,25 @@ fn node_http_client_talks_to_ruv_server() {
         .args(["-e", SCRIPT, &port.to_string()])
         .output()
         .expect("node runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON from node");
     assert_eq!(v["a"]["status"], 200);
     assert_eq!(v["a"]["body"], "hello");
     assert_eq!(v["a"]["headers"]["content-length"], "5");
     assert_eq!(v["a"]["headers"]["connection"], "keep-alive");
-    assert_eq!(v["a"]["headers"]["set-cookie"], serde_json::json!(["a=1", "b=2"]));
+    assert_eq!(
+        v["a"]["headers"]["set-cookie"],
+        serde_json::json!(["a=1", "b=2"])
+    );
     // Node's keep-alive agent reused the connection: the same peer port
-    assert_eq!(v["a"]["headers"]["x-peer-port"], v["b"]["headers"]["x-peer-port"]);
+    assert_eq!(
+        v["a"]["headers"]["x-peer-port"],
+        v["b"]["headers"]["x-peer-port"]
+    );
     assert_eq!(v["h"]["body"], "");
     assert_eq!(v["p1"]["body"], "hello world");
     assert_eq!(v["p2"]["body"], "chunked body");

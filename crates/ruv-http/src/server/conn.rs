@@ -41,13 +41,13 @@ pub(crate) struct Conn {
     /// Requests received.
     pub(crate) requests: usize,
     /// Input is held (and reading paused) until something drains.
-    held: bool,
+    pub(crate) held: bool,
     /// No more requests are read: a response said `Connection: close`, or an error.
     pub(crate) no_more: bool,
     /// `end` was called on the socket.
     pub(crate) ended: bool,
     /// The peer ended its side.
-    peer_ended: bool,
+    pub(crate) peer_ended: bool,
     /// The socket is being destroyed.
     pub(crate) dead: bool,
     /// Some response's `write` returned `false`; `Drain` is owed to the front one.
@@ -55,6 +55,14 @@ pub(crate) struct Conn {
     /// A `Drain` of ours is queued (the socket took what made `write` say "wait").
     drain_queued: bool,
     keep_alive_timer: Option<Timer>,
+    /// The keep-alive timer is armed (it is re-armed lazily, not on every request).
+    ka_armed: bool,
+    /// Loop time since which the connection is idle between requests.
+    idle_since: Option<u64>,
+    /// Bytes handed to the socket's write queue and not yet written.
+    backlog: usize,
+    /// Its server is closing: answers say `Connection: close`, idle means closed.
+    pub(crate) server_closing: bool,
     idle_timer: Option<Timer>,
     /// A scratch head parsed into before it moves into its request.
     scratch: RequestHead,
@@ -89,6 +97,10 @@ pub(crate) fn open<S: 'static>(lp: &mut Loop<S>, server: Server, tcp: Tcp) -> Re
         need_drain: false,
         drain_queued: false,
         keep_alive_timer: None,
+        ka_armed: false,
+        idle_since: None,
+        backlog: 0,
+        server_closing: false,
         idle_timer: None,
         scratch: RequestHead::default(),
     }));
@@ -124,14 +136,10 @@ fn on_event<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId, ev: StreamEve
     }
 }
 
+/// Restarts the idle timer (`ServerOptions::timeout`).
 fn touch<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
     let Some(c) = get(lp, id) else { return };
-    let (ka, idle) = (c.keep_alive_timer, c.idle_timer);
-    if let Some(t) = ka {
-        // data came: not idle any more (Node's socket timeout refresh)
-        t.stop(lp);
-    }
-    if let Some(t) = idle {
+    if let Some(t) = c.idle_timer {
         if t.again(lp).is_err() {
             t.stop(lp);
         }
@@ -139,7 +147,12 @@ fn touch<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
 }
 
 fn on_data<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId, data: &[u8]) {
-    touch(lp, id);
+    let Some(c) = get(lp, id) else { return };
+    // data came: not idle any more (the keep-alive timer checks this when it fires)
+    c.idle_since = None;
+    if c.idle_timer.is_some() {
+        touch(lp, id);
+    }
     let Some(c) = get(lp, id) else { return };
     if c.no_more && c.body.is_none() {
         // after `Connection: close` or an error, what comes is not read
@@ -199,33 +212,12 @@ fn end_read<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
     arm_keep_alive(lp, id);
 }
 
-/// Whether processing must stop before the next message or body piece.
-fn must_hold<S: 'static>(lp: &mut Loop<S>, id: HandleId) -> bool {
-    let Some(c) = get(lp, id) else { return true };
-    if c.dead {
-        return true;
-    }
-    let (tcp, body, queued_out, in_flight, o) = (
-        c.tcp,
-        c.body.as_ref().map(|b| b.0),
-        c.out.len(),
-        c.queue.len(),
-        c.opts,
-    );
-    let blocked = match body {
-        Some(ex) => exchange::body_blocked(lp, ex, o.high_water_mark),
-        None => {
-            let out = queued_out + tcp.write_queue_size(lp).unwrap_or(0);
-            in_flight >= o.max_pipelined || out >= o.high_water_mark
-        }
-    };
-    if blocked {
-        if let Some(c) = get(lp, id) {
-            c.held = true;
-        }
-        tcp.pause(lp);
-    }
-    blocked
+/// Holds the input: reading pauses until something drains.
+fn hold<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
+    let Some(c) = get(lp, id) else { return };
+    c.held = true;
+    let tcp = c.tcp;
+    tcp.pause(lp);
 }
 
 /// Parses and dispatches what `input` holds; returns how much of it was used (the rest
@@ -233,15 +225,31 @@ fn must_hold<S: 'static>(lp: &mut Loop<S>, id: HandleId) -> bool {
 fn process<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId, input: &[u8]) -> usize {
     let mut pos = 0;
     loop {
+        let now = lp.now();
+        let Some(c) = get(lp, id) else {
+            return input.len();
+        };
         // a body whose last byte came needs no more input to complete
-        let completing = get(lp, id)
-            .and_then(|c| c.body.as_ref())
-            .is_some_and(|(_, d)| d.is_done());
+        let completing = c.body.as_ref().is_some_and(|(_, d)| d.is_done());
         if pos == input.len() && !completing {
             return pos;
         }
-        if !completing && must_hold(lp, id) {
+        if c.dead {
             return pos;
+        }
+        if !completing {
+            // stop before a piece that would overfill a buffer: the body's, the
+            // pipeline's, or the output's
+            let hwm = c.opts.high_water_mark;
+            let body = c.body.as_ref().map(|b| b.0);
+            let blocked = match body {
+                Some(ex) => exchange::body_blocked(lp, ex, hwm),
+                None => c.queue.len() >= c.opts.max_pipelined || c.out.len() + c.backlog >= hwm,
+            };
+            if blocked {
+                hold(lp, id);
+                return pos;
+            }
         }
         let Some(c) = get(lp, id) else {
             return input.len();
@@ -277,15 +285,8 @@ fn process<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId, input: &[u8]) 
             max_headers_count: o.max_headers_count,
         };
         if c.started.is_none() {
-            let now = lp.now();
-            let Some(c) = get(lp, id) else {
-                return input.len();
-            };
             c.started = Some(now);
         }
-        let Some(c) = get(lp, id) else {
-            return input.len();
-        };
         match parse::request(&input[pos..], &lim, &mut c.scratch) {
             Ok(Parsed::Partial) => return pos,
             Err(e) => {
@@ -295,7 +296,7 @@ fn process<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId, input: &[u8]) 
             Ok(Parsed::Complete(n)) => {
                 pos += n;
                 c.headers_done = true;
-                let fresh = super::shared(lp).heads.pop().unwrap_or_default();
+                let fresh = super::with_shared(|sh| sh.heads.pop()).unwrap_or_default();
                 let Some(c) = get(lp, id) else {
                     return input.len();
                 };
@@ -372,13 +373,6 @@ fn on_end<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId) {
     }
 }
 
-/// The last owed answer went out: a connection whose peer ended is ended now.
-pub(crate) fn answered_all<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
-    if get(lp, id).is_some_and(|c| c.peer_ended && c.queue.is_empty()) {
-        end_socket(lp, id);
-    }
-}
-
 /// Half-closes once the queued output is written; `Finish` then destroys.
 pub(crate) fn end_socket<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
     if let Some(c) = get(lp, id) {
@@ -445,10 +439,23 @@ pub(crate) fn flush<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
     }
     let tcp = c.tcp;
     let mut out = std::mem::take(&mut c.out);
-    let res = match tcp.try_write(lp, &out) {
-        Ok(n) if n == out.len() => Ok(()),
-        Ok(n) => tcp.write(lp, out.split_off(n)).map(drop),
-        Err(e) if e.code() == Code::EAGAIN => tcp.write(lp, out.clone()).map(drop),
+    let rest = match tcp.try_write(lp, &out) {
+        Ok(n) if n == out.len() => Ok(None),
+        Ok(n) => Ok(Some(out.split_off(n))),
+        Err(e) if e.code() == Code::EAGAIN => Ok(Some(out.clone())),
+        Err(e) => Err(e),
+    };
+    // what the socket did not take waits in its queue; we count it ourselves
+    let res = match rest {
+        Ok(Some(rest)) => {
+            let n = rest.len();
+            if let Some(c) = get(lp, id) {
+                c.backlog += n;
+            }
+            tcp.write_cb(lp, rest, move |lp, s, r| written(lp, s, id, n, r))
+                .map(drop)
+        }
+        Ok(None) => Ok(()),
         Err(e) => Err(e),
     };
     out.clear();
@@ -463,7 +470,7 @@ pub(crate) fn flush<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
     // socket will never say `Drain` itself
     let Some(c) = get(lp, id) else { return };
     let (owed, hwm, scheduled) = (c.need_drain, c.opts.high_water_mark, c.drain_queued);
-    if owed && !scheduled && tcp.write_queue_size(lp).unwrap_or(usize::MAX) < hwm {
+    if owed && !scheduled && c.backlog < hwm {
         if let Some(c) = get(lp, id) {
             c.drain_queued = true;
         }
@@ -476,15 +483,25 @@ pub(crate) fn flush<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
     }
 }
 
+/// Queued output of `n` bytes was written (or failed).
+fn written<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId, n: usize, r: Result<()>) {
+    let Some(c) = get(lp, id) else { return };
+    c.backlog = c.backlog.saturating_sub(n);
+    if r.is_err() {
+        destroy(lp, id);
+        return;
+    }
+    if c.backlog < c.opts.high_water_mark {
+        on_drain(lp, s, id);
+    }
+}
+
 /// Whether `write` may go on without waiting for `Drain`.
 pub(crate) fn writable_below_hwm<S: 'static>(lp: &mut Loop<S>, id: HandleId) -> bool {
     let Some(c) = get(lp, id) else { return false };
-    let (tcp, pending, hwm) = (c.tcp, c.out.len(), c.opts.high_water_mark);
-    let ok = pending + tcp.write_queue_size(lp).unwrap_or(0) < hwm;
+    let ok = c.out.len() + c.backlog < c.opts.high_water_mark;
     if !ok {
-        if let Some(c) = get(lp, id) {
-            c.need_drain = true;
-        }
+        c.need_drain = true;
     }
     ok
 }
@@ -494,42 +511,67 @@ fn arm_keep_alive<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
     if !c.queue.is_empty() || c.started.is_some() || c.no_more || c.dead || c.requests == 0 {
         return;
     }
-    let server = c.server;
-    if state(lp, server).is_none_or(|st| st.closing) {
+    if c.server_closing {
         // a closing server lets no connection idle
         end_socket(lp, id);
         return;
     }
-    let Some(c) = get(lp, id) else { return };
-    let existing = c.keep_alive_timer;
     let ms = c.opts.keep_alive_timeout;
-    if ms == 0 {
+    if ms == 0 || c.idle_since.is_some() {
         return;
     }
-    match existing {
-        Some(t) => {
-            if t.restart(lp, ms, 0).is_err() {
-                t.stop(lp);
-            }
-        }
+    let (armed, existing) = (c.ka_armed, c.keep_alive_timer);
+    let now = lp.now();
+    let Some(c) = get(lp, id) else { return };
+    c.idle_since = Some(now);
+    if armed {
+        // it fires at an earlier deadline and re-arms itself for this one
+        return;
+    }
+    c.ka_armed = true;
+    let t = match existing {
+        Some(t) => t,
         None => {
             let Ok(t) = Timer::new(lp) else { return };
-            if t.start(lp, ms, 0, move |lp, _, _| keep_alive_expired(lp, id))
-                .is_err()
-            {
-                return;
-            }
             t.set_ref(lp, false);
             if let Some(c) = get(lp, id) {
                 c.keep_alive_timer = Some(t);
             }
+            t
+        }
+    };
+    if t.start(lp, ms, 0, move |lp, _, _| keep_alive_expired(lp, id))
+        .is_err()
+    {
+        if let Some(c) = get(lp, id) {
+            c.ka_armed = false;
         }
     }
 }
 
+/// The keep-alive timer fired: close the connection if it has been idle for the whole
+/// timeout, else wait for the rest of its idle time (no timer work per request).
 fn keep_alive_expired<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
-    if is_idle(lp, id) {
+    let now = lp.now();
+    let Some(c) = get(lp, id) else { return };
+    c.ka_armed = false;
+    let (ms, timer) = (c.opts.keep_alive_timeout, c.keep_alive_timer);
+    let Some(since) = c.idle_since else { return };
+    if !is_idle(lp, id) {
+        return;
+    }
+    let due = since.saturating_add(ms);
+    if now >= due {
         destroy(lp, id);
+        return;
+    }
+    if let (Some(t), Some(c)) = (timer, get(lp, id)) {
+        c.ka_armed = true;
+        if t.restart(lp, due - now, 0).is_err() {
+            if let Some(c) = get(lp, id) {
+                c.ka_armed = false;
+            }
+        }
     }
 }
 

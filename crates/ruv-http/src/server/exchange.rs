@@ -60,7 +60,7 @@ pub(crate) fn create<S: 'static>(
     head: RequestHead,
 ) -> HandleId {
     let body_complete = head.framing() == crate::parse::Framing::Empty;
-    let recycled = super::shared(lp).outs.pop().unwrap_or_default();
+    let recycled = super::with_shared(|sh| sh.outs.pop()).unwrap_or_default();
     let out = Out::new(&head, recycled);
     lp.handles::<Exchange<S>>().insert(Handle::new(Exchange {
         conn,
@@ -96,7 +96,7 @@ pub(crate) fn dispatch_request<S: 'static>(
     let no_host = o.require_host_header && minor >= 1 && !e.head.headers().contains("host");
     let connect = e.head.method() == "CONNECT";
     let requests = conn::get(lp, conn_id).map_or(0, |c| c.requests);
-    let closing = super::state(lp, server).is_none_or(|st| st.closing);
+    let closing = conn::get(lp, conn_id).is_none_or(|c| c.server_closing);
     let max = o.max_requests_per_socket;
     let drop_it = max > 0 && requests > max;
     // Node answers HTTP/1.0 with `Connection: close` whatever the request asked
@@ -272,13 +272,14 @@ fn free<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
         let mut out = h.data.out;
         out.headers.clear();
         out.buf.clear();
-        let shared = super::shared(lp);
-        if shared.heads.len() < 64 {
-            shared.heads.push(head);
-        }
-        if shared.outs.len() < 64 && out.buf.capacity() <= 64 * 1024 {
-            shared.outs.push((out.headers, out.buf));
-        }
+        super::with_shared(|shared| {
+            if shared.heads.len() < 64 {
+                shared.heads.push(head);
+            }
+            if shared.outs.len() < 64 && out.buf.capacity() <= 64 * 1024 {
+                shared.outs.push((out.headers, out.buf));
+            }
+        });
     }
 }
 
@@ -309,6 +310,10 @@ fn pump<S: 'static>(lp: &mut Loop<S>, conn_id: HandleId) {
             return;
         };
         let Some(&front) = c.queue.front() else {
+            // every answer owed is out: a connection whose peer ended is ended now
+            if c.peer_ended {
+                conn::end_socket(lp, conn_id);
+            }
             return;
         };
         let mut out = std::mem::take(&mut c.out);
@@ -326,12 +331,12 @@ fn pump<S: 'static>(lp: &mut Loop<S>, conn_id: HandleId) {
             e.out.buf.clear();
         }
         let (ended, close) = (e.out.ended, !e.out.keep_alive);
-        let dump = ended && !e.body_complete && !e.consuming;
-        if dump {
-            e.dumping = true;
-            e.pending = Vec::new();
-        }
         if ended {
+            if !e.body_complete && !e.consuming {
+                // never read: the rest of the body is discarded (Node's `_dump`)
+                e.dumping = true;
+                e.pending = Vec::new();
+            }
             e.popped = true;
         }
         let Some(c) = conn::get(lp, conn_id) else {
@@ -342,6 +347,7 @@ fn pump<S: 'static>(lp: &mut Loop<S>, conn_id: HandleId) {
             return;
         }
         c.queue.pop_front();
+        let held = c.held;
         if close {
             c.no_more = true;
             maybe_free(lp, front);
@@ -349,8 +355,9 @@ fn pump<S: 'static>(lp: &mut Loop<S>, conn_id: HandleId) {
             return;
         }
         maybe_free(lp, front);
-        conn::resume_later(lp, conn_id);
-        conn::answered_all(lp, conn_id);
+        if held {
+            conn::resume_later(lp, conn_id);
+        }
     }
 }
 
@@ -553,7 +560,7 @@ impl Response {
         for (n, v) in headers {
             self.set_header(lp, *n, *v)?;
         }
-        let date = super::shared(lp).date.now_bytes();
+        let date = super::with_shared(|sh| sh.date.now_bytes());
         live::<S>(lp, self.0)?.out.write(b"", &date)
     }
 
@@ -601,7 +608,7 @@ impl Response {
     /// `ERR_STREAM_WRITE_AFTER_END`, `ERR_HTTP_CONTENT_LENGTH_MISMATCH` past a set
     /// `Content-Length`, `EBADF` once done.
     pub fn write<S: 'static>(self, lp: &mut Loop<S>, data: impl AsRef<[u8]>) -> Result<bool> {
-        let date = super::shared(lp).date.now_bytes();
+        let date = super::with_shared(|sh| sh.date.now_bytes());
         let e = live::<S>(lp, self.0)?;
         if e.out.ended {
             return Err(Error::new(ERR_STREAM_WRITE_AFTER_END));
@@ -618,7 +625,7 @@ impl Response {
     /// # Errors
     /// `ERR_STREAM_WRITE_AFTER_END` when already ended, `EBADF` once done.
     pub fn end<S: 'static>(self, lp: &mut Loop<S>, data: impl AsRef<[u8]>) -> Result<()> {
-        let date = super::shared(lp).date.now_bytes();
+        let date = super::with_shared(|sh| sh.date.now_bytes());
         let e = live::<S>(lp, self.0)?;
         if e.out.ended {
             return Err(Error::new(ERR_STREAM_WRITE_AFTER_END));

@@ -145,7 +145,8 @@ pub(crate) struct ServerState<S> {
     check_timer: Option<Timer>,
 }
 
-/// What every server on a loop shares: the `Date` cache and recycled request heads.
+/// What every server on a thread shares: the `Date` of the current second and recycled
+/// request heads and response buffers (thread-local: no lookup in the loop per request).
 #[derive(Default)]
 pub(crate) struct Shared {
     pub(crate) date: DateCache,
@@ -153,8 +154,13 @@ pub(crate) struct Shared {
     pub(crate) outs: Vec<(crate::headers::OutgoingHeaders, Vec<u8>)>,
 }
 
-pub(crate) fn shared<S: 'static>(lp: &mut Loop<S>) -> &mut Shared {
-    lp.extension_or_insert_with(Shared::default)
+thread_local! {
+    static SHARED: std::cell::RefCell<Shared> = std::cell::RefCell::new(Shared::default());
+}
+
+/// Runs `f` on this thread's [`Shared`].
+pub(crate) fn with_shared<R>(f: impl FnOnce(&mut Shared) -> R) -> R {
+    SHARED.with(|sh| f(&mut sh.borrow_mut()))
 }
 
 pub(crate) fn state<S: 'static>(lp: &mut Loop<S>, server: Server) -> Option<&mut ServerState<S>> {
@@ -341,8 +347,14 @@ impl Server {
             return Err(Error::new(ERR_SERVER_NOT_RUNNING));
         }
         st.closing = true;
+        let conns = st.conns.clone();
         if let Some(l) = st.listener.take() {
             l.destroy(lp, None);
+        }
+        for c in conns {
+            if let Some(c) = conn::get(lp, c) {
+                c.server_closing = true;
+            }
         }
         self.close_idle_connections(lp);
         emit_close_if_drained(lp, self);
