@@ -2,40 +2,47 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// The cached `Date` value of the current second.
-#[derive(Debug, Default)]
+/// The cached `Date` value of the current second, formatted in place (no allocation,
+/// also when the second changes).
+#[derive(Debug)]
 pub(crate) struct DateCache {
     secs: u64,
-    value: String,
+    bytes: [u8; 29],
 }
 
-impl DateCache {
-    /// Today's value (`Sun, 06 Nov 1994 08:49:37 GMT`).
-    pub(crate) fn now(&mut self) -> &str {
-        let secs = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        if secs != self.secs || self.value.is_empty() {
-            self.secs = secs;
-            self.value = http_date(secs);
+impl Default for DateCache {
+    fn default() -> Self {
+        DateCache {
+            secs: u64::MAX,
+            bytes: [b' '; 29],
         }
-        &self.value
     }
 }
 
 impl DateCache {
-    /// Today's value as its 29 bytes.
+    /// Today's value as its 29 bytes (`Sun, 06 Nov 1994 08:49:37 GMT`).
     pub(crate) fn now_bytes(&mut self) -> [u8; 29] {
-        let mut b = [b' '; 29];
-        let v = self.now().as_bytes();
-        let n = v.len().min(29);
-        b[..n].copy_from_slice(&v[..n]);
-        b
+        let secs = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        if secs != self.secs {
+            self.secs = secs;
+            write_date(&mut self.bytes, secs);
+        }
+        self.bytes
     }
 }
 
 /// IMF-fixdate from Unix seconds.
 pub fn http_date(secs: u64) -> String {
+    let mut b = [b' '; 29];
+    write_date(&mut b, secs);
+    String::from_utf8_lossy(&b).into_owned()
+}
+
+/// Writes the IMF-fixdate of `secs` into `out` (29 bytes; years past 9999 are cut).
+fn write_date(out: &mut [u8; 29], secs: u64) {
+    use std::io::Write;
     const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -52,8 +59,11 @@ pub fn http_date(secs: u64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
+    let mut w = &mut out[..];
+    // a 29-byte slice takes every date up to year 9999; a later one is cut short
+    write!(
+        w,
+        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
         DAYS[(days % 7) as usize],
         day,
         MONTHS[(month - 1) as usize],
@@ -62,6 +72,7 @@ pub fn http_date(secs: u64) -> String {
         rem % 3600 / 60,
         rem % 60
     )
+    .ok();
 }
 
 #[cfg(test)]

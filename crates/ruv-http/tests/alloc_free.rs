@@ -1,6 +1,6 @@
 //! Allocation-free steady state: once warmed up, a keep-alive connection's requests
-//! (parse, request event, `set_header`, `end`, write, keep-alive timer) allocate nothing
-//! on the loop's thread. Its own test binary: a counting global allocator counts the
+//! (parse, request event, `set_header`, `end`, write, keep-alive timer, a new `Date`
+//! second) allocate nothing on the loop's thread. Its own test binary: a counting global allocator counts the
 //! allocations of the current thread only (the client runs on another).
 
 use ruv_core::{Loop, RunMode};
@@ -49,6 +49,16 @@ struct Probe {
     n: u64,
     at_warm: u64,
     at_end: u64,
+    /// The wall-clock second at the warm-up: the run goes on until it changed, so that
+    /// the `Date` value is formatted anew inside the measured part.
+    warm_second: u64,
+}
+
+fn unix_second() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 #[test]
@@ -83,24 +93,23 @@ fn keep_alive_requests_do_not_allocate_once_warm() {
         c.set_read_timeout(Some(std::time::Duration::from_secs(20)))
             .unwrap();
         let mut buf = [0u8; 4096];
-        for _ in 0..END {
-            c.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+        // one request at a time until the server closes the connection
+        loop {
+            if c.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").is_err() {
+                return;
+            }
             let mut got = Vec::new();
             while !got.ends_with(b"hello") {
-                let n = c.read(&mut buf).unwrap();
-                assert!(n > 0, "server closed early");
-                got.extend_from_slice(&buf[..n]);
+                match c.read(&mut buf) {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                }
             }
         }
     });
     let mut p = Probe::default();
     lp.run(RunMode::Default, &mut p).unwrap();
     client.join().unwrap();
-    assert_eq!(p.n, END);
-    assert_eq!(
-        p.at_end - p.at_warm,
-        0,
-        "allocations in {} warm requests",
-        END - WARM
-    );
+    assert!(p.n >= END && p.at_end > 0, "{} requests", p.n);
+    assert_eq!(p.at_end - p.at_warm, 0, "allocations in the warm requests");
 }
