@@ -67,7 +67,9 @@ fn requests(iters: u64, batch: usize) -> Duration {
                             let n = (run.batch as u64).min(run.left);
                             run.left -= n;
                             run.owed = n as usize;
-                            me.write(lp, wire[..n as usize * GET.len()].to_vec())?;
+                            let mut next = wire.clone();
+                            next.truncate(n as usize * GET.len());
+                            me.write(lp, next)?;
                         }
                     }
                     StreamEvent::Error(e) => return Err(e),
@@ -78,9 +80,9 @@ fn requests(iters: u64, batch: usize) -> Duration {
         )
         .unwrap();
     let n = (batch as u64).min(iters);
-    client
-        .write(&mut lp, first[..n as usize * GET.len()].to_vec())
-        .unwrap();
+    let mut first = first;
+    first.truncate(n as usize * GET.len());
+    client.write(&mut lp, first).unwrap();
     let mut run = Run {
         left: iters - n,
         batch,

@@ -2,10 +2,11 @@
 //! input when a body, the output or the pipeline is backed up, writing responses in
 //! order, client errors, keep-alive and idle timeouts.
 
+use super::closing::{arm_keep_alive, client_error, linger, on_idle, touch};
 use super::exchange;
-use super::{emit, emit_close_if_drained, state, Server, ServerEvent, ServerState};
+use super::{emit_close_if_drained, state, Server};
 use crate::body::{Decoder, Step};
-use crate::codes::{ERR_HTTP_REQUEST_TIMEOUT, HPE_HEADER_OVERFLOW, HPE_INVALID_EOF_STATE};
+use crate::codes::{HPE_HEADER_OVERFLOW, HPE_INVALID_EOF_STATE};
 use crate::parse::{self, Limits, Parsed, RequestHead};
 use ruv_core::registry::{Handle, HandleId};
 use ruv_core::stream::StreamEvent;
@@ -24,9 +25,9 @@ pub(crate) struct Conn {
     pub(crate) opts: super::ServerOptions,
     pub(crate) server: Server,
     /// This connection's place in the server's list.
-    slot: usize,
+    pub(crate) slot: usize,
     /// Input not processed yet: a partial head, or bytes held back.
-    inbuf: Vec<u8>,
+    pub(crate) inbuf: Vec<u8>,
     /// The request whose body is arriving, and its decoder.
     pub(crate) body: Option<(HandleId, Decoder)>,
     /// Requests whose responses are not done, in order; the front one writes.
@@ -36,8 +37,8 @@ pub(crate) struct Conn {
     /// Processing input now: output is flushed when that ends.
     pub(crate) in_read: bool,
     /// `loop time` when the message now arriving began (headers and request timeouts).
-    started: Option<u64>,
-    headers_done: bool,
+    pub(crate) started: Option<u64>,
+    pub(crate) headers_done: bool,
     /// Requests received.
     pub(crate) requests: usize,
     /// Input is held (and reading paused) until something drains.
@@ -53,19 +54,19 @@ pub(crate) struct Conn {
     /// Some response's `write` returned `false`; `Drain` is owed to the front one.
     pub(crate) need_drain: bool,
     /// A `Drain` of ours is queued (the socket took what made `write` say "wait").
-    drain_queued: bool,
-    keep_alive_timer: Option<Timer>,
+    pub(crate) drain_queued: bool,
+    pub(crate) keep_alive_timer: Option<Timer>,
     /// The keep-alive timer is armed (it is re-armed lazily, not on every request).
-    ka_armed: bool,
+    pub(crate) ka_armed: bool,
     /// Loop time since which the connection is idle between requests.
-    idle_since: Option<u64>,
+    pub(crate) idle_since: Option<u64>,
     /// Bytes handed to the socket's write queue and not yet written.
-    backlog: usize,
+    pub(crate) backlog: usize,
     /// Its server is closing: answers say `Connection: close`, idle means closed.
     pub(crate) server_closing: bool,
-    idle_timer: Option<Timer>,
+    pub(crate) idle_timer: Option<Timer>,
     /// A scratch head parsed into before it moves into its request.
-    scratch: RequestHead,
+    pub(crate) scratch: RequestHead,
 }
 
 pub(crate) fn get<S: 'static>(lp: &mut Loop<S>, c: HandleId) -> Option<&mut Conn> {
@@ -133,16 +134,6 @@ fn on_event<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId, ev: StreamEve
         StreamEvent::Finish => linger(lp, id),
         StreamEvent::Error(_) => destroy(lp, id),
         StreamEvent::Close => on_close(lp, s, id),
-    }
-}
-
-/// Restarts the idle timer (`ServerOptions::timeout`).
-fn touch<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
-    let Some(c) = get(lp, id) else { return };
-    if let Some(t) = c.idle_timer {
-        if t.again(lp).is_err() {
-            t.stop(lp);
-        }
     }
 }
 
@@ -320,37 +311,6 @@ fn process<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId, input: &[u8]) 
     }
 }
 
-/// How long a closing connection keeps reading (and discarding) after its last answer, so
-/// that unread input does not make the kernel send RST before the peer has read it.
-const LINGER_MS: u64 = 2_000;
-
-/// Our side is ended and flushed: destroy once the peer ends, or after [`LINGER_MS`].
-fn linger<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
-    let Some(c) = get(lp, id) else { return };
-    if c.peer_ended {
-        destroy(lp, id);
-        return;
-    }
-    let (tcp, server, slot) = (c.tcp, c.server, c.slot);
-    tcp.resume(lp);
-    // best effort: a lingering connection does not keep the loop alive, nor its server
-    tcp.set_ref(lp, false);
-    detach(lp, server, id, slot);
-    match Timer::new(lp) {
-        Ok(t) => {
-            let started = t.start(lp, LINGER_MS, 0, move |lp, _, t| {
-                destroy(lp, id);
-                t.close(lp).map(drop)
-            });
-            t.set_ref(lp, false);
-            if started.is_err() {
-                destroy(lp, id);
-            }
-        }
-        Err(_) => destroy(lp, id),
-    }
-}
-
 /// The peer ended its side.
 fn on_end<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId) {
     let Some(c) = get(lp, id) else { return };
@@ -506,155 +466,9 @@ pub(crate) fn writable_below_hwm<S: 'static>(lp: &mut Loop<S>, id: HandleId) -> 
     ok
 }
 
-fn arm_keep_alive<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
-    let Some(c) = get(lp, id) else { return };
-    if !c.queue.is_empty() || c.started.is_some() || c.no_more || c.dead || c.requests == 0 {
-        return;
-    }
-    if c.server_closing {
-        // a closing server lets no connection idle
-        end_socket(lp, id);
-        return;
-    }
-    let ms = c.opts.keep_alive_timeout;
-    if ms == 0 || c.idle_since.is_some() {
-        return;
-    }
-    let (armed, existing) = (c.ka_armed, c.keep_alive_timer);
-    let now = lp.now();
-    let Some(c) = get(lp, id) else { return };
-    c.idle_since = Some(now);
-    if armed {
-        // it fires at an earlier deadline and re-arms itself for this one
-        return;
-    }
-    c.ka_armed = true;
-    let t = match existing {
-        Some(t) => t,
-        None => {
-            let Ok(t) = Timer::new(lp) else { return };
-            t.set_ref(lp, false);
-            if let Some(c) = get(lp, id) {
-                c.keep_alive_timer = Some(t);
-            }
-            t
-        }
-    };
-    if t.start(lp, ms, 0, move |lp, _, _| keep_alive_expired(lp, id))
-        .is_err()
-    {
-        if let Some(c) = get(lp, id) {
-            c.ka_armed = false;
-        }
-    }
-}
-
-/// The keep-alive timer fired: close the connection if it has been idle for the whole
-/// timeout, else wait for the rest of its idle time (no timer work per request).
-fn keep_alive_expired<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
-    let now = lp.now();
-    let Some(c) = get(lp, id) else { return };
-    c.ka_armed = false;
-    let (ms, timer) = (c.opts.keep_alive_timeout, c.keep_alive_timer);
-    let Some(since) = c.idle_since else { return };
-    if !is_idle(lp, id) {
-        return;
-    }
-    let due = since.saturating_add(ms);
-    if now >= due {
-        destroy(lp, id);
-        return;
-    }
-    if let (Some(t), Some(c)) = (timer, get(lp, id)) {
-        c.ka_armed = true;
-        if t.restart(lp, due - now, 0).is_err() {
-            if let Some(c) = get(lp, id) {
-                c.ka_armed = false;
-            }
-        }
-    }
-}
-
-fn on_idle<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId) {
-    let Some(c) = get(lp, id) else { return };
-    let server = c.server;
-    emit(lp, s, server, ServerEvent::Timeout(Connection(id)));
-    destroy(lp, id);
-}
-
 /// Whether the connection owes no response and no request is arriving.
 pub(crate) fn is_idle<S: 'static>(lp: &mut Loop<S>, id: HandleId) -> bool {
     get(lp, id).is_some_and(|c| c.queue.is_empty() && c.started.is_none() && c.body.is_none())
-}
-
-/// The periodic `headers_timeout` / `request_timeout` check (Node's `checkConnections`).
-pub(crate) fn check_timeouts<S: 'static>(lp: &mut Loop<S>, s: &mut S, server: Server) {
-    let Some(st) = state(lp, server) else { return };
-    let (o, conns) = (st.opts, st.conns.clone());
-    let now = lp.now();
-    for id in conns {
-        let Some(c) = get(lp, id) else { continue };
-        let Some(t) = c.started else { continue };
-        let age = now.saturating_sub(t);
-        let headers = o.headers_timeout > 0 && !c.headers_done && age >= o.headers_timeout;
-        let request = o.request_timeout > 0 && age >= o.request_timeout;
-        if headers || request {
-            client_error(lp, s, id, Error::new(ERR_HTTP_REQUEST_TIMEOUT));
-        }
-    }
-}
-
-/// A malformed request or a timeout: `'clientError'`, then Node's default answer and
-/// close.
-pub(crate) fn client_error<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId, err: Error) {
-    let Some(c) = get(lp, id) else { return };
-    if c.dead {
-        return;
-    }
-    c.no_more = true;
-    let server = c.server;
-    let has_listener = lp.handles::<ServerState<S>>().get(server.0).is_some();
-    if has_listener {
-        emit(
-            lp,
-            s,
-            server,
-            ServerEvent::ClientError {
-                conn: Connection(id),
-                error: &err,
-            },
-        );
-    }
-    let Some(c) = get(lp, id) else { return };
-    if c.dead {
-        return;
-    }
-    // answer only if no response has started on the connection
-    let started = c
-        .queue
-        .front()
-        .copied()
-        .is_some_and(|ex| exchange::head_sent(lp, ex));
-    if !started {
-        let answer: &[u8] = if err.code() == crate::codes::HPE_CHUNK_EXTENSIONS_OVERFLOW {
-            b"HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n"
-        } else if err.code() == HPE_HEADER_OVERFLOW {
-            b"HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n"
-        } else if err.code() == ERR_HTTP_REQUEST_TIMEOUT {
-            b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n"
-        } else {
-            b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"
-        };
-        if let Some(c) = get(lp, id) {
-            // complete answers to earlier requests still go out first (Node drops those
-            // of the same read)
-            c.out.extend_from_slice(answer);
-            c.in_read = false;
-        }
-    }
-    // the answer goes out before the requests in flight hear of the abort
-    end_socket(lp, id);
-    abort_exchanges(lp, s, id);
 }
 
 /// Destroys the connection (its exchanges are aborted when it closes).
@@ -670,7 +484,7 @@ pub(crate) fn destroy<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
 
 /// Requests in flight are aborted: their bodies get `ECONNRESET` ("aborted"), both sides
 /// `Close`.
-fn abort_exchanges<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId) {
+pub(super) fn abort_exchanges<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId) {
     let Some(c) = get(lp, id) else { return };
     let mut all: Vec<HandleId> = c.queue.drain(..).collect();
     if let Some((ex, _)) = c.body.take() {
@@ -697,7 +511,7 @@ fn on_close<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId) {
 }
 
 /// Takes connection `id` off its server's list (it no longer counts for `Close`).
-fn detach<S: 'static>(lp: &mut Loop<S>, server: Server, id: HandleId, slot: usize) {
+pub(super) fn detach<S: 'static>(lp: &mut Loop<S>, server: Server, id: HandleId, slot: usize) {
     if let Some(st) = state(lp, server) {
         if slot < st.conns.len() && st.conns[slot] == id {
             st.conns.swap_remove(slot);

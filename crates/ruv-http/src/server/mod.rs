@@ -3,8 +3,10 @@
 //!
 //! See the crate docs for an example and `docs/http.md` for the design.
 
+mod closing;
 mod conn;
 mod exchange;
+mod message;
 mod respond;
 
 pub use conn::Connection;
@@ -325,7 +327,7 @@ impl Server {
         let t = Timer::new(lp)?;
         let server = self;
         t.start(lp, every, every, move |lp, s, _| {
-            conn::check_timeouts(lp, s, server)
+            closing::check_timeouts(lp, s, server)
         })?;
         t.set_ref(lp, false);
         if let Some(st) = state(lp, self) {
