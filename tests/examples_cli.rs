@@ -5,10 +5,10 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Output, Stdio};
-use support::example_bin;
+use std::process::{Command, Output, Stdio};
+use support::{example_bin, start_server};
 
 fn run(name: &str, args: &[&str]) -> Output {
     Command::new(example_bin(name))
@@ -195,32 +195,6 @@ fn a_bad_value_is_one_line_on_stderr_and_status_2() {
     assert_usage_error("ordering", &["extra"], "unexpected argument");
     assert_usage_error("pbkdf2", &["--json=1"], "--json takes no value");
     assert_usage_error("pbkdf2", &["--timeline"], "--timeline needs a value");
-}
-
-/// A server process, killed when the test is done with it (or fails).
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts a server on an ephemeral port; returns it and the first stdout line.
-fn start_server(name: &str) -> (Server, String) {
-    let mut child = Command::new(example_bin(name))
-        .args(["--port", "0"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the server starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .expect("a first line");
-    (Server(child), line)
 }
 
 /// Reads one HTTP answer (head and `Content-Length` body) from `c`.

@@ -5,36 +5,18 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-use support::example_bin;
+use support::{start_server, ServerProcess};
 
-/// A server child process, killed when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.0.kill().ok();
-        self.0.wait().ok();
-    }
-}
+/// A server child process (killed when dropped) and its port.
+struct Server(ServerProcess);
 
 impl Server {
     /// Starts example `name` on an ephemeral port; returns it and the port.
     fn start(name: &str) -> (Server, u16) {
-        let mut child = Command::new(example_bin(name))
-            .args(["--port", "0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the server starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .expect("a first line");
+        let (child, line) = start_server(name);
         let port = line
             .trim()
             .strip_prefix("listening on http://127.0.0.1:")
@@ -45,7 +27,7 @@ impl Server {
 
     /// The peak resident set of the server so far, in KiB.
     fn peak_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.0.id()))
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.0 .0.id()))
             .expect("/proc/PID/status");
         status
             .lines()

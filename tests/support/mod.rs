@@ -53,3 +53,34 @@ pub fn scratch(tag: &str) -> PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+/// An example server running as a child process, killed when dropped (or when the test
+/// fails).
+#[allow(dead_code)] // not every test binary uses it
+pub struct ServerProcess(pub std::process::Child);
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        // it may have exited already: nothing to report then
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
+/// Starts example `name` with `--port 0`; returns it and its first stdout line.
+#[allow(dead_code)] // not every test binary uses it
+pub fn start_server(name: &str) -> (ServerProcess, String) {
+    use std::io::BufRead;
+    let mut child = Command::new(example_bin(name))
+        .args(["--port", "0"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the server starts");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .expect("a first line");
+    (ServerProcess(child), line)
+}

@@ -299,10 +299,17 @@ impl OutgoingHeaders {
         name: impl Into<Cow<'static, str>>,
         value: impl IntoHeaderValue,
     ) -> ruv_core::Result<()> {
-        let name = name.into();
-        let value = value.into_value();
+        let (name, value) = (name.into(), value.into_value());
+        // checked first: a bad value leaves the earlier one in place
         check(&name, &value)?;
         self.remove(&name);
+        self.list.push((name, value));
+        Ok(())
+    }
+
+    /// Checks and adds one line.
+    fn push(&mut self, name: Cow<'static, str>, value: Cow<'static, [u8]>) -> ruv_core::Result<()> {
+        check(&name, &value)?;
         self.list.push((name, value));
         Ok(())
     }
@@ -317,11 +324,7 @@ impl OutgoingHeaders {
         name: impl Into<Cow<'static, str>>,
         value: impl IntoHeaderValue,
     ) -> ruv_core::Result<()> {
-        let name = name.into();
-        let value = value.into_value();
-        check(&name, &value)?;
-        self.list.push((name, value));
-        Ok(())
+        self.push(name.into(), value.into_value())
     }
 
     /// The first value of `name`.

@@ -114,11 +114,7 @@ impl RequestHead {
 
     /// `"1.1"` or `"1.0"` (Node's `httpVersion`).
     pub fn http_version(&self) -> &'static str {
-        if self.minor == 0 {
-            "1.0"
-        } else {
-            "1.1"
-        }
+        version_str(self.minor)
     }
 
     /// The minor version: 1 for HTTP/1.1, 0 for HTTP/1.0.
@@ -170,11 +166,7 @@ impl ResponseHead {
 
     /// `"1.1"` or `"1.0"`.
     pub fn http_version(&self) -> &'static str {
-        if self.minor == 0 {
-            "1.0"
-        } else {
-            "1.1"
-        }
+        version_str(self.minor)
     }
 
     /// The headers.
@@ -190,6 +182,15 @@ impl ResponseHead {
     /// How the body is delimited.
     pub fn framing(&self) -> Framing {
         self.info.framing
+    }
+}
+
+/// Node's `httpVersion` for a minor version.
+fn version_str(minor: u8) -> &'static str {
+    if minor == 0 {
+        "1.0"
+    } else {
+        "1.1"
     }
 }
 
