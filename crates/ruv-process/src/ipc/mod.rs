@@ -1,0 +1,1 @@
+//! The IPC channel (Node's protocol).
