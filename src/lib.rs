@@ -34,4 +34,5 @@ pub use ruv_http as http;
 pub use ruv_net as net;
 pub use ruv_node as node;
 pub use ruv_pool as pool;
+pub use ruv_process as process;
 pub use ruv_zlib as zlib;
