@@ -23,7 +23,10 @@ fn a_missing_program_is_an_enoent_event_on_the_next_tick_with_stdio_still_usable
     let e = &seen.errors[0];
     assert_eq!(e.syscall(), Some("spawn"));
     assert_eq!(e.path().unwrap().to_str(), Some("/nope/x"));
-    assert_eq!(e.to_string(), "ENOENT: no such file or directory, spawn '/nope/x'");
+    assert_eq!(
+        e.to_string(),
+        "ENOENT: no such file or directory, spawn '/nope/x'"
+    );
     // the streams ended at once and closed
     assert_eq!(seen.stream[1], ["end", "close"]);
     assert_eq!(seen.stream[2], ["end", "close"]);
@@ -61,14 +64,20 @@ fn a_program_without_a_slash_is_looked_up_in_the_childs_path() {
     assert_eq!(seen.events, ["spawn", "exit 0", "close 0"]);
     let seen = run("no-such-program-ruv", NO_ARGS, SpawnOptions::default());
     assert_eq!(seen.events, ["error ENOENT", "close -2"]);
-    assert_eq!(seen.errors[0].path().unwrap().to_str(), Some("no-such-program-ruv"));
+    assert_eq!(
+        seen.errors[0].path().unwrap().to_str(),
+        Some("no-such-program-ruv")
+    );
     // the child's PATH, not the parent's
     let dir = tempdir("path");
     let prog = dir.join("only-here");
     std::fs::write(&prog, "#!/bin/sh\necho found\n").unwrap();
     chmod_x(&prog);
     let env = vec![("PATH".into(), dir.clone().into_os_string())];
-    let o = SpawnOptions { env: Some(env), ..SpawnOptions::default() };
+    let o = SpawnOptions {
+        env: Some(env),
+        ..SpawnOptions::default()
+    };
     let seen = run("only-here", NO_ARGS, o);
     assert_eq!(text(&seen, 1), "found\n");
 }
@@ -86,12 +95,18 @@ fn a_script_without_a_shebang_runs_with_sh_as_execvp_does() {
 
 #[test]
 fn a_missing_cwd_is_enoent_and_a_file_as_cwd_is_returned_enotdir_as_node_throws_it() {
-    let o = SpawnOptions { cwd: Some("/nonexistent-dir".into()), ..SpawnOptions::default() };
+    let o = SpawnOptions {
+        cwd: Some("/nonexistent-dir".into()),
+        ..SpawnOptions::default()
+    };
     let seen = run("/bin/true", NO_ARGS, o);
     assert_eq!(seen.events, ["error ENOENT", "close -2"]);
     assert_eq!(seen.errors[0].path().unwrap().to_str(), Some("/bin/true"));
     let mut lp: Loop<Seen> = Loop::new().unwrap();
-    let o = SpawnOptions { cwd: Some("/etc/passwd".into()), ..SpawnOptions::default() };
+    let o = SpawnOptions {
+        cwd: Some("/etc/passwd".into()),
+        ..SpawnOptions::default()
+    };
     let e = child::spawn(&mut lp, "/bin/true", NO_ARGS, o, record).unwrap_err();
     assert_eq!(e.code(), Code::ENOTDIR);
     assert_eq!(e.to_string(), "ENOTDIR: not a directory, spawn '/bin/true'");
@@ -101,7 +116,10 @@ fn a_missing_cwd_is_enoent_and_a_file_as_cwd_is_returned_enotdir_as_node_throws_
 
 #[test]
 fn the_working_directory_is_cwd() {
-    let o = SpawnOptions { cwd: Some("/tmp".into()), ..SpawnOptions::default() };
+    let o = SpawnOptions {
+        cwd: Some("/tmp".into()),
+        ..SpawnOptions::default()
+    };
     let seen = run("/bin/pwd", NO_ARGS, o);
     assert_eq!(text(&seen, 1), "/tmp\n");
 }
@@ -109,17 +127,23 @@ fn the_working_directory_is_cwd() {
 #[test]
 fn kill_ends_the_child_with_sigterm_and_sets_killed() {
     let mut lp: Loop<Seen> = Loop::new().unwrap();
-    let c = child::spawn(&mut lp, "/bin/sleep", &["30"], SpawnOptions::default(), |lp, seen: &mut Seen, c, ev| {
-        if ev == ChildEvent::Spawn {
-            assert!(c.kill(lp, Signal::SIGTERM));
-            assert!(c.killed(lp));
-        }
-        if let ChildEvent::Exit { .. } = ev {
-            assert_eq!(c.signal_code(lp), Some(Signal::SIGTERM));
-            assert_eq!(c.exit_code(lp), None);
-        }
-        record(lp, seen, c, ev);
-    })
+    let c = child::spawn(
+        &mut lp,
+        "/bin/sleep",
+        &["30"],
+        SpawnOptions::default(),
+        |lp, seen: &mut Seen, c, ev| {
+            if ev == ChildEvent::Spawn {
+                assert!(c.kill(lp, Signal::SIGTERM));
+                assert!(c.killed(lp));
+            }
+            if let ChildEvent::Exit { .. } = ev {
+                assert_eq!(c.signal_code(lp), Some(Signal::SIGTERM));
+                assert_eq!(c.exit_code(lp), None);
+            }
+            record(lp, seen, c, ev);
+        },
+    )
     .unwrap();
     assert!(c.pid(&lp).is_some());
     let mut seen = Seen::default();
@@ -130,12 +154,18 @@ fn kill_ends_the_child_with_sigterm_and_sets_killed() {
 #[test]
 fn kill_after_the_child_was_reaped_returns_false_and_signals_nothing() {
     let mut lp: Loop<Vec<bool>> = Loop::new().unwrap();
-    let c = child::spawn(&mut lp, "/bin/true", NO_ARGS, SpawnOptions::default(), |lp, got: &mut Vec<bool>, c, ev| {
-        if let ChildEvent::Exit { .. } | ChildEvent::Close { .. } = ev {
-            got.push(c.kill(lp, Signal::SIGKILL));
-            got.push(c.killed(lp));
-        }
-    })
+    let c = child::spawn(
+        &mut lp,
+        "/bin/true",
+        NO_ARGS,
+        SpawnOptions::default(),
+        |lp, got: &mut Vec<bool>, c, ev| {
+            if let ChildEvent::Exit { .. } | ChildEvent::Close { .. } = ev {
+                got.push(c.kill(lp, Signal::SIGKILL));
+                got.push(c.killed(lp));
+            }
+        },
+    )
     .unwrap();
     let mut got = Vec::new();
     lp.run(RunMode::Default, &mut got).unwrap();
@@ -144,7 +174,14 @@ fn kill_after_the_child_was_reaped_returns_false_and_signals_nothing() {
     assert!(!c.kill(&mut lp, Signal::SIGTERM));
     assert_eq!(c.pid(&lp), None);
     // a child that never ran is never signalled (Node 20 would kill(0, …): the whole group)
-    let failed = child::spawn(&mut lp, "/nope", NO_ARGS, SpawnOptions::default(), |_, _: &mut Vec<bool>, _, _| {}).unwrap();
+    let failed = child::spawn(
+        &mut lp,
+        "/nope",
+        NO_ARGS,
+        SpawnOptions::default(),
+        |_, _: &mut Vec<bool>, _, _| {},
+    )
+    .unwrap();
     assert!(!failed.kill(&mut lp, Signal::SIGTERM));
     lp.run(RunMode::Default, &mut got).unwrap();
 }
@@ -152,7 +189,10 @@ fn kill_after_the_child_was_reaped_returns_false_and_signals_nothing() {
 #[test]
 fn a_detached_child_leads_its_own_session_and_process_group() {
     let me = spawn_support::stat_fields(&std::fs::read_to_string("/proc/self/stat").unwrap());
-    let o = SpawnOptions { detached: true, ..SpawnOptions::default() };
+    let o = SpawnOptions {
+        detached: true,
+        ..SpawnOptions::default()
+    };
     let mut lp: Loop<Seen> = Loop::new().unwrap();
     let c = child::spawn(&mut lp, "/bin/cat", &["/proc/self/stat"], o, record).unwrap();
     let pid = c.pid(&lp).unwrap().to_string();
@@ -178,7 +218,10 @@ fn the_environment_is_the_given_one_without_the_channel_variables() {
         ("NODE_UNIQUE_ID".into(), "3".into()),
         ("K=EQ".into(), "v".into()),
     ];
-    let o = SpawnOptions { env: Some(env), ..SpawnOptions::default() };
+    let o = SpawnOptions {
+        env: Some(env),
+        ..SpawnOptions::default()
+    };
     let seen = run("/usr/bin/env", NO_ARGS, o);
     let mut lines: Vec<String> = text(&seen, 1).lines().map(String::from).collect();
     lines.sort();
@@ -189,7 +232,8 @@ fn the_environment_is_the_given_one_without_the_channel_variables() {
 #[test]
 fn the_inherited_environment_is_the_parents() {
     let seen = run("/usr/bin/env", NO_ARGS, SpawnOptions::default());
-    let got: std::collections::BTreeSet<String> = text(&seen, 1).lines().map(String::from).collect();
+    let got: std::collections::BTreeSet<String> =
+        text(&seen, 1).lines().map(String::from).collect();
     for (k, v) in std::env::vars() {
         if child::STRIPPED_ENV.contains(&k.as_str()) {
             assert!(!got.iter().any(|l| l.starts_with(&format!("{k}="))));
@@ -212,9 +256,21 @@ fn an_inherited_channel_variable_is_stripped_from_grandchildren() {
             ("KEPT".into(), "yes".into()),
         ])
         .collect();
-    let o = SpawnOptions { env: Some(env), ..SpawnOptions::default() };
+    let o = SpawnOptions {
+        env: Some(env),
+        ..SpawnOptions::default()
+    };
     let exe = exe.to_str().unwrap();
-    let seen = run(exe, &["--exact", "helper_spawns_env_with_inherited_env", "--nocapture", "--test-threads=1"], o);
+    let seen = run(
+        exe,
+        &[
+            "--exact",
+            "helper_spawns_env_with_inherited_env",
+            "--nocapture",
+            "--test-threads=1",
+        ],
+        o,
+    );
     let out = text(&seen, 1);
     assert!(out.contains("KEPT=yes"), "{out}");
     assert!(!out.contains("NODE_CHANNEL_FD"), "{out}");
@@ -228,7 +284,10 @@ fn helper_spawns_env_with_inherited_env() {
     if std::env::var_os("RUV_SPAWN_HELPER").as_deref() != Some("env".as_ref()) {
         return;
     }
-    let o = SpawnOptions { stdio: vec![Stdio::Ignore, Stdio::Inherit, Stdio::Inherit], ..SpawnOptions::default() };
+    let o = SpawnOptions {
+        stdio: vec![Stdio::Ignore, Stdio::Inherit, Stdio::Inherit],
+        ..SpawnOptions::default()
+    };
     let seen = run("/usr/bin/env", NO_ARGS, o);
     assert_eq!(seen.events, ["spawn", "exit 0", "close 0"]);
 }
@@ -251,8 +310,15 @@ fn an_fd_slot_and_an_inherited_slot_are_the_parents_fds() {
     let n = w.as_raw_fd() as usize;
     let mut stdio = vec![Stdio::Ignore; n + 1];
     stdio[n] = Stdio::Inherit;
-    let o = SpawnOptions { stdio, ..SpawnOptions::default() };
-    let seen = run("/bin/sh", &["-c", &format!("echo inherited > /proc/self/fd/{n}")], o);
+    let o = SpawnOptions {
+        stdio,
+        ..SpawnOptions::default()
+    };
+    let seen = run(
+        "/bin/sh",
+        &["-c", &format!("echo inherited > /proc/self/fd/{n}")],
+        o,
+    );
     assert_eq!(seen.events, ["spawn", "exit 0", "close 0"]);
     drop(w);
     let mut buf = [0u8; 64];
@@ -262,7 +328,10 @@ fn an_fd_slot_and_an_inherited_slot_are_the_parents_fds() {
 
 #[test]
 fn a_fourth_pipe_slot_carries_what_the_child_writes_to_fd_3() {
-    let o = SpawnOptions { stdio: vec![Stdio::Pipe; 4], ..SpawnOptions::default() };
+    let o = SpawnOptions {
+        stdio: vec![Stdio::Pipe; 4],
+        ..SpawnOptions::default()
+    };
     let seen = run("/bin/sh", &["-c", "echo three >&3; echo one"], o);
     assert_eq!(text(&seen, 3), "three\n");
     assert_eq!(text(&seen, 1), "one\n");
@@ -272,7 +341,11 @@ fn a_fourth_pipe_slot_carries_what_the_child_writes_to_fd_3() {
 
 #[test]
 fn close_follows_exit_and_all_of_a_megabyte_of_output() {
-    let seen = run("/bin/sh", &["-c", "head -c 1048576 /dev/zero; exit 3"], SpawnOptions::default());
+    let seen = run(
+        "/bin/sh",
+        &["-c", "head -c 1048576 /dev/zero; exit 3"],
+        SpawnOptions::default(),
+    );
     assert_eq!(seen.events, ["spawn", "exit 3", "close 3"]);
     assert_eq!(seen.out[1].len(), 1 << 20);
     assert_eq!(seen.stream[1], ["end", "close"]);
@@ -282,12 +355,18 @@ fn close_follows_exit_and_all_of_a_megabyte_of_output() {
 fn output_still_unread_at_exit_is_all_delivered_before_close() {
     // the consumer is paused until exit: 64 KiB wait in the socket, none is lost
     let mut lp: Loop<Seen> = Loop::new().unwrap();
-    let c = child::spawn(&mut lp, "/bin/sh", &["-c", "head -c 65536 /dev/zero; exit 3"], SpawnOptions::default(), |lp, seen: &mut Seen, c, ev| {
-        if let ChildEvent::Exit { .. } = ev {
-            c.stdout(lp).unwrap().resume(lp);
-        }
-        record(lp, seen, c, ev);
-    })
+    let c = child::spawn(
+        &mut lp,
+        "/bin/sh",
+        &["-c", "head -c 65536 /dev/zero; exit 3"],
+        SpawnOptions::default(),
+        |lp, seen: &mut Seen, c, ev| {
+            if let ChildEvent::Exit { .. } = ev {
+                c.stdout(lp).unwrap().resume(lp);
+            }
+            record(lp, seen, c, ev);
+        },
+    )
     .unwrap();
     subscribe(&mut lp, c, 3);
     let stdout = c.stdout(&lp).unwrap();
@@ -303,7 +382,14 @@ fn output_still_unread_at_exit_is_all_delivered_before_close() {
 #[test]
 fn output_nobody_reads_is_drained_after_exit_so_close_comes() {
     let mut lp: Loop<Seen> = Loop::new().unwrap();
-    child::spawn(&mut lp, "/bin/sh", &["-c", "head -c 100000 /dev/zero"], SpawnOptions::default(), record).unwrap();
+    child::spawn(
+        &mut lp,
+        "/bin/sh",
+        &["-c", "head -c 100000 /dev/zero"],
+        SpawnOptions::default(),
+        record,
+    )
+    .unwrap();
     let mut seen = Seen::default();
     lp.run(RunMode::Default, &mut seen).unwrap();
     assert_eq!(seen.events, ["spawn", "exit 0", "close 0"]);
@@ -312,7 +398,14 @@ fn output_nobody_reads_is_drained_after_exit_so_close_comes() {
 #[test]
 fn stdin_written_and_ended_reaches_the_child() {
     let mut lp: Loop<Seen> = Loop::new().unwrap();
-    let c = child::spawn(&mut lp, "/bin/cat", NO_ARGS, SpawnOptions::default(), record).unwrap();
+    let c = child::spawn(
+        &mut lp,
+        "/bin/cat",
+        NO_ARGS,
+        SpawnOptions::default(),
+        record,
+    )
+    .unwrap();
     subscribe(&mut lp, c, 3);
     let stdin = c.stdin(&lp).unwrap();
     assert!(stdin.write(&mut lp, &b"to cat"[..]).unwrap());
@@ -333,21 +426,35 @@ fn no_fd_of_the_parent_reaches_the_child() {
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     for _ in 0..4 {
         let stop = stop.clone();
-        lp.queue_work(ruv_core::WorkClass::FastIo, move || {
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                drop(std::fs::File::open("/dev/null"));
-            }
-        }, |_, _: &mut Seen, _| {}).unwrap();
+        lp.queue_work(
+            ruv_core::WorkClass::FastIo,
+            move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    drop(std::fs::File::open("/dev/null"));
+                }
+            },
+            |_, _: &mut Seen, _| {},
+        )
+        .unwrap();
     }
     for _ in 0..20 {
-        let o = SpawnOptions { stdio: vec![Stdio::Ignore, Stdio::Pipe, Stdio::Ignore], ..SpawnOptions::default() };
+        let o = SpawnOptions {
+            stdio: vec![Stdio::Ignore, Stdio::Pipe, Stdio::Ignore],
+            ..SpawnOptions::default()
+        };
         let c = child::spawn(&mut lp, "/bin/ls", &["-l", "/proc/self/fd"], o, record).unwrap();
         subscribe(&mut lp, c, 3);
     }
     let stop2 = stop.clone();
     let t = ruv_core::Timer::new(&mut lp).unwrap();
     t.start(&mut lp, 1, 1, move |lp, seen: &mut Seen, t| {
-        if seen.events.iter().filter(|e| e.starts_with("close")).count() == 20 {
+        if seen
+            .events
+            .iter()
+            .filter(|e| e.starts_with("close"))
+            .count()
+            == 20
+        {
             stop2.store(true, std::sync::atomic::Ordering::Relaxed);
             t.close(lp).unwrap();
         }
@@ -362,7 +469,10 @@ fn no_fd_of_the_parent_reaches_the_child() {
         // 0 and 2 are /dev/null, 1 the pipe, then ls's own directory fd for /proc/self/fd,
         // and the fds this test process was itself given without close-on-exec (passed on
         // by design, as by every exec)
-        assert!(fd <= 2 || target.starts_with("/proc/") || inherited.contains(&fd), "leaked: {line}");
+        assert!(
+            fd <= 2 || target.starts_with("/proc/") || inherited.contains(&fd),
+            "leaked: {line}"
+        );
     }
     assert_eq!(out.matches("total").count(), 20);
 }
@@ -375,12 +485,21 @@ fn several_loops_on_threads_each_get_their_own_childrens_exits() {
                 let mut lp: Loop<Vec<i32>> = Loop::new().unwrap();
                 for i in 0..10 {
                     let code = t * 10 + i;
-                    let o = SpawnOptions { stdio: vec![Stdio::Ignore; 3], ..SpawnOptions::default() };
-                    child::spawn(&mut lp, "/bin/sh", &["-c", &format!("exit {code}")], o, |_, got: &mut Vec<i32>, _, ev| {
-                        if let ChildEvent::Exit { code: Some(c), .. } = ev {
-                            got.push(c);
-                        }
-                    })
+                    let o = SpawnOptions {
+                        stdio: vec![Stdio::Ignore; 3],
+                        ..SpawnOptions::default()
+                    };
+                    child::spawn(
+                        &mut lp,
+                        "/bin/sh",
+                        &["-c", &format!("exit {code}")],
+                        o,
+                        |_, got: &mut Vec<i32>, _, ev| {
+                            if let ChildEvent::Exit { code: Some(c), .. } = ev {
+                                got.push(c);
+                            }
+                        },
+                    )
                     .unwrap();
                 }
                 let mut got = Vec::new();
@@ -399,8 +518,18 @@ fn several_loops_on_threads_each_get_their_own_childrens_exits() {
 fn a_hundred_children_in_flight_each_exit_once_and_a_hundred_failed_spawns_each_report_once() {
     let mut lp: Loop<Seen> = Loop::new().unwrap();
     for i in 0..100 {
-        let o = SpawnOptions { stdio: vec![Stdio::Ignore; 3], ..SpawnOptions::default() };
-        child::spawn(&mut lp, "/bin/sh", &["-c", &format!("exit {}", i % 7)], o, record).unwrap();
+        let o = SpawnOptions {
+            stdio: vec![Stdio::Ignore; 3],
+            ..SpawnOptions::default()
+        };
+        child::spawn(
+            &mut lp,
+            "/bin/sh",
+            &["-c", &format!("exit {}", i % 7)],
+            o,
+            record,
+        )
+        .unwrap();
         child::spawn(&mut lp, "/nope", NO_ARGS, SpawnOptions::default(), record).unwrap();
     }
     let mut seen = Seen::default();
@@ -415,7 +544,10 @@ fn a_hundred_children_in_flight_each_exit_once_and_a_hundred_failed_spawns_each_
 #[test]
 fn an_unreferenced_child_does_not_keep_the_loop_alive() {
     let mut lp: Loop<Seen> = Loop::new().unwrap();
-    let o = SpawnOptions { stdio: vec![Stdio::Ignore; 3], ..SpawnOptions::default() };
+    let o = SpawnOptions {
+        stdio: vec![Stdio::Ignore; 3],
+        ..SpawnOptions::default()
+    };
     let c = child::spawn(&mut lp, "/bin/sleep", &["30"], o, record).unwrap();
     c.set_ref(&mut lp, false);
     assert!(!c.has_ref(&lp).unwrap());
@@ -430,23 +562,37 @@ fn an_unreferenced_child_does_not_keep_the_loop_alive() {
 
 #[test]
 fn the_timeout_option_kills_with_the_kill_signal() {
-    let o = SpawnOptions { timeout: 20, kill_signal: Signal::SIGUSR1, stdio: vec![Stdio::Ignore; 3], ..SpawnOptions::default() };
+    let o = SpawnOptions {
+        timeout: 20,
+        kill_signal: Signal::SIGUSR1,
+        stdio: vec![Stdio::Ignore; 3],
+        ..SpawnOptions::default()
+    };
     let seen = run("/bin/sleep", &["30"], o);
     assert_eq!(seen.events, ["spawn", "exit SIGUSR1", "close SIGUSR1"]);
 }
 
 #[test]
 fn shell_argv0_and_spawnfile() {
-    let o = SpawnOptions { shell: Some("/bin/sh".into()), ..SpawnOptions::default() };
+    let o = SpawnOptions {
+        shell: Some("/bin/sh".into()),
+        ..SpawnOptions::default()
+    };
     let mut lp: Loop<Seen> = Loop::new().unwrap();
     let c = child::spawn(&mut lp, "echo", &["$((1+2))", "b"], o, record).unwrap();
     assert_eq!(c.spawnfile(&lp).unwrap(), "/bin/sh");
-    assert_eq!(c.spawnargs(&lp).unwrap(), ["/bin/sh", "-c", "echo $((1+2)) b"]);
+    assert_eq!(
+        c.spawnargs(&lp).unwrap(),
+        ["/bin/sh", "-c", "echo $((1+2)) b"]
+    );
     subscribe(&mut lp, c, 3);
     let mut seen = Seen::default();
     lp.run(RunMode::Default, &mut seen).unwrap();
     assert_eq!(text(&seen, 1), "3 b\n");
-    let o = SpawnOptions { argv0: Some("custom-name".into()), ..SpawnOptions::default() };
+    let o = SpawnOptions {
+        argv0: Some("custom-name".into()),
+        ..SpawnOptions::default()
+    };
     let seen = run("/bin/cat", &["/proc/self/cmdline"], o);
     assert_eq!(text(&seen, 1), "custom-name\0/proc/self/cmdline\0");
 }
@@ -455,28 +601,57 @@ fn shell_argv0_and_spawnfile() {
 fn bad_arguments_are_returned_with_nodes_errors_and_leave_nothing_behind() {
     let mut lp: Loop<Seen> = Loop::new().unwrap();
     let err = |lp: &mut Loop<Seen>, prog: &str, args: &[&str], o: SpawnOptions| {
-        child::spawn(lp, prog, args, o, record).unwrap_err().to_string()
+        child::spawn(lp, prog, args, o, record)
+            .unwrap_err()
+            .to_string()
     };
     let d = SpawnOptions::default;
-    assert_eq!(err(&mut lp, "", &[], d()), "ERR_INVALID_ARG_VALUE: The argument 'file' cannot be empty. Received ''");
+    assert_eq!(
+        err(&mut lp, "", &[], d()),
+        "ERR_INVALID_ARG_VALUE: The argument 'file' cannot be empty. Received ''"
+    );
     assert_eq!(err(&mut lp, "/bin/tr\0ue", &[], d()), "ERR_INVALID_ARG_VALUE: The argument 'file' must be a string without null bytes. Received '/bin/tr\\x00ue'");
     assert_eq!(err(&mut lp, "/bin/echo", &["ok", "a\0b"], d()), "ERR_INVALID_ARG_VALUE: The argument 'args[1]' must be a string without null bytes. Received 'a\\x00b'");
-    let o = SpawnOptions { env: Some(vec![("A".into(), "x\0".into())]), ..d() };
+    let o = SpawnOptions {
+        env: Some(vec![("A".into(), "x\0".into())]),
+        ..d()
+    };
     assert_eq!(err(&mut lp, "/bin/true", &[], o), "ERR_INVALID_ARG_VALUE: The property 'options.env['A']' must be a string without null bytes. Received 'x\\x00'");
-    let o = SpawnOptions { cwd: Some("/tm\0p".into()), ..d() };
+    let o = SpawnOptions {
+        cwd: Some("/tm\0p".into()),
+        ..d()
+    };
     assert_eq!(err(&mut lp, "/bin/true", &[], o), "ERR_INVALID_ARG_VALUE: The property 'options.cwd' must be a string, Uint8Array, or URL without null bytes. Received '/tm\\x00p'");
-    let o = SpawnOptions { argv0: Some("a\0".into()), ..d() };
+    let o = SpawnOptions {
+        argv0: Some("a\0".into()),
+        ..d()
+    };
     assert_eq!(err(&mut lp, "/bin/true", &[], o), "ERR_INVALID_ARG_VALUE: The property 'options.argv0' must be a string without null bytes. Received 'a\\x00'");
-    let o = SpawnOptions { stdio: vec![Stdio::Ipc, Stdio::Ipc], ..d() };
-    assert_eq!(err(&mut lp, "/bin/true", &[], o), "ERR_IPC_ONE_PIPE: Child process can have only one IPC pipe");
-    let o = SpawnOptions { stdio: vec![Stdio::Pipe, Stdio::Pipe, Stdio::Pipe, Stdio::Fd(99_999)], ..d() };
-    assert_eq!(err(&mut lp, "/bin/true", &[], o), "EBADF: bad file descriptor, spawn '/bin/true'");
+    let o = SpawnOptions {
+        stdio: vec![Stdio::Ipc, Stdio::Ipc],
+        ..d()
+    };
+    assert_eq!(
+        err(&mut lp, "/bin/true", &[], o),
+        "ERR_IPC_ONE_PIPE: Child process can have only one IPC pipe"
+    );
+    let o = SpawnOptions {
+        stdio: vec![Stdio::Pipe, Stdio::Pipe, Stdio::Pipe, Stdio::Fd(99_999)],
+        ..d()
+    };
+    assert_eq!(
+        err(&mut lp, "/bin/true", &[], o),
+        "EBADF: bad file descriptor, spawn '/bin/true'"
+    );
     assert!(!lp.run(RunMode::Default, &mut Seen::default()).unwrap());
 }
 
 #[test]
 fn an_ipc_slot_announces_the_channel_and_hands_the_parent_its_end() {
-    let o = SpawnOptions { stdio: vec![Stdio::Pipe, Stdio::Pipe, Stdio::Pipe, Stdio::Ipc], ..SpawnOptions::default() };
+    let o = SpawnOptions {
+        stdio: vec![Stdio::Pipe, Stdio::Pipe, Stdio::Pipe, Stdio::Ipc],
+        ..SpawnOptions::default()
+    };
     let mut lp: Loop<Seen> = Loop::new().unwrap();
     let script = "echo $NODE_CHANNEL_FD $NODE_CHANNEL_SERIALIZATION_MODE; echo over-ipc >&3";
     let c = child::spawn(&mut lp, "/bin/sh", &["-c", script], o, record).unwrap();
@@ -496,58 +671,101 @@ fn an_ipc_slot_announces_the_channel_and_hands_the_parent_its_end() {
 #[test]
 fn close_waits_for_every_hold_to_be_released() {
     let mut lp: Loop<Seen> = Loop::new().unwrap();
-    let o = SpawnOptions { stdio: vec![Stdio::Ignore; 3], ..SpawnOptions::default() };
-    let c = child::spawn(&mut lp, "/bin/true", NO_ARGS, o, |lp, seen: &mut Seen, c, ev| {
-        if let ChildEvent::Exit { .. } = ev {
-            let t = ruv_core::Timer::new(lp).unwrap();
-            t.start(lp, 5, 0, move |lp, seen: &mut Seen, t| {
-                seen.events.push("release 1".into());
-                c.release_close(lp);
-                t.close(lp).unwrap();
-                let t2 = ruv_core::Timer::new(lp).unwrap();
-                t2.start(lp, 5, 0, move |lp, seen: &mut Seen, t| {
-                    seen.events.push("release 2".into());
+    let o = SpawnOptions {
+        stdio: vec![Stdio::Ignore; 3],
+        ..SpawnOptions::default()
+    };
+    let c = child::spawn(
+        &mut lp,
+        "/bin/true",
+        NO_ARGS,
+        o,
+        |lp, seen: &mut Seen, c, ev| {
+            if let ChildEvent::Exit { .. } = ev {
+                let t = ruv_core::Timer::new(lp).unwrap();
+                t.start(lp, 5, 0, move |lp, seen: &mut Seen, t| {
+                    seen.events.push("release 1".into());
                     c.release_close(lp);
                     t.close(lp).unwrap();
-                }).unwrap();
-            }).unwrap();
-        }
-        record(lp, seen, c, ev);
-    })
+                    let t2 = ruv_core::Timer::new(lp).unwrap();
+                    t2.start(lp, 5, 0, move |lp, seen: &mut Seen, t| {
+                        seen.events.push("release 2".into());
+                        c.release_close(lp);
+                        t.close(lp).unwrap();
+                    })
+                    .unwrap();
+                })
+                .unwrap();
+            }
+            record(lp, seen, c, ev);
+        },
+    )
     .unwrap();
     c.hold_close(&mut lp).unwrap();
     c.hold_close(&mut lp).unwrap();
     let mut seen = Seen::default();
     lp.run(RunMode::Default, &mut seen).unwrap();
-    assert_eq!(seen.events, ["spawn", "exit 0", "release 1", "release 2", "close 0"]);
+    assert_eq!(
+        seen.events,
+        ["spawn", "exit 0", "release 1", "release 2", "close 0"]
+    );
     assert_eq!(c.hold_close(&mut lp).unwrap_err().code(), Code::EBADF);
     c.release_close(&mut lp);
 }
 
 #[test]
 fn with_uid_and_gid_the_fork_path_runs_and_reports_like_posix_spawn() {
-    let (uid, gid) = (rustix::process::getuid().as_raw(), rustix::process::getgid().as_raw());
-    let fork = |o: SpawnOptions| SpawnOptions { uid: Some(uid), gid: Some(gid), ..o };
+    let (uid, gid) = (
+        rustix::process::getuid().as_raw(),
+        rustix::process::getgid().as_raw(),
+    );
+    let fork = |o: SpawnOptions| SpawnOptions {
+        uid: Some(uid),
+        gid: Some(gid),
+        ..o
+    };
     let seen = run("/usr/bin/id", &["-u"], fork(SpawnOptions::default()));
     assert_eq!(text(&seen, 1), format!("{uid}\n"));
     assert_eq!(seen.events, ["spawn", "exit 0", "close 0"]);
     let seen = run("/nope", NO_ARGS, fork(SpawnOptions::default()));
     assert_eq!(seen.events, ["error ENOENT", "close -2"]);
-    let seen = run("/bin/true", NO_ARGS, fork(SpawnOptions { cwd: Some("/nope-dir".into()), ..SpawnOptions::default() }));
+    let seen = run(
+        "/bin/true",
+        NO_ARGS,
+        fork(SpawnOptions {
+            cwd: Some("/nope-dir".into()),
+            ..SpawnOptions::default()
+        }),
+    );
     assert_eq!(seen.events, ["error ENOENT", "close -2"]);
-    let o = fork(SpawnOptions { detached: true, cwd: Some("/tmp".into()), stdio: vec![Stdio::Pipe; 4], ..SpawnOptions::default() });
-    let seen = run("/bin/sh", &["-c", "pwd; echo x >&3; cut -d' ' -f6 /proc/$$/stat"], o);
+    let o = fork(SpawnOptions {
+        detached: true,
+        cwd: Some("/tmp".into()),
+        stdio: vec![Stdio::Pipe; 4],
+        ..SpawnOptions::default()
+    });
+    let seen = run(
+        "/bin/sh",
+        &["-c", "pwd; echo x >&3; cut -d' ' -f6 /proc/$$/stat"],
+        o,
+    );
     let out = text(&seen, 1);
     let mut lines = out.lines();
     assert_eq!(lines.next(), Some("/tmp"));
     assert_eq!(text(&seen, 3), "x\n");
-    assert_ne!(lines.next().unwrap(), spawn_support::stat_fields(&std::fs::read_to_string("/proc/self/stat").unwrap())[3]);
+    assert_ne!(
+        lines.next().unwrap(),
+        spawn_support::stat_fields(&std::fs::read_to_string("/proc/self/stat").unwrap())[3]
+    );
 }
 
 #[test]
 fn a_callback_error_is_the_loops_uncaught_error() {
     let mut lp: Loop<()> = Loop::new().unwrap();
-    let o = SpawnOptions { stdio: vec![Stdio::Ignore; 3], ..SpawnOptions::default() };
+    let o = SpawnOptions {
+        stdio: vec![Stdio::Ignore; 3],
+        ..SpawnOptions::default()
+    };
     child::spawn(&mut lp, "/bin/true", NO_ARGS, o, |_, _, _, ev| match ev {
         ChildEvent::Exit { .. } => Err(ruv_core::Error::new(Code::EINVAL).with_detail("from exit")),
         _ => Ok(()),
@@ -563,8 +781,22 @@ fn a_callback_error_is_the_loops_uncaught_error() {
 fn the_stdio_streams_work_with_pipeline() {
     // `cat`'s stdout piped into a second `cat`'s stdin: data flows through ruv's pipeline
     let mut lp: Loop<Seen> = Loop::new().unwrap();
-    let a = child::spawn(&mut lp, "/bin/echo", &["piped"], SpawnOptions::default(), record).unwrap();
-    let b = child::spawn(&mut lp, "/bin/cat", NO_ARGS, SpawnOptions::default(), record).unwrap();
+    let a = child::spawn(
+        &mut lp,
+        "/bin/echo",
+        &["piped"],
+        SpawnOptions::default(),
+        record,
+    )
+    .unwrap();
+    let b = child::spawn(
+        &mut lp,
+        "/bin/cat",
+        NO_ARGS,
+        SpawnOptions::default(),
+        record,
+    )
+    .unwrap();
     subscribe(&mut lp, b, 3);
     let (src, dst) = (a.stdout(&lp).unwrap(), b.stdin(&lp).unwrap());
     ruv_core::stream::pipeline(&mut lp, src, dst, |_, seen: &mut Seen, r| {
@@ -574,7 +806,11 @@ fn the_stdio_streams_work_with_pipeline() {
     let mut seen = Seen::default();
     lp.run(RunMode::Default, &mut seen).unwrap();
     assert_eq!(text(&seen, 1), "piped\n");
-    assert!(seen.events.contains(&"pipeline true".to_string()), "{:?}", seen.events);
+    assert!(
+        seen.events.contains(&"pipeline true".to_string()),
+        "{:?}",
+        seen.events
+    );
 }
 
 fn tempdir(tag: &str) -> std::path::PathBuf {

@@ -13,8 +13,10 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 /// Node's code for output past `maxBuffer` (`stdout maxBuffer length exceeded`).
-pub const ERR_CHILD_PROCESS_STDIO_MAXBUFFER: Code =
-    Code::new("ERR_CHILD_PROCESS_STDIO_MAXBUFFER", "maxBuffer length exceeded");
+pub const ERR_CHILD_PROCESS_STDIO_MAXBUFFER: Code = Code::new(
+    "ERR_CHILD_PROCESS_STDIO_MAXBUFFER",
+    "maxBuffer length exceeded",
+);
 
 /// ruv's code for a command that exited with a non-zero code or was ended by a signal (Node
 /// has none: its error's `code` is the exit code, which ruv keeps in [`ExecError::code`]).
@@ -191,7 +193,8 @@ impl fmt::Display for ExecError {
 
 impl std::error::Error for ExecError {}
 
-type DoneFn<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S, std::result::Result<Output, ExecError>) -> Result<()>>;
+type DoneFn<S> =
+    Box<dyn FnOnce(&mut Loop<S>, &mut S, std::result::Result<Output, ExecError>) -> Result<()>>;
 
 struct St<S> {
     out: Vec<u8>,
@@ -343,7 +346,9 @@ fn collect<S: 'static>(lp: &mut Loop<S>, st: &Rc<RefCell<St<S>>>, which: Which, 
 }
 
 fn destroy_output<S: 'static>(lp: &mut Loop<S>, st: &Rc<RefCell<St<S>>>) {
-    let Some(child) = st.borrow().child else { return };
+    let Some(child) = st.borrow().child else {
+        return;
+    };
     for n in [1, 2] {
         if let Some(p) = child.stdio(lp, n) {
             p.destroy(lp, None);
@@ -391,10 +396,8 @@ fn finish<S: 'static>(
             ex => {
                 let failed = ex.is_none();
                 let error = ex.unwrap_or_else(|| {
-                    Error::new(ERR_CHILD_PROCESS_FAILED).with_detail(format!(
-                        "Command failed: {}\n{}",
-                        g.cmd, stderr
-                    ))
+                    Error::new(ERR_CHILD_PROCESS_FAILED)
+                        .with_detail(format!("Command failed: {}\n{}", g.cmd, stderr))
                 });
                 Err(ExecError {
                     error,

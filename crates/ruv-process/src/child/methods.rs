@@ -1,7 +1,9 @@
 //! [`ChildProcess`]'s methods: getters, `kill`, ref/unref, and what `fork` builds on (the
 //! channel's fd and close holds).
 
-use super::process::{child, child_mut, emit, maybe_close, tick, Child, ChildEvent, ChildProcess, Phase};
+use super::process::{
+    child, child_mut, emit, maybe_close, tick, Child, ChildEvent, ChildProcess, Phase,
+};
 use super::signal::Signal;
 use super::stdio::ChildPipe;
 use super::sys;
@@ -18,7 +20,9 @@ impl ChildProcess {
 
     /// The parent's end of stdio slot `n` (`None` for a slot that is not [`Pipe`](super::Stdio::Pipe)).
     pub fn stdio<S: 'static>(self, lp: &Loop<S>, n: usize) -> Option<ChildPipe> {
-        child::<S>(lp, self.0).and_then(|c| c.slots.get(n)).and_then(|s| s.pipe)
+        child::<S>(lp, self.0)
+            .and_then(|c| c.slots.get(n))
+            .and_then(|s| s.pipe)
     }
 
     /// Slot 0, written to the child (Node's `child.stdin`).

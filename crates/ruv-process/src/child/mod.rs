@@ -52,11 +52,14 @@ mod stdio;
 mod sync;
 mod sys;
 
-pub use exec::{exec, exec_file, Data, Encoding, ExecError, ExecOptions, Output, ERR_CHILD_PROCESS_FAILED, ERR_CHILD_PROCESS_STDIO_MAXBUFFER};
+pub use exec::{
+    exec, exec_file, Data, Encoding, ExecError, ExecOptions, Output, ERR_CHILD_PROCESS_FAILED,
+    ERR_CHILD_PROCESS_STDIO_MAXBUFFER,
+};
 pub use options::{SpawnOptions, Stdio, ERR_IPC_ONE_PIPE, ERR_IPC_SYNC_FORK, STRIPPED_ENV};
-pub use process::{ChildEvent, ChildProcess};
 #[doc(hidden)]
 pub use process::__set_offload_threshold;
+pub use process::{ChildEvent, ChildProcess};
 #[doc(hidden)]
 pub use reap::__force_sigchld_reaping;
 pub use signal::{Signal, ERR_UNKNOWN_SIGNAL};

@@ -11,9 +11,15 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// Node's code for a second `Ipc` slot.
-pub const ERR_IPC_ONE_PIPE: Code = Code::new("ERR_IPC_ONE_PIPE", "Child process can have only one IPC pipe");
+pub const ERR_IPC_ONE_PIPE: Code = Code::new(
+    "ERR_IPC_ONE_PIPE",
+    "Child process can have only one IPC pipe",
+);
 /// Node's code for an `Ipc` slot given to a synchronous spawn.
-pub const ERR_IPC_SYNC_FORK: Code = Code::new("ERR_IPC_SYNC_FORK", "IPC cannot be used with synchronous forks");
+pub const ERR_IPC_SYNC_FORK: Code = Code::new(
+    "ERR_IPC_SYNC_FORK",
+    "IPC cannot be used with synchronous forks",
+);
 
 /// The variables removed from every child's environment (inherited or given): a channel
 /// is never passed on by accident to a grandchild.
@@ -208,12 +214,7 @@ fn environment(
         if STRIPPED_ENV.iter().any(|s| k == OsStr::new(s)) {
             return Ok(());
         }
-        let what = || {
-            (
-                format!("options.env['{}']", k.to_string_lossy()),
-                false,
-            )
-        };
+        let what = || (format!("options.env['{}']", k.to_string_lossy()), false);
         cstring(k, what)?;
         cstring(v, what)?;
         if k == "PATH" {
@@ -239,9 +240,10 @@ fn environment(
         }
     }
     for (k, v) in extra {
-        out.push(CString::new(format!("{k}={v}")).map_err(|_| {
-            nul_error("options.serialization", false, OsStr::new(v))
-        })?);
+        out.push(
+            CString::new(format!("{k}={v}"))
+                .map_err(|_| nul_error("options.serialization", false, OsStr::new(v)))?,
+        );
     }
     Ok((out, path))
 }
@@ -343,7 +345,9 @@ pub(crate) fn slots(stdio: &[Stdio]) -> Result<Slots> {
     };
     let io = |e: std::io::Error, call: &'static str| Error::from_io(&e, call);
     for i in 0..n {
-        let entry = stdio.get(i).unwrap_or(if i < 3 { &Stdio::Pipe } else { &Stdio::Ignore });
+        let entry = stdio
+            .get(i)
+            .unwrap_or(if i < 3 { &Stdio::Pipe } else { &Stdio::Ignore });
         let (parent, child) = match entry {
             Stdio::Pipe | Stdio::Ipc => {
                 let (a, b) = socket_pair().map_err(|e| io(e, "socketpair"))?;
@@ -364,8 +368,12 @@ pub(crate) fn slots(stdio: &[Stdio]) -> Result<Slots> {
                 if fd < 0 {
                     return Err(Error::op(Code::EBADF, "spawn"));
                 }
-                let copy = sys::dup_cloexec(fd, n)
-                    .map_err(|e| Error::op(Code::from_errno(e.raw_os_error().unwrap_or(libc::EBADF)), "spawn"))?;
+                let copy = sys::dup_cloexec(fd, n).map_err(|e| {
+                    Error::op(
+                        Code::from_errno(e.raw_os_error().unwrap_or(libc::EBADF)),
+                        "spawn",
+                    )
+                })?;
                 (ParentEnd::None, Some(copy))
             }
             Stdio::Ignore if i < 3 => {
@@ -377,7 +385,8 @@ pub(crate) fn slots(stdio: &[Stdio]) -> Result<Slots> {
             Stdio::Ignore => (ParentEnd::None, None),
         };
         s.parent.push(parent);
-        s.child.push(child.as_ref().map(std::os::fd::AsRawFd::as_raw_fd));
+        s.child
+            .push(child.as_ref().map(std::os::fd::AsRawFd::as_raw_fd));
         s.keep.extend(child);
     }
     Ok(s)

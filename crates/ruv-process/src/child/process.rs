@@ -149,7 +149,9 @@ pub(crate) fn spawn_boxed<S: 'static>(
     o: SpawnOptions,
     cb: Callback<ChildFn<S>>,
 ) -> Result<ChildProcess> {
-    let ipc: Vec<usize> = (0..o.stdio.len()).filter(|&i| o.stdio[i] == Stdio::Ipc).collect();
+    let ipc: Vec<usize> = (0..o.stdio.len())
+        .filter(|&i| o.stdio[i] == Stdio::Ipc)
+        .collect();
     if ipc.len() > 1 {
         return Err(Error::new(options::ERR_IPC_ONE_PIPE)
             .with_detail("Child process can have only one IPC pipe"));
@@ -233,7 +235,12 @@ pub(crate) fn spawn_boxed<S: 'static>(
     finish_inline(lp, id, res, &o)
 }
 
-fn open_pipe<S: 'static>(lp: &mut Loop<S>, id: HandleId, i: usize, fd: OwnedFd) -> Result<ChildPipe> {
+fn open_pipe<S: 'static>(
+    lp: &mut Loop<S>,
+    id: HandleId,
+    i: usize,
+    fd: OwnedFd,
+) -> Result<ChildPipe> {
     let pipe = ruv_net::Pipe::open(lp, fd)?;
     let cp = ChildPipe {
         pipe,
@@ -291,16 +298,18 @@ fn spawn_on_pool<S: 'static>(
         drop(plan);
         res
     };
-    let queued = lp.queue_work(WorkClass::FastIo, work, move |lp, s, res: Result<_>| {
-        match res {
+    let queued = lp.queue_work(
+        WorkClass::FastIo,
+        work,
+        move |lp, s, res: Result<_>| match res {
             Ok(Ok(pid)) => {
                 started(lp, id, pid, &o);
                 emit(lp, s, id, ChildEvent::Spawn);
             }
             Ok(Err(errno)) => fail_later(lp, id, errno),
             Err(e) => fail_later(lp, id, e.code().errno().unwrap_or(libc::EAGAIN)),
-        }
-    });
+        },
+    );
     if let Err(e) = queued {
         undo(lp, id, Vec::new());
         return Err(e);

@@ -13,8 +13,8 @@
 
 use super::process::{child, child_mut, exited, Phase};
 use super::signal::Signal;
-use ruv_core::{HandleId, Interest, IoWatcher, Loop, Result};
 use rustix::process::{Pid, WaitOptions};
+use ruv_core::{HandleId, Interest, IoWatcher, Loop, Result};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -55,7 +55,9 @@ fn start_watcher<S: 'static>(lp: &mut Loop<S>, id: HandleId, fd: &OwnedFd) -> Re
     let w = IoWatcher::new(lp, fd.as_raw_fd())?;
     // The child's own handle flags keep the loop alive, not the watcher's.
     w.set_ref(lp, false);
-    if let Err(e) = w.start(lp, Interest::READABLE, move |lp, s, w, _| on_pidfd(lp, s, id, w)) {
+    if let Err(e) = w.start(lp, Interest::READABLE, move |lp, s, w, _| {
+        on_pidfd(lp, s, id, w)
+    }) {
         let _ = w.close(lp);
         return Err(e);
     }
@@ -63,18 +65,24 @@ fn start_watcher<S: 'static>(lp: &mut Loop<S>, id: HandleId, fd: &OwnedFd) -> Re
 }
 
 fn on_pidfd<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId, w: IoWatcher) {
-    let Some(pid) = running_pid(lp, id) else { return };
+    let Some(pid) = running_pid(lp, id) else {
+        return;
+    };
     match try_wait(pid) {
         Some((code, signal)) => exited(lp, s, id, code, signal),
         // Readable before the exit status is there (not expected): wait for the next edge.
         None => {
-            let _ = w.start(lp, Interest::READABLE, move |lp, s, w, _| on_pidfd(lp, s, id, w));
+            let _ = w.start(lp, Interest::READABLE, move |lp, s, w, _| {
+                on_pidfd(lp, s, id, w)
+            });
         }
     }
 }
 
 fn running_pid<S: 'static>(lp: &Loop<S>, id: HandleId) -> Option<u32> {
-    child(lp, id).filter(|c| c.phase == Phase::Running).and_then(|c| c.pid)
+    child(lp, id)
+        .filter(|c| c.phase == Phase::Running)
+        .and_then(|c| c.pid)
 }
 
 /// `waitpid(pid, WNOHANG)`: the exit code and signal once the child is gone, `None` while
@@ -105,10 +113,17 @@ struct Reaper {
 
 fn sigchld_watch<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
     lp.extension_or_insert_with(Reaper::default).ids.push(id);
-    if lp.extension_or_insert_with(Reaper::default).signal.is_none() {
+    if lp
+        .extension_or_insert_with(Reaper::default)
+        .signal
+        .is_none()
+    {
         if let Ok(sig) = ruv_core::Signal::new(lp) {
             sig.set_ref(lp, false);
-            if sig.start(lp, libc::SIGCHLD, |lp, s, _, _| on_sigchld(lp, s)).is_ok() {
+            if sig
+                .start(lp, libc::SIGCHLD, |lp, s, _, _| on_sigchld(lp, s))
+                .is_ok()
+            {
                 lp.extension_or_insert_with(Reaper::default).signal = Some(sig);
             }
         }

@@ -94,7 +94,10 @@ impl Signal {
 
     /// The signal Node calls `name` (`"SIGTERM"`, `"SIGIOT"` …).
     pub fn from_name(name: &str) -> Option<Signal> {
-        TABLE.iter().find(|(n, _)| *n == name).map(|&(_, v)| Signal(v))
+        TABLE
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, v)| Signal(v))
     }
 
     /// The signal numbered `n`: 1 to 64, or 0 (no signal: `kill` then only checks that the

@@ -7,9 +7,9 @@ use super::exec::{Data, Encoding, ExecError, ERR_CHILD_PROCESS_FAILED};
 use super::options::{self, ParentEnd, SpawnOptions, Stdio, ERR_IPC_SYNC_FORK};
 use super::signal::Signal;
 use super::sys;
-use ruv_core::{Code, Error, Result};
 use rustix::event::{PollFd, PollFlags};
 use rustix::process::{Pid, WaitOptions};
+use ruv_core::{Code, Error, Result};
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::os::fd::{AsFd, OwnedFd};
@@ -98,8 +98,9 @@ pub fn spawn_sync<A: AsRef<OsStr>>(
     o: SyncOptions,
 ) -> Result<SyncOutput> {
     if o.stdio.contains(&Stdio::Ipc) {
-        return Err(Error::new(ERR_IPC_SYNC_FORK)
-            .with_detail("IPC cannot be used with synchronous forks"));
+        return Err(
+            Error::new(ERR_IPC_SYNC_FORK).with_detail("IPC cannot be used with synchronous forks")
+        );
     }
     let so = SpawnOptions {
         cwd: o.cwd.clone(),
@@ -116,8 +117,8 @@ pub fn spawn_sync<A: AsRef<OsStr>>(
     let mut cmd = options::command(program.as_ref(), &args, &so, &[])?;
     let file = cmd.file.clone();
     let fail = |errno: i32| options::spawn_error(errno, &file, "spawnSync");
-    let slots = options::slots(&so.stdio)
-        .map_err(|e| fail(e.code().errno().unwrap_or(libc::EINVAL)))?;
+    let slots =
+        options::slots(&so.stdio).map_err(|e| fail(e.code().errno().unwrap_or(libc::EINVAL)))?;
     let plan = cmd.plan(slots.child, slots.keep, &so).map_err(fail)?;
     let pid = sys::spawn(&plan).map_err(fail)?;
     drop(plan);
@@ -145,8 +146,9 @@ struct Run {
 
 impl Run {
     fn new(pid: u32, parent: Vec<ParentEnd>, o: &SyncOptions) -> Run {
-        let pidfd = Pid::from_raw(pid as i32)
-            .and_then(|p| rustix::process::pidfd_open(p, rustix::process::PidfdFlags::empty()).ok());
+        let pidfd = Pid::from_raw(pid as i32).and_then(|p| {
+            rustix::process::pidfd_open(p, rustix::process::PidfdFlags::empty()).ok()
+        });
         let nslots = parent.len();
         let mut run = Run {
             pid,
@@ -251,7 +253,9 @@ impl Run {
     }
 
     fn feed(&mut self) {
-        let Some((fd, data, off)) = &mut self.stdin else { return };
+        let Some((fd, data, off)) = &mut self.stdin else {
+            return;
+        };
         loop {
             match rustix::net::send(&*fd, &data[*off..], rustix::net::SendFlags::NOSIGNAL) {
                 Ok(n) => {
@@ -294,7 +298,9 @@ impl Run {
     }
 
     fn reap(&mut self) {
-        let Some(pid) = Pid::from_raw(self.pid as i32) else { return };
+        let Some(pid) = Pid::from_raw(self.pid as i32) else {
+            return;
+        };
         if let Ok(Some((_, st))) = rustix::process::waitpid(Some(pid), WaitOptions::NOHANG) {
             self.status = Some((
                 st.exit_status(),
@@ -332,7 +338,8 @@ impl Run {
         for p in self.pipes {
             output[p.slot] = Some(p.out);
         }
-        let get = |o: &Vec<Option<Vec<u8>>>, i: usize| o.get(i).cloned().flatten().unwrap_or_default();
+        let get =
+            |o: &Vec<Option<Vec<u8>>>, i: usize| o.get(i).cloned().flatten().unwrap_or_default();
         SyncOutput {
             pid: self.pid,
             status,
@@ -346,7 +353,9 @@ impl Run {
 }
 
 fn blocking_wait(pid: u32) -> (Option<i32>, Option<Signal>) {
-    let Some(pid) = Pid::from_raw(pid as i32) else { return (None, None) };
+    let Some(pid) = Pid::from_raw(pid as i32) else {
+        return (None, None);
+    };
     loop {
         match rustix::process::waitpid(Some(pid), WaitOptions::empty()) {
             Ok(Some((_, st))) => {

@@ -43,7 +43,10 @@ pub(crate) struct Plan {
     /// numbered at least `slots.len()`.
     pub(crate) slots: Vec<Option<RawFd>>,
     /// The owners of the fds in `slots`: closed when the plan is dropped.
-    #[allow(dead_code, reason = "held for its Drop: the child ends close with the plan")]
+    #[allow(
+        dead_code,
+        reason = "held for its Drop: the child ends close with the plan"
+    )]
     pub(crate) keep: Vec<OwnedFd>,
     pub(crate) detached: bool,
     pub(crate) uid: Option<u32>,
@@ -132,7 +135,10 @@ fn posix_spawn(plan: &Plan) -> Result<u32, i32> {
         let mut full: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut empty);
         libc::sigfillset(&mut full);
-        check(libc::posix_spawnattr_setflags(&mut attrs.0, flags as libc::c_short))?;
+        check(libc::posix_spawnattr_setflags(
+            &mut attrs.0,
+            flags as libc::c_short,
+        ))?;
         check(libc::posix_spawnattr_setsigmask(&mut attrs.0, &empty))?;
         check(libc::posix_spawnattr_setsigdefault(&mut attrs.0, &full))?;
         if let Some(cwd) = &plan.cwd {
@@ -214,8 +220,8 @@ struct ChildArgs<'a> {
 }
 
 fn fork_exec(plan: &Plan) -> Result<u32, i32> {
-    let (rd, wr) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
-        .map_err(|e| e.raw_os_error())?;
+    let (rd, wr) =
+        rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).map_err(|e| e.raw_os_error())?;
     // The child places slots 0..n with dup2: the error pipe must not be one of them.
     let wr = raise(wr, plan.slots.len()).map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))?;
     let argv = ptrs(&plan.argv);
@@ -243,7 +249,9 @@ fn fork_exec(plan: &Plan) -> Result<u32, i32> {
         pid
     };
     if pid < 0 {
-        return Err(io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO));
+        return Err(io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EIO));
     }
     drop(wr);
     let mut buf = [0u8; 4];
@@ -260,7 +268,8 @@ fn fork_exec(plan: &Plan) -> Result<u32, i32> {
             let pid = rustix::process::Pid::from_raw(pid).expect("fork returned a pid > 0");
             while let Err(rustix::io::Errno::INTR) =
                 rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty())
-            {}
+            {
+            }
             Err(match other {
                 Ok(4) => i32::from_ne_bytes(buf),
                 _ => libc::EPIPE,
@@ -329,9 +338,17 @@ fn child(a: &ChildArgs<'_>) -> ! {
         let mut empty: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut empty);
         libc::pthread_sigmask(libc::SIG_SETMASK, &empty, ptr::null_mut());
-        libc::execve(p.path.as_ptr(), a.argv.as_ptr().cast(), a.envp.as_ptr().cast());
+        libc::execve(
+            p.path.as_ptr(),
+            a.argv.as_ptr().cast(),
+            a.envp.as_ptr().cast(),
+        );
         if *libc::__errno_location() == libc::ENOEXEC {
-            libc::execve(SH.as_ptr(), a.script.as_ptr().cast(), a.envp.as_ptr().cast());
+            libc::execve(
+                SH.as_ptr(),
+                a.script.as_ptr().cast(),
+                a.envp.as_ptr().cast(),
+            );
         }
     }
     fail()

@@ -120,8 +120,12 @@ pub fn stat_fields(stat: &str) -> Vec<String> {
 pub fn fds_without_cloexec() -> Vec<u32> {
     let mut out = Vec::new();
     for e in std::fs::read_dir("/proc/self/fdinfo").unwrap().flatten() {
-        let Ok(fd) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(info) = std::fs::read_to_string(e.path()) else { continue };
+        let Ok(fd) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(info) = std::fs::read_to_string(e.path()) else {
+            continue;
+        };
         let flags = info
             .lines()
             .find_map(|l| l.strip_prefix("flags:"))
