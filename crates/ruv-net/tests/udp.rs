@@ -139,7 +139,7 @@ fn a_socket_opened_from_an_fd_receives_on_its_bound_address() {
     })
     .unwrap();
     let a = Udp::bind(&mut lp, "127.0.0.1:0".parse().unwrap()).unwrap();
-    a.send(&mut lp, b"over".to_vec(), addr, move |lp, _, r| {
+    a.send(&mut lp, b"over", addr, move |lp, _, r| {
         r.unwrap();
         a.close(lp).unwrap();
     })

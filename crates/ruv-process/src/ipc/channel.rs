@@ -187,8 +187,8 @@ pub(crate) fn start_handle<S>(
     fd: OwnedFd,
     cb: Option<Done<S>>,
 ) -> Result<()> {
-    let dup = rustix::io::fcntl_dupfd_cloexec(&fd, 0)
-        .map_err(|e| Error::from_io(&e.into(), "dup"))?;
+    let dup =
+        rustix::io::fcntl_dupfd_cloexec(&fd, 0).map_err(|e| Error::from_io(&e.into(), "dup"))?;
     st.queued += bytes.len();
     st.out.push_back(Seg::new(bytes.clone(), Some(dup)));
     st.in_flight = Some(InFlight {
@@ -399,7 +399,11 @@ impl Channel {
     /// # Errors
     /// `ERR_IPC_CHANNEL_CLOSED` after `disconnect` or once the channel closed;
     /// `ERR_INVALID_ARG_VALUE` if `msg` cannot be serialized (nothing is sent).
-    pub fn send<S: 'static, T: Serialize + ?Sized>(self, lp: &mut Loop<S>, msg: &T) -> Result<bool> {
+    pub fn send<S: 'static, T: Serialize + ?Sized>(
+        self,
+        lp: &mut Loop<S>,
+        msg: &T,
+    ) -> Result<bool> {
         submit(lp, self.0, Payload::User(msg), None, None)
     }
 
@@ -471,7 +475,13 @@ impl Channel {
             return Err(Error::new(Code::ERR_INVALID_ARG_VALUE)
                 .with_detail("an internal message is an object whose cmd starts with NODE_"));
         }
-        submit(lp, self.0, Payload::Internal(msg), handle, Some(Done::new(cb)))
+        submit(
+            lp,
+            self.0,
+            Payload::Internal(msg),
+            handle,
+            Some(Done::new(cb)),
+        )
     }
 
     /// Closes the channel (Node's `disconnect()`): no more sends (`connected` is false at

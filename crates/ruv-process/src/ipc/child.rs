@@ -50,8 +50,9 @@ fn read_env() -> Result<Option<Inherited>> {
     // SAFETY: F_GETFD only reads the descriptor's flags; any integer is a valid argument (a
     // closed one is EBADF).
     if unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1 {
-        return Err(Error::op(Code::EBADF, "open")
-            .with_detail(format!("NODE_CHANNEL_FD={fd} is not an open file descriptor")));
+        return Err(Error::op(Code::EBADF, "open").with_detail(format!(
+            "NODE_CHANNEL_FD={fd} is not an open file descriptor"
+        )));
     }
     let mode = match std::env::var("NODE_CHANNEL_SERIALIZATION_MODE") {
         Ok(m) if !m.is_empty() => Serialization::from_name(&m)?,
@@ -84,10 +85,12 @@ pub fn channel<S: 'static>(lp: &mut Loop<S>) -> Result<Option<Channel>> {
         return Ok(None);
     };
     if TAKEN.swap(true, Ordering::SeqCst) {
-        return Err(Error::new(codes::ERR_IPC_CHANNEL_TAKEN).with_detail(format!(
+        return Err(
+            Error::new(codes::ERR_IPC_CHANNEL_TAKEN).with_detail(format!(
             "The IPC channel of this process (NODE_CHANNEL_FD={}) is already open on another loop",
             inh.fd
-        )));
+        )),
+        );
     }
     // SAFETY: the fd was checked open when the environment was read; it was inherited for
     // the channel, and nothing else in this process owns it: `TAKEN` makes this the one

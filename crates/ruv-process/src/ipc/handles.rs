@@ -3,9 +3,9 @@
 
 use super::codes;
 use super::wire::HandleHeader;
+use rustix::net::{AddressFamily, SocketType};
 use ruv_core::{Error, Loop, Result};
 use ruv_net::{Pipe, Tcp, Udp};
-use rustix::net::{AddressFamily, SocketType};
 use std::os::fd::{AsFd, OwnedFd};
 
 /// A handle to send with a message ([`Channel::send_handle`](super::Channel::send_handle)),
@@ -37,8 +37,8 @@ impl SendHandle {
             }),
             _ => None,
         };
-        let dup = rustix::io::fcntl_dupfd_cloexec(fd, 0)
-            .map_err(|e| Error::from_io(&e.into(), "dup"))?;
+        let dup =
+            rustix::io::fcntl_dupfd_cloexec(fd, 0).map_err(|e| Error::from_io(&e.into(), "dup"))?;
         let header = HandleHeader {
             type_name,
             dgram_type,
@@ -77,8 +77,9 @@ impl ReceivedHandle {
     /// Wraps a received fd as the ruv handle its socket calls for.
     pub(crate) fn open<S: 'static>(lp: &mut Loop<S>, fd: OwnedFd) -> Result<ReceivedHandle> {
         let unsupported = |what: String| {
-            Error::new(codes::ERR_INVALID_HANDLE_TYPE)
-                .with_detail(format!("received a handle ruv cannot open ({what}): closed"))
+            Error::new(codes::ERR_INVALID_HANDLE_TYPE).with_detail(format!(
+                "received a handle ruv cannot open ({what}): closed"
+            ))
         };
         let sys = |e: rustix::io::Errno| Error::from_io(&e.into(), "getsockopt");
         let ty = match rustix::net::sockopt::socket_type(fd.as_fd()) {

@@ -69,8 +69,8 @@ mod channel;
 mod child;
 mod handles;
 mod read;
-mod write;
 mod wire;
+mod write;
 
 pub use channel::{Channel, EventFn};
 pub use child::{channel, INHERITED_ENV};
@@ -91,8 +91,10 @@ pub mod codes {
     /// Node's: a message sent on a channel that was disconnected (`Channel closed`).
     pub const ERR_IPC_CHANNEL_CLOSED: Code = Code::new("ERR_IPC_CHANNEL_CLOSED", "Channel closed");
     /// Node's: `disconnect` called on a channel already disconnected.
-    pub const ERR_IPC_DISCONNECTED: Code =
-        Code::new("ERR_IPC_DISCONNECTED", "IPC channel is already disconnected");
+    pub const ERR_IPC_DISCONNECTED: Code = Code::new(
+        "ERR_IPC_DISCONNECTED",
+        "IPC channel is already disconnected",
+    );
     /// Node's: a handle of a kind that cannot be sent (or received).
     pub const ERR_INVALID_HANDLE_TYPE: Code =
         Code::new("ERR_INVALID_HANDLE_TYPE", "This handle type cannot be sent");
@@ -116,8 +118,10 @@ pub mod codes {
         "Handle did not reach the receiving process correctly",
     );
     /// ruv's: this process's inherited channel (`NODE_CHANNEL_FD`) is open on another loop.
-    pub const ERR_IPC_CHANNEL_TAKEN: Code =
-        Code::new("ERR_IPC_CHANNEL_TAKEN", "IPC channel already open on another loop");
+    pub const ERR_IPC_CHANNEL_TAKEN: Code = Code::new(
+        "ERR_IPC_CHANNEL_TAKEN",
+        "IPC channel already open on another loop",
+    );
 }
 
 /// Node's rule for `send`'s return value: `false` once this many bytes wait to be written
@@ -158,10 +162,12 @@ impl Serialization {
         match name {
             "json" => Ok(Serialization::Json),
             "ruv" => Ok(Serialization::Ruv),
-            "advanced" => Err(Error::new(codes::ERR_IPC_UNSUPPORTED_SERIALIZATION).with_detail(
-                "The 'advanced' serialization (V8's serializer) is not supported by ruv: \
+            "advanced" => Err(
+                Error::new(codes::ERR_IPC_UNSUPPORTED_SERIALIZATION).with_detail(
+                    "The 'advanced' serialization (V8's serializer) is not supported by ruv: \
                  use 'json' with a node peer, or 'ruv' between ruv processes",
-            )),
+                ),
+            ),
             other => Err(Error::new(Code::ERR_INVALID_ARG_VALUE).with_detail(format!(
                 "The property 'options.serialization' must be one of: 'json', 'ruv'. \
                  Received {}",

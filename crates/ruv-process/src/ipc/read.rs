@@ -6,9 +6,9 @@ use super::channel::{self, state, Channel, Early, EventFn, Reader, State};
 use super::handles::ReceivedHandle;
 use super::wire::{self, Frame, Line, Payload};
 use super::{codes, write, ChannelEvent, InternalMessage, Message, Serialization};
-use ruv_core::{Error, HandleId, Loop, Ready, Result};
 use rustix::io::Errno;
 use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags};
+use ruv_core::{Error, HandleId, Loop, Ready, Result};
 use serde_json::{json, Value};
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -253,16 +253,24 @@ fn deliver<S: 'static>(
                                     emit(lp, s, id, ChannelEvent::Error(wire::invalid_json(e)))
                                 }
                             },
-                            k => emit(lp, s, id, ChannelEvent::Error(invalid(format!(
-                                "invalid ruv frame: unknown inner kind {k}"
-                            )))),
+                            k => emit(
+                                lp,
+                                s,
+                                id,
+                                ChannelEvent::Error(invalid(format!(
+                                    "invalid ruv frame: unknown inner kind {k}"
+                                ))),
+                            ),
                         }
                     }
                     Err(e) => emit(lp, s, id, ChannelEvent::Error(e)),
                 },
-                k => emit(lp, s, id, ChannelEvent::Error(invalid(format!(
-                    "invalid ruv frame: unknown kind {k}"
-                )))),
+                k => emit(
+                    lp,
+                    s,
+                    id,
+                    ChannelEvent::Error(invalid(format!("invalid ruv frame: unknown kind {k}"))),
+                ),
             }
         }
     }
@@ -287,7 +295,12 @@ fn user<S: 'static>(
         return;
     }
     let cell = Cell::new(handle);
-    emit(lp, s, id, ChannelEvent::Message(Message::new(mode, bytes, &cell)));
+    emit(
+        lp,
+        s,
+        id,
+        ChannelEvent::Message(Message::new(mode, bytes, &cell)),
+    );
     if let Some(h) = cell.take() {
         h.close(lp);
     }
@@ -311,7 +324,12 @@ fn user_internal<S: 'static>(
         return;
     }
     let cell = Cell::new(handle);
-    emit(lp, s, id, ChannelEvent::Internal(InternalMessage::new(v, &cell)));
+    emit(
+        lp,
+        s,
+        id,
+        ChannelEvent::Internal(InternalMessage::new(v, &cell)),
+    );
     if let Some(h) = cell.take() {
         h.close(lp);
     }
@@ -346,7 +364,12 @@ fn reply<S: 'static>(lp: &mut Loop<S>, id: HandleId, cmd: &str) {
     let seg = channel::tail(st);
     let before = seg.bytes.len();
     // a small JSON object: cannot fail, and leaves the buffer as it was if it did
-    wire::encode(mode, &mut seg.bytes, Payload::Internal(&json!({ "cmd": cmd }))).ok();
+    wire::encode(
+        mode,
+        &mut seg.bytes,
+        Payload::Internal(&json!({ "cmd": cmd })),
+    )
+    .ok();
     let added = seg.bytes.len() - before;
     st.queued += added;
     write::after_queue(lp, id);

@@ -151,8 +151,9 @@ impl Decoder {
         let len = u32::from_le_bytes(rest.get(..4)?.try_into().expect("4 bytes")) as usize;
         if len == 0 {
             *pos += 4;
-            return Some(Err(Error::new(codes::ERR_IPC_INVALID_MESSAGE)
-                .with_detail("invalid ruv frame: length 0 (a frame has at least its kind byte)")));
+            return Some(Err(Error::new(codes::ERR_IPC_INVALID_MESSAGE).with_detail(
+                "invalid ruv frame: length 0 (a frame has at least its kind byte)",
+            )));
         }
         if len - 1 > self.max {
             *pos += 4;
@@ -367,9 +368,7 @@ pub(crate) fn encode_handle<T: Serialize + ?Sized>(
 /// A ruv handle envelope's payload split: the header (parsed) and the inner message's kind
 /// and payload.
 pub(crate) fn split_ruv_handle(payload: &[u8]) -> Result<(Value, u8, &[u8])> {
-    let bad = || {
-        Error::new(codes::ERR_IPC_INVALID_MESSAGE).with_detail("invalid ruv handle frame")
-    };
+    let bad = || Error::new(codes::ERR_IPC_INVALID_MESSAGE).with_detail("invalid ruv handle frame");
     let hlen = u32::from_le_bytes(payload.get(..4).ok_or_else(bad)?.try_into().expect("4"));
     let hend = 4usize.checked_add(hlen as usize).ok_or_else(bad)?;
     let header: Value =

@@ -51,7 +51,11 @@ fn an_oversized_json_line_is_one_error_and_the_next_message_still_arrives() {
     let mut pos = 0;
     let first = d.next(&buf, &mut pos).unwrap().unwrap_err();
     assert_eq!(first.code(), codes::ERR_IPC_MESSAGE_TOO_LARGE);
-    assert_eq!(pos, buf.len(), "the oversized bytes are dropped as they come");
+    assert_eq!(
+        pos,
+        buf.len(),
+        "the oversized bytes are dropped as they come"
+    );
     buf.extend_from_slice(b"abcdef\"\n1\n");
     let got = json_frames(&mut d, &buf, &mut pos);
     assert_eq!(got.len(), 1);
@@ -60,7 +64,10 @@ fn an_oversized_json_line_is_one_error_and_the_next_message_still_arrives() {
     let buf = b"\"0123456789\"\n2\n";
     let mut pos = 0;
     let got = json_frames(&mut d, buf, &mut pos);
-    assert_eq!(got[0].as_ref().unwrap_err().code(), codes::ERR_IPC_MESSAGE_TOO_LARGE);
+    assert_eq!(
+        got[0].as_ref().unwrap_err().code(),
+        codes::ERR_IPC_MESSAGE_TOO_LARGE
+    );
     assert_eq!(got[1].as_deref().unwrap(), "2");
 }
 
@@ -69,7 +76,12 @@ fn ruv_frames_split_anywhere_decode_to_the_same_messages() {
     let mut wire = Vec::new();
     encode(Serialization::Ruv, &mut wire, Payload::User(&(1u32, "one"))).unwrap();
     encode(Serialization::Ruv, &mut wire, Payload::<()>::Bytes(b"raw")).unwrap();
-    encode(Serialization::Ruv, &mut wire, Payload::Internal(&json!({"cmd":"NODE_X"}))).unwrap();
+    encode(
+        Serialization::Ruv,
+        &mut wire,
+        Payload::Internal(&json!({"cmd":"NODE_X"})),
+    )
+    .unwrap();
     for cut in 0..wire.len() {
         let mut d = Decoder::new(Serialization::Ruv, 1 << 20);
         let mut buf = wire[..cut].to_vec();
@@ -88,7 +100,10 @@ fn ruv_frames_split_anywhere_decode_to_the_same_messages() {
         take(&buf, &mut pos, &mut d);
         assert_eq!(got.len(), 3, "cut at {cut}");
         assert_eq!(got[0].0, KIND_USER);
-        assert_eq!(postcard::from_bytes::<(u32, &str)>(&got[0].1).unwrap(), (1, "one"));
+        assert_eq!(
+            postcard::from_bytes::<(u32, &str)>(&got[0].1).unwrap(),
+            (1, "one")
+        );
         assert_eq!(got[1], (KIND_USER, b"raw".to_vec()));
         assert_eq!(got[2], (KIND_INTERNAL, br#"{"cmd":"NODE_X"}"#.to_vec()));
         assert_eq!(pos, wire.len());
@@ -98,7 +113,12 @@ fn ruv_frames_split_anywhere_decode_to_the_same_messages() {
 #[test]
 fn an_oversized_ruv_frame_is_skipped_by_its_length() {
     let mut wire = Vec::new();
-    encode(Serialization::Ruv, &mut wire, Payload::<()>::Bytes(&[7; 100])).unwrap();
+    encode(
+        Serialization::Ruv,
+        &mut wire,
+        Payload::<()>::Bytes(&[7; 100]),
+    )
+    .unwrap();
     encode(Serialization::Ruv, &mut wire, Payload::<()>::Bytes(b"ok")).unwrap();
     let mut d = Decoder::new(Serialization::Ruv, 10);
     let mut pos = 0;
@@ -128,7 +148,10 @@ fn a_zero_length_ruv_frame_is_an_invalid_message() {
 fn internal_means_what_nodes_is_internal_means() {
     assert!(is_internal(&json!({"cmd": "NODE_HANDLE"})));
     assert!(is_internal(&json!({"cmd": "NODE_CLUSTER", "x": 1})));
-    assert!(!is_internal(&json!({"cmd": "NODE_"})), "the prefix alone is not internal");
+    assert!(
+        !is_internal(&json!({"cmd": "NODE_"})),
+        "the prefix alone is not internal"
+    );
     assert!(!is_internal(&json!({"cmd": "node_x"})));
     assert!(!is_internal(&json!({"cmd": 5})));
     assert!(!is_internal(&json!(["NODE_X"])));
@@ -138,13 +161,24 @@ fn internal_means_what_nodes_is_internal_means() {
 #[test]
 fn json_lines_are_classified_and_garbage_is_a_typed_error() {
     assert!(matches!(classify_json(br#"{"a":[1,2]}"#), Ok(Line::User)));
-    assert!(matches!(classify_json(br#"{"cmd":"NODE_X"}"#), Ok(Line::Internal(_))));
-    assert!(matches!(classify_json(br#"{"cmd":"\u004eODE_X"}"#), Ok(Line::Internal(_))));
-    assert!(matches!(classify_json(br#"{"msg":"NODE_X"}"#), Ok(Line::User)));
+    assert!(matches!(
+        classify_json(br#"{"cmd":"NODE_X"}"#),
+        Ok(Line::Internal(_))
+    ));
+    assert!(matches!(
+        classify_json(br#"{"cmd":"\u004eODE_X"}"#),
+        Ok(Line::Internal(_))
+    ));
+    assert!(matches!(
+        classify_json(br#"{"msg":"NODE_X"}"#),
+        Ok(Line::User)
+    ));
     for bad in [&b"garbage"[..], b"{\"a\":", b"", b"1 2", b"{\"NODE_\":}"] {
         let e = classify_json(bad).unwrap_err();
         assert_eq!(e.code(), codes::ERR_IPC_INVALID_MESSAGE, "{bad:?}");
-        assert!(e.to_string().starts_with("ERR_IPC_INVALID_MESSAGE: invalid JSON message"));
+        assert!(e
+            .to_string()
+            .starts_with("ERR_IPC_INVALID_MESSAGE: invalid JSON message"));
     }
 }
 
@@ -155,8 +189,17 @@ fn json_handle_envelopes_are_nodes_bytes() {
         type_name: "net.Server",
         dgram_type: None,
     };
-    encode_handle(Serialization::Json, &mut buf, h, Payload::User(&json!({"a": 1}))).unwrap();
-    assert_eq!(buf, b"{\"cmd\":\"NODE_HANDLE\",\"type\":\"net.Server\",\"msg\":{\"a\":1}}\n");
+    encode_handle(
+        Serialization::Json,
+        &mut buf,
+        h,
+        Payload::User(&json!({"a": 1})),
+    )
+    .unwrap();
+    assert_eq!(
+        buf,
+        b"{\"cmd\":\"NODE_HANDLE\",\"type\":\"net.Server\",\"msg\":{\"a\":1}}\n"
+    );
     let mut buf = Vec::new();
     let h = HandleHeader {
         type_name: "dgram.Socket",

@@ -4,9 +4,9 @@
 
 use super::channel::{self, state, Done, State};
 use super::{codes, read, ChannelEvent};
-use ruv_core::{Error, HandleId, Interest, Loop};
 use rustix::io::Errno;
 use rustix::net::{SendAncillaryBuffer, SendAncillaryMessage, SendFlags};
+use ruv_core::{Error, HandleId, Interest, Loop};
 use std::io::IoSlice;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, OwnedFd};
@@ -18,7 +18,11 @@ const RETAIN: usize = 4 << 20;
 
 /// Registers the interest the channel needs now: readable while open, and writable while a
 /// write is blocked. `force` re-arms the watcher (a fresh callback, readiness re-checked).
-pub(crate) fn update_io<S: 'static>(lp: &mut Loop<S>, id: HandleId, force: bool) -> ruv_core::Result<()> {
+pub(crate) fn update_io<S: 'static>(
+    lp: &mut Loop<S>,
+    id: HandleId,
+    force: bool,
+) -> ruv_core::Result<()> {
     let st = state(lp, id)?;
     if st.dead {
         return Ok(());
@@ -33,7 +37,9 @@ pub(crate) fn update_io<S: 'static>(lp: &mut Loop<S>, id: HandleId, force: bool)
     }
     st.interest = Some(want);
     let w = st.watcher;
-    w.start(lp, want, move |lp, s, _, ready| read::on_io(lp, s, id, ready))
+    w.start(lp, want, move |lp, s, _, ready| {
+        read::on_io(lp, s, id, ready)
+    })
 }
 
 /// After a message was queued: write now if much is waiting, else when the current
@@ -198,6 +204,12 @@ pub(crate) fn finish<S: 'static>(lp: &mut Loop<S>, _s: &mut S, id: HandleId, err
     if st.dead {
         return;
     }
+    if err.is_none() && st.queued > 0 {
+        // the peer closed its end (it may still read: a half-close), or disconnect():
+        // write what the socket takes now, as Node's synchronous writes would have
+        flush(lp, id);
+    }
+    let Ok(st) = state(lp, id) else { return };
     st.dead = true;
     st.connected = false;
     let err = err
