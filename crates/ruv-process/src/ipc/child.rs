@@ -50,7 +50,7 @@ fn read_env() -> Result<Option<Inherited>> {
     // SAFETY: F_GETFD only reads the descriptor's flags; any integer is a valid argument (a
     // closed one is EBADF).
     if unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1 {
-        return Err(Error::op(Code::EBADF, "open").with_detail(format!(
+        return Err(Error::new(Code::EBADF).with_detail(format!(
             "NODE_CHANNEL_FD={fd} is not an open file descriptor"
         )));
     }
