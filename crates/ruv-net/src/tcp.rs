@@ -111,6 +111,13 @@ impl Tcp {
         Ok(Tcp(stream::insert(lp, sock, false)?))
     }
 
+    /// The socket's file descriptor, borrowed (to pass it to another process: the IPC
+    /// channel duplicates it). `EBADF` for a stale or closing socket.
+    pub fn as_fd<S: 'static>(self, lp: &Loop<S>) -> Result<std::os::fd::BorrowedFd<'_>> {
+        use std::os::fd::AsFd;
+        Ok(stream::sock(lp, self.0)?.as_fd())
+    }
+
     /// `TCP_NODELAY` (Nagle off when true).
     pub fn set_nodelay<S: 'static>(self, lp: &Loop<S>, on: bool) -> Result<()> {
         stream::sock(lp, self.0)?

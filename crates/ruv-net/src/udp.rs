@@ -212,7 +212,37 @@ impl Udp {
         }
         sock.bind(&addr.into())
             .map_err(|e| Error::from_io(&e, "bind"))?;
-        let sock = UdpSocket::from(sock);
+        Udp::insert(lp, UdpSocket::from(sock))
+    }
+
+    /// Wraps a UDP socket the caller already holds (one received from another process over
+    /// an IPC channel, as Node's `dgram` handle passing does): bound or not. It is made
+    /// non-blocking and closed with the handle.
+    ///
+    /// # Errors
+    /// `ENOTSOCK` if `fd` is not a socket, `EPROTOTYPE` if it is not a datagram socket; the
+    /// `fcntl` error.
+    pub fn open<S: 'static>(lp: &mut Loop<S>, fd: std::os::fd::OwnedFd) -> Result<Udp> {
+        let sock = Socket::from(fd);
+        let ty = sock
+            .r#type()
+            .map_err(|e| Error::from_io(&e, "getsockopt"))?;
+        if ty != Type::DGRAM {
+            return Err(Error::op(Code::EPROTOTYPE, "open").with_detail("not a datagram socket"));
+        }
+        sock.set_nonblocking(true)
+            .map_err(|e| Error::from_io(&e, "fcntl"))?;
+        Udp::insert(lp, UdpSocket::from(sock))
+    }
+
+    /// The socket's file descriptor, borrowed (to pass it to another process: the IPC
+    /// channel duplicates it). `EBADF` for a stale or closing socket.
+    pub fn as_fd<S: 'static>(self, lp: &Loop<S>) -> Result<std::os::fd::BorrowedFd<'_>> {
+        use std::os::fd::AsFd;
+        Ok(sock(lp, self)?.as_fd())
+    }
+
+    fn insert<S: 'static>(lp: &mut Loop<S>, sock: UdpSocket) -> Result<Udp> {
         let watcher = IoWatcher::new(lp, sock.as_raw_fd())?;
         // The socket's own handle flags keep the loop alive, not the watcher's.
         watcher.set_ref(lp, false);

@@ -122,3 +122,39 @@ fn stale_udp_ids_are_ebadf_for_work_and_noops_otherwise() {
     lp.run(RunMode::Default, &mut calls).unwrap();
     assert_eq!(calls, 0, "a send that returned Err never calls back");
 }
+
+#[test]
+fn a_socket_opened_from_an_fd_receives_on_its_bound_address() {
+    let std_sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = std_sock.local_addr().unwrap();
+    let mut lp: Loop<Dgram> = Loop::new().unwrap();
+    guard(&mut lp, 20_000);
+    let b = Udp::open(&mut lp, std::os::fd::OwnedFd::from(std_sock)).unwrap();
+    assert_eq!(b.local_addr(&lp).unwrap(), addr);
+    assert!(b.as_fd(&lp).is_ok());
+    b.recv_start(&mut lp, |lp, st, me, r| {
+        let (data, from) = r.unwrap();
+        st.got.push((data.to_vec(), from));
+        me.close(lp).unwrap();
+    })
+    .unwrap();
+    let a = Udp::bind(&mut lp, "127.0.0.1:0".parse().unwrap()).unwrap();
+    a.send(&mut lp, b"over", addr, move |lp, _, r| {
+        r.unwrap();
+        a.close(lp).unwrap();
+    })
+    .unwrap();
+    let mut st = Dgram::default();
+    lp.run(RunMode::Default, &mut st).unwrap();
+    assert_eq!(st.got.len(), 1);
+    assert_eq!(st.got[0].0, b"over");
+    assert!(b.as_fd(&lp).is_err(), "a closed socket has no fd");
+}
+
+#[test]
+fn opening_a_stream_socket_as_udp_is_eprototype() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut lp: Loop<()> = Loop::new().unwrap();
+    let err = Udp::open(&mut lp, std::os::fd::OwnedFd::from(listener)).unwrap_err();
+    assert_eq!(err.code(), Code::EPROTOTYPE);
+}
