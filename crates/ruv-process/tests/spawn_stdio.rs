@@ -259,24 +259,28 @@ fn no_fd_of_the_parent_reaches_the_child() {
             stdio: vec![Stdio::Ignore, Stdio::Pipe, Stdio::Ignore],
             ..SpawnOptions::default()
         };
-        let c = child::spawn(&mut lp, "/bin/ls", &["-l", "/proc/self/fd"], o, record).unwrap();
+        let stop = stop.clone();
+        let c = child::spawn(
+            &mut lp,
+            "/bin/ls",
+            &["-l", "/proc/self/fd"],
+            o,
+            move |lp, seen: &mut Seen, c, ev| {
+                record(lp, seen, c, ev);
+                let closed = seen
+                    .events
+                    .iter()
+                    .filter(|e| e.starts_with("close"))
+                    .count();
+                if closed == 20 {
+                    // the pool threads stop opening files once the last child is done
+                    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            },
+        )
+        .unwrap();
         subscribe(&mut lp, c, 3);
     }
-    let stop2 = stop.clone();
-    let t = ruv_core::Timer::new(&mut lp).unwrap();
-    t.start(&mut lp, 1, 1, move |lp, seen: &mut Seen, t| {
-        if seen
-            .events
-            .iter()
-            .filter(|e| e.starts_with("close"))
-            .count()
-            == 20
-        {
-            stop2.store(true, std::sync::atomic::Ordering::Relaxed);
-            t.close(lp).unwrap();
-        }
-    })
-    .unwrap();
     lp.run(RunMode::Default, &mut seen).unwrap();
     let out = text(&seen, 1);
     let inherited = spawn_support::fds_without_cloexec();
