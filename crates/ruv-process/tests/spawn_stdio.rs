@@ -380,3 +380,39 @@ fn the_stdio_streams_work_with_pipeline() {
         seen.events
     );
 }
+
+#[test]
+fn a_node_child_finds_its_channel_on_the_ipc_slot() {
+    if std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: node is not installed");
+        return;
+    }
+    let o = SpawnOptions {
+        stdio: vec![Stdio::Ignore, Stdio::Pipe, Stdio::Inherit, Stdio::Ipc],
+        ..SpawnOptions::default()
+    };
+    let script = "process.send({ hello: process.env.NODE_CHANNEL_FD === undefined }); \
+                  process.disconnect(); console.log(process.connected)";
+    let mut lp: Loop<Seen> = Loop::new().unwrap();
+    let c = child::spawn(&mut lp, "node", &["-e", script], o, record).unwrap();
+    subscribe(&mut lp, c, 3);
+    let fd = c.take_ipc_fd(&mut lp).unwrap();
+    let mut seen = Seen::default();
+    lp.run(RunMode::Default, &mut seen).unwrap();
+    assert_eq!(seen.events, ["spawn", "exit 0", "close 0"]);
+    // Node read NODE_CHANNEL_FD (and removed it from its env), sent one json line
+    let mut got = Vec::new();
+    let mut buf = [0u8; 256];
+    while let Ok(n) = rustix::io::read(&fd, &mut buf) {
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&buf[..n]);
+    }
+    assert_eq!(String::from_utf8_lossy(&got), "{\"hello\":true}\n");
+    assert_eq!(text(&seen, 1), "false\n");
+}
