@@ -76,6 +76,9 @@ pub struct SpawnOptions {
     /// Runs `program args…` joined by spaces through this shell with `-c` (Node's
     /// `shell: '/bin/sh'`; Node's `shell: true` is `Some("/bin/sh".into())`).
     pub shell: Option<OsString>,
+    /// Variables added after the stripping of [`STRIPPED_ENV`] (to set one of those names
+    /// on purpose: cluster's `NODE_UNIQUE_ID` for its workers).
+    pub extra_env: Vec<(OsString, OsString)>,
     /// The IPC serialization announced to the child (`"json"`, the default); used only with
     /// an [`Stdio::Ipc`] slot.
     pub serialization: String,
@@ -96,6 +99,7 @@ impl Default for SpawnOptions {
             gid: None,
             argv0: None,
             shell: None,
+            extra_env: Vec::new(),
             serialization: "json".into(),
             timeout: 0,
             kill_signal: Signal::SIGTERM,
@@ -190,7 +194,7 @@ pub(crate) fn command(
     cstring(OsStr::new(&o.serialization), || {
         ("options.serialization".into(), false)
     })?;
-    let (envp, path_var) = environment(o.env.as_deref(), extra_env)?;
+    let (envp, path_var) = environment(o.env.as_deref(), &o.extra_env, extra_env)?;
     let path = resolve(&file, path_var.as_deref(), o.cwd.as_deref());
     Ok(Command {
         file,
@@ -202,22 +206,23 @@ pub(crate) fn command(
     })
 }
 
-/// The child's `KEY=value` strings (the given or the inherited variables, less
-/// [`STRIPPED_ENV`], then `extra`) and its `PATH`.
+/// The child's `KEY=value` strings (the given or the inherited variables less
+/// [`STRIPPED_ENV`], then `user_extra`, then `extra`) and its `PATH`.
 fn environment(
     given: Option<&[(OsString, OsString)]>,
+    user_extra: &[(OsString, OsString)],
     extra: &[(&str, &str)],
 ) -> Result<(Vec<CString>, Option<OsString>)> {
     let mut out = Vec::new();
     let mut path = None;
-    let mut add = |k: &OsStr, v: &OsStr| -> Result<()> {
-        if STRIPPED_ENV.iter().any(|s| k == OsStr::new(s)) {
+    let mut add = |k: &OsStr, v: &OsStr, strip: bool| -> Result<()> {
+        if strip && STRIPPED_ENV.iter().any(|s| k == OsStr::new(s)) {
             return Ok(());
         }
         let what = || (format!("options.env['{}']", k.to_string_lossy()), false);
         cstring(k, what)?;
         cstring(v, what)?;
-        if k == "PATH" {
+        if k == "PATH" && path.is_none() {
             path = Some(v.to_os_string());
         }
         let mut kv = Vec::with_capacity(k.len() + v.len() + 1);
@@ -230,14 +235,17 @@ fn environment(
     match given {
         Some(vars) => {
             for (k, v) in vars {
-                add(k, v)?;
+                add(k, v, true)?;
             }
         }
         None => {
             for (k, v) in std::env::vars_os() {
-                add(&k, &v)?;
+                add(&k, &v, true)?;
             }
         }
+    }
+    for (k, v) in user_extra {
+        add(k, v, false)?;
     }
     for (k, v) in extra {
         out.push(

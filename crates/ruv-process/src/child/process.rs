@@ -418,14 +418,20 @@ pub(crate) fn maybe_close<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
     }
     c.close_queued = true;
     tick(lp, move |lp, s| {
-        let Some(c) = child(lp, id) else { return };
+        let Some(c) = child_mut(lp, id) else { return };
         let ev = ChildEvent::Close {
             code: c.exit_code,
             signal: c.signal_code,
         };
-        emit(lp, s, id, ev);
-        // freed in the closing phase: the id is stale from then on
+        let cb = c.cb.take();
+        // Closed first, so that the handle is freed (in the closing phase) even if the
+        // callback fails; getters still answer during the callback.
         let _ = lp.close_handle::<Child<S>>(id);
+        if let Some(Callback { mut f, site }) = cb {
+            lp.run_callback(s, "child.close", Some(id), site, move |lp, s| {
+                f(lp, s, ChildProcess(id), ev)
+            });
+        }
     });
 }
 
