@@ -160,7 +160,7 @@ fn use_handle(lp: &mut Loop<Child>, st: &mut Child, h: ReceivedHandle) -> Result
         ReceivedHandle::Udp(u) => {
             u.recv_start(lp, |lp, _, u, r| -> Result<()> {
                 let (data, from) = r?;
-                u.send(lp, Vec::<u8>::from(data), from, |_, _, r| r)
+                u.send(lp, Vec::from(data), from, |_, _, r| r)
             })?;
             st.udp.push(u);
             Ok("dgram.Socket")
