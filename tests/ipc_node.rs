@@ -90,11 +90,12 @@ child.on('exit', (code, signal) => out({ exit: code, signal }));
   const port = u.address().port;
   child.send('udp', u);
   out(await next());
+  u.close(); // else this process may read the datagram: both hold the socket
   const c = dgram.createSocket('udp4');
   const echoed = new Promise((r) => c.on('message', (m) => r(String(m))));
   c.send('ping', port, '127.0.0.1');
   out({ udpEcho: await echoed });
-  c.close(); u.close();
+  c.close();
   child.disconnect();
 })();
 "#;
