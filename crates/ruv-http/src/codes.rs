@@ -45,8 +45,6 @@ codes! {
     ERR_HTTP_REQUEST_TIMEOUT = "Request timeout";
     /// A header set after the head was sent.
     ERR_HTTP_HEADERS_SENT = "Cannot set headers after they are sent to the client";
-    /// A write or end after `end`.
-    ERR_STREAM_WRITE_AFTER_END = "write after end";
     /// A header name that is not a token.
     ERR_INVALID_HTTP_TOKEN = "Header name must be a valid HTTP token";
     /// A header value with CR, LF or another forbidden byte.
@@ -61,10 +59,13 @@ codes! {
     ERR_INVALID_URL = "Invalid URL";
     /// A URL scheme other than `http:`.
     ERR_INVALID_PROTOCOL = "Protocol not supported";
-    /// `server.listen()` twice.
-    ERR_SERVER_ALREADY_LISTEN = "Listen method has been called more than once without closing.";
-    /// `server.close()` on a server that is not listening.
-    ERR_SERVER_NOT_RUNNING = "Server is not running.";
-    /// A body stream that was closed before its end.
-    ERR_STREAM_PREMATURE_CLOSE = "Premature close";
 }
+
+/// A write or end after `end` (ruv-core's code, so that comparisons across crates hold).
+pub const ERR_STREAM_WRITE_AFTER_END: Code = Code::ERR_STREAM_WRITE_AFTER_END;
+/// A body stream that was closed before its end (ruv-core's code).
+pub const ERR_STREAM_PREMATURE_CLOSE: Code = Code::ERR_STREAM_PREMATURE_CLOSE;
+/// `server.listen()` twice (the net layer's code).
+pub const ERR_SERVER_ALREADY_LISTEN: Code = ruv_net::node::codes::ERR_SERVER_ALREADY_LISTEN;
+/// `server.close()` on a server that is not listening (the net layer's code).
+pub const ERR_SERVER_NOT_RUNNING: Code = ruv_net::node::codes::ERR_SERVER_NOT_RUNNING;

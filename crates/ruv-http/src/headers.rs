@@ -205,11 +205,6 @@ pub enum HeaderValue {
     List(Vec<String>),
 }
 
-/// Whether a comma-separated header value lists `token` (case-insensitive).
-pub(crate) fn has_token_pub(v: &[u8], token: &str) -> bool {
-    crate::parse::has_token(v, token)
-}
-
 /// Whether `b` is an HTTP token character (RFC 9110 `tchar`).
 pub(crate) fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)

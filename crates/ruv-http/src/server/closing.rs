@@ -4,7 +4,7 @@
 
 use super::conn::{abort_exchanges, destroy, detach, end_socket, get, is_idle, Connection};
 use super::exchange;
-use super::{emit, state, Server, ServerEvent, ServerState};
+use super::{emit, state, Server, ServerEvent};
 use crate::codes::{ERR_HTTP_REQUEST_TIMEOUT, HPE_HEADER_OVERFLOW};
 use ruv_core::registry::HandleId;
 use ruv_core::{Error, Loop, Timer};
@@ -152,18 +152,16 @@ pub(crate) fn client_error<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId
     }
     c.no_more = true;
     let server = c.server;
-    let has_listener = lp.handles::<ServerState<S>>().get(server.0).is_some();
-    if has_listener {
-        emit(
-            lp,
-            s,
-            server,
-            ServerEvent::ClientError {
-                conn: Connection(id),
-                error: &err,
-            },
-        );
-    }
+    // a closed server has no callback: emit does nothing then
+    emit(
+        lp,
+        s,
+        server,
+        ServerEvent::ClientError {
+            conn: Connection(id),
+            error: &err,
+        },
+    );
     let Some(c) = get(lp, id) else { return };
     if c.dead {
         return;

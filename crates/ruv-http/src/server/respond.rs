@@ -4,7 +4,8 @@
 
 use crate::body::{chunk_head, push_decimal};
 use crate::codes::{ERR_HTTP_CONTENT_LENGTH_MISMATCH, ERR_HTTP_INVALID_STATUS_CODE};
-use crate::headers::{has_token_pub as has_token, OutgoingHeaders};
+use crate::headers::OutgoingHeaders;
+use crate::parse::has_token;
 use crate::parse::RequestHead;
 use ruv_core::{Error, Result};
 use std::borrow::Cow;
