@@ -81,8 +81,16 @@ fn decode<'a>(m: &'a Message<'_>) -> ruv_core::Result<Msg<'a>> {
             let j: Json<'a> = m.deserialize()?;
             match j {
                 Json { sink: Some(_), .. } => Msg::Sink,
-                Json { source: Some(s), dur, .. } => Msg::Source(s, dur.unwrap_or(1000)),
-                Json { done: Some(_), count: Some(c), .. } => Msg::Finished(c),
+                Json {
+                    source: Some(s),
+                    dur,
+                    ..
+                } => Msg::Source(s, dur.unwrap_or(1000)),
+                Json {
+                    done: Some(_),
+                    count: Some(c),
+                    ..
+                } => Msg::Finished(c),
                 Json { done: Some(_), .. } => Msg::Done,
                 Json { count: Some(c), .. } => Msg::Count(c),
                 Json { i, data, .. } => Msg::Ping(i.unwrap_or(0), data.unwrap_or_default()),
@@ -100,16 +108,42 @@ fn decode<'a>(m: &'a Message<'_>) -> ruv_core::Result<Msg<'a>> {
 }
 
 /// Sends `msg` as the channel's serialization writes it.
-fn send<S: 'static>(lp: &mut Loop<S>, ch: Channel, mode: Serialization, msg: Msg<'_>) -> ruv_core::Result<bool> {
+fn send<S: 'static>(
+    lp: &mut Loop<S>,
+    ch: Channel,
+    mode: Serialization,
+    msg: Msg<'_>,
+) -> ruv_core::Result<bool> {
     match mode {
         Serialization::Json => {
             let j = match msg {
-                Msg::Ping(i, data) => Json { i: Some(i), data: Some(data), ..Json::default() },
-                Msg::Sink => Json { sink: Some(true), ..Json::default() },
-                Msg::Done => Json { done: Some(true), ..Json::default() },
-                Msg::Source(s, d) => Json { source: Some(s), dur: Some(d), ..Json::default() },
-                Msg::Count(c) => Json { count: Some(c), ..Json::default() },
-                Msg::Finished(c) => Json { done: Some(true), count: Some(c), ..Json::default() },
+                Msg::Ping(i, data) => Json {
+                    i: Some(i),
+                    data: Some(data),
+                    ..Json::default()
+                },
+                Msg::Sink => Json {
+                    sink: Some(true),
+                    ..Json::default()
+                },
+                Msg::Done => Json {
+                    done: Some(true),
+                    ..Json::default()
+                },
+                Msg::Source(s, d) => Json {
+                    source: Some(s),
+                    dur: Some(d),
+                    ..Json::default()
+                },
+                Msg::Count(c) => Json {
+                    count: Some(c),
+                    ..Json::default()
+                },
+                Msg::Finished(c) => Json {
+                    done: Some(true),
+                    count: Some(c),
+                    ..Json::default()
+                },
             };
             ch.send(lp, &j)
         }
@@ -192,11 +226,23 @@ fn source(
     };
     match mode {
         Serialization::Json => {
-            let Msg::Ping(i, d) = last else { unreachable!() };
-            ch.send_cb(lp, &Json { i: Some(i), data: Some(d), ..Json::default() }, cb)?
+            let Msg::Ping(i, d) = last else {
+                unreachable!()
+            };
+            ch.send_cb(
+                lp,
+                &Json {
+                    i: Some(i),
+                    data: Some(d),
+                    ..Json::default()
+                },
+                cb,
+            )?
         }
         Serialization::Ruv => {
-            let Msg::Ping(i, data) = last else { unreachable!() };
+            let Msg::Ping(i, data) = last else {
+                unreachable!()
+            };
             ch.send_cb(lp, &Ruv::Ping { i, data }, cb)?
         }
     };
@@ -205,9 +251,12 @@ fn source(
 
 fn child_main() {
     let mut lp: Loop<ChildState> = Loop::new().unwrap();
-    let ch = ipc::channel(&mut lp).unwrap().expect("started with a channel");
+    let ch = ipc::channel(&mut lp)
+        .unwrap()
+        .expect("started with a channel");
     serve(&mut lp, ch);
-    lp.run(RunMode::Default, &mut ChildState::default()).unwrap();
+    lp.run(RunMode::Default, &mut ChildState::default())
+        .unwrap();
 }
 
 // ---- the parent --------------------------------------------------------------------------
@@ -235,13 +284,23 @@ fn cpu_ms() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     // the fields after the command name (which is in parentheses)
     let rest = stat.rsplit_once(')').map_or("", |r| r.1);
-    let f: Vec<f64> = rest.split_whitespace().map(|x| x.parse().unwrap_or(0.0)).collect();
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect();
     // utime and stime are fields 14 and 15, the 12th and 13th after the name
     (f.get(11).unwrap_or(&0.0) + f.get(12).unwrap_or(&0.0)) * 10.0
 }
 
 /// Ping-pong for `dur_ms` or `max` round trips; (round trips, ms).
-fn pingpong(lp: &mut Loop<Run>, ch: Channel, mode: Serialization, size: usize, dur_ms: f64, max: u64) -> (u64, f64) {
+fn pingpong(
+    lp: &mut Loop<Run>,
+    ch: Channel,
+    mode: Serialization,
+    size: usize,
+    dur_ms: f64,
+    max: u64,
+) -> (u64, f64) {
     ch.on_event(lp, |lp, run, ch, ev| -> ruv_core::Result<()> {
         let ChannelEvent::Message(m) = ev else {
             return Ok(());
@@ -257,7 +316,12 @@ fn pingpong(lp: &mut Loop<Run>, ch: Channel, mode: Serialization, size: usize, d
             lp.stop();
         } else {
             let data = std::mem::take(&mut run.data);
-            send(lp, ch, run.mode.unwrap(), Msg::Ping(run.i, Cow::Borrowed(&data)))?;
+            send(
+                lp,
+                ch,
+                run.mode.unwrap(),
+                Msg::Ping(run.i, Cow::Borrowed(&data)),
+            )?;
             run.data = data;
         }
         Ok(())
@@ -293,10 +357,21 @@ fn p2c_batch(lp: &mut Loop<Run>, ch: Channel, run: &mut Run) -> ruv_core::Result
     };
     match mode {
         Serialization::Json => {
-            let j = Json { i: Some(run.i), data: Some(Cow::Borrowed(&data)), ..Json::default() };
+            let j = Json {
+                i: Some(run.i),
+                data: Some(Cow::Borrowed(&data)),
+                ..Json::default()
+            };
             ch.send_cb(lp, &j, cb)?
         }
-        Serialization::Ruv => ch.send_cb(lp, &Ruv::Ping { i: run.i, data: Cow::Borrowed(&data) }, cb)?,
+        Serialization::Ruv => ch.send_cb(
+            lp,
+            &Ruv::Ping {
+                i: run.i,
+                data: Cow::Borrowed(&data),
+            },
+            cb,
+        )?,
     };
     run.i += 1;
     run.data = data;
@@ -364,8 +439,21 @@ struct Opts {
     node_child: String,
 }
 
-fn out(setup: &str, name: &str, mode: Serialization, size: usize, ms: f64, cpu: f64, n: u64, rt: bool) {
-    let (key, per) = if rt { ("roundTrips", "roundTripsPerSec") } else { ("msgs", "msgsPerSec") };
+fn out(
+    setup: &str,
+    name: &str,
+    mode: Serialization,
+    size: usize,
+    ms: f64,
+    cpu: f64,
+    n: u64,
+    rt: bool,
+) {
+    let (key, per) = if rt {
+        ("roundTrips", "roundTripsPerSec")
+    } else {
+        ("msgs", "msgsPerSec")
+    };
     let mut line = format!(
         "{{\"setup\":\"{setup}\",\"name\":\"{name}\",\"serialization\":\"{}\",\"size\":{size},\
          \"wallMs\":{ms:.1},\"parentCpuMs\":{cpu:.1},\"{key}\":{n},\"{per}\":{}",
@@ -383,20 +471,51 @@ fn suite(setup: &str, mode: Serialization, ch: Channel, lp: &mut Loop<Run>, o: &
         pingpong(lp, ch, mode, size, 1e12, 100);
         let c0 = cpu_ms();
         let (n, ms) = pingpong(lp, ch, mode, size, o.dur_ms, 100_000_000);
-        out(setup, "ipc_pingpong", mode, size, ms, cpu_ms() - c0, n, true);
+        out(
+            setup,
+            "ipc_pingpong",
+            mode,
+            size,
+            ms,
+            cpu_ms() - c0,
+            n,
+            true,
+        );
     }
     if o.oneway {
         let c0 = cpu_ms();
         let (n, ms) = p2c(lp, ch, mode, o.dur_ms);
-        out(setup, "ipc_oneway_p2c", mode, 64, ms, cpu_ms() - c0, n, false);
+        out(
+            setup,
+            "ipc_oneway_p2c",
+            mode,
+            64,
+            ms,
+            cpu_ms() - c0,
+            n,
+            false,
+        );
         let c0 = cpu_ms();
         let (n, ms) = c2p(lp, ch, mode, o.dur_ms);
-        out(setup, "ipc_oneway_c2p", mode, 64, ms, cpu_ms() - c0, n, false);
+        out(
+            setup,
+            "ipc_oneway_c2p",
+            mode,
+            64,
+            ms,
+            cpu_ms() - c0,
+            n,
+            false,
+        );
     }
 }
 
 /// Starts `cmd` with `fd` as its inherited channel (`NODE_CHANNEL_FD`).
-fn spawn_with_channel(mut cmd: std::process::Command, fd: &OwnedFd, mode: Serialization) -> std::process::Child {
+fn spawn_with_channel(
+    mut cmd: std::process::Command,
+    fd: &OwnedFd,
+    mode: Serialization,
+) -> std::process::Child {
     rustix::io::fcntl_setfd(fd, rustix::io::FdFlags::empty()).unwrap();
     cmd.env("NODE_CHANNEL_FD", fd.as_raw_fd().to_string())
         .env("NODE_CHANNEL_SERIALIZATION_MODE", mode.name())
@@ -418,23 +537,33 @@ fn run_setup(setup: &str, o: &Opts) {
                 cmd.env(CHILD_ROLE, "1");
                 let mut child = spawn_with_channel(cmd, &theirs, mode);
                 drop(theirs);
-                ("ruv parent, ruv child (processes)", Box::new(move || assert!(child.wait().unwrap().success())))
+                (
+                    "ruv parent, ruv child (processes)",
+                    Box::new(move || assert!(child.wait().unwrap().success())),
+                )
             }
             "node-child" => {
                 let mut cmd = std::process::Command::new("node");
                 cmd.arg(&o.node_child);
                 let mut child = spawn_with_channel(cmd, &theirs, mode);
                 drop(theirs);
-                ("ruv parent, node child", Box::new(move || assert!(child.wait().unwrap().success())))
+                (
+                    "ruv parent, node child",
+                    Box::new(move || assert!(child.wait().unwrap().success())),
+                )
             }
             "threads" => {
                 let th = std::thread::spawn(move || {
                     let mut lp: Loop<ChildState> = Loop::new().unwrap();
                     let ch = Channel::open(&mut lp, theirs, mode).unwrap();
                     serve(&mut lp, ch);
-                    lp.run(RunMode::Default, &mut ChildState::default()).unwrap();
+                    lp.run(RunMode::Default, &mut ChildState::default())
+                        .unwrap();
                 });
-                ("two loops on two threads (socketpair)", Box::new(move || th.join().unwrap()))
+                (
+                    "two loops on two threads (socketpair)",
+                    Box::new(move || th.join().unwrap()),
+                )
             }
             other => panic!("unknown setup {other}: processes, threads or node-child"),
         };
@@ -453,11 +582,18 @@ fn main() {
         return child_main();
     }
     let mut o = Opts {
-        dur_ms: std::env::var("DUR").ok().and_then(|d| d.parse().ok()).unwrap_or(5000.0),
+        dur_ms: std::env::var("DUR")
+            .ok()
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(5000.0),
         sizes: vec![64, 1024, 16384, 1 << 20],
         oneway: true,
         setups: vec!["processes".into(), "threads".into()],
-        node_child: concat!(env!("CARGO_MANIFEST_DIR"), "/../../bench-ref/node/ipc_child.js").into(),
+        node_child: concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../bench-ref/node/ipc_child.js"
+        )
+        .into(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -465,7 +601,12 @@ fn main() {
         match a.as_str() {
             "--bench" => {}
             "--dur" => o.dur_ms = val().parse().expect("--dur MS"),
-            "--sizes" => o.sizes = val().split(',').map(|s| s.parse().expect("a size")).collect(),
+            "--sizes" => {
+                o.sizes = val()
+                    .split(',')
+                    .map(|s| s.parse().expect("a size"))
+                    .collect()
+            }
             "--oneway" => o.oneway = val() != "0",
             "--setups" => o.setups = val().split(',').map(String::from).collect(),
             "--node-child" => o.node_child = val(),
