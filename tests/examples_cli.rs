@@ -21,6 +21,16 @@ fn run(name: &str, args: &[&str]) -> Output {
 /// Each example and what its usage must mention: every flag and positional, and the
 /// defaults.
 const USAGES: &[(&str, &[&str])] = &[
+    (
+        "blocking_endpoint",
+        &[
+            "--mode",
+            "--port",
+            "-h, --help",
+            "default: blocking",
+            "default: 3000",
+        ],
+    ),
     ("cat", &["FILE", "--", "-h, --help", "default: -"]),
     ("cpu_server", &["--port", "-h, --help", "default: 8000"]),
     (
@@ -47,6 +57,23 @@ const USAGES: &[(&str, &[&str])] = &[
             "-h, --help",
             "default: 100",
             "default: 5",
+        ],
+    ),
+    (
+        "fork_node",
+        &["--script", "--node", "-h, --help", "default: node"],
+    ),
+    (
+        "fork_parent",
+        &[
+            "--count",
+            "--size",
+            "--serialization",
+            "--child",
+            "--node",
+            "-h, --help",
+            "default: 1000",
+            "default: 64",
         ],
     ),
     ("gunzip", &["IN", "OUT", "-h, --help"]),

@@ -11,4 +11,5 @@
 #![warn(missing_docs)]
 
 pub mod child;
+pub mod fork;
 pub mod ipc;

@@ -1,0 +1,182 @@
+//! The "blocking endpoint" article's server on ruv-http: `GET /ping` answers `pong` at once,
+//! `GET /slow` sums 0..1,000,000 again and again for 800 ms (the answer is always
+//! `499999500000`) — served two ways:
+//!
+//! * `--mode blocking`: the sum runs on the loop thread, so while one `/slow` computes no
+//!   `/ping` is answered (the article's problem);
+//! * `--mode fork`: each `/slow` forks this program with `--child`, sends it the job over
+//!   the IPC channel and answers when the child's result comes back: `/ping` stays fast.
+//!
+//! (The worker-thread and partitioned modes, and the harness that measures all of them
+//! beside Node, come with the next issues.)
+//!
+//! ```sh
+//! cargo run --release --example blocking_endpoint -- --mode fork --port 3000
+//! curl http://127.0.0.1:3000/slow & curl http://127.0.0.1:3000/ping
+//! ```
+//!
+//! Prints `listening on http://127.0.0.1:PORT` once it accepts connections.
+
+use ruv::core::{Loop, RunMode};
+use ruv::http::{Server, ServerEvent, ServerOptions};
+use ruv::process::fork::{fork, ForkEvent, ForkOptions};
+use ruv::process::ipc::{self, ChannelEvent};
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, Instant};
+
+#[path = "common/mod.rs"]
+#[allow(dead_code)] // each example uses part of it
+mod common;
+use common::{Arg, Args};
+
+/// The numbers summed per pass, and how long `/slow` keeps summing.
+const N: u64 = 1_000_000;
+const SLOW_MS: u64 = 800;
+
+/// A `/slow` job, as the parent sends it to a forked child.
+#[derive(Serialize, Deserialize)]
+struct Job {
+    n: u64,
+    ms: u64,
+}
+
+/// Sums 0..n, again and again until `ms` have passed (the cost is the same on fast and slow
+/// machines; the answer does not change).
+fn sum_for(n: u64, ms: u64) -> u64 {
+    let end = Instant::now() + Duration::from_millis(ms);
+    loop {
+        let mut s = 0u64;
+        for i in 0..n {
+            s = std::hint::black_box(s + i);
+        }
+        if Instant::now() >= end {
+            return s;
+        }
+    }
+}
+
+const USAGE: &str = "\
+usage: blocking_endpoint [--mode blocking|fork] [--port PORT]
+
+An HTTP server with a fast /ping and a CPU-heavy /slow (800 ms of summing), the blocking
+endpoint of the articles: `blocking` computes on the loop thread (pings wait), `fork` runs
+each /slow in a forked child over IPC (pings stay fast). Prints
+`listening on http://127.0.0.1:PORT` once it accepts connections.
+
+  --mode MODE   blocking or fork (default: blocking)
+  --port PORT   the port to listen on, 0 for any free port (default: 3000)
+  -h, --help    print this help
+";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Blocking,
+    Fork,
+}
+
+fn main() {
+    let mut args = Args::from_env("blocking_endpoint", USAGE);
+    let mut port = 3000u16;
+    let mut mode = Mode::Blocking;
+    let mut child = false;
+    while let Some(a) = args.next() {
+        match a {
+            Arg::Flag(f) if f == "--port" => port = args.value(&f, "a port number, 0-65535"),
+            Arg::Flag(f) if f == "--mode" => {
+                mode = match args.value_str(&f).as_str() {
+                    "blocking" => Mode::Blocking,
+                    "fork" => Mode::Fork,
+                    other => args.bad(format!("--mode must be blocking or fork, got '{other}'")),
+                }
+            }
+            // the forked child's side (not for users: the server passes it)
+            Arg::Flag(f) if f == "--child" => child = true,
+            other => args.unexpected(other),
+        }
+    }
+    let res = if child {
+        run_child()
+    } else {
+        serve(mode, port)
+    };
+    if let Err(e) = res {
+        common::fail("blocking_endpoint", e);
+    }
+}
+
+/// The forked child: one job from the channel, its sum back, then disconnect (and exit).
+fn run_child() -> ruv::core::Result<()> {
+    let mut lp: Loop<()> = Loop::new()?;
+    let Some(channel) = ipc::channel(&mut lp)? else {
+        return Err(ruv::core::Error::new(ruv::core::Code::EINVAL)
+            .with_detail("--child needs a parent's IPC channel (NODE_CHANNEL_FD)"));
+    };
+    channel.on_event(&mut lp, move |lp, _, me, ev| {
+        if let ChannelEvent::Message(m) = ev {
+            let job: Job = m.deserialize()?;
+            let sum = sum_for(job.n, job.ms);
+            me.send_cb(lp, &sum, move |lp, _, r: ruv::core::Result<()>| {
+                r?;
+                me.disconnect(lp)
+            })?;
+        }
+        Ok::<(), ruv::core::Error>(())
+    })?;
+    lp.run(RunMode::Default, &mut ())?;
+    Ok(())
+}
+
+fn serve(mode: Mode, port: u16) -> ruv::core::Result<()> {
+    let mut lp: Loop<()> = Loop::new()?;
+    let me = std::env::current_exe().map_err(|e| ruv::core::Error::from_io(&e, "readlink"))?;
+    let server = Server::create(&mut lp, ServerOptions::default(), move |lp, _, _, ev| {
+        let ServerEvent::Request(req, res) = ev else {
+            return Ok(());
+        };
+        match req.head(lp)?.url() {
+            "/ping" => res.end(lp, "pong"),
+            "/slow" if mode == Mode::Blocking => res.end(lp, sum_for(N, SLOW_MS).to_string()),
+            "/slow" => {
+                // the job goes to a child; the answer comes back as its message
+                fork(
+                    lp,
+                    &me,
+                    &["--child"],
+                    ForkOptions::default(),
+                    move |lp, _, child, ev| {
+                        match ev {
+                            ForkEvent::Spawn => {
+                                child.send(lp, &Job { n: N, ms: SLOW_MS })?;
+                            }
+                            ForkEvent::Message(m) => {
+                                let sum: u64 = m.deserialize()?;
+                                res.end(lp, sum.to_string())?;
+                            }
+                            ForkEvent::Error(e) => {
+                                eprintln!("blocking_endpoint: child: {e}");
+                                if !res.headers_sent(lp) {
+                                    res.set_status_code(lp, 500)?;
+                                    res.end(lp, "child failed")?;
+                                }
+                            }
+                            _ => {}
+                        }
+                        Ok::<(), ruv::core::Error>(())
+                    },
+                )?;
+                Ok(())
+            }
+            _ => {
+                res.set_status_code(lp, 404)?;
+                res.end(lp, "not found")
+            }
+        }
+    })?;
+    server.listen(&mut lp, ([127, 0, 0, 1], port).into())?;
+    println!(
+        "listening on http://127.0.0.1:{}",
+        server.address(&lp)?.port()
+    );
+    lp.run(RunMode::Default, &mut ())?;
+    Ok(())
+}
