@@ -116,35 +116,15 @@ fn send<S: 'static>(
 ) -> ruv_core::Result<bool> {
     match mode {
         Serialization::Json => {
-            let j = match msg {
-                Msg::Ping(i, data) => Json {
-                    i: Some(i),
-                    data: Some(data),
-                    ..Json::default()
-                },
-                Msg::Sink => Json {
-                    sink: Some(true),
-                    ..Json::default()
-                },
-                Msg::Done => Json {
-                    done: Some(true),
-                    ..Json::default()
-                },
-                Msg::Source(s, d) => Json {
-                    source: Some(s),
-                    dur: Some(d),
-                    ..Json::default()
-                },
-                Msg::Count(c) => Json {
-                    count: Some(c),
-                    ..Json::default()
-                },
-                Msg::Finished(c) => Json {
-                    done: Some(true),
-                    count: Some(c),
-                    ..Json::default()
-                },
-            };
+            let mut j = Json::default();
+            match msg {
+                Msg::Ping(i, data) => (j.i, j.data) = (Some(i), Some(data)),
+                Msg::Sink => j.sink = Some(true),
+                Msg::Done => j.done = Some(true),
+                Msg::Source(s, d) => (j.source, j.dur) = (Some(s), Some(d)),
+                Msg::Count(c) => j.count = Some(c),
+                Msg::Finished(c) => (j.done, j.count) = (Some(true), Some(c)),
+            }
             ch.send(lp, &j)
         }
         Serialization::Ruv => {
