@@ -116,35 +116,15 @@ fn send<S: 'static>(
 ) -> ruv_core::Result<bool> {
     match mode {
         Serialization::Json => {
-            let j = match msg {
-                Msg::Ping(i, data) => Json {
-                    i: Some(i),
-                    data: Some(data),
-                    ..Json::default()
-                },
-                Msg::Sink => Json {
-                    sink: Some(true),
-                    ..Json::default()
-                },
-                Msg::Done => Json {
-                    done: Some(true),
-                    ..Json::default()
-                },
-                Msg::Source(s, d) => Json {
-                    source: Some(s),
-                    dur: Some(d),
-                    ..Json::default()
-                },
-                Msg::Count(c) => Json {
-                    count: Some(c),
-                    ..Json::default()
-                },
-                Msg::Finished(c) => Json {
-                    done: Some(true),
-                    count: Some(c),
-                    ..Json::default()
-                },
-            };
+            let mut j = Json::default();
+            match msg {
+                Msg::Ping(i, data) => (j.i, j.data) = (Some(i), Some(data)),
+                Msg::Sink => j.sink = Some(true),
+                Msg::Done => j.done = Some(true),
+                Msg::Source(s, d) => (j.source, j.dur) = (Some(s), Some(d)),
+                Msg::Count(c) => j.count = Some(c),
+                Msg::Finished(c) => (j.done, j.count) = (Some(true), Some(c)),
+            }
             ch.send(lp, &j)
         }
         Serialization::Ruv => {
@@ -439,75 +419,60 @@ struct Opts {
     node_child: String,
 }
 
-#[allow(clippy::too_many_arguments)] // the fields of one JSON result line
-fn out(
-    setup: &str,
-    name: &str,
+/// One measurement, printed as Node's script prints its lines.
+struct Row<'a> {
+    setup: &'a str,
     mode: Serialization,
-    size: usize,
-    ms: f64,
+    /// `(count, ms)` from the measurement.
+    got: (u64, f64),
     cpu: f64,
-    n: u64,
-    rt: bool,
-) {
-    let (key, per) = if rt {
-        ("roundTrips", "roundTripsPerSec")
-    } else {
-        ("msgs", "msgsPerSec")
-    };
-    let mut line = format!(
-        "{{\"setup\":\"{setup}\",\"name\":\"{name}\",\"serialization\":\"{}\",\"size\":{size},\
-         \"wallMs\":{ms:.1},\"parentCpuMs\":{cpu:.1},\"{key}\":{n},\"{per}\":{}",
-        mode.name(),
-        (n as f64 / (ms / 1000.0)).round()
-    );
-    if rt {
-        line.push_str(&format!(",\"usPerRt\":{:.1}", ms * 1000.0 / n as f64));
+}
+
+impl Row<'_> {
+    fn print(&self, name: &str, size: usize) {
+        let (n, ms) = self.got;
+        let rt = name == "ipc_pingpong";
+        let (key, per) = if rt {
+            ("roundTrips", "roundTripsPerSec")
+        } else {
+            ("msgs", "msgsPerSec")
+        };
+        let mut line = format!(
+            "{{\"setup\":\"{}\",\"name\":\"{name}\",\"serialization\":\"{}\",\"size\":{size},\
+             \"wallMs\":{ms:.1},\"parentCpuMs\":{:.1},\"{key}\":{n},\"{per}\":{}",
+            self.setup,
+            self.mode.name(),
+            self.cpu,
+            (n as f64 / (ms / 1000.0)).round()
+        );
+        if rt {
+            line.push_str(&format!(",\"usPerRt\":{:.1}", ms * 1000.0 / n as f64));
+        }
+        println!("{line}}}");
     }
-    println!("{line}}}");
 }
 
 fn suite(setup: &str, mode: Serialization, ch: Channel, lp: &mut Loop<Run>, o: &Opts) {
-    for &size in &o.sizes {
-        pingpong(lp, ch, mode, size, 1e12, 100);
+    let measure = |got: &dyn Fn() -> (u64, f64)| {
         let c0 = cpu_ms();
-        let (n, ms) = pingpong(lp, ch, mode, size, o.dur_ms, 100_000_000);
-        out(
+        let got = got();
+        Row {
             setup,
-            "ipc_pingpong",
             mode,
-            size,
-            ms,
-            cpu_ms() - c0,
-            n,
-            true,
-        );
+            got,
+            cpu: cpu_ms() - c0,
+        }
+    };
+    let lp = std::cell::RefCell::new(lp);
+    for &size in &o.sizes {
+        pingpong(&mut lp.borrow_mut(), ch, mode, size, 1e12, 100);
+        let row =
+            measure(&|| pingpong(&mut lp.borrow_mut(), ch, mode, size, o.dur_ms, 100_000_000));
+        row.print("ipc_pingpong", size);
     }
     if o.oneway {
-        let c0 = cpu_ms();
-        let (n, ms) = p2c(lp, ch, mode, o.dur_ms);
-        out(
-            setup,
-            "ipc_oneway_p2c",
-            mode,
-            64,
-            ms,
-            cpu_ms() - c0,
-            n,
-            false,
-        );
-        let c0 = cpu_ms();
-        let (n, ms) = c2p(lp, ch, mode, o.dur_ms);
-        out(
-            setup,
-            "ipc_oneway_c2p",
-            mode,
-            64,
-            ms,
-            cpu_ms() - c0,
-            n,
-            false,
-        );
+        measure(&|| p2c(&mut lp.borrow_mut(), ch, mode, o.dur_ms)).print("ipc_oneway_p2c", 64);
+        measure(&|| c2p(&mut lp.borrow_mut(), ch, mode, o.dur_ms)).print("ipc_oneway_c2p", 64);
     }
 }
 

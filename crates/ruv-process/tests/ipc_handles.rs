@@ -450,3 +450,51 @@ fn an_internal_message_can_carry_a_handle() {
     lp.run(RunMode::Default, &mut log).unwrap();
     assert_eq!(log, ["NODE_CLUSTER true"]);
 }
+
+/// A read stops right after the data an fd came with: the messages queued behind it are
+/// read too, in the same readiness event (the watcher is edge-triggered).
+#[test]
+fn messages_queued_behind_a_received_fd_are_all_delivered() {
+    use rustix::net::{SendAncillaryBuffer, SendAncillaryMessage, SendFlags};
+    use std::os::fd::AsFd;
+    let (a, mut raw) = raw_pair();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    raw.write_all(b"1\n").unwrap();
+    let mut space = [std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut anc = SendAncillaryBuffer::new(&mut space);
+    let fds = [listener.as_fd()];
+    assert!(anc.push(SendAncillaryMessage::ScmRights(&fds)));
+    let envelope = b"{\"cmd\":\"NODE_HANDLE\",\"type\":\"net.Server\",\"msg\":\"h\"}\n";
+    let iov = [std::io::IoSlice::new(envelope)];
+    rustix::net::sendmsg(&raw, &iov, &mut anc, SendFlags::empty()).unwrap();
+    raw.write_all(b"2\n3\n").unwrap();
+    let mut lp: Loop<Vec<(Value, bool)>> = Loop::new().unwrap();
+    guard(&mut lp, 30_000);
+    let ch = Channel::open(&mut lp, a, Serialization::Json).unwrap();
+    ch.on_event(&mut lp, |lp, got, ch, ev| -> ruv_core::Result<()> {
+        if let ChannelEvent::Message(m) = ev {
+            let h = m.handle();
+            got.push((m.deserialize()?, h.is_some()));
+            if let Some(h) = h {
+                h.close(lp);
+            }
+            if got.len() == 4 {
+                ch.disconnect(lp)?;
+            }
+        }
+        Ok(())
+    })
+    .unwrap();
+    let mut got = Vec::new();
+    lp.run(RunMode::Default, &mut got).unwrap();
+    let want = [
+        (json!(1), false),
+        (json!("h"), true),
+        (json!(2), false),
+        (json!(3), false),
+    ];
+    assert_eq!(got, want);
+    let mut reply = String::new();
+    raw.read_to_string(&mut reply).unwrap();
+    assert_eq!(reply, "{\"cmd\":\"NODE_HANDLE_ACK\"}\n");
+}

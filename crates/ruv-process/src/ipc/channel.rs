@@ -212,6 +212,15 @@ pub(crate) fn append<S>(st: &mut State<S>, bytes: &[u8], cb: Option<Done<S>>) {
     st.queued += bytes.len();
 }
 
+/// Node's backpressure answer; remembers that a `Drain` is owed when it is `false`.
+fn queued_below<S>(st: &mut State<S>) -> bool {
+    let below = st.queued + st.held_bytes < HIGH_WATER_MARK;
+    if !below {
+        st.need_drain = true;
+    }
+    below
+}
+
 /// Queues one outgoing message (the one path of every `send*`).
 fn submit<S: 'static, T: Serialize + ?Sized>(
     lp: &mut Loop<S>,
@@ -220,54 +229,64 @@ fn submit<S: 'static, T: Serialize + ?Sized>(
     handle: Option<(SendHandle, bool)>,
     cb: Option<Done<S>>,
 ) -> Result<bool> {
-    let mode = sendable(lp, id)?.mode;
-    match handle {
-        Some((h, keep_open)) => {
-            let (header, fd) = h.prepare(lp)?;
-            let mut bytes = Vec::new();
-            wire::encode_handle(mode, &mut bytes, header, msg)?;
-            let st = sendable(lp, id)?;
-            if st.in_flight.is_some() || !st.held.is_empty() {
-                st.held_bytes += bytes.len();
-                st.held.push_back(Held {
-                    bytes,
-                    fd: Some(fd),
-                    cb,
-                });
-            } else {
-                start_handle(st, bytes, fd, cb)?;
-            }
-            if !keep_open {
-                h.close(lp);
-            }
-        }
-        None => {
-            let st = sendable(lp, id)?;
-            if st.in_flight.is_some() || !st.held.is_empty() {
-                let mut bytes = Vec::new();
-                wire::encode(mode, &mut bytes, msg)?;
-                st.held_bytes += bytes.len();
-                st.held.push_back(Held {
-                    bytes,
-                    fd: None,
-                    cb,
-                });
-            } else {
-                let seg = tail(st);
-                let before = seg.bytes.len();
-                wire::encode(mode, &mut seg.bytes, msg)?;
-                let end = seg.bytes.len();
-                if let Some(cb) = cb {
-                    seg.cbs.push_back((end, cb));
-                }
-                st.queued += end - before;
-            }
-        }
+    if let Some((h, keep_open)) = handle {
+        return submit_handle(lp, id, msg, h, keep_open, cb);
     }
-    let st = state(lp, id)?;
-    let below = st.queued + st.held_bytes < HIGH_WATER_MARK;
-    if !below {
-        st.need_drain = true;
+    // the common path: one look-up of the state
+    let st = sendable(lp, id)?;
+    let mode = st.mode;
+    if st.in_flight.is_some() || !st.held.is_empty() {
+        let mut bytes = Vec::new();
+        wire::encode(mode, &mut bytes, msg)?;
+        st.held_bytes += bytes.len();
+        st.held.push_back(Held {
+            bytes,
+            fd: None,
+            cb,
+        });
+    } else {
+        let seg = tail(st);
+        let before = seg.bytes.len();
+        wire::encode(mode, &mut seg.bytes, msg)?;
+        let end = seg.bytes.len();
+        if let Some(cb) = cb {
+            seg.cbs.push_back((end, cb));
+        }
+        st.queued += end - before;
+    }
+    let below = queued_below(st);
+    let next = write::step(st);
+    write::run_step(lp, id, next);
+    Ok(below)
+}
+
+/// A message with a handle: its envelope waits behind the handle in flight, if any.
+fn submit_handle<S: 'static, T: Serialize + ?Sized>(
+    lp: &mut Loop<S>,
+    id: HandleId,
+    msg: Payload<'_, T>,
+    h: SendHandle,
+    keep_open: bool,
+    cb: Option<Done<S>>,
+) -> Result<bool> {
+    let mode = sendable(lp, id)?.mode;
+    let (header, fd) = h.prepare(lp)?;
+    let mut bytes = Vec::new();
+    wire::encode_handle(mode, &mut bytes, header, msg)?;
+    let st = sendable(lp, id)?;
+    if st.in_flight.is_some() || !st.held.is_empty() {
+        st.held_bytes += bytes.len();
+        st.held.push_back(Held {
+            bytes,
+            fd: Some(fd),
+            cb,
+        });
+    } else {
+        start_handle(st, bytes, fd, cb)?;
+    }
+    let below = queued_below(st);
+    if !keep_open {
+        h.close(lp);
     }
     write::after_queue(lp, id);
     Ok(below)

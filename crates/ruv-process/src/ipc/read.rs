@@ -7,7 +7,7 @@ use super::handles::ReceivedHandle;
 use super::wire::{self, Frame, Line, Payload};
 use super::{codes, write, ChannelEvent, InternalMessage, Message, Serialization};
 use rustix::io::Errno;
-use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags};
+use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, ReturnFlags};
 use ruv_core::{Error, HandleId, Loop, Ready, Result};
 use serde_json::{json, Value};
 use std::borrow::Cow;
@@ -69,7 +69,7 @@ fn io<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId, ready: Ready) {
     st.in_io = true;
     let mut rearm = false;
     if ready.is_readable() || ready.is_hup() || ready.is_error() {
-        match read_all(lp, s, id) {
+        match read_all(lp, s, id, ready.is_hup()) {
             Ok(more) => rearm = more,
             Err(err) => {
                 write::finish(lp, s, id, err);
@@ -97,10 +97,19 @@ fn after_delivery<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId) {
     write::maybe_close(lp, s, id);
 }
 
-/// Reads until the socket would block (a short read does not mean drained here: a read
-/// stops where fds were attached), delivering after each read. `Ok(true)`: the budget ran
-/// out (re-arm); `Err(reason)`: the channel ends (`None`: the peer closed it).
-fn read_all<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId) -> Result<bool, Option<Error>> {
+/// Reads until the socket is drained, delivering after each read. On Linux a Unix stream
+/// read goes on through every queued segment until the buffer is full, except that it
+/// stops right after a segment that carried fds: so a short read that brought no fds
+/// drained the socket (new data raises a new edge), while one that brought fds may have
+/// left data behind and is followed by another read. With the peer's hang-up already seen
+/// (`hup`), reads go on to find the end. `Ok(true)`: the budget ran out (re-arm);
+/// `Err(reason)`: the channel ends (`None`: the peer closed it).
+fn read_all<S: 'static>(
+    lp: &mut Loop<S>,
+    s: &mut S,
+    id: HandleId,
+    hup: bool,
+) -> Result<bool, Option<Error>> {
     for _ in 0..READS_PER_EVENT {
         let Ok(st) = state(lp, id) else {
             return Ok(false);
@@ -115,13 +124,17 @@ fn read_all<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId) -> Result<boo
         r.make_room(want);
         let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(FDS_PER_READ))];
         let mut anc = RecvAncillaryBuffer::new(&mut space);
+        let room = r.buf.len() - r.filled;
         let mut iov = [IoSliceMut::new(&mut r.buf[r.filled..])];
-        match rustix::net::recvmsg(sock, &mut iov, &mut anc, RecvFlags::CMSG_CLOEXEC) {
+        let drained = match rustix::net::recvmsg(sock, &mut iov, &mut anc, RecvFlags::CMSG_CLOEXEC)
+        {
             Ok(m) if m.bytes == 0 => return Err(None),
             Ok(m) => {
                 r.filled += m.bytes;
+                let mut with_fds = m.flags.contains(ReturnFlags::CTRUNC);
                 for msg in anc.drain() {
                     if let RecvAncillaryMessage::ScmRights(got) = msg {
+                        with_fds = true;
                         for fd in got {
                             if fds.len() < MAX_WAITING_FDS {
                                 fds.push_back(fd);
@@ -129,14 +142,18 @@ fn read_all<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: HandleId) -> Result<boo
                         }
                     }
                 }
+                m.bytes < room && !with_fds && !hup
             }
             Err(Errno::AGAIN) => return Ok(false),
             Err(Errno::INTR) => continue,
             // the peer is gone: the end of the channel, not an error
             Err(Errno::CONNRESET) => return Err(None),
             Err(e) => return Err(Some(Error::from_io(&e.into(), "read"))),
-        }
+        };
         process(lp, s, id);
+        if drained {
+            return Ok(false);
+        }
     }
     Ok(true)
 }

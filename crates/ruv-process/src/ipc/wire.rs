@@ -42,8 +42,12 @@ pub(crate) enum Line {
 /// can only be internal if its text holds `NODE_` (or a `\u` escape that could spell it):
 /// other lines are validated without building a value.
 pub(crate) fn classify_json(line: &[u8]) -> Result<Line> {
-    let maybe_internal = memchr::memmem::find(line, b"NODE_").is_some()
-        || memchr::memmem::find(line, b"\\u").is_some();
+    use memchr::memmem::Finder;
+    use std::sync::LazyLock;
+    // built once: `memmem::find` would build its searcher on every call
+    static PREFIX: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"NODE_"));
+    static ESCAPE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\\u"));
+    let maybe_internal = PREFIX.find(line).is_some() || ESCAPE.find(line).is_some();
     if maybe_internal {
         let v: Value = serde_json::from_slice(line).map_err(invalid_json)?;
         return Ok(if is_internal(&v) {

@@ -42,30 +42,62 @@ pub(crate) fn update_io<S: 'static>(
     })
 }
 
-/// After a message was queued: write now if much is waiting, else when the current
-/// callback of this channel returns, else from the loop's next pending phase.
-pub(crate) fn after_queue<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
-    let Ok(st) = state(lp, id) else { return };
-    if st.blocked || st.queued == 0 {
-        channel::update_ref(lp, id);
-        return;
-    }
-    if st.queued >= FLUSH_NOW {
-        if let Some(e) = flush(lp, id) {
-            fail_later(lp, id, e);
-        }
+/// What a newly queued message needs (decided from the state, done with the loop).
+pub(crate) enum Step {
+    /// Nothing: a writable edge or a scheduled flush will write it.
+    Wait,
+    /// Write now: much is waiting.
+    Now,
+    /// Write from the loop's next pending phase (a flush was just scheduled).
+    Later,
+}
+
+/// Decides how a newly queued message gets written, and whether the child's reference rule
+/// must be looked at again (only a child's channel changes its reference with the queue).
+pub(crate) fn step<S>(st: &mut State<S>) -> (Step, bool) {
+    let refresh = st.counted && st.explicit_ref.is_none();
+    let step = if st.blocked || st.queued == 0 {
+        Step::Wait
+    } else if st.queued >= FLUSH_NOW {
+        Step::Now
     } else if !st.in_io && !st.flush_scheduled {
         st.flush_scheduled = true;
-        lp.defer(move |lp: &mut Loop<S>, s: &mut S| {
+        Step::Later
+    } else {
+        Step::Wait
+    };
+    (step, refresh)
+}
+
+/// Carries out what [`step`] decided.
+pub(crate) fn run_step<S: 'static>(lp: &mut Loop<S>, id: HandleId, (step, refresh): (Step, bool)) {
+    match step {
+        Step::Wait => {}
+        Step::Now => {
+            if let Some(e) = flush(lp, id) {
+                fail_later(lp, id, e);
+            }
+        }
+        Step::Later => lp.defer(move |lp: &mut Loop<S>, s: &mut S| {
             if let Ok(st) = state(lp, id) {
                 st.flush_scheduled = false;
                 if let Some(e) = flush(lp, id) {
                     finish(lp, s, id, Some(e));
                 }
             }
-        });
+        }),
     }
-    channel::update_ref(lp, id);
+    if refresh {
+        channel::update_ref(lp, id);
+    }
+}
+
+/// After a message was queued: write now if much is waiting, else when the current
+/// callback of this channel returns, else from the loop's next pending phase.
+pub(crate) fn after_queue<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
+    let Ok(st) = state(lp, id) else { return };
+    let next = step(st);
+    run_step(lp, id, next);
 }
 
 /// A write failed inside an API call: close from the loop, not from inside the call.
@@ -170,7 +202,7 @@ pub(crate) fn flush<S: 'static>(lp: &mut Loop<S>, id: HandleId) -> Option<Error>
             });
         }
     }
-    if drained {
+    if drained && state(lp, id).is_ok_and(|st| st.counted) {
         channel::update_ref(lp, id);
     }
     if blocked_changed {
