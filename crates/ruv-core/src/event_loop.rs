@@ -158,6 +158,9 @@ impl<S> Loop<S> {
             // left by code that ran outside `run` (a main script's tick, say)
             return Err(err);
         }
+        if self.is_halted() {
+            return Ok(true);
+        }
         self.running = true;
         let result = panic::catch_unwind(AssertUnwindSafe(|| self.run_phases(mode, state)));
         self.running = false;
@@ -170,6 +173,9 @@ impl<S> Loop<S> {
                 if payload.is::<Uncaught>() {
                     if let Some(err) = self.uncaught.take() {
                         return Err(err);
+                    }
+                    if self.is_halted() {
+                        return Ok(true);
                     }
                 }
                 panic::resume_unwind(payload)
@@ -201,11 +207,11 @@ impl<S> Loop<S> {
         if !alive {
             self.update_time();
         }
-        if mode == RunMode::Default && alive && !self.stop_flag {
+        if mode == RunMode::Default && alive && !self.stop_flag && !self.is_halted() {
             self.update_time();
             self.run_timers(s);
         }
-        while alive && !self.stop_flag {
+        while alive && !self.stop_flag && !self.is_halted() {
             let can_sleep = self.pending.is_empty() && self.watchers.lists[0].is_empty();
             self.run_pending(s);
             self.run_watchers(crate::watcher::Phase::Idle, s);
@@ -339,6 +345,11 @@ impl<S> Loop<S> {
 
     #[inline]
     pub(crate) fn after_callback(&mut self, s: &mut S) {
+        if self.inbox.is_halted() {
+            // halted from another thread (a worker's terminate): out of `run` at once, by the
+            // unwinding that carries uncaught errors (the loop stays consistent)
+            std::panic::resume_unwind(Box::new(crate::callback::Uncaught));
+        }
         if self.after_cb_armed {
             if let Some(hook) = self.after_cb {
                 self.after_cb_armed = false;
@@ -492,5 +503,15 @@ impl<S> Drop for Loop<S> {
     fn drop(&mut self) {
         // Late pool results and async sends are dropped from now on.
         self.inbox.close();
+        // Work still queued would run only to have its result dropped: cancel it (running
+        // work finishes on its pool thread; its result is dropped).
+        if let Some(pool) = self.work.pool.as_ref() {
+            for (_, req) in self.work.reqs.iter() {
+                if let Some(ticket) = req.ticket {
+                    // EBUSY (running or done) is the expected answer for the rest
+                    let _ = pool.cancel(ticket);
+                }
+            }
+        }
     }
 }

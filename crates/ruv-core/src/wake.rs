@@ -31,6 +31,8 @@ pub(crate) struct Inbox {
     wake_pending: AtomicBool,
     /// Set when the owning loop is dropped: later messages are dropped, not queued.
     closed: AtomicBool,
+    /// Set by [`Halt::halt`](crate::Halt::halt): the loop stops at the next callback boundary.
+    halted: AtomicBool,
     waker: mio::Waker,
 }
 
@@ -40,6 +42,7 @@ impl Inbox {
             queue: Mutex::new(Vec::new()),
             wake_pending: AtomicBool::new(false),
             closed: AtomicBool::new(false),
+            halted: AtomicBool::new(false),
             waker,
         }
     }
@@ -51,6 +54,20 @@ impl Inbox {
         }
         self.queue.lock().push(msg);
         self.wake();
+    }
+
+    /// Asks the loop to stop for good at the next callback boundary, and wakes it.
+    pub(crate) fn halt(&self) {
+        self.halted.store(true, Ordering::SeqCst);
+        self.wake_pending.store(true, Ordering::SeqCst);
+        // see `wake`: nothing useful can be done with an eventfd error here
+        let _ = self.waker.wake();
+    }
+
+    /// Whether the loop was halted.
+    #[inline]
+    pub(crate) fn is_halted(&self) -> bool {
+        self.halted.load(Ordering::Relaxed)
     }
 
     fn wake(&self) {

@@ -21,7 +21,8 @@
 //! * [`Loop::cancel`] removes queued work: `after` later gets `ECANCELED` (never inline).
 //!   Running or finished work answers `EBUSY`.
 //! * Several loops on several threads share the process-global pool; each gets its own
-//!   completions. Dropping a loop with work in flight is safe: late results are dropped.
+//!   completions. Dropping a loop with work in flight is safe: its queued work is cancelled
+//!   (never run), running work finishes on its thread and its result is dropped.
 
 use crate::error::{Code, Error, Result};
 use crate::event_loop::Loop;
@@ -64,7 +65,7 @@ impl<S> WorkQueue<S> {
 }
 
 pub(crate) struct Req<S> {
-    ticket: Option<Ticket>,
+    pub(crate) ticket: Option<Ticket>,
     after: After<S>,
     site: &'static std::panic::Location<'static>,
 }
