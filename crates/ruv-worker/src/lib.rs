@@ -6,7 +6,7 @@
 mod interrupt;
 pub mod shared;
 
-pub use shared::SharedBuffer;
+pub use shared::{SharedBuffer, WaitAsync, WaitResult};
 
 /// Whether this thread is a worker whose [`terminate`] was requested: a long callback that
 /// cannot be pre-empted checks it and returns early. `false` outside a worker thread.
