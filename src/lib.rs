@@ -2,7 +2,8 @@
 //!
 //! The facade over the ruv crates: [`core`] (libuv's loop), [`node`] (Node's ordering),
 //! [`pool`] (the worker pool), Node's pool-backed modules [`fs`], [`dns`], [`crypto`] and
-//! [`zlib`], and networking on the loop, [`net`] and [`http`].
+//! [`zlib`], and networking on the loop, [`net`] and [`http`], child processes ([`process`]) and worker
+//! threads ([`worker`]).
 //!
 //! ```
 //! use ruv::core::{Loop, RunMode};
@@ -35,4 +36,5 @@ pub use ruv_net as net;
 pub use ruv_node as node;
 pub use ruv_pool as pool;
 pub use ruv_process as process;
+pub use ruv_worker as worker;
 pub use ruv_zlib as zlib;
