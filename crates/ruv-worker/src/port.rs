@@ -242,20 +242,18 @@ impl<T: Send + 'static> MessagePort<T> {
 
     /// Takes this end off its loop, to be sent to another (Node's port transfer): the handle
     /// ends here without events (the channel lives on in the returned end, unread messages
-    /// included, in order).
+    /// included, in order). If the other end has closed, the moved end still carries the
+    /// unread messages, then reports `Close` where it is attached next.
     ///
     /// # Errors
-    /// `ERR_PORT_CLOSED` if the port is stale, closing, or its channel is closed.
+    /// `ERR_PORT_CLOSED` if this port is stale or closing.
     pub fn detach<S: 'static>(self, lp: &mut Loop<S>) -> Result<PortEnd<T>> {
         let closed =
             || Error::new(ERR_PORT_CLOSED).with_detail("the port is closed and cannot be moved");
         let h = lp
             .open_handle_mut::<Port<S, T>>(self.0)
             .map_err(|_| closed())?;
-        if h.data.end.as_ref().is_none_or(|e| e.is_closed()) {
-            return Err(closed());
-        }
-        let end = h.data.end.take().expect("checked above");
+        let end = h.data.end.take().ok_or_else(closed)?;
         let mut batch = std::mem::take(&mut h.data.batch);
         end.rx.put_back(&mut batch);
         end.rx.set_waker(None);
