@@ -411,6 +411,8 @@ fn stuck<S: 'static, T: Send + 'static>(lp: &mut Loop<S>, s: &mut S, w: Worker<T
         Ok(h) if !h.is_closing() => std::mem::take(&mut h.data.terminate_cbs),
         _ => return,
     };
+    // a stuck worker no longer keeps the parent alive (already so when `Stuck` is seen)
+    lp.handle_set_ref::<WorkerState<S, T>>(w.0, false);
     emit(lp, s, w, WorkerEvent::Stuck);
     let ms = lp
         .handle::<WorkerState<S, T>>(w.0)
@@ -425,6 +427,4 @@ fn stuck<S: 'static, T: Send + 'static>(lp: &mut Loop<S>, s: &mut S, w: Worker<T
             cb(lp, s, Err(e))
         });
     }
-    // a stuck worker no longer keeps the parent alive
-    lp.handle_set_ref::<WorkerState<S, T>>(w.0, false);
 }
