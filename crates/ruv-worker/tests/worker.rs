@@ -109,7 +109,10 @@ fn the_worker_answers_messages_on_its_parent_port_and_exits_when_it_closes() {
     assert!(w.post_message(&lp, "hi".to_string()));
     assert!(w.post_message(&lp, "bye".to_string()));
     assert_eq!(run(&mut lp), ["online", "message \"HI\"", "exit 0"]);
-    assert!(!w.post_message(&lp, "late".to_string()), "after exit: false");
+    assert!(
+        !w.post_message(&lp, "late".to_string()),
+        "after exit: false"
+    );
 }
 
 #[test]
@@ -125,7 +128,9 @@ fn a_panic_in_the_worker_is_an_error_then_exit_1_and_the_parent_goes_on() {
             if exit {
                 // the parent's loop is fine: it keeps running callbacks
                 let t = Timer::new(lp)?;
-                t.start(lp, 0, 0, |_, log: &mut Log, _| log.push("parent timer".into()))?;
+                t.start(lp, 0, 0, |_, log: &mut Log, _| {
+                    log.push("parent timer".into())
+                })?;
             }
             Ok(())
         },
@@ -149,7 +154,9 @@ fn an_entry_error_and_an_uncaught_loop_error_are_errors_then_exit_1() {
         &mut lp,
         WorkerOptions::new(),
         |_: &mut Loop<()>, _| -> ruv_core::Result<()> {
-            Err(Error::new(Code::ENOENT).with_syscall("open").with_path("/nope"))
+            Err(Error::new(Code::ENOENT)
+                .with_syscall("open")
+                .with_path("/nope"))
         },
         |_, log, _, ev| record(log, ev),
     )
@@ -322,7 +329,10 @@ fn terminate_cancels_the_workers_queued_pool_work() {
         run(&mut lp),
         ["online", "job 1 running", "exit 1", "terminated Ok(1)"]
     );
-    assert!(!ran.load(Ordering::SeqCst), "queued pool work ran after terminate");
+    assert!(
+        !ran.load(Ordering::SeqCst),
+        "queued pool work ran after terminate"
+    );
 }
 
 #[test]
@@ -377,7 +387,12 @@ fn a_long_callback_that_checks_should_stop_ends_at_terminate() {
     .unwrap();
     assert_eq!(
         run(&mut lp),
-        ["online", "message \"spinning\"", "exit 1", "terminated Ok(1)"]
+        [
+            "online",
+            "message \"spinning\"",
+            "exit 1",
+            "terminated Ok(1)"
+        ]
     );
 }
 
@@ -448,7 +463,13 @@ fn terminate_twice_calls_both_callbacks_and_after_exit_is_an_error() {
     .unwrap();
     assert_eq!(
         run(&mut lp),
-        ["online", "message \"ready\"", "exit 1", "first Ok(1)", "second Ok(1)"]
+        [
+            "online",
+            "message \"ready\"",
+            "exit 1",
+            "first Ok(1)",
+            "second Ok(1)"
+        ]
     );
     let err = w.terminate(&mut lp, |_, _, _| {}).unwrap_err();
     assert_eq!(err.code(), ERR_WORKER_NOT_RUNNING);
@@ -506,7 +527,10 @@ fn the_worker_gets_its_own_env_and_a_copy_of_the_parents_by_default() {
         |_, log, _, ev| record(log, ev),
     )
     .unwrap();
-    assert_eq!(run(&mut lp), ["online", "message \"Some(\\\"yes\\\") 1\"", "exit 0"]);
+    assert_eq!(
+        run(&mut lp),
+        ["online", "message \"Some(\\\"yes\\\") 1\"", "exit 0"]
+    );
     let parent_len = std::env::vars_os().count();
     Worker::<usize>::spawn(
         &mut lp,
