@@ -5,13 +5,20 @@
 //! * `--mode blocking`: the sum runs on the loop thread, so while one `/slow` computes no
 //!   `/ping` is answered (the article's problem);
 //! * `--mode fork`: each `/slow` forks this program with `--child`, sends it the job over
-//!   the IPC channel and answers when the child's result comes back: `/ping` stays fast.
+//!   the IPC channel and answers when the child's result comes back: `/ping` stays fast
+//!   (the article's first fix);
+//! * `--mode worker`: each `/slow` starts a worker thread ([`ruv::worker::Worker`], a loop of
+//!   its own on a thread of this process) that sums and posts the sum back to its parent;
+//!   the request is answered from the worker's message, and `/ping` stays fast (the
+//!   article's second fix). As the article does — and as the fork mode forks per request —
+//!   it starts one worker per `/slow` request rather than keeping one long-lived worker.
+//!   The job travels as the worker's `worker_data`, moved, not serialized.
 //!
-//! (The worker-thread and partitioned modes, and the harness that measures all of them
-//! beside Node, come with the next issues.)
+//! (The partitioned mode, and the harness that measures all of them beside Node, come with
+//! the next issues.)
 //!
 //! ```sh
-//! cargo run --release --example blocking_endpoint -- --mode fork --port 3000
+//! cargo run --release --example blocking_endpoint -- --mode worker --port 3000
 //! curl http://127.0.0.1:3000/slow & curl http://127.0.0.1:3000/ping
 //! ```
 //!
@@ -21,6 +28,7 @@ use ruv::core::{Loop, RunMode};
 use ruv::http::{Server, ServerEvent, ServerOptions};
 use ruv::process::fork::{fork, ForkEvent, ForkOptions};
 use ruv::process::ipc::{self, ChannelEvent};
+use ruv::worker::{Worker, WorkerEvent, WorkerOptions};
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
 
@@ -33,7 +41,7 @@ use common::{Arg, Args};
 const N: u64 = 1_000_000;
 const SLOW_MS: u64 = 800;
 
-/// A `/slow` job, as the parent sends it to a forked child.
+/// A `/slow` job, as the parent sends it to a forked child (or hands it to a worker).
 #[derive(Serialize, Deserialize)]
 struct Job {
     n: u64,
@@ -56,14 +64,15 @@ fn sum_for(n: u64, ms: u64) -> u64 {
 }
 
 const USAGE: &str = "\
-usage: blocking_endpoint [--mode blocking|fork] [--port PORT]
+usage: blocking_endpoint [--mode blocking|fork|worker] [--port PORT]
 
 An HTTP server with a fast /ping and a CPU-heavy /slow (800 ms of summing), the blocking
 endpoint of the articles: `blocking` computes on the loop thread (pings wait), `fork` runs
-each /slow in a forked child over IPC (pings stay fast). Prints
-`listening on http://127.0.0.1:PORT` once it accepts connections.
+each /slow in a forked child over IPC, `worker` runs each /slow in a worker thread of its
+own (pings stay fast with either). Prints `listening on http://127.0.0.1:PORT` once it
+accepts connections.
 
-  --mode MODE   blocking or fork (default: blocking)
+  --mode MODE   blocking, fork or worker (default: blocking)
   --port PORT   the port to listen on, 0 for any free port (default: 3000)
   -h, --help    print this help
 ";
@@ -72,6 +81,7 @@ each /slow in a forked child over IPC (pings stay fast). Prints
 enum Mode {
     Blocking,
     Fork,
+    Worker,
 }
 
 fn main() {
@@ -86,7 +96,10 @@ fn main() {
                 mode = match args.value_str(&f).as_str() {
                     "blocking" => Mode::Blocking,
                     "fork" => Mode::Fork,
-                    other => args.bad(format!("--mode must be blocking or fork, got '{other}'")),
+                    "worker" => Mode::Worker,
+                    other => args.bad(format!(
+                        "--mode must be blocking, fork or worker, got '{other}'"
+                    )),
                 }
             }
             // the forked child's side (not for users: the server passes it)
@@ -126,6 +139,20 @@ fn run_child() -> ruv::core::Result<()> {
     Ok(())
 }
 
+/// Answers `/slow` for a worker with `status` and `body`, unless it was answered already; an
+/// answer that cannot be sent is said on stderr, and the server serves on.
+fn answer(lp: &mut Loop<()>, res: ruv::http::Response, status: u16, body: String) {
+    if res.headers_sent(lp) {
+        return;
+    }
+    let sent = res
+        .set_status_code(lp, status)
+        .and_then(|()| res.end(lp, body));
+    if let Err(e) = sent {
+        eprintln!("blocking_endpoint: /slow not answered: {e}");
+    }
+}
+
 fn serve(mode: Mode, port: u16) -> ruv::core::Result<()> {
     let mut lp: Loop<()> = Loop::new()?;
     let me = std::env::current_exe().map_err(|e| ruv::core::Error::from_io(&e, "readlink"))?;
@@ -136,6 +163,38 @@ fn serve(mode: Mode, port: u16) -> ruv::core::Result<()> {
         match req.head(lp)?.url() {
             "/ping" => res.end(lp, "pong"),
             "/slow" if mode == Mode::Blocking => res.end(lp, sum_for(N, SLOW_MS).to_string()),
+            "/slow" if mode == Mode::Worker => {
+                // a worker thread per request: the job is its `worker_data`, the sum its
+                // message back
+                let opts = WorkerOptions::new()
+                    .name("slow")
+                    .worker_data(Job { n: N, ms: SLOW_MS });
+                let spawned = Worker::spawn(
+                    lp,
+                    opts,
+                    |_wlp: &mut Loop<()>, ctx| {
+                        let job = ctx.worker_data;
+                        // `false` only if the server is gone: nobody is left to answer
+                        ctx.parent_port.post_message(sum_for(job.n, job.ms));
+                        Ok(())
+                    },
+                    move |lp, _, _w, ev: WorkerEvent<u64>| match ev {
+                        WorkerEvent::Message(sum) => answer(lp, res, 200, sum.to_string()),
+                        WorkerEvent::Error(e) => {
+                            eprintln!("blocking_endpoint: worker: {e}");
+                            answer(lp, res, 500, "worker failed".into());
+                        }
+                        _ => {}
+                    },
+                );
+                if let Err(e) = spawned {
+                    // no thread to be had (ERR_WORKER_INIT_FAILED): this request fails, the
+                    // server serves on
+                    eprintln!("blocking_endpoint: worker: {e}");
+                    answer(lp, res, 503, "no worker".into());
+                }
+                Ok(())
+            }
             "/slow" => {
                 // the job goes to a child; the answer comes back as its message
                 fork(

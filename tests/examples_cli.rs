@@ -132,6 +132,18 @@ const USAGES: &[(&str, &[&str])] = &[
             "UV_THREADPOOL_SIZE",
         ],
     ),
+    (
+        "worker_compute",
+        &[
+            "--ms",
+            "--interval",
+            "--mode",
+            "-h, --help",
+            "default: 4000",
+            "default: 10",
+            "default: both",
+        ],
+    ),
 ];
 
 #[test]
