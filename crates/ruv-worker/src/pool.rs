@@ -185,7 +185,6 @@ impl<Task: Send + 'static, Out: Send + 'static> WorkerPool<Task, Out> {
                 slots: Vec::with_capacity(options.threads),
                 retired: Vec::new(),
                 queue: VecDeque::new(),
-                owed: VecDeque::new(),
                 spawn: spawn.clone(),
                 stats: Default::default(),
                 max_queue: options.max_queue,
@@ -356,7 +355,7 @@ impl<Task: Send + 'static, Out: Send + 'static> WorkerPool<Task, Out> {
 
     /// Closes the pool: queued tasks get `ECANCELED`, running ones finish (their callbacks
     /// get their results), then every worker is terminated; once all have exited the pool
-    /// is freed and `cb` runs (in the closing phase, after the tasks' callbacks) with
+    /// is freed and `cb` runs (after every task's callback) with
     /// `Ok(())`, or `ERR_WORKER_STUCK` if a worker did not stop within its terminate
     /// deadline. The pool keeps the loop alive until then.
     ///

@@ -510,3 +510,31 @@ fn when_every_init_fails_the_queue_and_later_runs_get_its_error() {
     assert_eq!(later.code(), Code::EACCES);
     assert_eq!(pool.metrics(&lp).unwrap().threads, 0);
 }
+
+#[test]
+fn an_uncaught_error_in_one_callback_leaves_the_others_to_be_delivered() {
+    let mut lp: Loop<Vec<String>> = Loop::new().unwrap();
+    let pool = WorkerPool::new(&mut lp, opts(1), |n: u64| n).unwrap();
+    for i in 0..3u64 {
+        pool.run(&mut lp, i, move |_, log: &mut Vec<String>, r| {
+            log.push(format!("{i} {}", r.unwrap_err().code()));
+            if i == 0 {
+                return Err(Error::new(Code::EINVAL).with_detail("the program's own error"));
+            }
+            Ok(())
+        })
+        .unwrap();
+    }
+    pool.close(&mut lp, |_, log: &mut Vec<String>, r| {
+        log.push(format!("closed {r:?}"))
+    })
+    .unwrap();
+    let mut log = Vec::new();
+    let err = lp.run(RunMode::Default, &mut log).unwrap_err();
+    assert_eq!(err.to_string(), "EINVAL: the program's own error");
+    assert!(!lp.run(RunMode::Default, &mut log).unwrap());
+    assert_eq!(
+        log,
+        ["0 ECANCELED", "1 ECANCELED", "2 ECANCELED", "closed Ok(())"]
+    );
+}

@@ -70,8 +70,6 @@ pub(crate) struct PoolState<S, Task, Out> {
     /// Workers taken out of their place by `abort`, terminated, not yet exited.
     pub(crate) retired: Vec<Worker<Up<Out>>>,
     pub(crate) queue: VecDeque<Queued<S, Task, Out>>,
-    /// Callbacks owed `ECANCELED` (or another error), delivered in the next pending phase.
-    pub(crate) owed: VecDeque<(TaskCb<S, Out>, Error)>,
     pub(crate) spawn: SpawnFn<S, Task, Out>,
     pub(crate) stats: Stats,
     pub(crate) max_queue: Option<usize>,
@@ -136,38 +134,17 @@ pub(crate) fn update_active<S: 'static, Task: Send + 'static, Out: Send + 'stati
     lp.handle_set_active::<State<S, Task, Out>>(pool.0, busy);
 }
 
-/// Queues `cb` to get `err` in the next pending phase (never inline, as `Loop::cancel`).
+/// Each of `cbs` gets `err` in the next pending phase (never inline, as `Loop::cancel`),
+/// in order. One deferred callback each: an uncaught error in one leaves the others queued.
 pub(crate) fn owe<S: 'static, Task: Send + 'static, Out: Send + 'static>(
     lp: &mut Loop<S>,
     pool: WorkerPool<Task, Out>,
     cbs: Vec<TaskCb<S, Out>>,
     err: &Error,
 ) {
-    let Ok(h) = lp.handle_mut::<State<S, Task, Out>>(pool.0) else {
-        return;
-    };
-    let was_empty = h.data.owed.is_empty();
-    h.data
-        .owed
-        .extend(cbs.into_iter().map(|cb| (cb, err.clone())));
-    if was_empty && !h.data.owed.is_empty() {
-        lp.defer(move |lp, s| pay_owed(lp, s, pool));
-    }
-}
-
-fn pay_owed<S: 'static, Task: Send + 'static, Out: Send + 'static>(
-    lp: &mut Loop<S>,
-    s: &mut S,
-    pool: WorkerPool<Task, Out>,
-) {
-    loop {
-        let next = match lp.handle_mut::<State<S, Task, Out>>(pool.0) {
-            Ok(h) => h.data.owed.pop_front(),
-            // freed: its closing phase paid what was left
-            Err(_) => return,
-        };
-        let Some((cb, err)) = next else { return };
-        call(lp, s, pool, cb, Err(err));
+    for cb in cbs {
+        let err = err.clone();
+        lp.defer(move |lp, s| call(lp, s, pool, cb, Err(err)));
     }
 }
 
@@ -387,8 +364,8 @@ fn note_dead<S: 'static, Task: Send + 'static, Out: Send + 'static>(
     owe(lp, pool, failed, &err);
 }
 
-/// Once a `close` has seen every worker stop, the pool's handle closes: its closing phase
-/// pays what is owed and then runs the close callback.
+/// Once a `close` has seen every worker stop, the pool's handle closes; its closing phase
+/// frees it and queues the close callback behind the tasks' deferred ones.
 pub(crate) fn finish_close_if_done<S: 'static, Task: Send + 'static, Out: Send + 'static>(
     lp: &mut Loop<S>,
     pool: WorkerPool<Task, Out>,
@@ -407,25 +384,23 @@ pub(crate) fn finish_close_if_done<S: 'static, Task: Send + 'static, Out: Send +
 
 fn finish_pool<S: 'static, Task: Send + 'static, Out: Send + 'static>(
     lp: &mut Loop<S>,
-    s: &mut S,
+    _: &mut S,
     id: ruv_core::HandleId,
 ) {
     let Some(h) = lp.handles::<State<S, Task, Out>>().remove(id) else {
         return;
     };
-    let pool: WorkerPool<Task, Out> = WorkerPool(id, std::marker::PhantomData);
-    let st = h.data;
-    for (cb, err) in st.owed {
-        call(lp, s, pool, cb, Err(err));
-    }
+    // after the tasks' callbacks, which were deferred before this
     if let Some(Closing {
         cb: Some(cb),
         result,
-    }) = st.close
+    }) = h.data.close
     {
         let Callback { f, site } = cb;
-        lp.run_callback(s, "pool.close", Some(id), site, move |lp, s| {
-            f(lp, s, result)
+        lp.defer(move |lp, s| {
+            lp.run_callback(s, "pool.close", Some(id), site, move |lp, s| {
+                f(lp, s, result)
+            });
         });
     }
 }
