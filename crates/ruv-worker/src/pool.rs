@@ -255,7 +255,7 @@ impl<Task: Send + 'static, Out: Send + 'static> WorkerPool<Task, Out> {
             if st.queue.len() >= max && !st.has_idle_worker() {
                 st.stats.rejected += 1;
                 return Err(Error::new(ERR_POOL_QUEUE_FULL).with_detail(format!(
-                    "the task queue is full ({max} tasks wait for a worker; max_queue = {max})"
+                    "the task queue is full: {max} tasks wait for a worker (max_queue)"
                 )));
             }
         }
