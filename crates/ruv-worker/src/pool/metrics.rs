@@ -9,7 +9,7 @@ pub const WAIT_BUCKETS: usize = 24;
 ///
 /// The counts add up: `submitted == queued + running + completed + failed + cancelled`.
 /// Times are measured with `Instant`: a task's *wait* runs from `run` to its hand-off to a
-/// worker, its *run* time on the worker from the hand-off until it answered.
+/// worker, its *run* time is measured on the worker, from the handler's start to the answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PoolMetrics {
     /// Workers in the pool (live or starting; a worker being replaced counts once).

@@ -3,8 +3,9 @@
 use crate::worker::{PoolChoice, DEFAULT_STACK_SIZE, DEFAULT_TERMINATE_DEADLINE};
 use std::time::Duration;
 
-/// The thread name prefix of a pool's workers: `ruv-pool-worker-0`, `-1`, ….
-pub const DEFAULT_NAME_PREFIX: &str = "ruv-pool-worker";
+/// The thread name prefix of a pool's workers: `ruv-wpool-0`, `-1`, … (short: Linux keeps
+/// 15 bytes of a thread name).
+pub const DEFAULT_NAME_PREFIX: &str = "ruv-wpool";
 
 /// A [`WorkerPool`](crate::WorkerPool)'s options (piscina's constructor options, in ruv's
 /// words).
@@ -32,7 +33,7 @@ pub fn default_threads() -> usize {
 }
 
 impl PoolOptions {
-    /// The defaults: one worker per available CPU, threads named `ruv-pool-worker-N`, an
+    /// The defaults: one worker per available CPU, threads named `ruv-wpool-N`, an
     /// unbounded queue, Node's 4 MiB worker stack, the workers' loops on the process pool,
     /// a 1 s terminate deadline.
     pub fn new() -> PoolOptions {
