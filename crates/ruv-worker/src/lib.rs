@@ -53,12 +53,14 @@
 pub mod broadcast;
 pub mod codes;
 mod interrupt;
+pub mod pool;
 pub mod port;
 mod queue;
 pub mod shared;
 pub mod worker;
 
 pub use broadcast::BroadcastChannel;
+pub use pool::{PoolMetrics, PoolOptions, Reply, TaskId, WorkerInfo, WorkerPool};
 pub use port::{MessageChannel, MessagePort, PortEnd, PortEvent};
 pub use shared::{SharedBuffer, WaitAsync, WaitResult};
 pub use worker::{
