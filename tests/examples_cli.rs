@@ -144,6 +144,22 @@ const USAGES: &[(&str, &[&str])] = &[
             "default: both",
         ],
     ),
+    (
+        "worker_pool",
+        &[
+            "--threads",
+            "--tasks",
+            "--work",
+            "--cancel",
+            "--max-queue",
+            "-h, --help",
+            "default: CPUs",
+            "default: 16",
+            "default: 20000000",
+            "default: 0",
+            "default: no limit",
+        ],
+    ),
 ];
 
 #[test]

@@ -19,6 +19,3 @@ pub const ERR_WORKER_STUCK: Code = Code::new(
 
 /// A port that is closed (or being closed) cannot be moved to another loop.
 pub const ERR_PORT_CLOSED: Code = Code::new("ERR_PORT_CLOSED", "Message port is closed");
-
-/// A task of a [`WorkerPool`](crate::WorkerPool) that was cancelled or whose pool closed.
-pub const ERR_TASK_CANCELLED: Code = Code::new("ECANCELED", "operation canceled");

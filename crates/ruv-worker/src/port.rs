@@ -41,9 +41,9 @@
 //! structured-clone value type as `T`. docs/worker.md gives the reasons.
 
 use crate::codes::ERR_PORT_CLOSED;
-use crate::queue::Queue;
+use crate::queue::{Queue, Rewake};
 use ruv_core::registry::{Callback, Handle, HandleId};
-use ruv_core::{Async, CallbackResult, CloseToken, Error, Loop, Result};
+use ruv_core::{Async, AsyncSender, CallbackResult, CloseToken, Error, Loop, Result};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::marker::PhantomData;
@@ -132,6 +132,7 @@ impl<T: Send + 'static> PortEnd<T> {
         let id = lp.handles::<Port<S, T>>().insert(Handle::new(Port {
             end: None,
             wake: None,
+            rewake: None,
             batch: VecDeque::new(),
             on_event: Some(cb),
             keep: Some(keep),
@@ -141,8 +142,9 @@ impl<T: Send + 'static> PortEnd<T> {
         let wake = Async::new(lp, move |lp, s, _| deliver(lp, s, port))?;
         wake.set_ref(lp, false);
         let sender = wake.sender(lp)?;
-        self.rx.set_waker(Some(sender));
         let h = lp.handle_mut::<Port<S, T>>(id)?;
+        h.data.rewake = Some(sender.clone());
+        self.rx.set_waker(Some(sender));
         h.data.end = Some(self);
         h.data.wake = Some(wake);
         lp.handle_set_active::<Port<S, T>>(id, true);
@@ -172,6 +174,8 @@ pub(crate) struct Port<S, T> {
     end: Option<PortEnd<T>>,
     /// The async handle the other end's posts wake.
     wake: Option<Async>,
+    /// Its sender, to wake it again after an interrupted delivery.
+    rewake: Option<AsyncSender>,
     /// Messages taken from the queue and not yet delivered.
     batch: VecDeque<T>,
     on_event: Option<PortCb<S, T>>,
@@ -286,7 +290,7 @@ impl<T: Send + 'static> MessagePort<T> {
 /// Delivers what waits for `port` (its async handle's callback).
 fn deliver<S: 'static, T: Send + 'static>(lp: &mut Loop<S>, s: &mut S, port: MessagePort<T>) {
     let id = port.0;
-    let closed = {
+    let (closed, rewake) = {
         let Ok(h) = lp.handle_mut::<Port<S, T>>(id) else {
             return;
         };
@@ -294,18 +298,20 @@ fn deliver<S: 'static, T: Send + 'static>(lp: &mut Loop<S>, s: &mut S, port: Mes
             return;
         }
         let p = &mut h.data;
+        let rewake = p.rewake.as_ref().map(Rewake::new);
         let Some(end) = &p.end else {
             return;
         };
-        if !p.batch.is_empty() {
-            // a panic left a batch half-delivered: deliver it before anything newer
+        let closed = if !p.batch.is_empty() {
+            // an uncaught error left a batch half-delivered: deliver it before anything newer
             let mut newer = VecDeque::new();
             let closed = end.rx.take(&mut newer);
             p.batch.append(&mut newer);
             closed
         } else {
             end.rx.take(&mut p.batch)
-        }
+        };
+        (closed, rewake)
     };
     loop {
         let msg = match lp.handle_mut::<Port<S, T>>(id) {
@@ -324,6 +330,9 @@ fn deliver<S: 'static, T: Send + 'static>(lp: &mut Loop<S>, s: &mut S, port: Mes
             |p| &mut p.on_event,
             move |f, lp, s| (f.borrow_mut())(lp, s, port, PortEvent::Message(msg)),
         );
+    }
+    if let Some(r) = rewake {
+        r.done();
     }
     if closed {
         // the other end closed: after its last messages, this end closes too

@@ -116,3 +116,28 @@ impl<T> Queue<T> {
         self.inner.lock().msgs.len()
     }
 }
+
+/// Wakes a handle's async again if a delivery loop is left before it finished: a callback's
+/// uncaught error (or a panic) ends `run` in the middle of a batch, and the next `run` must go
+/// on with the rest — nothing else would wake the handle for messages already taken.
+pub(crate) struct Rewake(Option<AsyncSender>);
+
+impl Rewake {
+    pub(crate) fn new(sender: &AsyncSender) -> Rewake {
+        Rewake(Some(sender.clone()))
+    }
+
+    /// The batch was delivered: nothing to do on drop.
+    pub(crate) fn done(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for Rewake {
+    fn drop(&mut self) {
+        if let Some(s) = self.0.take() {
+            // EBADF: the handle closed meanwhile; nothing is left to deliver then
+            let _ = s.send();
+        }
+    }
+}

@@ -285,3 +285,28 @@ fn an_error_returned_by_a_message_callback_is_the_loops_uncaught_error() {
     let err = lp.run(RunMode::Default, &mut ()).unwrap_err();
     assert_eq!(err.to_string(), "EIO: bad message");
 }
+
+#[test]
+fn an_uncaught_error_mid_batch_leaves_the_rest_for_the_next_run() {
+    let (a, b) = MessageChannel::new::<u32>();
+    let mut lp: Loop<Vec<Seen>> = Loop::new().unwrap();
+    b.attach(&mut lp, |_, log: &mut Vec<Seen>, _, ev| match ev {
+        PortEvent::Message(m) => {
+            log.push(Seen::Msg(m));
+            if m == 1 {
+                return Err(ruv_core::Error::new(Code::EIO).with_detail("bad message"));
+            }
+            Ok(())
+        }
+        PortEvent::Close => Ok(log.push(Seen::Close)),
+    })
+    .unwrap();
+    for i in 0..3 {
+        a.post_message(i);
+    }
+    drop(a);
+    let mut log = Vec::new();
+    assert!(lp.run(RunMode::Default, &mut log).is_err());
+    lp.run(RunMode::Default, &mut log).unwrap();
+    assert_eq!(log, [Seen::Msg(0), Seen::Msg(1), Seen::Msg(2), Seen::Close]);
+}

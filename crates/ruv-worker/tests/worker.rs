@@ -623,3 +623,32 @@ fn dropping_the_parents_loop_stops_its_workers() {
         .recv_timeout(Duration::from_secs(60))
         .expect("the worker stopped when its parent's loop was dropped");
 }
+
+#[test]
+fn an_uncaught_error_in_a_message_callback_loses_no_later_event() {
+    let mut lp = Loop::new().unwrap();
+    Worker::<u32>::spawn(
+        &mut lp,
+        WorkerOptions::new(),
+        |_: &mut Loop<()>, ctx| {
+            ctx.parent_port.post_message(1);
+            ctx.parent_port.post_message(2);
+            Ok(())
+        },
+        |_, log: &mut Log, _, ev| {
+            let fail = matches!(ev, WorkerEvent::Message(1));
+            record(log, ev);
+            if fail {
+                return Err(Error::new(Code::EINVAL).with_detail("bad message"));
+            }
+            Ok(())
+        },
+    )
+    .unwrap();
+    let mut log = Vec::new();
+    let err = lp.run(RunMode::Default, &mut log).unwrap_err();
+    assert_eq!(err.to_string(), "EINVAL: bad message");
+    // the next run goes on where the error stopped it
+    lp.run(RunMode::Default, &mut log).unwrap();
+    assert_eq!(log, ["online", "message 1", "message 2", "exit 0"]);
+}

@@ -47,6 +47,7 @@ pub use thread::{exit, is_main_thread, set_exit_code, thread_id, WorkerContext};
 
 use crate::codes::{ERR_WORKER_INIT_FAILED, ERR_WORKER_NOT_RUNNING, ERR_WORKER_STUCK};
 use crate::port::{MessageChannel, PortEnd};
+use crate::queue::Rewake;
 use control::Control;
 use ruv_core::registry::{Callback, Handle, HandleId};
 use ruv_core::{Async, CallbackResult, Error, Loop, Result, Timer};
@@ -87,12 +88,17 @@ struct WorkerState<S, T> {
     control: Arc<Control>,
     port: PortEnd<T>,
     wake: Option<Async>,
+    /// The same async's sender, to wake it again after an interrupted delivery.
+    rewake: Option<ruv_core::AsyncSender>,
     batch: VecDeque<T>,
     online_emitted: bool,
     on_event: Option<EventCb<S, T>>,
     terminate_cbs: Vec<TerminateCb<S>>,
     deadline: Option<Timer>,
     terminate_deadline: std::time::Duration,
+    /// Taken from the control once joined, kept until `Exit` is delivered (a message
+    /// callback's uncaught error may end `run` before that; the next `run` goes on here).
+    exit: Option<control::ExitInfo>,
 }
 
 impl<S, T> Drop for WorkerState<S, T> {
@@ -162,12 +168,14 @@ impl<T: Send + 'static> Worker<T> {
                 control: control.clone(),
                 port: mine,
                 wake: None,
+                rewake: None,
                 batch: VecDeque::new(),
                 online_emitted: false,
                 on_event: Some(cb),
                 terminate_cbs: Vec::new(),
                 deadline: None,
                 terminate_deadline: options.terminate_deadline,
+                exit: None,
             }));
         let w = Worker(id, PhantomData);
         let wake = match Async::new(lp, move |lp, s, _| deliver(lp, s, w)) {
@@ -182,6 +190,7 @@ impl<T: Send + 'static> Worker<T> {
         theirs_waker(&control, &sender);
         let st = &mut lp.handle_mut::<WorkerState<S, T>>(id)?.data;
         st.wake = Some(wake);
+        st.rewake = Some(sender.clone());
         st.port.rx.set_waker(Some(sender));
         let name = options
             .name
@@ -307,7 +316,7 @@ fn init_failed(e: &std::io::Error) -> Error {
 /// The handle's wake-up: Online, the messages, then Error and Exit once the thread is joined.
 fn deliver<S: 'static, T: Send + 'static>(lp: &mut Loop<S>, s: &mut S, w: Worker<T>) {
     let id = w.0;
-    let (online, exit) = {
+    let (online, rewake) = {
         let Ok(h) = lp.handle_mut::<WorkerState<S, T>>(id) else {
             return;
         };
@@ -315,16 +324,18 @@ fn deliver<S: 'static, T: Send + 'static>(lp: &mut Loop<S>, s: &mut S, w: Worker
             return;
         }
         let st = &mut h.data;
+        let rewake = st.rewake.as_ref().map(Rewake::new);
         take_more(&st.port, &mut st.batch);
         // after the take: a message in the batch was posted after the worker went online
         let snap = st.control.snapshot();
-        if snap.exit.is_some() {
+        if let Some(exit) = snap.exit {
             // after the join: everything the worker posted is in the queue now
             take_more(&st.port, &mut st.batch);
+            st.exit = Some(exit);
         }
         let online = snap.online && !st.online_emitted;
         st.online_emitted |= snap.online;
-        (online, snap.exit)
+        (online, rewake)
     };
     if online {
         emit(lp, s, w, WorkerEvent::Online);
@@ -339,6 +350,13 @@ fn deliver<S: 'static, T: Send + 'static>(lp: &mut Loop<S>, s: &mut S, w: Worker
         };
         emit(lp, s, w, WorkerEvent::Message(msg));
     }
+    if let Some(r) = rewake {
+        r.done();
+    }
+    let exit = match lp.handle_mut::<WorkerState<S, T>>(id) {
+        Ok(h) if !h.is_closing() => h.data.exit.take(),
+        _ => None,
+    };
     if let Some(exit) = exit {
         if let Some(e) = exit.error {
             emit(lp, s, w, WorkerEvent::Error(e));
