@@ -298,7 +298,10 @@ fn an_uncaught_error_mid_batch_leaves_the_rest_for_the_next_run() {
             }
             Ok(())
         }
-        PortEvent::Close => Ok(log.push(Seen::Close)),
+        PortEvent::Close => {
+            log.push(Seen::Close);
+            Ok(())
+        }
     })
     .unwrap();
     for i in 0..3 {
