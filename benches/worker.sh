@@ -7,6 +7,8 @@
 #   worker_pingpong          {i, data: 64-byte string} echoed, 100k round trips
 #   worker_oneway_p2c / c2p  1e6 such messages one way, 50k un-acked at most, ack every 10k
 #   worker_buf64m_transfer / clone   64 MiB posted moved (transfer list) or copied
+#   thread_pingpong_floor    ruv's bench only: the same round trips between two plain std
+#                            threads over std::sync::mpsc, blocking (the machine's wake-up floor)
 # Conditions: "idle" (every part, Node then ruv), then "awake": the ping-pong again, Node
 # then ruv, with two `nice -n 19` busy loops keeping both vCPUs awake (the condition of
 # ../shared/anchors/node/pingpong_wakeup.sh: a small round trip here mostly waits for an
@@ -46,14 +48,14 @@ echo "# benches/worker.sh: SCALE=$SCALE, $ROUNDS round(s), $(date -u +%Y-%m-%dT%
   "load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq "$ROUNDS"); do
   echo "# round $r: idle"
-  both idle rss,start,pingpong,oneway,buf
+  both idle rss,start,pingpong,oneway,buf,floor
   echo "# round $r: awake (two nice -n 19 busy loops)"
   for _ in 1 2; do
     nice -n 19 node -e "const t = Date.now(); while (Date.now() - t < 900000);" &
     PIDS+=($!)
   done
   sleep 0.5
-  both awake pingpong
+  both awake pingpong,floor
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   PIDS=()
 done
@@ -83,6 +85,8 @@ const METRICS = [
   ['64 MiB transfer, until the reply (mean)', 'idle', 'worker_buf64m_transfer', 'ackMeanMs', 'ms', true, null],
   ['64 MiB clone, post (mean)', 'idle', 'worker_buf64m_clone', 'postMeanMs', 'ms', true, null],
   ['64 MiB clone, until the reply (mean)', 'idle', 'worker_buf64m_clone', 'ackMeanMs', 'ms', true, null],
+  ['floor: two std threads over mpsc, idle', 'idle', 'thread_pingpong_floor', 'usPerRt', 'µs', true, null],
+  ['floor: two std threads over mpsc, awake', 'awake', 'thread_pingpong_floor', 'usPerRt', 'µs', true, null],
   ['RSS per idle worker (of 20)', 'idle', 'worker_rss_idle', 'perWorkerMiB', 'MiB', true, 20],
 ];
 const fmt = (x) => x === undefined ? '–' : x >= 1000 ? Math.round(x).toLocaleString('en-US')

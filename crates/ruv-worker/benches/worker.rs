@@ -14,10 +14,13 @@
 //! * `worker_buf64m_transfer` / `_clone`: posting a filled 64 MiB `Vec<u8>` (moved: Node's
 //!   transfer list; or a clone of it: Node's structured clone copies), 5 reps after one
 //!   warm-up: time inside `post_message` and until the worker's `Len` reply arrives.
+//! * `thread_pingpong_floor` (ruv's only, last): the same round trips between two plain std
+//!   threads over two `std::sync::mpsc` channels, blocking receives: what one blocking
+//!   hand-off each way costs on this machine, with no event loop at all.
 //!
 //! Environment: `SCALE` (default 1; 0.1 for a quick run), as Node's script; `PARTS`, a
-//! comma-separated subset of `rss,start,pingpong,oneway,buf` (default all; the copy of Node's
-//! script in bench-ref/node takes the same).
+//! comma-separated subset of `rss,start,pingpong,oneway,buf,floor` (default all; the copy of
+//! Node's script in bench-ref/node takes the same, without `floor`).
 //!
 //! ```text
 //! SCALE=0.1 cargo bench -p ruv-worker --bench worker
@@ -466,6 +469,40 @@ fn big_buffer(lp: &mut Lp, s: &mut Parent) {
     terminate(lp, s, &[w]);
 }
 
+/// Two std threads, two channels, blocking receives: the wake-up floor of a round trip.
+fn floor(scale: f64) {
+    let (to_echo, echo_rx) = std::sync::mpsc::channel::<(u64, String)>();
+    let (to_main, main_rx) = std::sync::mpsc::channel::<(u64, String)>();
+    let echo = std::thread::spawn(move || {
+        for m in echo_rx {
+            if to_main.send(m).is_err() {
+                break;
+            }
+        }
+    });
+    let rounds = |n: u64| {
+        let data = data();
+        let t0 = Instant::now();
+        for i in 0..n {
+            to_echo.send((i, data.clone())).expect("echo thread");
+            let (j, _) = main_rx.recv().expect("echo thread");
+            assert_eq!(i, j, "bad echo");
+        }
+        t0.elapsed()
+    };
+    rounds(1000);
+    let n = (1e5 * scale).round() as u64;
+    let d = rounds(n);
+    drop(to_echo);
+    echo.join().expect("echo thread");
+    println!(
+        r#"{{"name":"thread_pingpong_floor","roundTrips":{n},"wallMs":{:.1},"usPerRt":{:.2},"roundTripsPerSec":{}}}"#,
+        ms(d),
+        ms(d) * 1000.0 / n as f64,
+        (n as f64 / d.as_secs_f64()).round()
+    );
+}
+
 /// Which parts run (`PARTS`).
 struct Parts {
     rss: bool,
@@ -473,6 +510,7 @@ struct Parts {
     pingpong: bool,
     oneway: bool,
     buf: bool,
+    floor: bool,
 }
 
 impl Parts {
@@ -486,6 +524,7 @@ impl Parts {
             pingpong: has("pingpong"),
             oneway: has("oneway"),
             buf: has("buf"),
+            floor: has("floor"),
         }
     }
 }
@@ -507,5 +546,8 @@ fn main() {
     messaging(&mut lp, &mut s, scale, &parts);
     if parts.buf {
         big_buffer(&mut lp, &mut s);
+    }
+    if parts.floor {
+        floor(scale);
     }
 }
