@@ -80,6 +80,9 @@ pub struct Loop<S> {
     /// Pool requests in flight and the batch waiting to be submitted (work.rs).
     pub(crate) work: crate::work::WorkQueue<S>,
     pub(crate) spin_budget: Duration,
+    /// The last poll phase delivered messages from other threads (async sends, completions):
+    /// more are likely soon, so the next blocking poll watches the inbox first.
+    pub(crate) inbox_active: bool,
     extensions: Vec<(TypeId, Box<dyn Any>)>,
 }
 
@@ -124,6 +127,7 @@ impl<S> Loop<S> {
             metrics: Arc::new(MetricsShared::new(epoch)),
             work: crate::work::WorkQueue::new(),
             spin_budget: SPIN_BEFORE_BLOCK,
+            inbox_active: false,
             extensions: Vec::new(),
         })
     }

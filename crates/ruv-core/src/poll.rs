@@ -14,6 +14,8 @@ impl<S> Loop<S> {
     /// pool-completion callbacks.
     pub(crate) fn poll_io(&mut self, timeout: Option<u64>, nowait: bool, s: &mut S) {
         self.flush_work();
+        // what the last poll phase got from other threads; this one's drains set it anew
+        let recent_messages = std::mem::take(&mut self.inbox_active);
         let timeout = match timeout {
             // Something already sent us a message: do not sleep.
             Some(t) if t > 0 && self.inbox.is_pending() => Some(0),
@@ -48,7 +50,7 @@ impl<S> Loop<S> {
             }
             return;
         }
-        if self.spin_for_completions(timeout, s) {
+        if self.spin_for_completions(timeout, recent_messages, s) {
             return;
         }
         let deadline = timeout.map(|ms| Instant::now() + clamp(ms));
@@ -67,16 +69,25 @@ impl<S> Loop<S> {
         }
     }
 
-    /// Before blocking with pool work in flight and no fd registered, watch the inbox for a
-    /// short while (yielding the CPU between looks): a completion that lands within
-    /// [`SPIN_BEFORE_BLOCK`] is picked up without the eventfd wake-up and the two context
-    /// switches that sleeping costs. Returns whether it dispatched anything.
+    /// Before blocking with pool work in flight, or right after a poll phase that delivered
+    /// messages from other threads (a message port's traffic, async sends), and with no fd
+    /// registered, watch the inbox for a short while (yielding the CPU between looks): a
+    /// completion or message that lands within [`SPIN_BEFORE_BLOCK`] is picked up without the
+    /// eventfd wake-up and the two context switches that sleeping costs. Returns whether it
+    /// dispatched anything. A loop that got nothing from other threads in its last poll phase
+    /// does not spin, so an idle loop never does.
     ///
     /// Only when nothing fd-based can become ready, so no I/O event waits on the spin; the
     /// time spent here counts as busy, not idle, in the metrics (it is CPU time).
-    fn spin_for_completions(&mut self, timeout: Option<u64>, s: &mut S) -> bool {
+    fn spin_for_completions(
+        &mut self,
+        timeout: Option<u64>,
+        recent_messages: bool,
+        s: &mut S,
+    ) -> bool {
+        let expecting = recent_messages || !self.work.reqs.is_empty();
         if self.spin_budget.is_zero()
-            || self.work.reqs.is_empty()
+            || !expecting
             || self.io.sources != 0
             || timeout.is_some_and(|ms| ms == 0)
         {
@@ -179,6 +190,7 @@ impl<S> Loop<S> {
         let mut buf = std::mem::take(&mut self.inbox_buf);
         self.inbox.take_all(&mut buf);
         let count = buf.len();
+        self.inbox_active |= count > 0;
         self.metrics.add_events(count as u64, waiting);
         let mut iter = buf.drain(..);
         while let Some(msg) = iter.next() {
