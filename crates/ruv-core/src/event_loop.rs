@@ -83,6 +83,9 @@ pub struct Loop<S> {
     /// The last poll phase delivered messages from other threads (async sends, completions):
     /// more are likely soon, so the next blocking poll watches the inbox first.
     pub(crate) inbox_active: bool,
+    /// A [`Halt`](crate::Halt) was handed out: only then are the halt checks made (a plain
+    /// field beside the loop's other hot flags, so loops that cannot be halted pay nothing).
+    pub(crate) halt_armed: bool,
     extensions: Vec<(TypeId, Box<dyn Any>)>,
 }
 
@@ -128,6 +131,7 @@ impl<S> Loop<S> {
             work: crate::work::WorkQueue::new(),
             spin_budget: SPIN_BEFORE_BLOCK,
             inbox_active: false,
+            halt_armed: false,
             extensions: Vec::new(),
         })
     }
@@ -211,11 +215,11 @@ impl<S> Loop<S> {
         if !alive {
             self.update_time();
         }
-        if mode == RunMode::Default && alive && !self.stop_flag && !self.is_halted() {
+        if mode == RunMode::Default && alive && !self.stop_flag && !self.halted() {
             self.update_time();
             self.run_timers(s);
         }
-        while alive && !self.stop_flag && !self.is_halted() {
+        while alive && !self.stop_flag && !self.halted() {
             let can_sleep = self.pending.is_empty() && self.watchers.lists[0].is_empty();
             self.run_pending(s);
             self.run_watchers(crate::watcher::Phase::Idle, s);
@@ -349,10 +353,8 @@ impl<S> Loop<S> {
 
     #[inline]
     pub(crate) fn after_callback(&mut self, s: &mut S) {
-        if self.inbox.is_halted() {
-            // halted from another thread (a worker's terminate): out of `run` at once, by the
-            // unwinding that carries uncaught errors (the loop stays consistent)
-            std::panic::resume_unwind(Box::new(crate::callback::Uncaught));
+        if self.halt_armed && self.inbox.is_halted() {
+            halt_unwind();
         }
         if self.after_cb_armed {
             if let Some(hook) = self.after_cb {
@@ -501,6 +503,15 @@ impl<S> std::fmt::Debug for Loop<S> {
             .field("running", &self.running)
             .finish()
     }
+}
+
+/// Halted from another thread (a worker's terminate): out of `run` at once, by the unwinding
+/// that carries uncaught errors (the loop stays consistent). Cold and out of line, so the
+/// check after every callback stays one load and a not-taken branch.
+#[cold]
+#[inline(never)]
+fn halt_unwind() -> ! {
+    std::panic::resume_unwind(Box::new(crate::callback::Uncaught))
 }
 
 impl<S> Drop for Loop<S> {

@@ -61,8 +61,11 @@ impl Halt {
 }
 
 impl<S> Loop<S> {
-    /// A handle that halts this loop from any thread (see [`Halt`]).
-    pub fn halt_handle(&self) -> Halt {
+    /// A handle that halts this loop from any thread (see [`Halt`]). From the first call on,
+    /// the loop checks for a halt after every callback (one load); a loop that never handed
+    /// one out makes no such check.
+    pub fn halt_handle(&mut self) -> Halt {
+        self.halt_armed = true;
         Halt {
             inbox: self.inbox.clone(),
         }
@@ -71,6 +74,12 @@ impl<S> Loop<S> {
     /// Whether [`Halt::halt`] was called for this loop.
     #[inline]
     pub fn is_halted(&self) -> bool {
-        self.inbox.is_halted()
+        self.halted()
+    }
+
+    /// The hot-path form: a plain field first, the shared flag only if a `Halt` exists.
+    #[inline]
+    pub(crate) fn halted(&self) -> bool {
+        self.halt_armed && self.inbox.is_halted()
     }
 }

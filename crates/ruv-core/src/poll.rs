@@ -56,7 +56,7 @@ impl<S> Loop<S> {
         let deadline = timeout.map(|ms| Instant::now() + clamp(ms));
         loop {
             let dur = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-            if self.poll_and_dispatch(dur, true, s) || self.is_halted() {
+            if self.poll_and_dispatch(dur, true, s) || self.halted() {
                 return;
             }
             // The wait ended with nothing to run: a wake-up left over from messages that an
