@@ -2,8 +2,8 @@
 //!
 //! The facade over the ruv crates: [`core`] (libuv's loop), [`node`] (Node's ordering),
 //! [`pool`] (the worker pool), Node's pool-backed modules [`fs`], [`dns`], [`crypto`] and
-//! [`zlib`], and networking on the loop, [`net`] and [`http`], child processes ([`process`]) and worker
-//! threads ([`worker`]).
+//! [`zlib`], and networking on the loop, [`net`] and [`http`], child processes ([`process`]), worker
+//! threads ([`worker`]) and Node's cluster ([`cluster`]).
 //!
 //! ```
 //! use ruv::core::{Loop, RunMode};
@@ -27,6 +27,7 @@
 
 pub mod conformance;
 
+pub use ruv_cluster as cluster;
 pub use ruv_core as core;
 pub use ruv_crypto as crypto;
 pub use ruv_dns as dns;

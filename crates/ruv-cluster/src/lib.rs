@@ -1,0 +1,90 @@
+//! # ruv-cluster: Node.js's `cluster` for ruv programs
+//!
+//! The same `main` runs as the primary or as a worker ([`is_primary`]): the primary
+//! ([`Cluster`]) re-executes the program with Node's `NODE_UNIQUE_ID` and an IPC channel;
+//! a worker ([`worker::setup`]) finds that channel, reports `online`, and asks the primary
+//! for the ports it listens on ([`worker::listen`]). Ports are shared as Node shares them:
+//! round-robin (the primary accepts and hands each connection to the next free worker) or
+//! a shared handle (`NODE_CLUSTER_SCHED_POLICY=none`: one listening socket sent to every
+//! worker). The wire is Node's own `NODE_CLUSTER` protocol ([`proto`]), so a ruv worker and
+//! a Node primary understand each other. Design and status: `docs/cluster.md`.
+//!
+//! ```no_run
+//! use ruv_cluster::{Cluster, ClusterEvent, Settings};
+//! use ruv_core::{Loop, RunMode};
+//!
+//! let mut lp: Loop<()> = Loop::new()?;
+//! if ruv_cluster::is_primary() {
+//!     let cluster = Cluster::new(&mut lp, Settings::default(), |_, _, _, ev| {
+//!         if let ClusterEvent::Exit { worker, code, signal } = ev {
+//!             println!("worker {} exited: {code:?} {signal:?}", worker.id());
+//!         }
+//!     })?;
+//!     cluster.fork(&mut lp)?;
+//! } else {
+//!     ruv_cluster::worker::setup(&mut lp, |_, _, _| {})?;
+//! }
+//! lp.run(RunMode::Default, &mut ())?;
+//! # Ok::<(), ruv_core::Error>(())
+//! ```
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod primary;
+pub mod proto;
+pub mod worker;
+
+pub use primary::{Address, Cluster, ClusterEvent, Settings, Worker, WorkerState};
+
+use std::sync::OnceLock;
+
+/// The variable that makes a process a worker, with its id (Node's).
+pub const UNIQUE_ID_ENV: &str = "NODE_UNIQUE_ID";
+/// Node's scheduling-policy variable: `rr` (round-robin) or `none` (shared handle).
+pub const SCHED_POLICY_ENV: &str = "NODE_CLUSTER_SCHED_POLICY";
+
+/// How workers share a port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Policy {
+    /// The primary accepts and hands each connection to the next free worker (Node's
+    /// `SCHED_RR`, its default on Unix).
+    #[default]
+    RoundRobin,
+    /// The primary binds once and sends the listening socket to every worker, which race
+    /// on its accept queue (Node's `SCHED_NONE`). UDP is always shared.
+    Shared,
+}
+
+impl Policy {
+    /// The policy `NODE_CLUSTER_SCHED_POLICY` names, as Node reads it: `none` is
+    /// [`Shared`](Policy::Shared), anything else (or nothing) round-robin.
+    pub fn from_env() -> Policy {
+        match std::env::var(SCHED_POLICY_ENV).as_deref() {
+            Ok("none") => Policy::Shared,
+            _ => Policy::RoundRobin,
+        }
+    }
+}
+
+fn unique_id() -> &'static Option<String> {
+    static ID: OnceLock<Option<String>> = OnceLock::new();
+    ID.get_or_init(|| std::env::var_os(UNIQUE_ID_ENV).map(|v| v.to_string_lossy().into_owned()))
+}
+
+/// Whether this process is a worker: `NODE_UNIQUE_ID` is in its environment (read once).
+pub fn is_worker() -> bool {
+    unique_id().is_some()
+}
+
+/// Whether this process is the primary (not a worker).
+pub fn is_primary() -> bool {
+    !is_worker()
+}
+
+/// This worker's id (Node's `cluster.worker.id`: `+NODE_UNIQUE_ID | 0`); `None` in the
+/// primary.
+pub fn worker_id() -> Option<u32> {
+    unique_id()
+        .as_deref()
+        .map(|v| v.trim().parse::<u32>().unwrap_or(0))
+}

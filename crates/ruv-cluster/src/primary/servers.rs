@@ -1,0 +1,362 @@
+//! The ports workers share: one handle per Node server key, round-robin or shared.
+//!
+//! Round-robin (Node's `RoundRobinHandle`, with two fixes): the primary listens, accepts,
+//! and hands each connection to the first free worker with `newconn`, one outstanding per
+//! worker. A worker that answers "not accepted" never gets that socket back; it goes to
+//! another worker. A worker whose channel closes with a `newconn` unanswered never read it
+//! (a worker answers before it reads): the socket is handed to another worker instead of
+//! leaking. The listening socket stays open while workers come and go (Node closes it when
+//! no worker is left, so clients meet `ECONNREFUSED` while workers restart); it closes when
+//! the last worker's server closes it explicitly (`close`). It is unreferenced: the
+//! workers keep the primary alive, not the port.
+
+use super::{send_to, state, Worker};
+use crate::proto::{self, act};
+use crate::Policy;
+use ruv_core::{Error, Loop, Result};
+use ruv_net::Tcp;
+use ruv_process::ipc::SendHandle;
+use serde_json::{json, Value};
+use std::collections::{HashMap, VecDeque};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+pub(crate) enum ServerHandle {
+    RoundRobin(RoundRobin),
+    Shared(Shared),
+}
+
+struct Queued {
+    tcp: Tcp,
+    /// Workers that answered "not accepted" for it.
+    refused: Vec<u32>,
+}
+
+pub(crate) struct RoundRobin {
+    listener: Tcp,
+    sockname: Value,
+    all: Vec<u32>,
+    free: VecDeque<u32>,
+    queue: VecDeque<Queued>,
+    outstanding: HashMap<u32, Queued>,
+}
+
+pub(crate) struct Shared {
+    tcp: Tcp,
+    all: Vec<u32>,
+}
+
+fn rr<'a, S: 'static>(
+    lp: &'a mut Loop<S>,
+    cluster: super::Cluster,
+    key: &str,
+) -> Option<&'a mut RoundRobin> {
+    match state(lp, cluster).ok()?.servers.get_mut(key)? {
+        ServerHandle::RoundRobin(r) => Some(r),
+        ServerHandle::Shared(_) => None,
+    }
+}
+
+/// The address a query names (`null`: `::`, where IPv6 works).
+fn addresses(q: &Value) -> Vec<SocketAddr> {
+    let port = q.get("port").and_then(Value::as_u64).unwrap_or(0) as u16;
+    match q.get("address").and_then(Value::as_str) {
+        Some(a) => match a.parse::<IpAddr>() {
+            Ok(ip) => vec![SocketAddr::new(ip, port)],
+            Err(_) => Vec::new(),
+        },
+        None => vec![
+            SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port),
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port),
+        ],
+    }
+}
+
+fn bind<S: 'static>(lp: &mut Loop<S>, q: &Value) -> Result<Tcp> {
+    let mut last = Error::op(ruv_core::Code::EINVAL, "bind").with_detail("not an IP address");
+    for addr in addresses(q) {
+        match Tcp::bind(lp, addr) {
+            Ok(t) => return Ok(t),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+fn backlog(q: &Value) -> i32 {
+    match q.get("backlog").and_then(Value::as_i64) {
+        Some(b) if b > 0 => b as i32,
+        _ => 511,
+    }
+}
+
+fn reply_error<S: 'static>(lp: &mut Loop<S>, w: Worker, seq: u64, key: &str, e: &Error) {
+    let fields = json!({ "errno": proto::errno_of(e), "key": key, "data": Value::Null });
+    send_to(lp, w, proto::reply(seq, fields), None, None).ok();
+}
+
+/// `queryServer`: the server under the query's key, made (bound) on first use.
+pub(crate) fn query<S: 'static>(lp: &mut Loop<S>, s: &mut S, w: Worker, q: &Value, seq: u64) {
+    let Ok(st) = state(lp, w.cluster) else { return };
+    // Node: no reply at all to a worker that is disconnecting
+    if st
+        .workers
+        .get(&w.id)
+        .is_none_or(|sl| sl.exited_after_disconnect)
+    {
+        return;
+    }
+    let key = proto::key_of_query(q);
+    if q.get("addressType").is_some_and(Value::is_string) {
+        let e = Error::op(ruv_core::Code::ENOTSUP, "bind")
+            .with_detail("UDP in a cluster is not built yet");
+        return reply_error(lp, w, seq, &key, &e);
+    }
+    let policy = st.policy;
+    if !st.servers.contains_key(&key) {
+        match make(lp, w, &key, q, policy) {
+            Ok(h) => {
+                if let Ok(st) = state(lp, w.cluster) {
+                    st.servers.insert(key.clone(), h);
+                }
+            }
+            // Node deletes the key: a later query binds again
+            Err(e) => return reply_error(lp, w, seq, &key, &e),
+        }
+    }
+    match state(lp, w.cluster)
+        .ok()
+        .and_then(|st| st.servers.get_mut(&key))
+    {
+        Some(ServerHandle::RoundRobin(r)) => {
+            if !r.all.contains(&w.id) {
+                r.all.push(w.id);
+            }
+            let fields = json!({ "errno": Value::Null, "key": key, "data": Value::Null,
+                "sockname": r.sockname.clone() });
+            send_to(lp, w, proto::reply(seq, fields), None, None).ok();
+            handoff(lp, s, w, &key);
+        }
+        Some(ServerHandle::Shared(sh)) => {
+            if !sh.all.contains(&w.id) {
+                sh.all.push(w.id);
+            }
+            let tcp = sh.tcp;
+            let fields = json!({ "errno": 0, "key": key, "data": Value::Null });
+            let h = Some((SendHandle::TcpServer(tcp), true));
+            send_to(lp, w, proto::reply(seq, fields), h, None).ok();
+        }
+        None => {}
+    }
+}
+
+fn make<S: 'static>(
+    lp: &mut Loop<S>,
+    w: Worker,
+    key: &str,
+    q: &Value,
+    policy: Policy,
+) -> Result<ServerHandle> {
+    let tcp = bind(lp, q)?;
+    match policy {
+        Policy::Shared => {
+            // listen(2) here, never accept here: the workers race on the accept queue
+            let fd = tcp.as_fd(lp)?;
+            if let Err(e) = rustix::net::listen(fd, backlog(q)) {
+                tcp.destroy(lp, None);
+                return Err(Error::from_io(&e.into(), "listen"));
+            }
+            Ok(ServerHandle::Shared(Shared {
+                tcp,
+                all: Vec::new(),
+            }))
+        }
+        Policy::RoundRobin => {
+            let cluster = w.cluster;
+            let k = key.to_string();
+            let r = tcp.listen(lp, backlog(q), move |lp, s, l, r| {
+                distribute(lp, s, cluster, &k, l, r);
+            });
+            if let Err(e) = r {
+                tcp.destroy(lp, None);
+                return Err(e);
+            }
+            tcp.set_ref(lp, false);
+            let sockname = proto::sockname(tcp.local_addr(lp)?);
+            Ok(ServerHandle::RoundRobin(RoundRobin {
+                listener: tcp,
+                sockname,
+                all: Vec::new(),
+                free: VecDeque::new(),
+                queue: VecDeque::new(),
+                outstanding: HashMap::new(),
+            }))
+        }
+    }
+}
+
+fn distribute<S: 'static>(
+    lp: &mut Loop<S>,
+    s: &mut S,
+    cluster: super::Cluster,
+    key: &str,
+    l: Tcp,
+    r: Result<()>,
+) {
+    if r.is_err() {
+        return; // an accept error (EMFILE …): the listener goes on
+    }
+    let Ok(tcp) = l.accept(lp) else { return };
+    let Some(h) = rr(lp, cluster, key) else {
+        tcp.destroy(lp, None);
+        return;
+    };
+    h.queue.push_back(Queued {
+        tcp,
+        refused: Vec::new(),
+    });
+    pump(lp, s, cluster, key);
+}
+
+/// Offers the queue to every free worker, in the order they became free.
+fn pump<S: 'static>(lp: &mut Loop<S>, s: &mut S, cluster: super::Cluster, key: &str) {
+    let Some(h) = rr(lp, cluster, key) else {
+        return;
+    };
+    let free: Vec<u32> = h.free.drain(..).collect();
+    for id in free {
+        handoff(lp, s, Worker { cluster, id }, key);
+    }
+}
+
+/// Hands worker `w` the first queued socket it has not refused, or marks it free.
+fn handoff<S: 'static>(lp: &mut Loop<S>, _s: &mut S, w: Worker, key: &str) {
+    let Some(h) = rr(lp, w.cluster, key) else {
+        return;
+    };
+    if !h.all.contains(&w.id) || h.outstanding.contains_key(&w.id) {
+        return;
+    }
+    let Some(pos) = h.queue.iter().position(|q| !q.refused.contains(&w.id)) else {
+        if !h.free.contains(&w.id) {
+            h.free.push_back(w.id);
+        }
+        return;
+    };
+    let q = h.queue.remove(pos).expect("found above");
+    let tcp = q.tcp;
+    h.outstanding.insert(w.id, q);
+    let k = key.to_string();
+    let fields = proto::request(act::NEWCONN, json!({ "key": key }));
+    let reply: proto::ReplyFn<S> = Box::new(move |lp, s, v, _| {
+        let accepted = v.get("accepted").and_then(Value::as_bool).unwrap_or(false);
+        answered(lp, s, w, &k, accepted);
+    });
+    let sent = send_to(
+        lp,
+        w,
+        fields,
+        Some((SendHandle::TcpSocket(tcp), true)),
+        Some(reply),
+    );
+    if sent.is_err() {
+        // the channel is gone: the socket waits for another worker
+        if let Some(h) = rr(lp, w.cluster, key) {
+            if let Some(q) = h.outstanding.remove(&w.id) {
+                h.queue.push_front(q);
+            }
+            h.all.retain(|&i| i != w.id);
+        }
+        pump(lp, _s, w.cluster, key);
+    }
+}
+
+/// A worker's answer to `newconn`.
+fn answered<S: 'static>(lp: &mut Loop<S>, s: &mut S, w: Worker, key: &str, accepted: bool) {
+    let Some(h) = rr(lp, w.cluster, key) else {
+        return;
+    };
+    let Some(mut q) = h.outstanding.remove(&w.id) else {
+        return;
+    };
+    if accepted {
+        // the worker has its own copy now
+        q.tcp.destroy(lp, None);
+    } else {
+        q.refused.push(w.id);
+        h.queue.push_back(q);
+    }
+    handoff(lp, s, w, key);
+    pump(lp, s, w.cluster, key);
+}
+
+/// The primary's `worker.disconnect()`: no more connections for `w` (its outstanding one
+/// is still answered).
+pub(crate) fn stop_routing<S: 'static>(lp: &mut Loop<S>, w: Worker) {
+    let Ok(st) = state(lp, w.cluster) else { return };
+    for h in st.servers.values_mut() {
+        if let ServerHandle::RoundRobin(r) = h {
+            r.all.retain(|&i| i != w.id);
+            r.free.retain(|&i| i != w.id);
+        }
+    }
+}
+
+/// `w`'s channel closed: it leaves every server; a connection it never answered for goes
+/// to another worker. The listening sockets stay open.
+pub(crate) fn remove_worker<S: 'static>(lp: &mut Loop<S>, s: &mut S, w: Worker) {
+    let Ok(st) = state(lp, w.cluster) else { return };
+    let mut keys = Vec::new();
+    for (k, h) in st.servers.iter_mut() {
+        match h {
+            ServerHandle::RoundRobin(r) => {
+                r.all.retain(|&i| i != w.id);
+                r.free.retain(|&i| i != w.id);
+                if let Some(q) = r.outstanding.remove(&w.id) {
+                    r.queue.push_front(q);
+                }
+                keys.push(k.clone());
+            }
+            ServerHandle::Shared(sh) => sh.all.retain(|&i| i != w.id),
+        }
+    }
+    for k in keys {
+        pump(lp, s, w.cluster, &k);
+    }
+}
+
+/// The `close` act: `w`'s server under `key` closed. When it was the last worker there,
+/// the primary closes the port (and resets the connections still queued).
+pub(crate) fn close_key<S: 'static>(lp: &mut Loop<S>, s: &mut S, w: Worker, key: &str) {
+    let Ok(st) = state(lp, w.cluster) else { return };
+    let empty = match st.servers.get_mut(key) {
+        Some(ServerHandle::RoundRobin(r)) => {
+            r.all.retain(|&i| i != w.id);
+            r.free.retain(|&i| i != w.id);
+            r.all.is_empty() && r.outstanding.is_empty()
+        }
+        Some(ServerHandle::Shared(sh)) => {
+            sh.all.retain(|&i| i != w.id);
+            sh.all.is_empty()
+        }
+        None => return,
+    };
+    if !empty {
+        pump(lp, s, w.cluster, key);
+        return;
+    }
+    let Some(h) = state(lp, w.cluster)
+        .ok()
+        .and_then(|st| st.servers.remove(key))
+    else {
+        return;
+    };
+    match h {
+        ServerHandle::RoundRobin(r) => {
+            r.listener.destroy(lp, None);
+            for q in r.queue {
+                q.tcp.destroy(lp, None);
+            }
+        }
+        ServerHandle::Shared(sh) => sh.tcp.destroy(lp, None),
+    }
+}

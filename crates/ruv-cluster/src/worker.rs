@@ -1,0 +1,363 @@
+//! The worker side: the channel to the primary, `online`, and servers whose ports the
+//! primary resolves ([`listen`]).
+//!
+//! A worker ignores `SIGINT` (a Ctrl-C in the terminal reaches the whole process group: the
+//! primary decides what its workers do), exits (code 0) when the channel closes without a
+//! disconnect (the primary died), and on the primary's `disconnect` closes its servers,
+//! waits for their connections to finish, then closes the channel.
+
+use crate::proto::{self, act, Replies, ReplyFn, Seq};
+use ruv_core::registry::{Callback, Handle, HandleId};
+use ruv_core::{CallbackResult, Code, Error, Loop, Result, Signal, Timer};
+use ruv_http::Server;
+use ruv_net::Tcp;
+use ruv_process::ipc::{self, Channel, ChannelEvent, InternalMessage, Message, ReceivedHandle};
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+/// What the worker's callback gets.
+#[derive(Debug)]
+pub enum WorkerEvent<'a> {
+    /// A message from the primary (`process.on('message')`).
+    Message(Message<'a>),
+    /// The primary asked this worker to disconnect: its servers are closing (ruv's
+    /// addition: Node has no event here).
+    Disconnecting,
+    /// The channel is closed after a disconnect (`'disconnect'`).
+    Disconnect,
+    /// Something from the primary could not be received.
+    Error(Error),
+}
+
+type WorkerFn<S> = Box<dyn for<'a> FnMut(&mut Loop<S>, &mut S, WorkerEvent<'a>) -> Result<()>>;
+
+struct Side<S> {
+    cb: Option<Callback<WorkerFn<S>>>,
+    channel: Channel,
+    seq: Seq,
+    replies: Replies<S>,
+    /// Servers by key, as the primary named them.
+    servers: HashMap<String, Server>,
+    /// Node's per-`indexesKey` counters.
+    indexes: HashMap<String, u32>,
+    disconnecting: bool,
+    accepting: bool,
+}
+
+/// Where this loop's worker state lives.
+#[derive(Clone, Copy)]
+struct SideId(HandleId);
+
+fn side<S: 'static>(lp: &mut Loop<S>) -> Option<&mut Side<S>> {
+    let id = lp.extension::<SideId>()?.0;
+    lp.handles::<Side<S>>().get_mut(id).map(|h| &mut h.data)
+}
+
+fn emit<S: 'static>(lp: &mut Loop<S>, s: &mut S, ev: WorkerEvent<'_>) {
+    let Some(id) = lp.extension::<SideId>().map(|i| i.0) else {
+        return;
+    };
+    lp.dispatch_handle::<Side<S>, WorkerFn<S>>(
+        s,
+        id,
+        "cluster.worker",
+        |st| &mut st.cb,
+        |f, lp, s| f(lp, s, ev),
+    );
+}
+
+fn send_primary<S: 'static>(
+    lp: &mut Loop<S>,
+    fields: Map<String, Value>,
+    reply: Option<ReplyFn<S>>,
+) -> Result<()> {
+    let st = side(lp).ok_or_else(not_set_up)?;
+    let seq = st.seq.take();
+    let ch = st.channel;
+    if let Some(cb) = reply {
+        st.replies.insert(seq, cb);
+    }
+    let msg = proto::envelope(proto::CMD, fields, seq);
+    ch.send_internal(lp, &msg, None, |_, _, _| {})?;
+    Ok(())
+}
+
+fn not_set_up() -> Error {
+    Error::new(Code::ERR_INVALID_STATE).with_detail("ruv_cluster::worker::setup was not called")
+}
+
+/// Sets this process up as a worker (Node's `cluster._setupWorker`): opens the channel
+/// to the primary, sends `online`, ignores `SIGINT`. `cb` gets [`WorkerEvent`]s.
+///
+/// # Errors
+/// `ERR_INVALID_STATE` in the primary (no `NODE_UNIQUE_ID`) or when called twice;
+/// `ERR_IPC_CHANNEL_CLOSED` without an inherited channel.
+#[track_caller]
+pub fn setup<S: 'static, R: CallbackResult>(
+    lp: &mut Loop<S>,
+    mut cb: impl for<'a> FnMut(&mut Loop<S>, &mut S, WorkerEvent<'a>) -> R + 'static,
+) -> Result<()> {
+    if !crate::is_worker() {
+        return Err(Error::new(Code::ERR_INVALID_STATE)
+            .with_detail("not a cluster worker (NODE_UNIQUE_ID is not set)"));
+    }
+    if side(lp).is_some() {
+        return Err(Error::new(Code::ERR_INVALID_STATE).with_detail("worker already set up"));
+    }
+    let Some(channel) = ipc::channel(lp)? else {
+        return Err(Error::new(ruv_process::ipc::codes::ERR_IPC_CHANNEL_CLOSED)
+            .with_detail("a cluster worker needs the IPC channel of its primary"));
+    };
+    let f: WorkerFn<S> = Box::new(move |lp, s, ev| cb(lp, s, ev).into_result());
+    let id = lp.handles::<Side<S>>().insert(Handle::new(Side {
+        cb: Some(Callback::new(f)),
+        channel,
+        seq: Seq::default(),
+        replies: Replies::default(),
+        servers: HashMap::new(),
+        indexes: HashMap::new(),
+        disconnecting: false,
+        accepting: true,
+    }));
+    lp.insert_extension(SideId(id));
+    // the primary decides about Ctrl-C; the watcher itself keeps nothing alive
+    let sig = Signal::new(lp)?;
+    sig.start(lp, libc::SIGINT, |_, _, _, _| {})?;
+    sig.set_ref(lp, false);
+    channel.on_event(lp, on_channel)?;
+    send_primary(lp, proto::request(act::ONLINE, Value::Null), None)
+}
+
+fn on_channel<S: 'static>(lp: &mut Loop<S>, s: &mut S, _: Channel, ev: ChannelEvent<'_>) {
+    match ev {
+        ChannelEvent::Internal(m) => on_internal(lp, s, m),
+        ChannelEvent::Message(m) => emit(lp, s, WorkerEvent::Message(m)),
+        ChannelEvent::Error(e) => emit(lp, s, WorkerEvent::Error(e)),
+        ChannelEvent::Drain => {}
+        ChannelEvent::Disconnect => {
+            if side(lp).is_some_and(|st| st.disconnecting) {
+                emit(lp, s, WorkerEvent::Disconnect);
+            } else {
+                // the primary is gone (Node's worker: process.exit(0))
+                std::process::exit(0);
+            }
+        }
+    }
+}
+
+fn on_internal<S: 'static>(lp: &mut Loop<S>, s: &mut S, m: InternalMessage<'_>) {
+    if m.cmd() != proto::CMD {
+        return;
+    }
+    let v = m.value();
+    if let Some(ack) = proto::ack_of(v) {
+        if let Some(cb) = side(lp).and_then(|st| st.replies.take(ack)) {
+            cb(lp, s, v, m.handle());
+        }
+        return;
+    }
+    let seq = v.get("seq").and_then(Value::as_u64).unwrap_or(0);
+    match proto::act_of(v) {
+        act::NEWCONN => {
+            let key = v.get("key").and_then(Value::as_str).unwrap_or("");
+            let accepted = match tcp_of(m.handle()) {
+                Some(tcp) => adopt(lp, key, tcp),
+                None => false,
+            };
+            let fields = proto::reply(seq, json!({ "accepted": accepted }));
+            send_primary(lp, fields, None).ok();
+        }
+        act::DISCONNECT => start_disconnect(lp, s),
+        _ => {}
+    }
+}
+
+/// Serves `tcp` on the server under `key`, if it takes connections.
+fn adopt<S: 'static>(lp: &mut Loop<S>, key: &str, tcp: Tcp) -> bool {
+    let server = match side(lp) {
+        Some(st) if st.accepting && !st.disconnecting => st.servers.get(key).copied(),
+        _ => None,
+    };
+    let Some(server) = server else {
+        tcp.destroy(lp, None);
+        return false;
+    };
+    if server.adopt(lp, tcp).is_ok() {
+        true
+    } else {
+        tcp.destroy(lp, None);
+        false
+    }
+}
+
+fn tcp_of(h: Option<ReceivedHandle>) -> Option<Tcp> {
+    match h {
+        Some(ReceivedHandle::TcpServer(t) | ReceivedHandle::TcpSocket(t)) => Some(t),
+        _ => None,
+    }
+}
+
+/// Closes every server (each `close` told to the primary), then the channel once their
+/// connections are done.
+fn start_disconnect<S: 'static>(lp: &mut Loop<S>, s: &mut S) {
+    let Some(st) = side(lp) else { return };
+    if st.disconnecting {
+        return;
+    }
+    st.disconnecting = true;
+    let servers: Vec<(String, Server)> = st.servers.drain().collect();
+    emit(lp, s, WorkerEvent::Disconnecting);
+    for (key, server) in &servers {
+        send_primary(lp, proto::request(act::CLOSE, json!({ "key": key })), None).ok();
+        // ERR_SERVER_NOT_RUNNING: a round-robin server with no connection: nothing to wait for
+        server.close(lp).ok();
+    }
+    let drained = move |lp: &mut Loop<S>| {
+        servers
+            .iter()
+            .all(|(_, sv)| sv.connections(lp).map_or(true, |n| n == 0))
+    };
+    if drained(lp) {
+        close_channel(lp);
+        return;
+    }
+    // ruv-http tells only the server's own callback about `Close`: look every 10 ms
+    let Ok(t) = Timer::new(lp) else { return };
+    let started = t.start(lp, 10, 10, move |lp, _, t| {
+        if drained(lp) {
+            t.stop(lp);
+            t.close(lp).ok();
+            close_channel(lp);
+        }
+    });
+    if started.is_err() {
+        close_channel(lp);
+    }
+}
+
+fn close_channel<S: 'static>(lp: &mut Loop<S>) {
+    if let Some(ch) = side(lp).map(|st| st.channel) {
+        ch.disconnect(lp).ok();
+    }
+}
+
+/// A worker's `server.listen(addr)`: asks the primary for the port (`queryServer`), then
+/// serves the connections it hands over (round-robin) or listens on the socket it sends
+/// (shared). `cb` gets the address listened on, or the bind error (`EADDRINUSE` …). In a
+/// process that is not a set-up worker, this is `server.listen(addr)`.
+///
+/// # Errors
+/// `ERR_IPC_CHANNEL_CLOSED` once disconnected; `server.listen`'s errors outside a cluster.
+pub fn listen<S: 'static, R: CallbackResult>(
+    lp: &mut Loop<S>,
+    server: Server,
+    addr: SocketAddr,
+    cb: impl FnOnce(&mut Loop<S>, &mut S, Result<SocketAddr>) -> R + 'static,
+) -> Result<()> {
+    let Some(st) = side(lp) else {
+        server.listen(lp, addr)?;
+        let got = server.address(lp);
+        crate::primary::tick(lp, move |lp, s| {
+            if let Err(e) = cb(lp, s, got).into_result() {
+                lp.report_error(s, e);
+            }
+        });
+        return Ok(());
+    };
+    let ty = if addr.is_ipv6() { 6 } else { 4 };
+    let ip = addr.ip().to_string();
+    let indexes_key = format!("{ip}:{}:{ty}:undefined", addr.port());
+    let n = st.indexes.entry(indexes_key).or_insert(0);
+    let index = *n;
+    *n += 1;
+    let query = json!({ "index": index, "data": Value::Null, "address": ip,
+        "port": addr.port(), "addressType": ty, "backlog": 511 });
+    let q2 = query.clone();
+    let reply: ReplyFn<S> = Box::new(move |lp, s, v, handle| {
+        let r = on_reply(lp, server, addr, q2, v, handle);
+        if let Err(e) = cb(lp, s, r).into_result() {
+            lp.report_error(s, e);
+        }
+    });
+    send_primary(lp, proto::request(act::QUERY_SERVER, query), Some(reply))
+}
+
+fn on_reply<S: 'static>(
+    lp: &mut Loop<S>,
+    server: Server,
+    want: SocketAddr,
+    query: Value,
+    v: &Value,
+    handle: Option<ReceivedHandle>,
+) -> Result<SocketAddr> {
+    let fail = |e: Error| e.with_detail(want.to_string());
+    if let Some(e) = proto::error_of(v.get("errno").unwrap_or(&Value::Null), "bind") {
+        return Err(fail(e));
+    }
+    let key = v
+        .get("key")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let got = match tcp_of(handle) {
+        Some(tcp) => {
+            let got = tcp.local_addr(lp)?;
+            // net's checkBindError: a shared socket on another port than asked is a lost bind
+            if want.port() != 0 && got.port() != want.port() {
+                tcp.destroy(lp, None);
+                return Err(fail(Error::op(Code::EADDRINUSE, "bind")));
+            }
+            server.listen_on(lp, tcp, 511)?;
+            got
+        }
+        None => v
+            .get("sockname")
+            .and_then(proto::parse_sockname)
+            .ok_or_else(|| {
+                Error::new(Code::EINVAL).with_detail("queryServer reply without sockname")
+            })?,
+    };
+    if let Some(st) = side(lp) {
+        st.servers.insert(key, server);
+    }
+    let mut fields = proto::request(act::LISTENING, query);
+    fields.insert("port".into(), Value::from(got.port()));
+    send_primary(lp, fields, None)?;
+    Ok(got)
+}
+
+/// Sends a message to the primary (`process.send`): `false` at the channel's high-water
+/// mark.
+///
+/// # Errors
+/// `ERR_INVALID_STATE` before [`setup`]; the channel's errors.
+pub fn send<S: 'static, T: serde::Serialize + ?Sized>(lp: &mut Loop<S>, msg: &T) -> Result<bool> {
+    let ch = side(lp).ok_or_else(not_set_up)?.channel;
+    ch.send(lp, msg)
+}
+
+/// Whether this worker takes the connections the primary hands it (default `true`). While
+/// off it answers "not accepted" and the primary routes them to another worker (a worker
+/// that is full; Node's `maxConnections`).
+///
+/// # Errors
+/// `ERR_INVALID_STATE` before [`setup`].
+pub fn set_accepting<S: 'static>(lp: &mut Loop<S>, on: bool) -> Result<()> {
+    side(lp).ok_or_else(not_set_up)?.accepting = on;
+    Ok(())
+}
+
+/// Node's `cluster.worker.disconnect()` from the worker: tells the primary
+/// (`exitedAfterDisconnect`), then closes its servers and, once drained, the channel.
+///
+/// # Errors
+/// `ERR_INVALID_STATE` before [`setup`].
+pub fn disconnect<S: 'static>(lp: &mut Loop<S>) -> Result<()> {
+    let reply: ReplyFn<S> = Box::new(|lp, s, _, _| start_disconnect(lp, s));
+    send_primary(
+        lp,
+        proto::request(act::EXITED_AFTER_DISCONNECT, Value::Null),
+        Some(reply),
+    )
+}
