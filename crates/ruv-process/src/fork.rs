@@ -68,6 +68,10 @@ pub struct ForkOptions {
     pub timeout: u64,
     /// The signal of `timeout` (`SIGTERM` when `None`).
     pub kill_signal: Option<Signal>,
+    /// The signal the child gets when this process dies (Linux's `PR_SET_PDEATHSIG`; see
+    /// [`SpawnOptions::parent_death_signal`]): a cluster worker busy in a loop still dies
+    /// with a SIGKILLed primary.
+    pub parent_death_signal: Option<Signal>,
 }
 
 /// A forked child: its process and its channel (`Copy`).
@@ -167,6 +171,7 @@ pub fn fork<S: 'static, A: AsRef<OsStr>, R: CallbackResult>(
         serialization: opts.serialization.name().to_string(),
         timeout: opts.timeout,
         kill_signal: opts.kill_signal.unwrap_or(Signal::SIGTERM),
+        parent_death_signal: opts.parent_death_signal,
         ..SpawnOptions::default()
     };
     let f: ForkFn<S> = Rc::new(RefCell::new(Box::new(move |lp, s, me, ev| {
