@@ -25,6 +25,38 @@ macro_rules! stream_methods {
                 stream::listen_start(lp, self.0, backlog, Callback::new(f))
             }
 
+            /// Stops taking connections off the listener's kernel backlog: the socket stays
+            /// open and listening, so clients still connect (the kernel queues them, up to
+            /// the backlog) and are not refused; [`resume_accept`](Self::resume_accept)
+            /// takes them. Also stops within a batch, when called from `on_connection`.
+            /// Pausing twice is a no-op.
+            ///
+            /// # Errors
+            /// `EBADF` for a stale or closing socket, `EINVAL` if it is not listening.
+            pub fn pause_accept<S: 'static>(self, lp: &mut Loop<S>) -> Result<()> {
+                stream::set_accept_paused(lp, self.0, true)
+            }
+
+            /// Takes connections again after [`pause_accept`](Self::pause_accept),
+            /// starting with those queued in the backlog meanwhile.
+            ///
+            /// # Errors
+            /// `EBADF` for a stale or closing socket, `EINVAL` if it is not listening.
+            pub fn resume_accept<S: 'static>(self, lp: &mut Loop<S>) -> Result<()> {
+                stream::set_accept_paused(lp, self.0, false)
+            }
+
+            /// How many connections the listener takes per readiness event before it
+            /// yields to other handles (default 128). 1 takes one at a time: listeners in
+            /// several processes sharing one socket (cluster workers) then split a burst
+            /// instead of one of them taking it all.
+            ///
+            /// # Errors
+            /// `EBADF` for a stale or closing socket, `EINVAL` for 0.
+            pub fn set_accept_batch<S: 'static>(self, lp: &mut Loop<S>, n: usize) -> Result<()> {
+                stream::set_accept_batch(lp, self.0, n)
+            }
+
             /// Takes the connection being reported to the connection callback (`EAGAIN`
             /// outside it).
             pub fn accept<S: 'static>(self, lp: &mut Loop<S>) -> Result<$ty> {

@@ -57,6 +57,10 @@ pub(crate) struct Entry<S> {
     pub(crate) listening: bool,
     /// Out of fds and nothing to spare: not accepting until a socket closes.
     pub(crate) emfile_paused: bool,
+    /// `pause_accept` was called: connections stay in the kernel backlog.
+    pub(crate) accept_paused: bool,
+    /// Connections taken per readiness event before the listener yields.
+    pub(crate) accept_batch: usize,
     pub(crate) connecting: bool,
     pub(crate) need_drain: bool,
     pub(crate) shutdown_req: bool,
@@ -138,6 +142,8 @@ pub(crate) fn insert<S: 'static>(lp: &mut Loop<S>, sock: Socket, pipe: bool) -> 
             read_done: false,
             listening: false,
             emfile_paused: false,
+            accept_paused: false,
+            accept_batch: DEFAULT_ACCEPT_BATCH,
             connecting: false,
             need_drain: false,
             shutdown_req: false,
@@ -236,7 +242,7 @@ pub(crate) fn call_conn<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: StreamId, r
 /// on re-registration).
 pub(crate) fn update_io<S: 'static>(lp: &mut Loop<S>, id: StreamId, force: bool) -> Result<()> {
     let e = entry(lp, id)?;
-    let read = e.reading || (e.listening && !e.emfile_paused);
+    let read = e.reading || (e.listening && !e.emfile_paused && !e.accept_paused);
     let write = e.connecting || !e.queue.is_empty();
     let want = match (read, write) {
         (true, true) => Some(Interest::BOTH),
@@ -425,6 +431,36 @@ pub(crate) fn listen_start<S: 'static>(
     e.reading = false;
     e.on_conn = Some(cb);
     update_io(lp, id, true)
+}
+
+/// Connections a listener takes per readiness event unless told otherwise.
+pub(crate) const DEFAULT_ACCEPT_BATCH: usize = 128;
+
+/// Stops (`true`) or resumes (`false`) taking connections off a listener's backlog.
+pub(crate) fn set_accept_paused<S: 'static>(
+    lp: &mut Loop<S>,
+    id: StreamId,
+    paused: bool,
+) -> Result<()> {
+    let e = entry(lp, id)?;
+    if !e.listening {
+        return Err(Error::new(Code::EINVAL).with_detail("not a listening socket"));
+    }
+    if e.accept_paused == paused {
+        return Ok(());
+    }
+    e.accept_paused = paused;
+    // Re-registering makes epoll report connections that queued while paused.
+    update_io(lp, id, true)
+}
+
+/// Sets how many connections a listener takes per readiness event (at least 1).
+pub(crate) fn set_accept_batch<S: 'static>(lp: &mut Loop<S>, id: StreamId, n: usize) -> Result<()> {
+    if n == 0 {
+        return Err(Error::new(Code::EINVAL).with_detail("accept batch must be at least 1"));
+    }
+    entry(lp, id)?.accept_batch = n;
+    Ok(())
 }
 
 pub(crate) fn accept<S: 'static>(lp: &mut Loop<S>, server: StreamId) -> Result<StreamId> {

@@ -12,8 +12,6 @@ use std::os::fd::AsRawFd;
 const READ_BUF: usize = 64 * 1024;
 /// Reads per readiness event before the socket yields to others (libuv reads up to 32).
 const READS_PER_EVENT: usize = 32;
-/// Accepts per readiness event before the listener yields.
-const ACCEPTS_PER_EVENT: usize = 128;
 
 /// Writes to a socket without raising SIGPIPE (EPIPE is returned instead), or to another
 /// kind of fd with write(2).
@@ -183,11 +181,17 @@ fn do_read<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: StreamId, hup: bool) -> 
 
 /// Accepts pending connections, handing each to the connection callback.
 fn do_accept<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: StreamId) -> bool {
-    for _ in 0..ACCEPTS_PER_EVENT {
+    let mut taken = 0;
+    loop {
         let Ok(e) = entry(lp, id) else { return false };
-        if !e.listening || e.emfile_paused {
+        // Re-read each time: the connection callback may pause or change the batch.
+        if !e.listening || e.emfile_paused || e.accept_paused {
             return false;
         }
+        if taken >= e.accept_batch {
+            return true;
+        }
+        taken += 1;
         let Some(sock) = e.sock.as_ref() else {
             return false;
         };
@@ -229,7 +233,6 @@ fn do_accept<S: 'static>(lp: &mut Loop<S>, s: &mut S, id: StreamId) -> bool {
             return false;
         }
     }
-    true
 }
 
 /// libuv's reserve-fd trick: give the spare fd back, accept and close what is pending, take

@@ -50,7 +50,12 @@ pub struct ForkOptions {
     /// The child's working directory.
     pub cwd: Option<PathBuf>,
     /// The child's environment (`None`: the parent's, without its own `NODE_CHANNEL_*`).
+    /// `NODE_CHANNEL_FD`, `NODE_CHANNEL_SERIALIZATION_MODE` and `NODE_UNIQUE_ID` are
+    /// removed from it either way (see [`STRIPPED_ENV`](crate::child::STRIPPED_ENV)).
     pub env: Option<Vec<(OsString, OsString)>>,
+    /// Variables set after that stripping, as [`SpawnOptions::extra_env`]: how a cluster
+    /// primary gives each worker its `NODE_UNIQUE_ID`.
+    pub extra_env: Vec<(OsString, OsString)>,
     /// Pipes for the child's stdin, stdout and stderr instead of the parent's own (Node's
     /// `silent`).
     pub silent: bool,
@@ -63,6 +68,10 @@ pub struct ForkOptions {
     pub timeout: u64,
     /// The signal of `timeout` (`SIGTERM` when `None`).
     pub kill_signal: Option<Signal>,
+    /// The signal the child gets when this process dies (Linux's `PR_SET_PDEATHSIG`; see
+    /// [`SpawnOptions::parent_death_signal`]): a cluster worker busy in a loop still dies
+    /// with a SIGKILLed primary.
+    pub parent_death_signal: Option<Signal>,
 }
 
 /// A forked child: its process and its channel (`Copy`).
@@ -156,11 +165,13 @@ pub fn fork<S: 'static, A: AsRef<OsStr>, R: CallbackResult>(
     let spawn_opts = SpawnOptions {
         cwd: opts.cwd.clone(),
         env: opts.env.clone(),
+        extra_env: opts.extra_env.clone(),
         stdio: vec![io.clone(), io.clone(), io, Stdio::Ipc],
         detached: opts.detached,
         serialization: opts.serialization.name().to_string(),
         timeout: opts.timeout,
         kill_signal: opts.kill_signal.unwrap_or(Signal::SIGTERM),
+        parent_death_signal: opts.parent_death_signal,
         ..SpawnOptions::default()
     };
     let f: ForkFn<S> = Rc::new(RefCell::new(Box::new(move |lp, s, me, ev| {

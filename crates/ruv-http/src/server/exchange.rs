@@ -241,6 +241,26 @@ pub(super) fn queue_flush<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
 }
 
 /// Whether the response's head went out (or is in the connection's buffer).
+/// Before the head of `id`'s response is written: on a closing server, the answer that
+/// will be its connection's last (no later request queued, none being read or waiting in
+/// the input) says `Connection: close`. With more input pending, the request it holds is
+/// answered first, and says it.
+pub(crate) fn before_head<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
+    let Some(e) = ex::<S>(lp, id) else { return };
+    if e.out.head_sent || !e.out.keep_alive {
+        return;
+    }
+    let conn_id = e.conn;
+    let last = conn::get(lp, conn_id).is_some_and(|c| {
+        c.server_closing && c.queue.back() == Some(&id) && c.inbuf.is_empty() && !c.in_read
+    });
+    if last {
+        if let Some(e) = ex::<S>(lp, id) {
+            e.out.keep_alive = false;
+        }
+    }
+}
+
 pub(crate) fn head_sent<S: 'static>(lp: &mut Loop<S>, id: HandleId) -> bool {
     ex::<S>(lp, id).is_some_and(|e| e.out.head_sent)
 }

@@ -205,6 +205,7 @@ impl Response {
             self.set_header(lp, *n, *v)?;
         }
         let date = super::with_shared(|sh| sh.date.now_bytes());
+        super::exchange::before_head::<S>(lp, self.0);
         live::<S>(lp, self.0)?.out.write(b"", &date)
     }
 
@@ -253,6 +254,7 @@ impl Response {
     /// `Content-Length`, `EBADF` once done.
     pub fn write<S: 'static>(self, lp: &mut Loop<S>, data: impl AsRef<[u8]>) -> Result<bool> {
         let date = super::with_shared(|sh| sh.date.now_bytes());
+        super::exchange::before_head::<S>(lp, self.0);
         let e = live::<S>(lp, self.0)?;
         if e.out.ended {
             return Err(Error::new(ERR_STREAM_WRITE_AFTER_END));
@@ -270,6 +272,7 @@ impl Response {
     /// `ERR_STREAM_WRITE_AFTER_END` when already ended, `EBADF` once done.
     pub fn end<S: 'static>(self, lp: &mut Loop<S>, data: impl AsRef<[u8]>) -> Result<()> {
         let date = super::with_shared(|sh| sh.date.now_bytes());
+        super::exchange::before_head::<S>(lp, self.0);
         let e = live::<S>(lp, self.0)?;
         if e.out.ended {
             return Err(Error::new(ERR_STREAM_WRITE_AFTER_END));

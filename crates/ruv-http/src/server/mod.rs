@@ -145,7 +145,11 @@ pub(crate) struct ServerState<S> {
     /// `Close` was queued.
     close_queued: bool,
     check_timer: Option<Timer>,
+    /// [`Server::on_close`] callbacks, run once after `Close`.
+    on_close: Vec<Callback<CloseFn<S>>>,
 }
+
+type CloseFn<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S) -> Result<()>>;
 
 /// What every server on a thread shares: the `Date` of the current second and recycled
 /// request heads and response buffers (thread-local: no lookup in the loop per request).
@@ -210,7 +214,13 @@ pub(crate) fn emit_close_if_drained<S: 'static>(lp: &mut Loop<S>, server: Server
     }
     tick(lp, move |lp, s| {
         emit(lp, s, server, ServerEvent::Close);
+        let waiting = state(lp, server)
+            .map(|st| std::mem::take(&mut st.on_close))
+            .unwrap_or_default();
         lp.close_handle::<ServerState<S>>(server.0).ok();
+        for Callback { f, site } in waiting {
+            lp.run_callback(s, "http.close", Some(server.0), site, f);
+        }
     });
 }
 
@@ -242,6 +252,7 @@ impl Server {
                 closing: false,
                 close_queued: false,
                 check_timer: None,
+                on_close: Vec::new(),
             }));
         Ok(Server(id))
     }
@@ -337,8 +348,11 @@ impl Server {
     }
 
     /// Node's `server.close()`: stops accepting, closes idle connections now (Node ≥ 19)
-    /// and each busy one once its responses are done (they get `Connection: close`);
-    /// `Close` follows when none is left.
+    /// and each busy one once its responses are done: the last response owed on it says
+    /// `Connection: close` if its head is written after this call (Node 20 says `keep-alive` and
+    /// keeps the connection until its keep-alive timeout; see docs/http.md). `Close`
+    /// follows when none is left ([`on_close`](Server::on_close) for code outside the
+    /// server's callback).
     ///
     /// # Errors
     /// `ERR_SERVER_NOT_RUNNING` if it is neither listening nor serving adopted
@@ -361,6 +375,36 @@ impl Server {
         self.close_idle_connections(lp);
         emit_close_if_drained(lp, self);
         Ok(())
+    }
+
+    /// Runs `cb` once, after [`ServerEvent::Close`] (the server's id is stale by then): for
+    /// code that is not the server's callback and must learn that the server has fully
+    /// closed (a cluster worker waiting to disconnect). Several may wait; they run in the
+    /// order given. An error `cb` returns goes to the loop's error handling, as any
+    /// callback's.
+    ///
+    /// # Errors
+    /// `EBADF` for a server already closed (see [`is_closed`](Server::is_closed)).
+    #[track_caller]
+    pub fn on_close<S: 'static, R: CallbackResult>(
+        self,
+        lp: &mut Loop<S>,
+        cb: impl FnOnce(&mut Loop<S>, &mut S) -> R + 'static,
+    ) -> Result<()> {
+        let f: CloseFn<S> = Box::new(move |lp, s| cb(lp, s).into_result());
+        let cb = Callback::new(f);
+        if self.is_closed(lp) {
+            return Err(Error::new(Code::EBADF).with_detail("the server is closed"));
+        }
+        let st = state(lp, self).ok_or_else(|| Error::new(Code::EBADF))?;
+        st.on_close.push(cb);
+        Ok(())
+    }
+
+    /// Whether the server has fully closed: `Close` was emitted and its id is stale.
+    pub fn is_closed<S: 'static>(self, lp: &Loop<S>) -> bool {
+        lp.handle::<ServerState<S>>(self.0)
+            .map_or(true, |h| h.is_closing())
     }
 
     /// Node's `server.closeAllConnections()`: destroys every connection.

@@ -86,6 +86,14 @@ pub struct SpawnOptions {
     pub timeout: u64,
     /// The signal of [`timeout`](Self::timeout) (default `SIGTERM`).
     pub kill_signal: Signal,
+    /// Linux's `PR_SET_PDEATHSIG`: the child gets this signal when the parent dies, even
+    /// a child that never looks at its IPC channel (a worker spinning in a loop dies with a
+    /// SIGKILLed primary). posix_spawn cannot set it, so the spawn uses fork+exec, on the
+    /// calling thread (never the pool's, see `docs/process.md`). The kernel sends it when
+    /// the *thread* that spawned the child exits: spawn from the loop's thread, and keep
+    /// that thread for the child's life. Cleared by the kernel when the child execs a
+    /// set-user-ID or set-group-ID program. `None` (the default): nothing is set.
+    pub parent_death_signal: Option<Signal>,
 }
 
 impl Default for SpawnOptions {
@@ -103,6 +111,7 @@ impl Default for SpawnOptions {
             serialization: "json".into(),
             timeout: 0,
             kill_signal: Signal::SIGTERM,
+            parent_death_signal: None,
         }
     }
 }
@@ -420,6 +429,10 @@ impl Command {
             detached: o.detached,
             uid: o.uid,
             gid: o.gid,
+            pdeathsig: match o.parent_death_signal {
+                Some(sig) => Some(super::sys::pdeath_signal(sig.as_raw()).ok_or(libc::EINVAL)?),
+                None => None,
+            },
         })
     }
 }

@@ -156,6 +156,10 @@ pub(crate) fn spawn_boxed<S: 'static>(
         return Err(Error::new(options::ERR_IPC_ONE_PIPE)
             .with_detail("Child process can have only one IPC pipe"));
     }
+    if o.parent_death_signal.is_some_and(|s| s.as_raw() == 0) {
+        return Err(Error::new(ruv_core::Code::ERR_INVALID_ARG_VALUE)
+            .with_detail("The property 'options.parentDeathSignal' must be a signal, not 0"));
+    }
     let fd_var = ipc.first().map(|i| i.to_string());
     let mut extra = Vec::new();
     if let Some(fd) = &fd_var {
@@ -225,7 +229,9 @@ pub(crate) fn spawn_boxed<S: 'static>(
         Ok(p) => p,
         Err(errno) => return finish_inline(lp, id, Err(errno), &o),
     };
+    // PR_SET_PDEATHSIG follows the spawning thread: never a pool thread
     let offload = plan.needs_fork()
+        && plan.pdeathsig.is_none()
         && resident_bytes().is_some_and(|r| r >= OFFLOAD_RSS.load(Ordering::Relaxed));
     if offload {
         return spawn_on_pool(lp, id, plan, o);

@@ -4,7 +4,8 @@
 //! Everything the child needs (paths, argv, envp, the fd of each slot) is allocated before
 //! the spawn, in a [`Plan`]; after `fork` the child makes only async-signal-safe calls
 //! (`sigaction`, `setsid`, `dup2`, `chdir`, `setgroups`, `setgid`, `setuid`,
-//! `pthread_sigmask`, `execve`, `write`, `_exit`) and touches no lock and no allocator.
+//! `prctl(PR_SET_PDEATHSIG)`, `getppid`, `kill`, `pthread_sigmask`, `execve`, `write`,
+//! `_exit`) and touches no lock and no allocator.
 //!
 //! * **posix_spawn** (glibc: `clone(CLONE_VM | CLONE_VFORK)`, so its cost does not grow with
 //!   the parent's memory; the calling thread waits only until the child execs): the slots
@@ -14,7 +15,8 @@
 //!   (`POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF`), since a Rust parent ignores SIGPIPE
 //!   and an ignored disposition would survive `exec`. glibc reports an exec failure as the
 //!   return value, having reaped the failed child.
-//! * **fork+exec** (with `uid`/`gid`, which posix_spawn cannot set): signals are blocked
+//! * **fork+exec** (with `uid`/`gid` or a parent-death signal, which posix_spawn cannot
+//!   set): signals are blocked
 //!   around `fork` (but for the ones that report a crash) so that no handler of the parent
 //!   runs in the child; the child resets dispositions 1–31 to their defaults before it
 //!   unblocks them, then execs. An exec failure's errno comes back through a close-on-exec
@@ -51,16 +53,29 @@ pub(crate) struct Plan {
     pub(crate) detached: bool,
     pub(crate) uid: Option<u32>,
     pub(crate) gid: Option<u32>,
+    /// `PR_SET_PDEATHSIG` in the child.
+    pub(crate) pdeathsig: Option<rustix::process::Signal>,
 }
 
 impl Plan {
-    /// Whether this plan needs fork+exec (posix_spawn cannot change the user or group).
+    /// Whether this plan needs fork+exec (posix_spawn cannot change the user or group,
+    /// nor set a parent-death signal).
     pub(crate) fn needs_fork(&self) -> bool {
-        self.uid.is_some() || self.gid.is_some()
+        self.uid.is_some() || self.gid.is_some() || self.pdeathsig.is_some()
     }
 }
 
 const SH: &CStr = c"/bin/sh";
+
+/// The signal numbered `n` (1 to 64, else `None`) for `PR_SET_PDEATHSIG`.
+pub(crate) fn pdeath_signal(n: i32) -> Option<rustix::process::Signal> {
+    // SAFETY: 1..=64 are signal numbers the kernel knows (real-time ones included, which
+    // rustix's named constructor refuses); the value only goes to prctl and to kill of the
+    // child itself, never raised in this process.
+    (1..=64)
+        .contains(&n)
+        .then(|| unsafe { rustix::process::Signal::from_raw_unchecked(n) })
+}
 
 /// A null-terminated array of pointers into `strs` (valid while `strs` is).
 fn ptrs(strs: &[CString]) -> Vec<*mut c_char> {
@@ -217,6 +232,8 @@ struct ChildArgs<'a> {
     script: &'a [*mut c_char],
     envp: &'a [*mut c_char],
     err_fd: RawFd,
+    /// The forking process, to see whether it died before the child set its pdeathsig.
+    parent: rustix::process::Pid,
 }
 
 fn fork_exec(plan: &Plan) -> Result<u32, i32> {
@@ -233,6 +250,7 @@ fn fork_exec(plan: &Plan) -> Result<u32, i32> {
         script: &script,
         envp: &envp,
         err_fd: wr.as_raw_fd(),
+        parent: rustix::process::getpid(),
     };
     let mask = fork_mask();
     // SAFETY: pthread_sigmask gets initialised sets. After fork the child runs only
@@ -333,6 +351,17 @@ fn child(a: &ChildArgs<'_>) -> ! {
         if let Some(uid) = p.uid {
             if libc::setuid(uid) != 0 {
                 fail();
+            }
+        }
+        // After setuid/setgid, which clear it. A parent that died before this call was
+        // not seen: the child has been re-parented, so it signals itself (delivered when
+        // the mask is emptied below, with the default disposition).
+        if let Some(sig) = p.pdeathsig {
+            if rustix::process::set_parent_process_death_signal(Some(sig)).is_err() {
+                fail();
+            }
+            if rustix::process::getppid() != Some(a.parent) {
+                rustix::process::kill_process(rustix::process::getpid(), sig).ok();
             }
         }
         let mut empty: libc::sigset_t = std::mem::zeroed();

@@ -18,6 +18,14 @@ pub enum SendHandle {
     TcpSocket(Tcp),
     /// A UDP socket (`dgram.Socket`, with `dgramType` `udp4` or `udp6`).
     Udp(Udp),
+    /// A TCP socket, listening or connected, labelled `net.Native`: a raw handle, as Node's
+    /// cluster sends its shared servers and round-robin connections. A node receiver gets
+    /// the bare `TCP` handle (not a `net.Server`/`net.Socket` object), which is what its
+    /// cluster worker code expects.
+    TcpNative(Tcp),
+    /// A UDP socket labelled `dgram.Native` (the raw `UDP` handle; no `dgramType`), as
+    /// Node's cluster sends a shared datagram socket.
+    UdpNative(Udp),
 }
 
 impl SendHandle {
@@ -28,6 +36,8 @@ impl SendHandle {
             SendHandle::TcpServer(t) => ("net.Server", t.as_fd(lp)?),
             SendHandle::TcpSocket(t) => ("net.Socket", t.as_fd(lp)?),
             SendHandle::Udp(u) => ("dgram.Socket", u.as_fd(lp)?),
+            SendHandle::TcpNative(t) => ("net.Native", t.as_fd(lp)?),
+            SendHandle::UdpNative(u) => ("dgram.Native", u.as_fd(lp)?),
         };
         let dgram_type = match self {
             SendHandle::Udp(u) => Some(if u.local_addr(lp)?.is_ipv6() {
@@ -49,8 +59,10 @@ impl SendHandle {
     /// Closes the handle on this loop (the fd travels on in its duplicate).
     pub(crate) fn close<S: 'static>(self, lp: &mut Loop<S>) {
         let res = match self {
-            SendHandle::TcpServer(t) | SendHandle::TcpSocket(t) => t.close(lp).map(drop),
-            SendHandle::Udp(u) => u.close(lp).map(drop),
+            SendHandle::TcpServer(t) | SendHandle::TcpSocket(t) | SendHandle::TcpNative(t) => {
+                t.close(lp).map(drop)
+            }
+            SendHandle::Udp(u) | SendHandle::UdpNative(u) => u.close(lp).map(drop),
         };
         // already closing: nothing left to do
         res.ok();
@@ -58,7 +70,9 @@ impl SendHandle {
 }
 
 /// A handle received with a message, open on the receiving loop (its kind is read from the
-/// socket itself: family, type, and whether it listens).
+/// socket itself: family, type, and whether it listens), whatever the envelope's `type`
+/// says: `net.Server`, `net.Socket`, `net.Native`, `dgram.Socket` and `dgram.Native` are
+/// all received alike.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReceivedHandle {
     /// A listening TCP socket: call [`Tcp::listen`] to accept connections on it.
