@@ -183,7 +183,8 @@ fn a_crash_loop_backs_off_and_gives_the_slot_up_after_max_restarts() {
 
 #[test]
 fn a_rolling_restart_replaces_every_worker_while_every_request_succeeds() {
-    let mut app = App::start("2", &[]);
+    // a generous listen timeout: this test is about requests, not about the timeout
+    let mut app = App::start("2", &[("SUP_LISTEN_TIMEOUT", "30000")]);
     let port = port_of(&app.wait_for(|v| p(v, "listening")));
     app.wait_for(|v| p(v, "listening"));
     let stop = Arc::new(AtomicBool::new(false));
@@ -267,7 +268,10 @@ fn a_replacement_that_never_listens_aborts_the_reload_and_the_old_worker_stays()
 
 #[test]
 fn a_ready_message_completes_a_rolling_restart_without_listening() {
-    let mut app = App::start("1", &[("SUP_MODE", "ready_new")]);
+    let mut app = App::start(
+        "1",
+        &[("SUP_MODE", "ready_new"), ("SUP_LISTEN_TIMEOUT", "30000")],
+    );
     app.wait_for(|v| p(v, "listening"));
     app.signal(libc::SIGUSR2);
     let done = app.wait_for(|v| s(v, "reload_done"));
@@ -278,10 +282,12 @@ fn a_ready_message_completes_a_rolling_restart_without_listening() {
 
 #[test]
 fn a_worker_stuck_in_a_loop_is_killed_after_the_kill_timeout() {
-    let mut app = App::start("1", &[("SUP_MODE", "spin"), ("SUP_KILL_TIMEOUT", "100")]);
+    let mut app = App::start("1", &[("SUP_MODE", "spin"), ("SUP_KILL_TIMEOUT", "200")]);
     app.wait_for(|v| p(v, "listening"));
-    app.signal(libc::SIGTERM);
+    // the broadcast sends the worker into its endless loop before the shutdown begins
+    app.signal(libc::SIGUSR1);
     app.wait_for(|v| v["ev"] == "spinning");
+    app.signal(libc::SIGTERM);
     let seen = app.finish();
     let killed = seen.iter().position(|v| s(v, "killed")).expect("killed");
     let exit = seen.iter().position(|v| p(v, "exit")).unwrap();
@@ -343,7 +349,14 @@ fn workers_report_metrics_and_the_primary_adds_their_rss() {
 
 #[test]
 fn a_worker_over_the_rss_limit_is_replaced() {
-    let mut app = App::start("1", &[("SUP_RSS_LIMIT", "1"), ("SUP_RSS_CHECK", "20")]);
+    let mut app = App::start(
+        "1",
+        &[
+            ("SUP_RSS_LIMIT", "1"),
+            ("SUP_RSS_CHECK", "20"),
+            ("SUP_LISTEN_TIMEOUT", "30000"),
+        ],
+    );
     app.wait_for(|v| p(v, "listening"));
     let m = app.wait_for(|v| s(v, "memory_limit"));
     assert_eq!(m["w"], 1);

@@ -13,8 +13,8 @@
 //! Worker behaviours (`SUP_MODE`, read by every worker): `crash_first` (worker 1 exits with
 //! code 7 once listening), `crash_all` (every worker exits with code 1 after `setup`),
 //! `nolisten_new` (workers with an id above WORKERS never listen), `ready_new` (those
-//! send `worker::ready` instead of listening), `spin` (a worker told to disconnect spins
-//! forever). `SUP_METRICS=MS` starts the metrics reporter.
+//! send `worker::ready` instead of listening), `spin` (a worker that gets the broadcast
+//! spins forever). `SUP_METRICS=MS` starts the metrics reporter.
 
 use ruv_cluster::supervisor::{self, Supervisor, SupervisorEvent, SupervisorOptions};
 use ruv_cluster::worker::{self, WorkerEvent};
@@ -185,17 +185,17 @@ fn run_worker(lp: &mut Loop<()>, scenario: String, port: u16, workers: u32) -> R
             }
             if v.get("hello").is_some() {
                 out(json!({"w": id, "ev": "got", "msg": v}));
+                if spin {
+                    out(json!({"w": id, "ev": "spinning"}));
+                    loop {
+                        std::hint::spin_loop();
+                    }
+                }
             }
             Ok(())
         }
         WorkerEvent::Disconnecting => {
             out(json!({"w": id, "ev": "disconnecting"}));
-            if spin {
-                out(json!({"w": id, "ev": "spinning"}));
-                loop {
-                    std::hint::spin_loop();
-                }
-            }
             Ok(())
         }
         _ => Ok::<(), ruv_core::Error>(()),
