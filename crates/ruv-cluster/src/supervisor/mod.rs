@@ -9,6 +9,27 @@
 //! restart ([`Supervisor::reload`]), `SIGINT`/`SIGTERM` a graceful shutdown
 //! ([`Supervisor::shutdown`]). Workers report their load with [`report_metrics`]. Design:
 //! `docs/cluster-supervision.md`.
+//!
+//! ```no_run
+//! use ruv_cluster::{Supervisor, SupervisorEvent, SupervisorOptions};
+//! use ruv_core::{Loop, RunMode};
+//!
+//! let mut lp: Loop<()> = Loop::new()?;
+//! if ruv_cluster::is_primary() {
+//!     let opts = SupervisorOptions { workers: 4, ..SupervisorOptions::default() };
+//!     Supervisor::new(&mut lp, opts, |_, _, _, ev| {
+//!         if let SupervisorEvent::GaveUp { slot, .. } = ev {
+//!             eprintln!("slot {slot} keeps crashing: given up");
+//!         }
+//!     })?;
+//! } else {
+//!     ruv_cluster::worker::setup(&mut lp, |_, _, _| {})?;
+//!     ruv_cluster::supervisor::report_metrics(&mut lp, 1000)?;
+//!     // … create a server and ruv_cluster::worker::listen(…) it
+//! }
+//! lp.run(RunMode::Default, &mut ())?;
+//! # Ok::<(), ruv_core::Error>(())
+//! ```
 
 mod metrics;
 mod reload;
