@@ -500,7 +500,7 @@ fn restart<S: 'static>(lp: &mut Loop<S>, s: &mut S, sup: Supervisor, i: usize, w
         return;
     }
     let delay = sl.delay;
-    sl.delay = ((delay as f64 * factor) as u64).min(cap);
+    sl.delay = next_delay(delay, factor, cap);
     let Ok(t) = Timer::new(lp) else { return };
     if let Some(sl) = state(lp, sup).and_then(|st| st.slots.get_mut(i)) {
         sl.timer = Some(t);
@@ -538,6 +538,11 @@ fn restart<S: 'static>(lp: &mut Loop<S>, s: &mut S, sup: Supervisor, i: usize, w
     );
 }
 
+/// The delay after `delay`: ×`factor`, at most `cap`.
+fn next_delay(delay: u64, factor: f64, cap: u64) -> u64 {
+    ((delay as f64 * factor) as u64).min(cap)
+}
+
 /// Disconnects `w` and sends it `SIGKILL` if it is still alive after the kill timeout.
 pub(crate) fn disconnect_and_kill<S: 'static>(lp: &mut Loop<S>, sup: Supervisor, w: Worker) {
     if w.is_connected(lp) {
@@ -560,5 +565,24 @@ pub(crate) fn disconnect_and_kill<S: 'static>(lp: &mut Loop<S>, sup: Supervisor,
         if let Some(st) = state(lp, sup) {
             st.kill_timers.insert(w.id(), t);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_backoff_grows_by_half_up_to_fifteen_seconds() {
+        let o = SupervisorOptions::default();
+        let mut d = o.restart_delay_ms;
+        let mut seen = vec![d];
+        while d < o.max_restart_delay_ms {
+            d = next_delay(d, o.backoff_factor, o.max_restart_delay_ms);
+            seen.push(d);
+        }
+        assert_eq!(&seen[..5], [100, 150, 225, 337, 505]);
+        assert_eq!(*seen.last().unwrap(), 15_000);
+        assert_eq!(next_delay(15_000, 1.5, 15_000), 15_000);
     }
 }
