@@ -32,9 +32,11 @@
 
 pub mod primary;
 pub mod proto;
+pub mod supervisor;
 pub mod worker;
 
 pub use primary::{Address, Cluster, ClusterEvent, Settings, Worker, WorkerState};
+pub use supervisor::{Supervisor, SupervisorEvent, SupervisorOptions};
 
 use std::sync::OnceLock;
 

@@ -47,6 +47,14 @@ pub mod act {
     pub const DISCONNECT: &str = "disconnect";
 }
 
+/// The acts of ruv's own messages (`cmd: "NODE_RUV_CLUSTER"`, W→P).
+pub mod ruv_act {
+    /// The worker is ready to serve (a supervisor's rolling restart waits for it).
+    pub const READY: &str = "ready";
+    /// The worker's load: `conns`, `requests`, `elu` (sent every second).
+    pub const METRICS: &str = "metrics";
+}
+
 /// The message's `act` (`""` for a reply or a message without one).
 pub fn act_of(v: &Value) -> &str {
     v.get("act").and_then(Value::as_str).unwrap_or("")

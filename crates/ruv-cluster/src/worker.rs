@@ -361,3 +361,33 @@ pub fn disconnect<S: 'static>(lp: &mut Loop<S>) -> Result<()> {
         Some(reply),
     )
 }
+
+/// Sends one of ruv's own cluster messages (`cmd: "NODE_RUV_CLUSTER"`) to the primary.
+pub(crate) fn send_ruv<S: 'static>(lp: &mut Loop<S>, fields: Map<String, Value>) -> Result<()> {
+    let st = side(lp).ok_or_else(not_set_up)?;
+    let seq = st.seq.take();
+    let ch = st.channel;
+    let msg = proto::envelope(proto::RUV_CMD, fields, seq);
+    ch.send_internal(lp, &msg, None, |_, _, _| {})?;
+    Ok(())
+}
+
+/// The open connections of this worker's listening servers (0 before [`setup`]).
+pub(crate) fn connections<S: 'static>(lp: &mut Loop<S>) -> usize {
+    let servers: Vec<Server> =
+        side(lp).map_or_else(Vec::new, |st| st.servers.values().copied().collect());
+    servers
+        .iter()
+        .map(|sv| sv.connections(lp).unwrap_or(0))
+        .sum()
+}
+
+/// Tells the primary this worker is ready (`{cmd: "NODE_RUV_CLUSTER", act: "ready"}`): a
+/// [`Supervisor`](crate::supervisor::Supervisor)'s rolling restart waits for this or a
+/// `Listening`, whichever comes first (PM2's `process.send('ready')` works too).
+///
+/// # Errors
+/// `ERR_INVALID_STATE` before [`setup`]; the channel's errors.
+pub fn ready<S: 'static>(lp: &mut Loop<S>) -> Result<()> {
+    send_ruv(lp, proto::request(proto::ruv_act::READY, Value::Null))
+}

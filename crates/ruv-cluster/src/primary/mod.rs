@@ -98,6 +98,9 @@ pub enum ClusterEvent<'a> {
     },
     /// A worker's spawn failed, or it sent something that could not be received.
     Error(Option<Worker>, Error),
+    /// One of ruv's own cluster messages from the worker (`cmd: "NODE_RUV_CLUSTER"`:
+    /// `ready`, `metrics`), which the [`Supervisor`](crate::supervisor::Supervisor) reads.
+    Ruv(Worker, &'a Value),
 }
 
 type ClusterFn<S> =
@@ -357,6 +360,10 @@ fn on_channel<S: 'static>(
 }
 
 fn on_internal<S: 'static>(lp: &mut Loop<S>, s: &mut S, w: Worker, m: InternalMessage<'_>) {
+    if m.cmd() == proto::RUV_CMD {
+        emit(lp, s, w.cluster, ClusterEvent::Ruv(w, m.value()));
+        return;
+    }
     if m.cmd() != proto::CMD {
         return;
     }
