@@ -138,6 +138,28 @@ fn slot<S: 'static>(lp: &mut Loop<S>, w: Worker) -> Result<&mut Slot<S>> {
 }
 
 fn emit<S: 'static>(lp: &mut Loop<S>, s: &mut S, c: Cluster, ev: ClusterEvent<'_>) {
+    emit_once(lp, s, c, ev, true);
+}
+
+/// Dispatches `ev`; if the cluster's callback is running right now (an emit from a next tick
+/// drained inside a callback nested in it), the event is deferred to the pending phase, when
+/// that callback has returned, instead of being lost — once (a callback a panic took away
+/// never comes back: then the event goes the way of every event of a dead callback).
+fn emit_once<S: 'static>(
+    lp: &mut Loop<S>,
+    s: &mut S,
+    c: Cluster,
+    ev: ClusterEvent<'_>,
+    may_defer: bool,
+) {
+    let busy = matches!(state(lp, c), Ok(st) if st.cb.is_none());
+    if busy && may_defer {
+        if let Some(owned) = ev.into_owned() {
+            lp.defer(move |lp: &mut Loop<S>, s: &mut S| emit_once(lp, s, c, owned, false));
+            return;
+        }
+        return;
+    }
     lp.dispatch_handle::<ClusterState<S>, ClusterFn<S>>(
         s,
         c.0,
@@ -145,6 +167,30 @@ fn emit<S: 'static>(lp: &mut Loop<S>, s: &mut S, c: Cluster, ev: ClusterEvent<'_
         |st| &mut st.cb,
         |f, lp, s| f(lp, s, c, ev),
     );
+}
+
+impl ClusterEvent<'_> {
+    /// The event without borrows, for deferring it (`None` for the two that borrow a
+    /// received message: those come from the channel's own callback, never nested).
+    fn into_owned(self) -> Option<ClusterEvent<'static>> {
+        Some(match self {
+            ClusterEvent::Fork(w) => ClusterEvent::Fork(w),
+            ClusterEvent::Online(w) => ClusterEvent::Online(w),
+            ClusterEvent::Listening(w, a) => ClusterEvent::Listening(w, a),
+            ClusterEvent::Disconnect(w) => ClusterEvent::Disconnect(w),
+            ClusterEvent::Exit {
+                worker,
+                code,
+                signal,
+            } => ClusterEvent::Exit {
+                worker,
+                code,
+                signal,
+            },
+            ClusterEvent::Error(w, e) => ClusterEvent::Error(w, e),
+            ClusterEvent::Message(..) | ClusterEvent::Ruv(..) => return None,
+        })
+    }
 }
 
 /// Runs `f` on the next tick (outside a callback, a deferred no-op makes the loop run it).
