@@ -82,18 +82,28 @@ impl App {
         assert_eq!(r, 0);
         let status = self.child.wait().expect("wait");
         assert!(status.success(), "primary: {status}");
-        self.seen.extend(self.lines.iter());
-        self.seen
+        let rest: Vec<Value> = self.lines.iter().collect();
+        self.seen.extend(rest);
+        std::mem::take(&mut self.seen)
     }
 
-    fn kill(mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
+    fn kill(self) {
+        drop(self);
     }
 }
 
-/// One request on a fresh connection: the id of the worker that answered.
-fn get(port: u16) -> usize {
+impl Drop for App {
+    /// A failed test leaves no primary behind (its workers exit when the channel closes).
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            self.child.kill().ok();
+            self.child.wait().ok();
+        }
+    }
+}
+
+/// One request on a fresh connection: the id and pid of the worker that answered.
+fn get_pid(port: u16) -> (usize, i32) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     s.set_read_timeout(Some(BOUND)).unwrap();
     s.write_all(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
@@ -102,7 +112,13 @@ fn get(port: u16) -> usize {
     s.read_to_string(&mut r).expect("a response");
     assert!(r.starts_with("HTTP/1.1 200"), "{r}");
     let body = r.split("\r\n\r\n").nth(1).unwrap_or("");
-    body.split(' ').next().unwrap().parse().expect("ID PID")
+    let mut it = body.split(' ').map(|n| n.parse::<i32>().expect("ID PID"));
+    (it.next().unwrap() as usize, it.next().unwrap())
+}
+
+/// One request on a fresh connection: the id of the worker that answered.
+fn get(port: u16) -> usize {
+    get_pid(port).0
 }
 
 /// `n` requests, each on its own connection: requests by worker id (index 0 unused).
@@ -163,6 +179,25 @@ fn a_second_reuseport_cluster_of_the_same_user_joins_the_port() {
     get(port);
     b.stop();
     a.stop();
+}
+
+#[test]
+fn a_reuseport_port_stays_held_by_the_primary_while_no_worker_listens() {
+    // worker 2 never listens: once worker 1 is killed, only the primary's bound socket
+    // holds the port, and another program (SO_REUSEADDR, as std and libuv set) cannot take it
+    let mut app = App::start(&["http-one", "0", "2"], Some("reuseport"));
+    let port = app.listening(1);
+    let (id, pid) = get_pid(port);
+    assert_eq!(id, 1);
+    // SAFETY: kill(2) on the pid our own cluster's worker reported.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
+    app.wait_for(|v| v["p"] == "exit" && v["w"] == 1);
+    let thief = std::net::TcpListener::bind(("127.0.0.1", port));
+    assert_eq!(
+        thief.map(drop).map_err(|e| e.kind()),
+        Err(std::io::ErrorKind::AddrInUse)
+    );
+    app.stop();
 }
 
 #[test]

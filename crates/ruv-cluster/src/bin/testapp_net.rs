@@ -4,7 +4,8 @@
 //! `NODE_CLUSTER_SCHED_POLICY`); every event is one JSON line on stdout.
 //!
 //! Scenarios: `http` (HTTP on 127.0.0.1:PORT answering "ID PID"), `udp` (UDP on
-//! 127.0.0.1:PORT, each datagram answered with the worker's id). A listen or bind error is
+//! 127.0.0.1:PORT, each datagram answered with the worker's id), `http-one` (as `http`, but
+//! only worker 1 listens; the others stay connected and idle). A listen or bind error is
 //! printed (`listen_error` with its code) and the worker exits with code 1. SIGUSR1 to the
 //! primary disconnects every worker (then the primary exits).
 
@@ -81,6 +82,9 @@ fn run_worker(lp: &mut Loop<()>, scenario: &str, port: u16) -> Result<()> {
                 me.send(lp, id.to_string().into_bytes(), from, |_, _, _| {})
             })
         });
+    }
+    if scenario == "http-one" && id != 1 {
+        return Ok(());
     }
     let server = Server::create(lp, ServerOptions::default(), move |lp, _, _, ev| {
         if let ServerEvent::Request(_, res) = ev {

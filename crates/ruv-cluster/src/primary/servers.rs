@@ -11,9 +11,9 @@
 //! workers keep the primary alive, not the port.
 //!
 //! Reuseport (ruv's extension, for ruv workers only: their query carries
-//! [`proto::RUV_REUSEPORT`]): the primary binds the port with `SO_REUSEPORT` and never
-//! listens on it (the kernel gives connections only to listening sockets), so the port is
-//! held and port 0 is resolved once; the reply carries the flag and the `sockname`, and
+//! [`proto::RUV_REUSEPORT`]): the primary binds the port with `SO_REUSEPORT` (and without
+//! `SO_REUSEADDR`) and never listens on it (the kernel gives connections only to listening
+//! sockets), so the port stays held while workers restart and port 0 is resolved once; the reply carries the flag and the `sockname`, and
 //! each worker binds its own socket there and listens. A Node worker on a reuseport
 //! cluster gets round-robin.
 //!
@@ -126,7 +126,11 @@ fn addresses(q: &Value) -> Vec<SocketAddr> {
 
 fn bind<S: 'static>(lp: &mut Loop<S>, q: &Value, reuse_port: bool) -> Result<Tcp> {
     let mut last = Error::op(ruv_core::Code::EINVAL, "bind").with_detail("not an IP address");
+    // reuseport: no SO_REUSEADDR on the primary's socket, or while no worker listens
+    // another program's SO_REUSEADDR socket could bind and listen on the port (Linux lets
+    // two SO_REUSEADDR sockets share a port when neither listens)
     let opts = BindOptions {
+        reuse_address: !reuse_port,
         reuse_port,
         ..BindOptions::default()
     };
