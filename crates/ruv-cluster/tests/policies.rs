@@ -20,6 +20,10 @@ struct App {
 
 impl App {
     fn start(args: &[&str], policy: Option<&str>) -> App {
+        App::start_env(args, policy, &[])
+    }
+
+    fn start_env(args: &[&str], policy: Option<&str>, env: &[(&str, &str)]) -> App {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ruv-cluster-testapp-net"));
         cmd.args(args)
             .stdout(Stdio::piped())
@@ -28,6 +32,9 @@ impl App {
             .env_remove("RUV_CLUSTER_SCHED_POLICY");
         if let Some(p) = policy {
             cmd.env("RUV_CLUSTER_SCHED_POLICY", p);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
         }
         let mut child = cmd.spawn().expect("spawn the test app");
         let stdout = child.stdout.take().expect("piped");
@@ -198,6 +205,37 @@ fn a_reuseport_port_stays_held_by_the_primary_while_no_worker_listens() {
         Err(std::io::ErrorKind::AddrInUse)
     );
     app.stop();
+}
+
+/// A Node worker: answers "ID PID" on 127.0.0.1, port 0.
+const NODE_WORKER: &str = r#"
+const cluster = require('node:cluster');
+const http = require('node:http');
+http.createServer((req, res) => res.end(`${cluster.worker.id} ${process.pid}`))
+  .listen(0, '127.0.0.1');
+"#;
+
+#[test]
+fn node_workers_on_a_reuseport_cluster_get_round_robin() {
+    if Command::new("node").arg("--version").output().is_err() {
+        eprintln!("skipped: node is not installed");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("ruv-cluster-node-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("worker.js");
+    std::fs::write(&script, NODE_WORKER).unwrap();
+    let env = [("NODE_WORKER", script.to_str().unwrap())];
+    let mut app = App::start_env(&["http", "0", "2"], Some("reuseport"), &env);
+    let port = app.listening(2);
+    // Node workers never ask for reuseport and bind nothing: the primary listens itself
+    // (round-robin), so the port takes connections. (Serving them needs ruv-process to send
+    // `net.Native` handles, which Node's round-robin worker expects: docs/cluster.md, gaps.)
+    TcpStream::connect(("127.0.0.1", port)).expect("the primary listens");
+    // no clean stop: that connection is stuck in the Node worker; killing the primary
+    // closes the channels and Node's workers exit
+    app.kill();
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]

@@ -7,7 +7,8 @@
 //! 127.0.0.1:PORT, each datagram answered with the worker's id), `http-one` (as `http`, but
 //! only worker 1 listens; the others stay connected and idle). A listen or bind error is
 //! printed (`listen_error` with its code) and the worker exits with code 1. SIGUSR1 to the
-//! primary disconnects every worker (then the primary exits).
+//! primary disconnects every worker (then the primary exits). With `NODE_WORKER=script.js`
+//! in its environment the primary forks `node script.js` workers instead of itself.
 
 use ruv_cluster::worker;
 use ruv_cluster::{Cluster, ClusterEvent, Settings};
@@ -36,7 +37,12 @@ fn main() -> Result<()> {
 }
 
 fn primary(lp: &mut Loop<()>, workers: u32) -> Result<()> {
-    let cluster = Cluster::new(lp, Settings::default(), move |_, _, _, ev| {
+    let mut settings = Settings::default();
+    if let Some(script) = std::env::var_os("NODE_WORKER") {
+        settings.exec = Some("node".into());
+        settings.args = Some(vec![script]);
+    }
+    let cluster = Cluster::new(lp, settings, move |_, _, _, ev| {
         match ev {
             ClusterEvent::Listening(w, a) => {
                 out(json!({"p": "listening", "w": w.id(), "port": a.port}));
