@@ -6,7 +6,8 @@
 //! for the ports it listens on ([`worker::listen`]). Ports are shared as Node shares them:
 //! round-robin (the primary accepts and hands each connection to the next free worker) or
 //! a shared handle (`NODE_CLUSTER_SCHED_POLICY=none`: one listening socket sent to every
-//! worker). The wire is Node's own `NODE_CLUSTER` protocol ([`proto`]), so a ruv worker and
+//! worker), or, ruv's extension, `SO_REUSEPORT` (`RUV_CLUSTER_SCHED_POLICY=reuseport`:
+//! every worker binds its own socket). UDP ([`worker::bind_udp`]) is always shared. The wire is Node's own `NODE_CLUSTER` protocol ([`proto`]), so a ruv worker and
 //! a Node primary understand each other. Design and status: `docs/cluster.md`.
 //!
 //! ```no_run
