@@ -28,6 +28,10 @@ use std::net::SocketAddr;
 pub const CMD: &str = "NODE_CLUSTER";
 /// The `cmd` of ruv's own cluster messages (ignored by Node).
 pub const RUV_CMD: &str = "NODE_RUV_CLUSTER";
+/// ruv's field in a `queryServer` (a ruv worker can bind `SO_REUSEPORT` itself) and in its
+/// reply (bind it yourself at `sockname`). Node's primary ignores it in a query; a Node
+/// worker never gets it (it never asks).
+pub const RUV_REUSEPORT: &str = "ruvReusePort";
 
 /// The acts.
 pub mod act {

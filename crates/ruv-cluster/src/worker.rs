@@ -10,7 +10,7 @@ use crate::proto::{self, act, Replies, ReplyFn, Seq};
 use ruv_core::registry::{Callback, Handle, HandleId};
 use ruv_core::{CallbackResult, Code, Error, Loop, Result, Signal, Timer};
 use ruv_http::Server;
-use ruv_net::Tcp;
+use ruv_net::{BindOptions, Tcp, Udp};
 use ruv_process::ipc::{self, Channel, ChannelEvent, InternalMessage, Message, ReceivedHandle};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -39,6 +39,8 @@ struct Side<S> {
     replies: Replies<S>,
     /// Servers by key, as the primary named them.
     servers: HashMap<String, Server>,
+    /// UDP sockets by key (always shared by the primary).
+    udp: HashMap<String, Udp>,
     /// Node's per-`indexesKey` counters.
     indexes: HashMap<String, u32>,
     disconnecting: bool,
@@ -116,6 +118,7 @@ pub fn setup<S: 'static, R: CallbackResult>(
         seq: Seq::default(),
         replies: Replies::default(),
         servers: HashMap::new(),
+        udp: HashMap::new(),
         indexes: HashMap::new(),
         disconnecting: false,
         accepting: true,
@@ -207,7 +210,12 @@ fn start_disconnect<S: 'static>(lp: &mut Loop<S>, s: &mut S) {
     }
     st.disconnecting = true;
     let servers: Vec<(String, Server)> = st.servers.drain().collect();
+    let udp: Vec<(String, Udp)> = st.udp.drain().collect();
     emit(lp, s, WorkerEvent::Disconnecting);
+    for (key, sock) in udp {
+        send_primary(lp, proto::request(act::CLOSE, json!({ "key": key })), None).ok();
+        sock.close(lp).ok();
+    }
     for (key, server) in &servers {
         send_primary(lp, proto::request(act::CLOSE, json!({ "key": key })), None).ok();
         // ERR_SERVER_NOT_RUNNING: a round-robin server with no connection: nothing to wait for
@@ -243,8 +251,9 @@ fn close_channel<S: 'static>(lp: &mut Loop<S>) {
 }
 
 /// A worker's `server.listen(addr)`: asks the primary for the port (`queryServer`), then
-/// serves the connections it hands over (round-robin) or listens on the socket it sends
-/// (shared). `cb` gets the address listened on, or the bind error (`EADDRINUSE` …). In a
+/// serves the connections it hands over (round-robin), listens on the socket it sends
+/// (shared), or binds its own `SO_REUSEPORT` socket on the port the primary holds
+/// (reuseport, ruv's extension). `cb` gets the address listened on, or the bind error (`EADDRINUSE` …). In a
 /// process that is not a set-up worker, this is `server.listen(addr)`.
 ///
 /// # Errors
@@ -271,8 +280,10 @@ pub fn listen<S: 'static, R: CallbackResult>(
     let n = st.indexes.entry(indexes_key).or_insert(0);
     let index = *n;
     *n += 1;
+    // the ruv field asks for reuseport where the cluster uses it (Node's primary ignores it)
     let query = json!({ "index": index, "data": Value::Null, "address": ip,
-        "port": addr.port(), "addressType": ty, "backlog": 511 });
+        "port": addr.port(), "addressType": ty, "backlog": 511,
+        (proto::RUV_REUSEPORT): true });
     let q2 = query.clone();
     let reply: ReplyFn<S> = Box::new(move |lp, s, v, handle| {
         let r = on_reply(lp, server, addr, q2, v, handle);
@@ -311,12 +322,23 @@ fn on_reply<S: 'static>(
             server.listen_on(lp, tcp, 511)?;
             got
         }
-        None => v
-            .get("sockname")
-            .and_then(proto::parse_sockname)
-            .ok_or_else(|| {
-                Error::new(Code::EINVAL).with_detail("queryServer reply without sockname")
-            })?,
+        None => {
+            let sockname = v
+                .get("sockname")
+                .and_then(proto::parse_sockname)
+                .ok_or_else(|| {
+                    Error::new(Code::EINVAL).with_detail("queryServer reply without sockname")
+                })?;
+            let reuse = v.get(proto::RUV_REUSEPORT).and_then(Value::as_bool) == Some(true);
+            if reuse {
+                if let Err(e) = listen_reuseport(lp, server, sockname) {
+                    // the primary forgets this worker on the key
+                    send_primary(lp, proto::request(act::CLOSE, json!({ "key": key })), None).ok();
+                    return Err(fail(e));
+                }
+            }
+            sockname
+        }
     };
     if let Some(st) = side(lp) {
         st.servers.insert(key, server);
@@ -325,6 +347,89 @@ fn on_reply<S: 'static>(
     fields.insert("port".into(), Value::from(got.port()));
     send_primary(lp, fields, None)?;
     Ok(got)
+}
+
+/// Reuseport: this worker's own `SO_REUSEPORT` socket on the primary's port, listening.
+fn listen_reuseport<S: 'static>(lp: &mut Loop<S>, server: Server, at: SocketAddr) -> Result<()> {
+    let opts = BindOptions {
+        reuse_port: true,
+        ..BindOptions::default()
+    };
+    let tcp = Tcp::bind_with(lp, at, opts)?;
+    if let Err(e) = server.listen_on(lp, tcp, 511) {
+        tcp.destroy(lp, None);
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// A worker's `dgram` bind (`socket.bind(addr)`): UDP in a cluster is always shared, as
+/// Node's: the primary binds `addr` once (`queryServer` with `addressType` `udp4` /
+/// `udp6`) and sends that socket to every worker, which all read from it (the kernel hands
+/// each datagram to one of them). `cb` gets the socket (call [`Udp::recv_start`]) or the
+/// bind error (`EADDRINUSE` …); the primary hears `listening`. The socket is closed (and
+/// the primary told) when the worker disconnects. In a process that is not a set-up worker,
+/// this is [`Udp::bind`].
+///
+/// # Errors
+/// `ERR_IPC_CHANNEL_CLOSED` once disconnected; `Udp::bind`'s errors outside a cluster.
+pub fn bind_udp<S: 'static, R: CallbackResult>(
+    lp: &mut Loop<S>,
+    addr: SocketAddr,
+    cb: impl FnOnce(&mut Loop<S>, &mut S, Result<Udp>) -> R + 'static,
+) -> Result<()> {
+    let Some(st) = side(lp) else {
+        let udp = Udp::bind(lp, addr)?;
+        crate::primary::tick(lp, move |lp, s| {
+            if let Err(e) = cb(lp, s, Ok(udp)).into_result() {
+                lp.report_error(s, e);
+            }
+        });
+        return Ok(());
+    };
+    let ty = if addr.is_ipv6() { "udp6" } else { "udp4" };
+    let ip = addr.ip().to_string();
+    let indexes_key = format!("{ip}:{}:{ty}:undefined", addr.port());
+    let n = st.indexes.entry(indexes_key).or_insert(0);
+    let index = *n;
+    *n += 1;
+    let query = json!({ "index": index, "data": Value::Null, "address": ip,
+        "port": addr.port(), "addressType": ty });
+    let q2 = query.clone();
+    let reply: ReplyFn<S> = Box::new(move |lp, s, v, handle| {
+        let r = on_udp_reply(lp, addr, q2, v, handle);
+        if let Err(e) = cb(lp, s, r).into_result() {
+            lp.report_error(s, e);
+        }
+    });
+    send_primary(lp, proto::request(act::QUERY_SERVER, query), Some(reply))
+}
+
+fn on_udp_reply<S: 'static>(
+    lp: &mut Loop<S>,
+    want: SocketAddr,
+    query: Value,
+    v: &Value,
+    handle: Option<ReceivedHandle>,
+) -> Result<Udp> {
+    let fail = |e: Error| e.with_detail(want.to_string());
+    if let Some(e) = proto::error_of(v.get("errno").unwrap_or(&Value::Null), "bind") {
+        return Err(fail(e));
+    }
+    let Some(ReceivedHandle::Udp(udp)) = handle else {
+        return Err(fail(
+            Error::op(Code::EINVAL, "bind").with_detail("queryServer reply without a UDP socket"),
+        ));
+    };
+    let key = v.get("key").and_then(Value::as_str).unwrap_or("");
+    let got = udp.local_addr(lp)?;
+    if let Some(st) = side(lp) {
+        st.udp.insert(key.to_string(), udp);
+    }
+    let mut fields = proto::request(act::LISTENING, query);
+    fields.insert("port".into(), Value::from(got.port()));
+    send_primary(lp, fields, None)?;
+    Ok(udp)
 }
 
 /// Sends a message to the primary (`process.send`): `false` at the channel's high-water

@@ -9,12 +9,22 @@
 //! no worker is left, so clients meet `ECONNREFUSED` while workers restart); it closes when
 //! the last worker's server closes it explicitly (`close`). It is unreferenced: the
 //! workers keep the primary alive, not the port.
+//!
+//! Reuseport (ruv's extension, for ruv workers only: their query carries
+//! [`proto::RUV_REUSEPORT`]): the primary binds the port with `SO_REUSEPORT` (and without
+//! `SO_REUSEADDR`) and never listens on it (the kernel gives connections only to listening
+//! sockets), so the port stays held while workers restart and port 0 is resolved once; the reply carries the flag and the `sockname`, and
+//! each worker binds its own socket there and listens. A Node worker on a reuseport
+//! cluster gets round-robin.
+//!
+//! UDP (`addressType` `udp4` / `udp6`) is always shared, as Node's: one bound socket sent to
+//! every worker.
 
 use super::{send_to, state, Worker};
 use crate::proto::{self, act};
 use crate::Policy;
 use ruv_core::{Error, Loop, Result};
-use ruv_net::Tcp;
+use ruv_net::{BindOptions, Tcp, Udp};
 use ruv_process::ipc::SendHandle;
 use serde_json::{json, Value};
 use std::collections::{HashMap, VecDeque};
@@ -23,6 +33,49 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 pub(crate) enum ServerHandle {
     RoundRobin(RoundRobin),
     Shared(Shared),
+    ReusePort(ReusePort),
+    Udp(SharedUdp),
+}
+
+/// The primary's socket for a reuseport key: bound, never listening.
+pub(crate) struct ReusePort {
+    tcp: Tcp,
+    sockname: Value,
+    all: Vec<u32>,
+}
+
+/// The one UDP socket every worker of a key gets.
+pub(crate) struct SharedUdp {
+    udp: Udp,
+    all: Vec<u32>,
+}
+
+impl ServerHandle {
+    /// The workers on this key (round-robin: those still routed to).
+    fn all(&mut self) -> &mut Vec<u32> {
+        match self {
+            ServerHandle::RoundRobin(r) => &mut r.all,
+            ServerHandle::Shared(h) => &mut h.all,
+            ServerHandle::ReusePort(h) => &mut h.all,
+            ServerHandle::Udp(h) => &mut h.all,
+        }
+    }
+
+    fn close<S: 'static>(self, lp: &mut Loop<S>) {
+        match self {
+            ServerHandle::RoundRobin(r) => {
+                r.listener.destroy(lp, None);
+                for q in r.queue {
+                    q.tcp.destroy(lp, None);
+                }
+            }
+            ServerHandle::Shared(h) => h.tcp.destroy(lp, None),
+            ServerHandle::ReusePort(h) => h.tcp.destroy(lp, None),
+            ServerHandle::Udp(h) => {
+                h.udp.close(lp).ok();
+            }
+        }
+    }
 }
 
 struct Queued {
@@ -52,7 +105,7 @@ fn rr<'a, S: 'static>(
 ) -> Option<&'a mut RoundRobin> {
     match state(lp, cluster).ok()?.servers.get_mut(key)? {
         ServerHandle::RoundRobin(r) => Some(r),
-        ServerHandle::Shared(_) => None,
+        _ => None,
     }
 }
 
@@ -71,15 +124,57 @@ fn addresses(q: &Value) -> Vec<SocketAddr> {
     }
 }
 
-fn bind<S: 'static>(lp: &mut Loop<S>, q: &Value) -> Result<Tcp> {
+fn bind<S: 'static>(lp: &mut Loop<S>, q: &Value, reuse_port: bool) -> Result<Tcp> {
     let mut last = Error::op(ruv_core::Code::EINVAL, "bind").with_detail("not an IP address");
+    // reuseport: no SO_REUSEADDR on the primary's socket, or while no worker listens
+    // another program's SO_REUSEADDR socket could bind and listen on the port (Linux lets
+    // two SO_REUSEADDR sockets share a port when neither listens)
+    let opts = BindOptions {
+        reuse_address: !reuse_port,
+        reuse_port,
+        ..BindOptions::default()
+    };
     for addr in addresses(q) {
-        match Tcp::bind(lp, addr) {
+        match Tcp::bind_with(lp, addr, opts) {
             Ok(t) => return Ok(t),
             Err(e) => last = e,
         }
     }
     Err(last)
+}
+
+/// A UDP query's `addressType` (`udp4` / `udp6`), if it is one.
+fn udp_type(q: &Value) -> Option<&str> {
+    q.get("addressType")
+        .and_then(Value::as_str)
+        .filter(|t| matches!(*t, "udp4" | "udp6"))
+}
+
+/// Node's key for a UDP query (its `addressType` is a string).
+fn udp_key(q: &Value, ty: &str) -> String {
+    let address = q.get("address").and_then(Value::as_str).unwrap_or("null");
+    let port = q.get("port").and_then(Value::as_u64).unwrap_or(0);
+    let fd = q
+        .get("fd")
+        .and_then(Value::as_i64)
+        .map_or_else(|| "undefined".to_string(), |f| f.to_string());
+    let index = q.get("index").and_then(Value::as_u64).unwrap_or(0);
+    format!("{address}:{port}:{ty}:{fd}:{index}")
+}
+
+fn bind_udp<S: 'static>(lp: &mut Loop<S>, q: &Value, ty: &str) -> Result<Udp> {
+    let port = q.get("port").and_then(Value::as_u64).unwrap_or(0) as u16;
+    let ip = match q.get("address").and_then(Value::as_str) {
+        Some(a) => a.parse::<IpAddr>().map_err(|_| {
+            Error::op(ruv_core::Code::EINVAL, "bind").with_detail("not an IP address")
+        })?,
+        None if ty == "udp6" => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+        None => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+    };
+    let udp = Udp::bind(lp, SocketAddr::new(ip, port))?;
+    // the primary never reads it: the workers' copies keep their loops alive
+    udp.set_ref(lp, false);
+    Ok(udp)
 }
 
 fn backlog(q: &Value) -> i32 {
@@ -105,15 +200,39 @@ pub(crate) fn query<S: 'static>(lp: &mut Loop<S>, s: &mut S, w: Worker, q: &Valu
     {
         return;
     }
-    let key = proto::key_of_query(q);
-    if q.get("addressType").is_some_and(Value::is_string) {
-        let e = Error::op(ruv_core::Code::ENOTSUP, "bind")
-            .with_detail("UDP in a cluster is not built yet");
+    let udp = udp_type(q).map(str::to_string);
+    let key = match &udp {
+        Some(ty) => udp_key(q, ty),
+        None => proto::key_of_query(q),
+    };
+    if udp.is_none() && q.get("addressType").is_some_and(Value::is_string) {
+        let e = Error::op(ruv_core::Code::EINVAL, "bind").with_detail("unknown addressType");
         return reply_error(lp, w, seq, &key, &e);
     }
-    let policy = st.policy;
+    let capable = q
+        .get(proto::RUV_REUSEPORT)
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let policy = match st.policy {
+        Policy::ReusePort if !capable => Policy::RoundRobin,
+        p => p,
+    };
+    if !capable && matches!(st.servers.get(&key), Some(ServerHandle::ReusePort(_))) {
+        let e = Error::op(ruv_core::Code::ENOTSUP, "bind")
+            .with_detail("a reuseport port cannot be shared with a worker that binds no socket");
+        return reply_error(lp, w, seq, &key, &e);
+    }
     if !st.servers.contains_key(&key) {
-        match make(lp, w, &key, q, policy) {
+        let made = match &udp {
+            Some(ty) => bind_udp(lp, q, ty).map(|udp| {
+                ServerHandle::Udp(SharedUdp {
+                    udp,
+                    all: Vec::new(),
+                })
+            }),
+            None => make(lp, w, &key, q, policy),
+        };
+        match made {
             Ok(h) => {
                 if let Ok(st) = state(lp, w.cluster) {
                     st.servers.insert(key.clone(), h);
@@ -145,6 +264,23 @@ pub(crate) fn query<S: 'static>(lp: &mut Loop<S>, s: &mut S, w: Worker, q: &Valu
             let h = Some((SendHandle::TcpServer(tcp), true));
             send_to(lp, w, proto::reply(seq, fields), h, None).ok();
         }
+        Some(ServerHandle::ReusePort(h)) => {
+            if !h.all.contains(&w.id) {
+                h.all.push(w.id);
+            }
+            let fields = json!({ "errno": Value::Null, "key": key, "data": Value::Null,
+                "sockname": h.sockname.clone(), (proto::RUV_REUSEPORT): true });
+            send_to(lp, w, proto::reply(seq, fields), None, None).ok();
+        }
+        Some(ServerHandle::Udp(h)) => {
+            if !h.all.contains(&w.id) {
+                h.all.push(w.id);
+            }
+            let udp = h.udp;
+            let fields = json!({ "errno": 0, "key": key, "data": Value::Null });
+            let h = Some((SendHandle::Udp(udp), true));
+            send_to(lp, w, proto::reply(seq, fields), h, None).ok();
+        }
         None => {}
     }
 }
@@ -156,8 +292,24 @@ fn make<S: 'static>(
     q: &Value,
     policy: Policy,
 ) -> Result<ServerHandle> {
-    let tcp = bind(lp, q)?;
+    let tcp = bind(lp, q, policy == Policy::ReusePort)?;
     match policy {
+        Policy::ReusePort => {
+            // bound, not listening: it holds the port and takes no connection
+            tcp.set_ref(lp, false);
+            let sockname = match tcp.local_addr(lp) {
+                Ok(a) => proto::sockname(a),
+                Err(e) => {
+                    tcp.destroy(lp, None);
+                    return Err(e);
+                }
+            };
+            Ok(ServerHandle::ReusePort(ReusePort {
+                tcp,
+                sockname,
+                all: Vec::new(),
+            }))
+        }
         Policy::Shared => {
             // listen(2) here, never accept here: the workers race on the accept queue
             let fd = tcp.as_fd(lp)?;
@@ -316,7 +468,7 @@ pub(crate) fn remove_worker<S: 'static>(lp: &mut Loop<S>, s: &mut S, w: Worker) 
                 }
                 keys.push(k.clone());
             }
-            ServerHandle::Shared(sh) => sh.all.retain(|&i| i != w.id),
+            other => other.all().retain(|&i| i != w.id),
         }
     }
     for k in keys {
@@ -334,9 +486,9 @@ pub(crate) fn close_key<S: 'static>(lp: &mut Loop<S>, s: &mut S, w: Worker, key:
             r.free.retain(|&i| i != w.id);
             r.all.is_empty() && r.outstanding.is_empty()
         }
-        Some(ServerHandle::Shared(sh)) => {
-            sh.all.retain(|&i| i != w.id);
-            sh.all.is_empty()
+        Some(other) => {
+            other.all().retain(|&i| i != w.id);
+            other.all().is_empty()
         }
         None => return,
     };
@@ -350,13 +502,5 @@ pub(crate) fn close_key<S: 'static>(lp: &mut Loop<S>, s: &mut S, w: Worker, key:
     else {
         return;
     };
-    match h {
-        ServerHandle::RoundRobin(r) => {
-            r.listener.destroy(lp, None);
-            for q in r.queue {
-                q.tcp.destroy(lp, None);
-            }
-        }
-        ServerHandle::Shared(sh) => sh.tcp.destroy(lp, None),
-    }
+    h.close(lp);
 }
