@@ -229,11 +229,21 @@ fn node_workers_on_a_reuseport_cluster_get_round_robin() {
     let mut app = App::start_env(&["http", "0", "2"], Some("reuseport"), &env);
     let port = app.listening(2);
     // Node workers never ask for reuseport and bind nothing: the primary listens itself
-    // (round-robin), so the port takes connections. (Serving them needs ruv-process to send
-    // `net.Native` handles, which Node's round-robin worker expects: docs/cluster.md, gaps.)
-    TcpStream::connect(("127.0.0.1", port)).expect("the primary listens");
-    // no clean stop: that connection is stuck in the Node worker; killing the primary
-    // closes the channels and Node's workers exit
+    // (round-robin) and hands each connection to a Node worker as `net.Native`, what Node's
+    // own primary sends: the Node worker serves it.
+    let mut conn = TcpStream::connect(("127.0.0.1", port)).expect("the primary listens");
+    conn.set_read_timeout(Some(BOUND)).unwrap();
+    conn.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer)
+        .expect("a Node worker answered");
+    let body = answer.rsplit("\r\n\r\n").next().unwrap_or("");
+    let id = body.split(' ').next().unwrap_or("");
+    assert!(
+        id == "1" || id == "2",
+        "answer from a Node worker: {answer:?}"
+    );
+    // killing the primary closes the channels and Node's workers exit
     app.kill();
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -261,7 +261,7 @@ pub(crate) fn query<S: 'static>(lp: &mut Loop<S>, s: &mut S, w: Worker, q: &Valu
             }
             let tcp = sh.tcp;
             let fields = json!({ "errno": 0, "key": key, "data": Value::Null });
-            let h = Some((SendHandle::TcpServer(tcp), true));
+            let h = Some((SendHandle::TcpNative(tcp), true));
             send_to(lp, w, proto::reply(seq, fields), h, None).ok();
         }
         Some(ServerHandle::ReusePort(h)) => {
@@ -278,7 +278,7 @@ pub(crate) fn query<S: 'static>(lp: &mut Loop<S>, s: &mut S, w: Worker, q: &Valu
             }
             let udp = h.udp;
             let fields = json!({ "errno": 0, "key": key, "data": Value::Null });
-            let h = Some((SendHandle::Udp(udp), true));
+            let h = Some((SendHandle::UdpNative(udp), true));
             send_to(lp, w, proto::reply(seq, fields), h, None).ok();
         }
         None => {}
@@ -407,7 +407,7 @@ fn handoff<S: 'static>(lp: &mut Loop<S>, _s: &mut S, w: Worker, key: &str) {
         lp,
         w,
         fields,
-        Some((SendHandle::TcpSocket(tcp), true)),
+        Some((SendHandle::TcpNative(tcp), true)),
         Some(reply),
     );
     if sent.is_err() {
