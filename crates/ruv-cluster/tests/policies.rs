@@ -315,3 +315,93 @@ fn requests_per_worker_under_each_policy_are_recorded() {
         app.stop();
     }
 }
+
+/// A Node primary forking ruv workers: round-robin by Node's own primary, then disconnect.
+const NODE_PRIMARY: &str = r#"
+const cluster = require('node:cluster');
+const http = require('node:http');
+// Node's cluster runs `execPath [execArgv] exec args`: the ruv binary as the "node" to run
+process.execPath = process.argv[2];
+cluster.setupPrimary({ exec: 'http', args: ['0', '2'], execArgv: [], silent: true });
+for (let i = 0; i < 2; i++) cluster.fork();
+let listening = 0;
+cluster.on('listening', (_w, addr) => {
+  if (++listening !== 2) return;
+  const seen = new Set();
+  let n = 0;
+  const get = () => http.get({ host: '127.0.0.1', port: addr.port, agent: false }, (res) => {
+    let body = '';
+    res.on('data', (d) => (body += d));
+    res.on('end', () => {
+      seen.add(body.split(' ')[0]);
+      if (seen.size === 2 || ++n > 100) {
+        console.log(JSON.stringify({ ids: [...seen].sort() }));
+        for (const id in cluster.workers) cluster.workers[id].disconnect();
+      } else get();
+    });
+  });
+  get();
+});
+let exits = 0;
+cluster.on('exit', (_w, code) => {
+  console.log(JSON.stringify({ exit: code }));
+  if (++exits === 2) process.exit(0);
+});
+"#;
+
+#[test]
+fn ruv_workers_serve_under_a_node_primary() {
+    if Command::new("node").arg("--version").output().is_err() {
+        eprintln!("skipped: node is not installed");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("ruv-cluster-nodep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("primary.js");
+    std::fs::write(&script, NODE_PRIMARY).unwrap();
+    let mut child = Command::new("node")
+        .arg(&script)
+        .arg(env!("CARGO_BIN_EXE_ruv-cluster-testapp-net"))
+        .env_remove("RUV_CLUSTER_SCHED_POLICY")
+        .env_remove("NODE_CLUSTER_SCHED_POLICY")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = channel::<String>();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines = Vec::new();
+    let deadline = Instant::now() + BOUND;
+    while lines
+        .iter()
+        .filter(|l: &&String| l.contains("\"exit\""))
+        .count()
+        < 2
+    {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(l) => lines.push(l),
+            Err(_) => {
+                child.kill().ok();
+                panic!("the Node primary did not finish: {lines:?}");
+            }
+        }
+    }
+    assert!(child.wait().unwrap().success());
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(
+        lines.iter().any(|l| l == r#"{"ids":["1","2"]}"#),
+        "both ruv workers answered Node's round-robin: {lines:?}"
+    );
+    let exits: Vec<&String> = lines.iter().filter(|l| l.contains("\"exit\"")).collect();
+    assert!(
+        exits.iter().all(|l| l.as_str() == r#"{"exit":0}"#),
+        "{exits:?}"
+    );
+}
