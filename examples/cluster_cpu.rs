@@ -1,0 +1,161 @@
+//! The CPU-bound server of the articles on Node's `cluster`, as a ruv cluster: every
+//! request runs a 10,000,000-step loop on the worker's loop thread (blocking that worker
+//! on purpose) and is answered with the result and the worker's id:
+//! `result R from worker ID (pid PID)`. One worker computes one request at a time; with
+//! `--workers` workers (default: the CPUs) that many requests compute in parallel, the
+//! primary handing each connection to the next free worker (round-robin).
+//!
+//! ```sh
+//! cargo run --release --example cluster_cpu -- --port 3000 --workers 4
+//! ```
+//!
+//! Prints `listening on http://127.0.0.1:PORT` once the first worker listens (with
+//! `--port 0`, the port the primary bound). The primary's Supervisor restarts crashed
+//! workers, rolls them on SIGUSR2 and shuts down gracefully on SIGINT/SIGTERM. `--help`
+//! lists the flags; a bad flag exits with 2, a failure (`cluster_cpu: EADDRINUSE: ...`)
+//! with 1.
+
+use ruv::cluster::worker;
+use ruv::cluster::{ClusterEvent, Supervisor, SupervisorEvent, SupervisorOptions};
+use ruv::core::{Loop, RunMode};
+use ruv::http::{Server, ServerEvent, ServerOptions};
+use std::net::SocketAddr;
+
+#[path = "common/mod.rs"]
+#[allow(dead_code)] // each example uses part of it
+mod common;
+use common::{Arg, Args};
+
+const NAME: &str = "cluster_cpu";
+
+const STEPS: u64 = 10_000_000;
+
+/// The work per request, on the loop thread: `black_box` keeps the compiler from folding
+/// the loop away.
+fn busy() -> u64 {
+    let mut acc = 0u64;
+    for i in 0..STEPS {
+        acc = std::hint::black_box(acc.wrapping_add(i ^ (acc >> 3)));
+    }
+    acc
+}
+
+const USAGE: &str = "\
+usage: cluster_cpu [--port PORT] [--workers N]
+
+A CPU-bound HTTP server as a cluster: a primary supervising N worker processes that share
+one port; for every request a worker runs a 10,000,000-step loop on its loop thread
+(blocking it on purpose) and answers `result R from worker ID (pid PID)`. Prints `listening on http://127.0.0.1:PORT`
+once the first worker listens. Signals to the primary (from its Supervisor): SIGUSR2 is a
+rolling restart (one worker at a time, the port always served); SIGINT or SIGTERM a
+graceful shutdown (workers finish their open requests, then the primary exits with 0).
+Crashed workers are restarted with PM2's backoff.
+
+  --port PORT    the port to listen on, 0 for any free port (default: 3000)
+  --workers N    how many worker processes (default: CPUs)
+  -h, --help     print this help
+";
+
+/// The primary's state.
+#[derive(Default)]
+struct Primary {
+    announced: bool,
+    failed: bool,
+}
+
+fn main() {
+    let mut args = Args::from_env(NAME, USAGE);
+    let mut port = 3000u16;
+    let mut workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    while let Some(a) = args.next() {
+        match a {
+            Arg::Flag(f) if f == "--port" => port = args.value(&f, "a port number, 0-65535"),
+            Arg::Flag(f) if f == "--workers" => {
+                workers = args.value(&f, "a number of workers, at least 1");
+                if workers == 0 {
+                    args.bad("--workers must be at least 1");
+                }
+            }
+            other => args.unexpected(other),
+        }
+    }
+    let run = if ruv::cluster::is_primary() {
+        primary(workers)
+    } else {
+        serve(port)
+    };
+    match run {
+        Ok(true) => {}
+        Ok(false) => std::process::exit(1),
+        Err(e) => common::fail(NAME, e),
+    }
+}
+
+/// The supervisor; `Ok(false)` when it ended because the workers could not serve.
+fn primary(workers: usize) -> ruv::core::Result<bool> {
+    let mut lp: Loop<Primary> = Loop::new()?;
+    let opts = SupervisorOptions {
+        workers,
+        ..SupervisorOptions::default()
+    };
+    Supervisor::new(&mut lp, opts, |lp, st: &mut Primary, sup, ev| {
+        match ev {
+            SupervisorEvent::Cluster(ClusterEvent::Listening(_, a)) if !st.announced => {
+                st.announced = true;
+                println!("listening on http://127.0.0.1:{}", a.port);
+            }
+            SupervisorEvent::Cluster(ClusterEvent::Message(w, m)) => {
+                // a worker's listen failed (EADDRINUSE …): the same for every worker
+                let v: serde_json::Value = m.deserialize()?;
+                if let Some(e) = v.get("fatal").and_then(|e| e.as_str()) {
+                    if !st.failed {
+                        eprintln!("{NAME}: worker {}: {e}", w.id());
+                        st.failed = true;
+                        sup.shutdown(lp, |_, _, _| {});
+                    }
+                }
+            }
+            SupervisorEvent::Cluster(ClusterEvent::Error(_, e)) => eprintln!("{NAME}: {e}"),
+            SupervisorEvent::GaveUp { slot, unstable } => {
+                eprintln!("{NAME}: worker slot {slot} crashed {unstable} times in a row: given up");
+                st.failed = true;
+            }
+            _ => {}
+        }
+        Ok::<(), ruv::core::Error>(())
+    })?;
+    let mut st = Primary::default();
+    lp.run(RunMode::Default, &mut st)?;
+    Ok(!st.failed)
+}
+
+/// A worker: computes, then answers the result with its id and pid.
+fn serve(port: u16) -> ruv::core::Result<bool> {
+    let mut lp: Loop<()> = Loop::new()?;
+    worker::setup(&mut lp, |_, _, _| {})?;
+    let id = ruv::cluster::worker_id().unwrap_or(0);
+    let pid = std::process::id();
+    let server = Server::create(&mut lp, ServerOptions::default(), move |lp, _, _, ev| {
+        match ev {
+            ServerEvent::Request(_, res) => {
+                let r = busy();
+                res.set_header(lp, "Content-Type", "text/plain")?;
+                res.end(lp, format!("result {r} from worker {id} (pid {pid})\n"))
+            }
+            ServerEvent::Error(e) => {
+                // an accept error (EMFILE …): reported, the server goes on
+                eprintln!("{NAME}: worker {id}: {e}");
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    })?;
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    worker::listen(&mut lp, server, addr, |lp, _, r| match r {
+        Ok(_) => Ok(()),
+        // the primary reports it and shuts down (this worker exits once disconnected)
+        Err(e) => worker::send(lp, &serde_json::json!({ "fatal": e.to_string() })).map(drop),
+    })?;
+    lp.run(RunMode::Default, &mut ())?;
+    Ok(true)
+}
