@@ -41,7 +41,7 @@ fn busy() -> u64 {
 }
 
 const USAGE: &str = "\
-usage: cluster_cpu [--port PORT] [--workers N]
+usage: cluster_cpu [--port PORT] [--workers N] [--crash P]
 
 A CPU-bound HTTP server as a cluster: a primary supervising N worker processes that share
 one port; for every request a worker runs a 10,000,000-step loop on its loop thread
@@ -53,6 +53,8 @@ Crashed workers are restarted with PM2's backoff.
 
   --port PORT    the port to listen on, 0 for any free port (default: 3000)
   --workers N    how many worker processes (default: CPUs)
+  --crash P      the probability per request that the worker exits (code 1) before
+                 answering, to test crash recovery (default: 0)
   -h, --help     print this help
 ";
 
@@ -67,6 +69,7 @@ fn main() {
     let mut args = Args::from_env(NAME, USAGE);
     let mut port = 3000u16;
     let mut workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut crash = 0f64;
     while let Some(a) = args.next() {
         match a {
             Arg::Flag(f) if f == "--port" => port = args.value(&f, "a port number, 0-65535"),
@@ -76,13 +79,19 @@ fn main() {
                     args.bad("--workers must be at least 1");
                 }
             }
+            Arg::Flag(f) if f == "--crash" => {
+                crash = args.value(&f, "a probability, 0 to 1");
+                if !(0.0..=1.0).contains(&crash) {
+                    args.bad("--crash must be between 0 and 1");
+                }
+            }
             other => args.unexpected(other),
         }
     }
     let run = if ruv::cluster::is_primary() {
         primary(workers)
     } else {
-        serve(port)
+        serve(port, crash)
     };
     match run {
         Ok(true) => {}
@@ -116,6 +125,9 @@ fn primary(workers: usize) -> ruv::core::Result<bool> {
                 }
             }
             SupervisorEvent::Cluster(ClusterEvent::Error(_, e)) => eprintln!("{NAME}: {e}"),
+            SupervisorEvent::Restarting { slot, exited, .. } => {
+                eprintln!("{NAME}: worker {} (slot {slot}) exited: restarting", exited.id());
+            }
             SupervisorEvent::GaveUp { slot, unstable } => {
                 eprintln!("{NAME}: worker slot {slot} crashed {unstable} times in a row: given up");
                 st.failed = true;
@@ -130,14 +142,19 @@ fn primary(workers: usize) -> ruv::core::Result<bool> {
 }
 
 /// A worker: computes, then answers the result with its id and pid.
-fn serve(port: u16) -> ruv::core::Result<bool> {
+fn serve(port: u16, crash: f64) -> ruv::core::Result<bool> {
     let mut lp: Loop<()> = Loop::new()?;
     worker::setup(&mut lp, |_, _, _| {})?;
     let id = ruv::cluster::worker_id().unwrap_or(0);
     let pid = std::process::id();
+    let mut dice = Dice::new(pid);
     let server = Server::create(&mut lp, ServerOptions::default(), move |lp, _, _, ev| {
         match ev {
             ServerEvent::Request(_, res) => {
+                if crash > 0.0 && dice.next() < crash {
+                    // `--crash`: a simulated crash mid-request, before any answer
+                    std::process::exit(1);
+                }
                 let r = busy();
                 res.set_header(lp, "Content-Type", "text/plain")?;
                 res.end(lp, format!("result {r} from worker {id} (pid {pid})\n"))
@@ -158,4 +175,23 @@ fn serve(port: u16) -> ruv::core::Result<bool> {
     })?;
     lp.run(RunMode::Default, &mut ())?;
     Ok(true)
+}
+
+/// A small xorshift generator for `--crash`: uniform in `[0, 1)`, seeded per process.
+struct Dice(u64);
+
+impl Dice {
+    fn new(pid: u32) -> Dice {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        Dice((t ^ (u64::from(pid) << 32)) | 1)
+    }
+
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
 }
