@@ -126,7 +126,10 @@ fn primary(workers: usize) -> ruv::core::Result<bool> {
             }
             SupervisorEvent::Cluster(ClusterEvent::Error(_, e)) => eprintln!("{NAME}: {e}"),
             SupervisorEvent::Restarting { slot, exited, .. } => {
-                eprintln!("{NAME}: worker {} (slot {slot}) exited: restarting", exited.id());
+                eprintln!(
+                    "{NAME}: worker {} (slot {slot}) exited: restarting",
+                    exited.id()
+                );
             }
             SupervisorEvent::GaveUp { slot, unstable } => {
                 eprintln!("{NAME}: worker slot {slot} crashed {unstable} times in a row: given up");
