@@ -21,12 +21,14 @@ use ruv::cluster::{ClusterEvent, Supervisor, SupervisorEvent, SupervisorOptions}
 use ruv::core::{Loop, RunMode, Timer};
 use ruv::http::{Server, ServerEvent, ServerOptions};
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 
 #[path = "common/mod.rs"]
 #[allow(dead_code)] // each example uses part of it
 mod common;
 use common::{Arg, Args};
+#[path = "common/cluster.rs"]
+#[allow(dead_code)] // each cluster example uses part of it
+mod cluster_common;
 
 const NAME: &str = "cluster_broadcast";
 
@@ -72,8 +74,7 @@ impl Computed {
 /// The primary's state.
 #[derive(Default)]
 struct Primary {
-    announced: bool,
-    failed: bool,
+    flags: cluster_common::Flags,
     /// The latest value, and the one before it.
     latest: Computed,
     prev: u64,
@@ -136,27 +137,7 @@ fn primary(workers: usize, every: u64) -> ruv::core::Result<bool> {
             SupervisorEvent::Cluster(ClusterEvent::Online(w)) => {
                 w.send(lp, &st.latest)?;
             }
-            SupervisorEvent::Cluster(ClusterEvent::Listening(_, a)) if !st.announced => {
-                st.announced = true;
-                println!("listening on http://127.0.0.1:{}", a.port);
-            }
-            SupervisorEvent::Cluster(ClusterEvent::Message(w, m)) => {
-                // a worker's listen failed (EADDRINUSE …): the same for every worker
-                let v: serde_json::Value = m.deserialize()?;
-                if let Some(e) = v.get("fatal").and_then(|e| e.as_str()) {
-                    if !st.failed {
-                        eprintln!("{NAME}: worker {}: {e}", w.id());
-                        st.failed = true;
-                        sup.shutdown(lp, |_, _, _| {});
-                    }
-                }
-            }
-            SupervisorEvent::Cluster(ClusterEvent::Error(_, e)) => eprintln!("{NAME}: {e}"),
-            SupervisorEvent::GaveUp { slot, unstable } => {
-                eprintln!("{NAME}: worker slot {slot} crashed {unstable} times in a row: given up");
-                st.failed = true;
-            }
-            _ => {}
+            ev => cluster_common::on_event(NAME, lp, &mut st.flags, sup, &ev)?,
         }
         Ok::<(), ruv::core::Error>(())
     })?;
@@ -170,7 +151,7 @@ fn primary(workers: usize, every: u64) -> ruv::core::Result<bool> {
     let mut st = Primary::default();
     st.compute();
     lp.run(RunMode::Default, &mut st)?;
-    Ok(!st.failed)
+    Ok(!st.flags.failed)
 }
 
 /// A worker: keeps the latest broadcast value and answers it with its id and pid.
@@ -204,12 +185,7 @@ fn serve(port: u16) -> ruv::core::Result<bool> {
             _ => Ok(()),
         },
     )?;
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    worker::listen(&mut lp, server, addr, |lp, _, r| match r {
-        Ok(_) => Ok(()),
-        // the primary reports it and shuts down (this worker exits once disconnected)
-        Err(e) => worker::send(lp, &serde_json::json!({ "fatal": e.to_string() })).map(drop),
-    })?;
+    cluster_common::listen(&mut lp, server, port)?;
     lp.run(RunMode::Default, &mut None)?;
     Ok(true)
 }

@@ -16,15 +16,17 @@
 //! with 1.
 
 use ruv::cluster::worker;
-use ruv::cluster::{ClusterEvent, Supervisor, SupervisorEvent, SupervisorOptions};
 use ruv::core::{Loop, RunMode};
 use ruv::http::{Server, ServerEvent, ServerOptions};
-use std::net::SocketAddr;
 
 #[path = "common/mod.rs"]
 #[allow(dead_code)] // each example uses part of it
 mod common;
 use common::{Arg, Args};
+#[path = "common/cluster.rs"]
+#[allow(dead_code)] // each cluster example uses part of it
+mod cluster_common;
+use cluster_common::Dice;
 
 const NAME: &str = "cluster_cpu";
 
@@ -58,13 +60,6 @@ Crashed workers are restarted with PM2's backoff.
   -h, --help     print this help
 ";
 
-/// The primary's state.
-#[derive(Default)]
-struct Primary {
-    announced: bool,
-    failed: bool,
-}
-
 fn main() {
     let mut args = Args::from_env(NAME, USAGE);
     let mut port = 3000u16;
@@ -89,7 +84,7 @@ fn main() {
         }
     }
     let run = if ruv::cluster::is_primary() {
-        primary(workers)
+        cluster_common::primary(NAME, workers)
     } else {
         serve(port, crash)
     };
@@ -98,50 +93,6 @@ fn main() {
         Ok(false) => std::process::exit(1),
         Err(e) => common::fail(NAME, e),
     }
-}
-
-/// The supervisor; `Ok(false)` when it ended because the workers could not serve.
-fn primary(workers: usize) -> ruv::core::Result<bool> {
-    let mut lp: Loop<Primary> = Loop::new()?;
-    let opts = SupervisorOptions {
-        workers,
-        ..SupervisorOptions::default()
-    };
-    Supervisor::new(&mut lp, opts, |lp, st: &mut Primary, sup, ev| {
-        match ev {
-            SupervisorEvent::Cluster(ClusterEvent::Listening(_, a)) if !st.announced => {
-                st.announced = true;
-                println!("listening on http://127.0.0.1:{}", a.port);
-            }
-            SupervisorEvent::Cluster(ClusterEvent::Message(w, m)) => {
-                // a worker's listen failed (EADDRINUSE …): the same for every worker
-                let v: serde_json::Value = m.deserialize()?;
-                if let Some(e) = v.get("fatal").and_then(|e| e.as_str()) {
-                    if !st.failed {
-                        eprintln!("{NAME}: worker {}: {e}", w.id());
-                        st.failed = true;
-                        sup.shutdown(lp, |_, _, _| {});
-                    }
-                }
-            }
-            SupervisorEvent::Cluster(ClusterEvent::Error(_, e)) => eprintln!("{NAME}: {e}"),
-            SupervisorEvent::Restarting { slot, exited, .. } => {
-                eprintln!(
-                    "{NAME}: worker {} (slot {slot}) exited: restarting",
-                    exited.id()
-                );
-            }
-            SupervisorEvent::GaveUp { slot, unstable } => {
-                eprintln!("{NAME}: worker slot {slot} crashed {unstable} times in a row: given up");
-                st.failed = true;
-            }
-            _ => {}
-        }
-        Ok::<(), ruv::core::Error>(())
-    })?;
-    let mut st = Primary::default();
-    lp.run(RunMode::Default, &mut st)?;
-    Ok(!st.failed)
 }
 
 /// A worker: computes, then answers the result with its id and pid.
@@ -170,31 +121,7 @@ fn serve(port: u16, crash: f64) -> ruv::core::Result<bool> {
             _ => Ok(()),
         }
     })?;
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    worker::listen(&mut lp, server, addr, |lp, _, r| match r {
-        Ok(_) => Ok(()),
-        // the primary reports it and shuts down (this worker exits once disconnected)
-        Err(e) => worker::send(lp, &serde_json::json!({ "fatal": e.to_string() })).map(drop),
-    })?;
+    cluster_common::listen(&mut lp, server, port)?;
     lp.run(RunMode::Default, &mut ())?;
     Ok(true)
-}
-
-/// A small xorshift generator for `--crash`: uniform in `[0, 1)`, seeded per process.
-struct Dice(u64);
-
-impl Dice {
-    fn new(pid: u32) -> Dice {
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64);
-        Dice((t ^ (u64::from(pid) << 32)) | 1)
-    }
-
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
 }

@@ -69,12 +69,13 @@ const SH: &CStr = c"/bin/sh";
 
 /// The signal numbered `n` (1 to 64, else `None`) for `PR_SET_PDEATHSIG`.
 pub(crate) fn pdeath_signal(n: i32) -> Option<rustix::process::Signal> {
+    if !(1..=64).contains(&n) {
+        return None;
+    }
     // SAFETY: 1..=64 are signal numbers the kernel knows (real-time ones included, which
     // rustix's named constructor refuses); the value only goes to prctl and to kill of the
     // child itself, never raised in this process.
-    (1..=64)
-        .contains(&n)
-        .then(|| unsafe { rustix::process::Signal::from_raw_unchecked(n) })
+    Some(unsafe { rustix::process::Signal::from_raw_unchecked(n) })
 }
 
 /// A null-terminated array of pointers into `strs` (valid while `strs` is).

@@ -1,0 +1,106 @@
+//! What the cluster examples share: the primary's handling of its supervisor's events, the
+//! worker's listen that reports a failure to the primary, and `--crash`'s dice.
+
+use ruv::cluster::worker;
+use ruv::cluster::{ClusterEvent, Supervisor, SupervisorEvent, SupervisorOptions};
+use ruv::core::{Loop, Result, RunMode};
+use ruv::http::Server;
+use std::net::SocketAddr;
+
+/// What every cluster example's primary keeps.
+#[derive(Default)]
+pub struct Flags {
+    /// `listening on …` was printed.
+    pub announced: bool,
+    /// The workers could not serve (a listen error, a slot given up): exit with 1.
+    pub failed: bool,
+}
+
+/// The primary's answer to the events every cluster example handles alike: the listening
+/// line once, a worker's fatal listen error (printed once, then a shutdown), cluster errors,
+/// restarts and given-up slots on stderr.
+pub fn on_event<S: 'static>(
+    name: &str,
+    lp: &mut Loop<S>,
+    flags: &mut Flags,
+    sup: Supervisor,
+    ev: &SupervisorEvent<'_>,
+) -> Result<()> {
+    match ev {
+        SupervisorEvent::Cluster(ClusterEvent::Listening(_, a)) if !flags.announced => {
+            flags.announced = true;
+            println!("listening on http://127.0.0.1:{}", a.port);
+        }
+        SupervisorEvent::Cluster(ClusterEvent::Message(w, m)) => {
+            // a worker's listen failed (EADDRINUSE …): the same for every worker
+            let v: serde_json::Value = m.deserialize()?;
+            if let Some(e) = v.get("fatal").and_then(|e| e.as_str()) {
+                if !flags.failed {
+                    eprintln!("{name}: worker {}: {e}", w.id());
+                    flags.failed = true;
+                    sup.shutdown(lp, |_, _, _| {});
+                }
+            }
+        }
+        SupervisorEvent::Cluster(ClusterEvent::Error(_, e)) => eprintln!("{name}: {e}"),
+        SupervisorEvent::Restarting { slot, exited, .. } => {
+            eprintln!(
+                "{name}: worker {} (slot {slot}) exited: restarting",
+                exited.id()
+            );
+        }
+        SupervisorEvent::GaveUp { slot, unstable } => {
+            eprintln!("{name}: worker slot {slot} crashed {unstable} times in a row: given up");
+            flags.failed = true;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A primary that only supervises `workers` workers; `Ok(false)` when it ended because the
+/// workers could not serve.
+pub fn primary(name: &'static str, workers: usize) -> Result<bool> {
+    let mut lp: Loop<Flags> = Loop::new()?;
+    let opts = SupervisorOptions {
+        workers,
+        ..SupervisorOptions::default()
+    };
+    Supervisor::new(&mut lp, opts, move |lp, flags: &mut Flags, sup, ev| {
+        on_event(name, lp, flags, sup, &ev)
+    })?;
+    let mut flags = Flags::default();
+    lp.run(RunMode::Default, &mut flags)?;
+    Ok(!flags.failed)
+}
+
+/// The worker's `listen` on 127.0.0.1:`port`; a failure goes to the primary, which reports
+/// it and shuts down (this worker exits once disconnected).
+pub fn listen<S: 'static>(lp: &mut Loop<S>, server: Server, port: u16) -> Result<()> {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    worker::listen(lp, server, addr, |lp, _, r| match r {
+        Ok(_) => Ok(()),
+        Err(e) => worker::send(lp, &serde_json::json!({ "fatal": e.to_string() })).map(drop),
+    })
+}
+
+/// A small xorshift generator for `--crash`: uniform in `[0, 1)`, seeded per process.
+pub struct Dice(u64);
+
+impl Dice {
+    /// Seeded from the clock and `pid`.
+    pub fn new(pid: u32) -> Dice {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        Dice((t ^ (u64::from(pid) << 32)) | 1)
+    }
+
+    /// The next draw.
+    pub fn next(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
