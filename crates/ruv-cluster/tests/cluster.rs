@@ -3,14 +3,15 @@
 //! HTTP to the port the workers share. Waiting on those processes is bounded (a line
 //! within 60 s; a pid gone within 60 s, looked at every 10 ms): no sleep synchronises.
 
+mod common;
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-const BOUND: Duration = Duration::from_secs(60);
+use common::BOUND;
 
 struct App {
     child: Child,
@@ -28,18 +29,7 @@ impl App {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let mut child = cmd.spawn().expect("spawn the test app");
-        let stdout = child.stdout.take().expect("piped");
-        let (tx, lines) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                let v: Value = serde_json::from_str(&line).expect("a JSON line");
-                if tx.send(v).is_err() {
-                    break;
-                }
-            }
-        });
+        let (child, lines) = common::spawn_json(&mut cmd);
         App {
             child,
             lines,
@@ -49,18 +39,7 @@ impl App {
 
     /// The next line matching `want` (lines before it are kept in `seen`).
     fn wait_for(&mut self, want: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + BOUND;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let v = self
-                .lines
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("no such line; saw {:?}", self.seen));
-            self.seen.push(v.clone());
-            if want(&v) {
-                return v;
-            }
-        }
+        common::wait_for(&self.lines, &mut self.seen, want)
     }
 
     fn signal(&self, sig: i32) {
