@@ -5,7 +5,7 @@ mod spawn_support;
 
 use ruv_core::{Code, Loop, RunMode};
 use ruv_process::child::{self, ChildEvent, Signal, SpawnOptions, Stdio, NO_ARGS};
-use spawn_support::{record, run, subscribe, text, Seen};
+use spawn_support::{record, run, subscribe, text, write_file_elsewhere, Seen};
 
 #[test]
 fn a_missing_program_is_an_enoent_event_on_the_next_tick_with_stdio_still_usable() {
@@ -52,7 +52,7 @@ fn events_are_never_emitted_inside_the_spawn_call() {
 fn a_file_that_is_not_executable_is_an_eacces_event() {
     let dir = tempdir("eacces");
     let f = dir.join("plain");
-    std::fs::write(&f, "echo no\n").unwrap();
+    write_file_elsewhere(&f, "echo no\n", 0o644);
     let seen = run(f.to_str().unwrap(), NO_ARGS, SpawnOptions::default());
     assert_eq!(seen.events, ["error EACCES", "close -13"]);
 }
@@ -70,8 +70,7 @@ fn a_program_without_a_slash_is_looked_up_in_the_childs_path() {
     // the child's PATH, not the parent's
     let dir = tempdir("path");
     let prog = dir.join("only-here");
-    std::fs::write(&prog, "#!/bin/sh\necho found\n").unwrap();
-    chmod_x(&prog);
+    write_file_elsewhere(&prog, "#!/bin/sh\necho found\n", 0o755);
     let env = vec![("PATH".into(), dir.clone().into_os_string())];
     let o = SpawnOptions {
         env: Some(env),
@@ -85,8 +84,7 @@ fn a_program_without_a_slash_is_looked_up_in_the_childs_path() {
 fn a_script_without_a_shebang_runs_with_sh_as_execvp_does() {
     let dir = tempdir("noshebang");
     let prog = dir.join("script");
-    std::fs::write(&prog, "echo from-sh \"$1\"\n").unwrap();
-    chmod_x(&prog);
+    write_file_elsewhere(&prog, "echo from-sh \"$1\"\n", 0o755);
     let seen = run(prog.to_str().unwrap(), &["arg"], SpawnOptions::default());
     assert_eq!(text(&seen, 1), "from-sh arg\n");
     assert_eq!(seen.events, ["spawn", "exit 0", "close 0"]);
@@ -473,9 +471,4 @@ fn tempdir(tag: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("ruv-spawn-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
     d
-}
-
-fn chmod_x(p: &std::path::Path) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
 }

@@ -5,7 +5,7 @@ mod spawn_support;
 
 use ruv_core::{Loop, RunMode};
 use ruv_process::child::{self, ChildEvent, SpawnOptions, Stdio, NO_ARGS};
-use spawn_support::{open_fds, zombies};
+use spawn_support::{open_fds, write_file_elsewhere, zombies};
 use std::sync::Mutex;
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -85,8 +85,7 @@ fn failed_execs_leave_no_zombie_and_no_fd() {
     std::fs::create_dir_all(&dir).unwrap();
     // the kernel fails this exec (the interpreter is missing) after the child was made
     let bad = dir.join("bad-interpreter");
-    std::fs::write(&bad, "#!/no/such/interpreter\n").unwrap();
-    std::fs::set_permissions(&bad, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    write_file_elsewhere(&bad, "#!/no/such/interpreter\n", 0o755);
     let bad: &'static str = Box::leak(bad.to_str().unwrap().to_string().into_boxed_str());
     let mut lp = Loop::new().unwrap();
     spawn_many(&mut lp, "/bin/true", 1, 1, SpawnOptions::default);

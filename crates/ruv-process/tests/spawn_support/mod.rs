@@ -137,3 +137,29 @@ pub fn fds_without_cloexec() -> Vec<u32> {
     }
     out
 }
+
+/// Writes `contents` to `path` with `mode`, through a short-lived `sh`, so that no writable
+/// descriptor of the file is ever open in this process. Tests run on parallel threads: a
+/// child forked by another test between our `open` and `close` would inherit the descriptor,
+/// and exec'ing the file while any process holds it writable fails with `ETXTBSY`.
+pub fn write_file_elsewhere(path: &std::path::Path, contents: &str, mode: u32) {
+    use std::io::Write;
+    let mut sh = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg("cat > \"$1\" && chmod \"$2\" \"$1\"")
+        .arg("sh")
+        .arg(path)
+        .arg(format!("{mode:o}"))
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn /bin/sh to write a test file");
+    let mut stdin = sh.stdin.take().expect("piped stdin");
+    stdin.write_all(contents.as_bytes()).expect("write to sh");
+    drop(stdin);
+    let status = sh.wait().expect("wait for sh");
+    assert!(
+        status.success(),
+        "writing {} failed: {status}",
+        path.display()
+    );
+}
