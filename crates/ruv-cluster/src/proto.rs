@@ -32,6 +32,20 @@ pub const RUV_CMD: &str = "NODE_RUV_CLUSTER";
 /// reply (bind it yourself at `sockname`). Node's primary ignores it in a query; a Node
 /// worker never gets it (it never asks).
 pub const RUV_REUSEPORT: &str = "ruvReusePort";
+/// ruv's field in a `queryServer` from a server whose clients speak first (HTTP): seconds
+/// of `TCP_DEFER_ACCEPT` for the port's listening socket, so that a connection reaches a
+/// worker only once its request has arrived (docs/cluster.md, "Deferred accept"). Node's
+/// primary ignores it.
+pub const RUV_DEFER_ACCEPT: &str = "ruvDeferAccept";
+
+/// The wait ruv's HTTP workers ask for in [`RUV_DEFER_ACCEPT`], in seconds.
+pub const DEFER_ACCEPT_SECS: u64 = 1;
+
+/// The `TCP_DEFER_ACCEPT` wait a query asks for, if any.
+pub fn defer_accept_of(q: &Value) -> Option<std::time::Duration> {
+    let secs = q.get(RUV_DEFER_ACCEPT)?.as_u64()?;
+    (secs > 0).then(|| std::time::Duration::from_secs(secs.min(3600)))
+}
 
 /// The acts.
 pub mod act {

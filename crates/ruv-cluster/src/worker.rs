@@ -8,13 +8,16 @@
 
 use crate::proto::{self, act, Replies, ReplyFn, Seq};
 use ruv_core::registry::{Callback, Handle, HandleId};
-use ruv_core::{CallbackResult, Code, Error, Loop, Result, Signal, Timer};
+use ruv_core::{CallbackResult, Code, Error, Loop, Result, Signal};
 use ruv_http::Server;
 use ruv_net::{BindOptions, Tcp, Udp};
 use ruv_process::ipc::{self, Channel, ChannelEvent, InternalMessage, Message, ReceivedHandle};
 use serde_json::{json, Map, Value};
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::rc::Rc;
+use std::time::Duration;
 
 /// What the worker's callback gets.
 #[derive(Debug)]
@@ -216,32 +219,24 @@ fn start_disconnect<S: 'static>(lp: &mut Loop<S>, s: &mut S) {
         send_primary(lp, proto::request(act::CLOSE, json!({ "key": key })), None).ok();
         sock.close(lp).ok();
     }
-    for (key, server) in &servers {
-        send_primary(lp, proto::request(act::CLOSE, json!({ "key": key })), None).ok();
-        // ERR_SERVER_NOT_RUNNING: a round-robin server with no connection: nothing to wait for
-        server.close(lp).ok();
-    }
-    let drained = move |lp: &mut Loop<S>| {
-        servers
-            .iter()
-            .all(|(_, sv)| sv.connections(lp).map_or(true, |n| n == 0))
-    };
-    if drained(lp) {
-        close_channel(lp);
-        return;
-    }
-    // ruv-http tells only the server's own callback about `Close`: look every 10 ms
-    let Ok(t) = Timer::new(lp) else { return };
-    let started = t.start(lp, 10, 10, move |lp, _, t| {
-        if drained(lp) {
-            t.stop(lp);
-            t.close(lp).ok();
+    // the channel closes once every server has closed (its connections done)
+    let open = Rc::new(Cell::new(servers.len() + 1));
+    let done = move |lp: &mut Loop<S>, open: &Cell<usize>| {
+        open.set(open.get() - 1);
+        if open.get() == 0 {
             close_channel(lp);
         }
-    });
-    if started.is_err() {
-        close_channel(lp);
+    };
+    for (key, server) in servers {
+        send_primary(lp, proto::request(act::CLOSE, json!({ "key": key })), None).ok();
+        // ERR_SERVER_NOT_RUNNING: the program closed it already; its `Close` still comes
+        server.close(lp).ok();
+        let o = open.clone();
+        if server.on_close(lp, move |lp, _| done(lp, &o)).is_err() {
+            done(lp, &open); // closed already
+        }
     }
+    done(lp, &open);
 }
 
 fn close_channel<S: 'static>(lp: &mut Loop<S>) {
@@ -283,7 +278,7 @@ pub fn listen<S: 'static, R: CallbackResult>(
     // the ruv field asks for reuseport where the cluster uses it (Node's primary ignores it)
     let query = json!({ "index": index, "data": Value::Null, "address": ip,
         "port": addr.port(), "addressType": ty, "backlog": 511,
-        (proto::RUV_REUSEPORT): true });
+        (proto::RUV_REUSEPORT): true, (proto::RUV_DEFER_ACCEPT): proto::DEFER_ACCEPT_SECS });
     let q2 = query.clone();
     let reply: ReplyFn<S> = Box::new(move |lp, s, v, handle| {
         let r = on_reply(lp, server, addr, q2, v, handle);
@@ -330,12 +325,16 @@ fn on_reply<S: 'static>(
                     Error::new(Code::EINVAL).with_detail("queryServer reply without sockname")
                 })?;
             let reuse = v.get(proto::RUV_REUSEPORT).and_then(Value::as_bool) == Some(true);
-            if reuse {
-                if let Err(e) = listen_reuseport(lp, server, sockname) {
-                    // the primary forgets this worker on the key
-                    send_primary(lp, proto::request(act::CLOSE, json!({ "key": key })), None).ok();
-                    return Err(fail(e));
-                }
+            let listened = if reuse {
+                listen_reuseport(lp, server, sockname)
+            } else {
+                // round-robin: the primary listens and hands over connections
+                server.listen_remote(lp, sockname)
+            };
+            if let Err(e) = listened {
+                // the primary forgets this worker on the key
+                send_primary(lp, proto::request(act::CLOSE, json!({ "key": key })), None).ok();
+                return Err(fail(e));
             }
             sockname
         }
@@ -356,6 +355,9 @@ fn listen_reuseport<S: 'static>(lp: &mut Loop<S>, server: Server, at: SocketAddr
         ..BindOptions::default()
     };
     let tcp = Tcp::bind_with(lp, at, opts)?;
+    // HTTP: the client speaks first (as the primary does for the other policies)
+    tcp.set_defer_accept(lp, Duration::from_secs(proto::DEFER_ACCEPT_SECS))
+        .ok();
     if let Err(e) = server.listen_on(lp, tcp, 511) {
         tcp.destroy(lp, None);
         return Err(e);

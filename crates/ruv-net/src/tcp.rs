@@ -125,6 +125,19 @@ impl Tcp {
             .map_err(|e| Error::from_io(&e, "setsockopt"))
     }
 
+    /// `TCP_DEFER_ACCEPT` on a listening socket (Linux; nginx's `listen … deferred`): the
+    /// kernel queues a connection for `accept` only once the client has sent data, or after
+    /// about `wait` (rounded up to whole seconds) without any; `Duration::ZERO` turns it off.
+    /// For protocols where the client speaks first (HTTP): a server never holds a connection
+    /// that has nothing to read yet.
+    ///
+    /// # Errors
+    /// The `setsockopt` error; `ENOTSUP` off Linux.
+    pub fn set_defer_accept<S: 'static>(self, lp: &Loop<S>, wait: Duration) -> Result<()> {
+        let sock = stream::sock(lp, self.0)?;
+        defer_accept(sock, wait)
+    }
+
     /// `SO_KEEPALIVE`, with the idle time before the first probe when enabling.
     pub fn set_keepalive<S: 'static>(self, lp: &Loop<S>, on: bool, delay: Duration) -> Result<()> {
         let sock = stream::sock(lp, self.0)?;
@@ -153,4 +166,35 @@ impl Tcp {
             .map_err(|e| Error::from_io(&e, "getpeername"))?;
         a.as_socket().ok_or_else(|| Error::new(Code::EINVAL))
     }
+}
+
+#[cfg(target_os = "linux")]
+fn defer_accept(sock: &Socket, wait: Duration) -> Result<()> {
+    use std::os::fd::AsRawFd;
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let secs = libc::c_int::try_from(secs).unwrap_or(libc::c_int::MAX);
+    // SAFETY: the fd is open (owned by `sock`); the option value is a valid `c_int` whose
+    // size is the length passed.
+    let r = unsafe {
+        libc::setsockopt(
+            sock.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_DEFER_ACCEPT,
+            (&secs as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(Error::from_io(
+            &std::io::Error::last_os_error(),
+            "setsockopt",
+        ))
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn defer_accept(_sock: &Socket, _wait: Duration) -> Result<()> {
+    Err(Error::op(Code::ENOTSUP, "setsockopt"))
 }

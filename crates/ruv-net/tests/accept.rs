@@ -156,3 +156,35 @@ fn accept_controls_reject_bad_input_with_einval() {
     lp.run(RunMode::Default, &mut st).unwrap();
     assert_eq!(bound.pause_accept(&mut lp).unwrap_err().code(), Code::EBADF);
 }
+
+#[test]
+fn a_deferred_listener_accepts_a_connection_only_once_its_client_has_sent_data() {
+    use std::io::Write;
+    let mut lp: Loop<Count> = Loop::new().unwrap();
+    guard(&mut lp, 20_000);
+    let server = listener(&mut lp);
+    // far longer than the test: the silent client is never queued while it runs
+    server
+        .set_defer_accept(&lp, std::time::Duration::from_secs(60))
+        .unwrap();
+    let silent = connect(&lp, server, 1);
+    let mut talker = connect(&lp, server, 1);
+    talker[0].write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+    let mut st = Count::default();
+    while st.accepted.is_empty() {
+        lp.run(RunMode::Once, &mut st).unwrap();
+    }
+    assert_eq!(
+        st.accepted.len(),
+        1,
+        "only the client that sent data is accepted"
+    );
+    let peer = st.accepted[0].peer_addr(&lp).unwrap();
+    assert_eq!(peer, talker[0].local_addr().unwrap());
+    assert_ne!(peer, silent[0].local_addr().unwrap());
+    assert!(
+        !backlog_ready(&lp, server, 0),
+        "the silent one is not in the backlog"
+    );
+    close_all(&mut lp, &mut st, server);
+}

@@ -293,6 +293,12 @@ fn make<S: 'static>(
     policy: Policy,
 ) -> Result<ServerHandle> {
     let tcp = bind(lp, q, policy == Policy::ReusePort)?;
+    if policy != Policy::ReusePort {
+        if let Some(wait) = proto::defer_accept_of(q) {
+            // best effort: without it (off Linux) connections just arrive earlier
+            tcp.set_defer_accept(lp, wait).ok();
+        }
+    }
     match policy {
         Policy::ReusePort => {
             // bound, not listening: it holds the port and takes no connection

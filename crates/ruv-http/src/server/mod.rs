@@ -138,6 +138,8 @@ pub(crate) struct ServerState<S> {
     pub(crate) cb: Option<Callback<ServerFn<S>>>,
     pub(crate) opts: ServerOptions,
     listener: Option<Tcp>,
+    /// [`Server::listen_remote`]: the address another process listens on for it.
+    remote: Option<SocketAddr>,
     /// Open connections; each knows its index here.
     pub(crate) conns: Vec<HandleId>,
     /// `close` was called.
@@ -203,7 +205,8 @@ fn tick<S: 'static>(lp: &mut Loop<S>, f: impl FnOnce(&mut Loop<S>, &mut S) + 'st
 /// Node's `_emitCloseIfDrained`.
 pub(crate) fn emit_close_if_drained<S: 'static>(lp: &mut Loop<S>, server: Server) {
     let Some(st) = state(lp, server) else { return };
-    if !st.closing || st.listener.is_some() || !st.conns.is_empty() || st.close_queued {
+    let listening = st.listener.is_some() || st.remote.is_some();
+    if !st.closing || listening || !st.conns.is_empty() || st.close_queued {
         return;
     }
     st.close_queued = true;
@@ -248,6 +251,7 @@ impl Server {
                 cb: Some(Callback::new(f)),
                 opts,
                 listener: None,
+                remote: None,
                 conns: Vec::new(),
                 closing: false,
                 close_queued: false,
@@ -295,9 +299,27 @@ impl Server {
         Ok(())
     }
 
+    /// Listens through another process: a cluster primary's round-robin listener at
+    /// `addr` accepts, and hands this server its connections ([`adopt`](Server::adopt)).
+    /// The server behaves as a listening one: `Listening` on the next tick,
+    /// [`address`](Server::address) is `addr`, [`close`](Server::close) stops it and emits
+    /// `Close` once its connections are done, even if it never got one.
+    ///
+    /// # Errors
+    /// `ERR_SERVER_ALREADY_LISTEN`, `EBADF` for a closed server.
+    pub fn listen_remote<S: 'static>(self, lp: &mut Loop<S>, addr: SocketAddr) -> Result<()> {
+        self.check_can_listen(lp)?;
+        if let Some(st) = state(lp, self) {
+            st.remote = Some(addr);
+        }
+        let server = self;
+        tick(lp, move |lp, s| emit(lp, s, server, ServerEvent::Listening));
+        Ok(())
+    }
+
     fn check_can_listen<S: 'static>(self, lp: &mut Loop<S>) -> Result<()> {
         let st = state(lp, self).ok_or_else(|| Error::new(Code::EBADF))?;
-        if st.listener.is_some() {
+        if st.listener.is_some() || st.remote.is_some() {
             return Err(Error::new(ERR_SERVER_ALREADY_LISTEN));
         }
         if st.closing {
@@ -359,10 +381,12 @@ impl Server {
     /// connections, `EBADF` for a closed server.
     pub fn close<S: 'static>(self, lp: &mut Loop<S>) -> Result<()> {
         let st = state(lp, self).ok_or_else(|| Error::new(Code::EBADF))?;
-        if st.closing || (st.listener.is_none() && st.conns.is_empty()) {
+        let listening = st.listener.is_some() || st.remote.is_some();
+        if st.closing || (!listening && st.conns.is_empty()) {
             return Err(Error::new(ERR_SERVER_NOT_RUNNING));
         }
         st.closing = true;
+        st.remote = None;
         let conns = st.conns.clone();
         if let Some(l) = st.listener.take() {
             l.destroy(lp, None);
@@ -436,9 +460,11 @@ impl Server {
     /// # Errors
     /// `ERR_SERVER_NOT_RUNNING` when not listening, `EBADF` for a closed server.
     pub fn address<S: 'static>(self, lp: &Loop<S>) -> Result<SocketAddr> {
-        match lp.handle::<ServerState<S>>(self.0)?.data.listener {
-            Some(l) => l.local_addr(lp),
-            None => Err(Error::new(ERR_SERVER_NOT_RUNNING)),
+        let st = &lp.handle::<ServerState<S>>(self.0)?.data;
+        match (st.listener, st.remote) {
+            (Some(l), _) => l.local_addr(lp),
+            (None, Some(a)) => Ok(a),
+            (None, None) => Err(Error::new(ERR_SERVER_NOT_RUNNING)),
         }
     }
 
