@@ -384,3 +384,23 @@ fn ruv_workers_serve_under_a_node_primary() {
         "{exits:?}"
     );
 }
+
+#[test]
+fn a_connection_handed_to_a_worker_that_dies_before_answering_goes_to_another_worker() {
+    // worker 1 takes its first connection and exits without answering `newconn`: it never
+    // read it, so the primary (which keeps its copy until the answer) hands it to worker 2
+    let mut app = App::start(&["http-rogue", "0", "2"], None);
+    let port = app.listening(2);
+    let mut by = [0usize; 3];
+    for _ in 0..4 {
+        by[get(port)] += 1;
+    }
+    assert_eq!(by, [0, 0, 4], "every request answered, all by worker 2");
+    app.wait_for(|v| v["ev"] == "dropped");
+    let exit = app.wait_for(|v| v["p"] == "exit");
+    assert_eq!(
+        (exit["w"].as_u64(), exit["code"].as_i64()),
+        (Some(1), Some(3))
+    );
+    app.stop();
+}

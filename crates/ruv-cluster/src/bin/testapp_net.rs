@@ -5,7 +5,9 @@
 //!
 //! Scenarios: `http` (HTTP on 127.0.0.1:PORT answering "ID PID"), `udp` (UDP on
 //! 127.0.0.1:PORT, each datagram answered with the worker's id), `http-one` (as `http`, but
-//! only worker 1 listens; the others stay connected and idle). A listen or bind error is
+//! only worker 1 listens; the others stay connected and idle), `http-rogue` (as `http`,
+//! but worker 1 speaks the protocol by hand: it asks for the port and, handed its first
+//! connection, prints `dropped` and exits with code 3 without answering `newconn`). A listen or bind error is
 //! printed (`listen_error` with its code) and the worker exits with code 1. SIGUSR1 to the
 //! primary disconnects every worker (then the primary exits). With `NODE_WORKER=script.js`
 //! in its environment the primary forks `node script.js` workers instead of itself.
@@ -14,6 +16,7 @@ use ruv_cluster::worker;
 use ruv_cluster::{Cluster, ClusterEvent, Settings};
 use ruv_core::{Error, Loop, Result, RunMode, Signal};
 use ruv_http::{Server, ServerEvent, ServerOptions};
+use ruv_process::ipc::ChannelEvent;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 
@@ -92,6 +95,9 @@ fn run_worker(lp: &mut Loop<()>, scenario: &str, port: u16) -> Result<()> {
     if scenario == "http-one" && id != 1 {
         return Ok(());
     }
+    if scenario == "http-rogue" && id == 1 {
+        return rogue(lp, addr);
+    }
     let server = Server::create(lp, ServerOptions::default(), move |lp, _, _, ev| {
         if let ServerEvent::Request(_, res) = ev {
             res.end(lp, format!("{id} {pid}").as_bytes())?;
@@ -103,4 +109,38 @@ fn run_worker(lp: &mut Loop<()>, scenario: &str, port: u16) -> Result<()> {
             listen_error(id, &e);
         }
     })
+}
+
+/// A worker that takes a connection and dies before answering for it: online, a
+/// `queryServer` for `addr`, then exit 3 at the first `newconn`.
+fn rogue(lp: &mut Loop<()>, addr: SocketAddr) -> Result<()> {
+    let Some(ch) = ruv_process::ipc::channel(lp)? else {
+        return Err(Error::new(ruv_core::Code::EINVAL).with_detail("no IPC channel"));
+    };
+    let ip = addr.ip().to_string();
+    ch.on_event(lp, move |lp, _, ch, ev| {
+        let ChannelEvent::Internal(m) = ev else {
+            return Ok(());
+        };
+        if m.value()["act"] == "newconn" {
+            out(json!({"w": 1, "ev": "dropped"}));
+            std::process::exit(3);
+        }
+        if m.value()["ack"] == 1 {
+            // the query's answer: tell the primary the port, as a worker's server does
+            let port = m.value()["sockname"]["port"].clone();
+            let listening = json!({"cmd": "NODE_CLUSTER", "act": "listening", "seq": 2,
+                "index": 0, "data": null, "address": ip, "port": port, "addressType": 4,
+                "backlog": 511});
+            ch.send_internal(lp, &listening, None, |_, _, _| {})?;
+        }
+        Ok::<(), Error>(())
+    })?;
+    let online = json!({"cmd": "NODE_CLUSTER", "act": "online", "seq": 0});
+    ch.send_internal(lp, &online, None, |_, _, _| {})?;
+    let query = json!({"cmd": "NODE_CLUSTER", "act": "queryServer", "seq": 1, "index": 0,
+        "data": null, "address": addr.ip().to_string(), "port": addr.port(),
+        "addressType": 4, "backlog": 511});
+    ch.send_internal(lp, &query, None, |_, _, _| {})?;
+    Ok(())
 }
