@@ -49,6 +49,24 @@ pub fn on_event<S: 'static>(
                 exited.id()
             );
         }
+        SupervisorEvent::Replaced { slot, old, new } => {
+            eprintln!(
+                "{name}: slot {slot}: worker {} replaced by worker {} (rolling restart)",
+                old.id(),
+                new.id()
+            );
+        }
+        SupervisorEvent::ReloadDone { replaced } => {
+            eprintln!("{name}: rolling restart done: {replaced} replaced");
+        }
+        SupervisorEvent::ReloadAborted {
+            slot, kept, error, ..
+        } => {
+            eprintln!(
+                "{name}: slot {slot}: rolling restart stopped ({error}), worker {} kept",
+                kept.id()
+            );
+        }
         SupervisorEvent::GaveUp { slot, unstable } => {
             eprintln!("{name}: worker slot {slot} crashed {unstable} times in a row: given up");
             flags.failed = true;

@@ -78,6 +78,11 @@ impl ServerHandle {
     }
 }
 
+/// Connections the primary holds for busy workers before it stops accepting: past this the
+/// kernel's backlog queues them (and then refuses), so a flood cannot exhaust the primary's
+/// descriptors.
+const MAX_QUEUED: usize = 512;
+
 struct Queued {
     tcp: Tcp,
     /// Workers that answered "not accepted" for it.
@@ -91,6 +96,8 @@ pub(crate) struct RoundRobin {
     free: VecDeque<u32>,
     queue: VecDeque<Queued>,
     outstanding: HashMap<u32, Queued>,
+    /// The listener's accepting is paused (the queue is full).
+    paused: bool,
 }
 
 pub(crate) struct Shared {
@@ -347,6 +354,7 @@ fn make<S: 'static>(
                 free: VecDeque::new(),
                 queue: VecDeque::new(),
                 outstanding: HashMap::new(),
+                paused: false,
             }))
         }
     }
@@ -372,7 +380,24 @@ fn distribute<S: 'static>(
         tcp,
         refused: Vec::new(),
     });
+    if h.queue.len() >= MAX_QUEUED && !h.paused {
+        h.paused = true;
+        let listener = h.listener;
+        listener.pause_accept(lp).ok();
+    }
     pump(lp, s, cluster, key);
+}
+
+/// Accepts again once the queue has room.
+fn maybe_resume<S: 'static>(lp: &mut Loop<S>, cluster: super::Cluster, key: &str) {
+    let Some(h) = rr(lp, cluster, key) else {
+        return;
+    };
+    if h.paused && h.queue.len() < MAX_QUEUED / 2 {
+        h.paused = false;
+        let listener = h.listener;
+        listener.resume_accept(lp).ok();
+    }
 }
 
 /// Offers the queue to every free worker, in the order they became free.
@@ -384,6 +409,7 @@ fn pump<S: 'static>(lp: &mut Loop<S>, s: &mut S, cluster: super::Cluster, key: &
     for id in free {
         handoff(lp, s, Worker { cluster, id }, key);
     }
+    maybe_resume(lp, cluster, key);
 }
 
 /// Hands worker `w` the first queued socket it has not refused, or marks it free.
