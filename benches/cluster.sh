@@ -151,6 +151,7 @@ spread_run() { # label env-assignment cmd...
   env $envs bash -c 'exec "$@"' _ "${@//@PORT@/$PORT}" >"$WORK/$label.out" 2>"$WORK/$label.err" &
   SRV=$!
   for _ in $(seq 1 200); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.05; done
+  sleep 1 # the first answer means one worker listens: give the others time to as well
   wrk -t1 -c100 -d"${T_HELLO}s" -s benches/spread.lua "http://127.0.0.1:$PORT/" >"$WORK/$label.wrk" 2>&1 || true
   stop
 }
@@ -160,8 +161,11 @@ for pol in rr shared reuseport; do
     shared) e="NODE_CLUSTER_SCHED_POLICY=none" ;;
     reuseport) e="RUV_CLUSTER_SCHED_POLICY=reuseport" ;;
   esac
-  spread_run "ruv-spread-$pol" "$e" "$EX/cluster_hello" --port @PORT@ --workers 2
-  row "spread, wrk -t1 -c100 -d${T_HELLO}s keep-alive, $pol | ruv | $(grep '^spread' "$WORK/ruv-spread-$pol.wrk" | cut -c8-) | $(wrk_rps "$WORK/ruv-spread-$pol.wrk") req/s | goal max/min ≤ 1.2"
+  spread_run "ruv-spread-$pol" "$e" "$EX/cluster_hello" --port @PORT@ --workers 2 --stats
+  # connections per worker: the most each worker reported open (--stats, every second)
+  conns=$(awk '/stats: worker/ { id=$4; sub(":", "", id); if ($5 > m[id]) m[id] = $5 }
+    END { for (i in m) printf "%s=%d ", i, m[i] }' "$WORK/ruv-spread-$pol.err")
+  row "spread, wrk -t1 -c100 -d${T_HELLO}s keep-alive, $pol | ruv | requests $(grep '^spread' "$WORK/ruv-spread-$pol.wrk" | cut -c8-) | connections ${conns}; $(wrk_rps "$WORK/ruv-spread-$pol.wrk") req/s | goal max/min ≤ 1.2"
   if [ $pol != reuseport ]; then
     ne=$([ $pol = rr ] && echo NODE_CLUSTER_SCHED_POLICY=rr || echo NODE_CLUSTER_SCHED_POLICY=none)
     spread_run "node-spread-$pol" "$ne" node "$NODE_DIR/cluster_spread.js" @PORT@ 2

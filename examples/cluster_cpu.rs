@@ -84,7 +84,7 @@ fn main() {
         }
     }
     let run = if ruv::cluster::is_primary() {
-        cluster_common::primary(NAME, workers)
+        cluster_common::primary(NAME, workers, false)
     } else {
         serve(port, crash)
     };

@@ -14,6 +14,7 @@
 //! backoff. `--help` lists the flags; a bad flag exits with 2, a failure
 //! (`cluster_hello: EADDRINUSE: ...`) with 1.
 
+use ruv::cluster::supervisor::{count_request, report_metrics};
 use ruv::cluster::worker;
 use ruv::core::{Loop, RunMode};
 use ruv::http::{Server, ServerEvent, ServerOptions};
@@ -30,7 +31,7 @@ use cluster_common::Dice;
 const NAME: &str = "cluster_hello";
 
 const USAGE: &str = "\
-usage: cluster_hello [--port PORT] [--workers N] [--crash P]
+usage: cluster_hello [--port PORT] [--workers N] [--crash P] [--stats]
 
 Node's cluster hello world: a primary supervising N worker processes that share one port;
 each answers `hello from worker ID (pid PID)`. Prints `listening on http://127.0.0.1:PORT`
@@ -43,6 +44,8 @@ Crashed workers are restarted with PM2's backoff.
   --workers N    how many worker processes (default: CPUs)
   --crash P      the probability per request that the worker exits (code 1) before
                  answering, to test crash recovery (default: 0)
+  --stats        the primary prints each worker's metrics (open connections, requests,
+                 event-loop utilization, RSS) on stderr every second
   -h, --help     print this help
 ";
 
@@ -51,6 +54,7 @@ fn main() {
     let mut port = 3000u16;
     let mut workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut crash = 0f64;
+    let mut stats = false;
     while let Some(a) = args.next() {
         match a {
             Arg::Flag(f) if f == "--port" => port = args.value(&f, "a port number, 0-65535"),
@@ -66,11 +70,12 @@ fn main() {
                     args.bad("--crash must be between 0 and 1");
                 }
             }
+            Arg::Flag(f) if f == "--stats" => stats = true,
             other => args.unexpected(other),
         }
     }
     let run = if ruv::cluster::is_primary() {
-        cluster_common::primary(NAME, workers)
+        cluster_common::primary(NAME, workers, stats)
     } else {
         serve(port, crash)
     };
@@ -85,12 +90,15 @@ fn main() {
 fn serve(port: u16, crash: f64) -> ruv::core::Result<bool> {
     let mut lp: Loop<()> = Loop::new()?;
     worker::setup(&mut lp, |_, _, _| {})?;
+    // one message a second to the primary: its --stats and its view of this worker's load
+    report_metrics(&mut lp, 1000)?;
     let id = ruv::cluster::worker_id().unwrap_or(0);
     let pid = std::process::id();
     let mut dice = Dice::new(pid);
     let server = Server::create(&mut lp, ServerOptions::default(), move |lp, _, _, ev| {
         match ev {
             ServerEvent::Request(_, res) => {
+                count_request(lp);
                 if crash > 0.0 && dice.next() < crash {
                     // `--crash`: a simulated crash mid-request, before any answer
                     std::process::exit(1);

@@ -14,6 +14,8 @@ pub struct Flags {
     pub announced: bool,
     /// The workers could not serve (a listen error, a slot given up): exit with 1.
     pub failed: bool,
+    /// `--stats`: print each worker's metrics as it reports them (every second).
+    pub stats: bool,
 }
 
 /// The primary's answer to the events every cluster example handles alike: the listening
@@ -67,6 +69,16 @@ pub fn on_event<S: 'static>(
                 kept.id()
             );
         }
+        SupervisorEvent::Metrics(w, m) if flags.stats => {
+            eprintln!(
+                "{name}: stats: worker {}: {} connections open, {} requests, elu {:.2}, rss {} KiB",
+                w.id(),
+                m.conns,
+                m.requests,
+                m.elu,
+                m.rss / 1024
+            );
+        }
         SupervisorEvent::GaveUp { slot, unstable } => {
             eprintln!("{name}: worker slot {slot} crashed {unstable} times in a row: given up");
             flags.failed = true;
@@ -76,9 +88,9 @@ pub fn on_event<S: 'static>(
     Ok(())
 }
 
-/// A primary that only supervises `workers` workers; `Ok(false)` when it ended because the
-/// workers could not serve.
-pub fn primary(name: &'static str, workers: usize) -> Result<bool> {
+/// A primary that only supervises `workers` workers (printing their metrics with `stats`);
+/// `Ok(false)` when it ended because the workers could not serve.
+pub fn primary(name: &'static str, workers: usize, stats: bool) -> Result<bool> {
     let mut lp: Loop<Flags> = Loop::new()?;
     let opts = SupervisorOptions {
         workers,
@@ -87,7 +99,10 @@ pub fn primary(name: &'static str, workers: usize) -> Result<bool> {
     Supervisor::new(&mut lp, opts, move |lp, flags: &mut Flags, sup, ev| {
         on_event(name, lp, flags, sup, &ev)
     })?;
-    let mut flags = Flags::default();
+    let mut flags = Flags {
+        stats,
+        ..Flags::default()
+    };
     lp.run(RunMode::Default, &mut flags)?;
     Ok(!flags.failed)
 }

@@ -1,6 +1,7 @@
 //! The primary: forks workers, speaks the cluster protocol with them, and owns the ports
 //! they share ([`servers`]).
 
+mod rr;
 mod servers;
 
 use crate::proto::{self, act, Replies, ReplyFn, Seq};
@@ -395,7 +396,7 @@ fn on_channel<S: 'static>(
             sl.disconnected = true;
             sl.state = WorkerState::Disconnected;
             sl.replies = Replies::default();
-            servers::remove_worker(lp, s, w);
+            servers::remove_worker(lp, w);
             emit(lp, s, w.cluster, ClusterEvent::Disconnect(w));
             if slot(lp, w).is_ok_and(|sl| sl.exit.is_some()) {
                 emit_exit(lp, s, w);
@@ -429,7 +430,7 @@ fn on_internal<S: 'static>(lp: &mut Loop<S>, s: &mut S, w: Worker, m: InternalMe
             }
             emit(lp, s, w.cluster, ClusterEvent::Online(w));
         }
-        act::QUERY_SERVER => servers::query(lp, s, w, v, seq),
+        act::QUERY_SERVER => servers::query(lp, w, v, seq),
         act::LISTENING => {
             if let Ok(sl) = slot(lp, w) {
                 sl.state = WorkerState::Listening;
@@ -447,7 +448,7 @@ fn on_internal<S: 'static>(lp: &mut Loop<S>, s: &mut S, w: Worker, m: InternalMe
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_string();
-            servers::close_key(lp, s, w, &key);
+            servers::close_key(lp, w, &key);
         }
         act::EXITED_AFTER_DISCONNECT => {
             if let Ok(sl) = slot(lp, w) {

@@ -1,14 +1,6 @@
 //! The ports workers share: one handle per Node server key, round-robin or shared.
 //!
-//! Round-robin (Node's `RoundRobinHandle`, with two fixes): the primary listens, accepts,
-//! and hands each connection to the first free worker with `newconn`, one outstanding per
-//! worker. A worker that answers "not accepted" never gets that socket back; it goes to
-//! another worker. A worker whose channel closes with a `newconn` unanswered never read it
-//! (a worker answers before it reads): the socket is handed to another worker instead of
-//! leaking. The listening socket stays open while workers come and go (Node closes it when
-//! no worker is left, so clients meet `ECONNREFUSED` while workers restart); it closes when
-//! the last worker's server closes it explicitly (`close`). It is unreferenced: the
-//! workers keep the primary alive, not the port.
+//! Round-robin: [`super::rr`].
 //!
 //! Reuseport (ruv's extension, for ruv workers only: their query carries
 //! [`proto::RUV_REUSEPORT`]): the primary binds the port with `SO_REUSEPORT` (and without
@@ -20,14 +12,14 @@
 //! UDP (`addressType` `udp4` / `udp6`) is always shared, as Node's: one bound socket sent to
 //! every worker.
 
+use super::rr::{self, RoundRobin};
 use super::{send_to, state, Worker};
-use crate::proto::{self, act};
+use crate::proto;
 use crate::Policy;
 use ruv_core::{Error, Loop, Result};
 use ruv_net::{BindOptions, Tcp, Udp};
 use ruv_process::ipc::SendHandle;
 use serde_json::{json, Value};
-use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 pub(crate) enum ServerHandle {
@@ -54,7 +46,7 @@ impl ServerHandle {
     /// The workers on this key (round-robin: those still routed to).
     fn all(&mut self) -> &mut Vec<u32> {
         match self {
-            ServerHandle::RoundRobin(r) => &mut r.all,
+            ServerHandle::RoundRobin(r) => r.workers(),
             ServerHandle::Shared(h) => &mut h.all,
             ServerHandle::ReusePort(h) => &mut h.all,
             ServerHandle::Udp(h) => &mut h.all,
@@ -63,12 +55,7 @@ impl ServerHandle {
 
     fn close<S: 'static>(self, lp: &mut Loop<S>) {
         match self {
-            ServerHandle::RoundRobin(r) => {
-                r.listener.destroy(lp, None);
-                for q in r.queue {
-                    q.tcp.destroy(lp, None);
-                }
-            }
+            ServerHandle::RoundRobin(r) => r.close(lp),
             ServerHandle::Shared(h) => h.tcp.destroy(lp, None),
             ServerHandle::ReusePort(h) => h.tcp.destroy(lp, None),
             ServerHandle::Udp(h) => {
@@ -78,42 +65,9 @@ impl ServerHandle {
     }
 }
 
-/// Connections the primary holds for busy workers before it stops accepting: past this the
-/// kernel's backlog queues them (and then refuses), so a flood cannot exhaust the primary's
-/// descriptors.
-const MAX_QUEUED: usize = 512;
-
-struct Queued {
-    tcp: Tcp,
-    /// Workers that answered "not accepted" for it.
-    refused: Vec<u32>,
-}
-
-pub(crate) struct RoundRobin {
-    listener: Tcp,
-    sockname: Value,
-    all: Vec<u32>,
-    free: VecDeque<u32>,
-    queue: VecDeque<Queued>,
-    outstanding: HashMap<u32, Queued>,
-    /// The listener's accepting is paused (the queue is full).
-    paused: bool,
-}
-
 pub(crate) struct Shared {
     tcp: Tcp,
     all: Vec<u32>,
-}
-
-fn rr<'a, S: 'static>(
-    lp: &'a mut Loop<S>,
-    cluster: super::Cluster,
-    key: &str,
-) -> Option<&'a mut RoundRobin> {
-    match state(lp, cluster).ok()?.servers.get_mut(key)? {
-        ServerHandle::RoundRobin(r) => Some(r),
-        _ => None,
-    }
 }
 
 /// The address a query names (`null`: `::`, where IPv6 works).
@@ -197,7 +151,7 @@ fn reply_error<S: 'static>(lp: &mut Loop<S>, w: Worker, seq: u64, key: &str, e: 
 }
 
 /// `queryServer`: the server under the query's key, made (bound) on first use.
-pub(crate) fn query<S: 'static>(lp: &mut Loop<S>, s: &mut S, w: Worker, q: &Value, seq: u64) {
+pub(crate) fn query<S: 'static>(lp: &mut Loop<S>, w: Worker, q: &Value, seq: u64) {
     let Ok(st) = state(lp, w.cluster) else { return };
     // Node: no reply at all to a worker that is disconnecting
     if st
@@ -254,13 +208,10 @@ pub(crate) fn query<S: 'static>(lp: &mut Loop<S>, s: &mut S, w: Worker, q: &Valu
         .and_then(|st| st.servers.get_mut(&key))
     {
         Some(ServerHandle::RoundRobin(r)) => {
-            if !r.all.contains(&w.id) {
-                r.all.push(w.id);
-            }
             let fields = json!({ "errno": Value::Null, "key": key, "data": Value::Null,
                 "sockname": r.sockname.clone() });
             send_to(lp, w, proto::reply(seq, fields), None, None).ok();
-            handoff(lp, s, w, &key);
+            rr::join(lp, w, &key);
         }
         Some(ServerHandle::Shared(sh)) => {
             if !sh.all.contains(&w.id) {
@@ -338,8 +289,8 @@ fn make<S: 'static>(
         Policy::RoundRobin => {
             let cluster = w.cluster;
             let k = key.to_string();
-            let r = tcp.listen(lp, backlog(q), move |lp, s, l, r| {
-                distribute(lp, s, cluster, &k, l, r);
+            let r = tcp.listen(lp, backlog(q), move |lp, _, l, r| {
+                rr::distribute(lp, cluster, &k, l, r);
             });
             if let Err(e) = r {
                 tcp.destroy(lp, None);
@@ -347,177 +298,57 @@ fn make<S: 'static>(
             }
             tcp.set_ref(lp, false);
             let sockname = proto::sockname(tcp.local_addr(lp)?);
-            Ok(ServerHandle::RoundRobin(RoundRobin {
-                listener: tcp,
-                sockname,
-                all: Vec::new(),
-                free: VecDeque::new(),
-                queue: VecDeque::new(),
-                outstanding: HashMap::new(),
-                paused: false,
-            }))
+            Ok(ServerHandle::RoundRobin(RoundRobin::new(tcp, sockname)))
         }
     }
-}
-
-fn distribute<S: 'static>(
-    lp: &mut Loop<S>,
-    s: &mut S,
-    cluster: super::Cluster,
-    key: &str,
-    l: Tcp,
-    r: Result<()>,
-) {
-    if r.is_err() {
-        return; // an accept error (EMFILE …): the listener goes on
-    }
-    let Ok(tcp) = l.accept(lp) else { return };
-    let Some(h) = rr(lp, cluster, key) else {
-        tcp.destroy(lp, None);
-        return;
-    };
-    h.queue.push_back(Queued {
-        tcp,
-        refused: Vec::new(),
-    });
-    if h.queue.len() >= MAX_QUEUED && !h.paused {
-        h.paused = true;
-        let listener = h.listener;
-        listener.pause_accept(lp).ok();
-    }
-    pump(lp, s, cluster, key);
-}
-
-/// Accepts again once the queue has room.
-fn maybe_resume<S: 'static>(lp: &mut Loop<S>, cluster: super::Cluster, key: &str) {
-    let Some(h) = rr(lp, cluster, key) else {
-        return;
-    };
-    if h.paused && h.queue.len() < MAX_QUEUED / 2 {
-        h.paused = false;
-        let listener = h.listener;
-        listener.resume_accept(lp).ok();
-    }
-}
-
-/// Offers the queue to every free worker, in the order they became free.
-fn pump<S: 'static>(lp: &mut Loop<S>, s: &mut S, cluster: super::Cluster, key: &str) {
-    let Some(h) = rr(lp, cluster, key) else {
-        return;
-    };
-    let free: Vec<u32> = h.free.drain(..).collect();
-    for id in free {
-        handoff(lp, s, Worker { cluster, id }, key);
-    }
-    maybe_resume(lp, cluster, key);
-}
-
-/// Hands worker `w` the first queued socket it has not refused, or marks it free.
-fn handoff<S: 'static>(lp: &mut Loop<S>, _s: &mut S, w: Worker, key: &str) {
-    let Some(h) = rr(lp, w.cluster, key) else {
-        return;
-    };
-    if !h.all.contains(&w.id) || h.outstanding.contains_key(&w.id) {
-        return;
-    }
-    let Some(pos) = h.queue.iter().position(|q| !q.refused.contains(&w.id)) else {
-        if !h.free.contains(&w.id) {
-            h.free.push_back(w.id);
-        }
-        return;
-    };
-    let q = h.queue.remove(pos).expect("found above");
-    let tcp = q.tcp;
-    h.outstanding.insert(w.id, q);
-    let k = key.to_string();
-    let fields = proto::request(act::NEWCONN, json!({ "key": key }));
-    let reply: proto::ReplyFn<S> = Box::new(move |lp, s, v, _| {
-        let accepted = v.get("accepted").and_then(Value::as_bool).unwrap_or(false);
-        answered(lp, s, w, &k, accepted);
-    });
-    let sent = send_to(
-        lp,
-        w,
-        fields,
-        Some((SendHandle::TcpNative(tcp), true)),
-        Some(reply),
-    );
-    if sent.is_err() {
-        // the channel is gone: the socket waits for another worker
-        if let Some(h) = rr(lp, w.cluster, key) {
-            if let Some(q) = h.outstanding.remove(&w.id) {
-                h.queue.push_front(q);
-            }
-            h.all.retain(|&i| i != w.id);
-        }
-        pump(lp, _s, w.cluster, key);
-    }
-}
-
-/// A worker's answer to `newconn`.
-fn answered<S: 'static>(lp: &mut Loop<S>, s: &mut S, w: Worker, key: &str, accepted: bool) {
-    let Some(h) = rr(lp, w.cluster, key) else {
-        return;
-    };
-    let Some(mut q) = h.outstanding.remove(&w.id) else {
-        return;
-    };
-    if accepted {
-        // the worker has its own copy now
-        q.tcp.destroy(lp, None);
-    } else {
-        q.refused.push(w.id);
-        h.queue.push_back(q);
-    }
-    handoff(lp, s, w, key);
-    pump(lp, s, w.cluster, key);
 }
 
 /// The primary's `worker.disconnect()`: no more connections for `w` (its outstanding one
 /// is still answered).
 pub(crate) fn stop_routing<S: 'static>(lp: &mut Loop<S>, w: Worker) {
-    let Ok(st) = state(lp, w.cluster) else { return };
-    for h in st.servers.values_mut() {
-        if let ServerHandle::RoundRobin(r) = h {
-            r.all.retain(|&i| i != w.id);
-            r.free.retain(|&i| i != w.id);
-        }
+    for k in rr_keys(lp, w) {
+        rr::leave(lp, w, &k, false);
     }
+}
+
+/// The round-robin keys of `w`'s cluster.
+fn rr_keys<S: 'static>(lp: &mut Loop<S>, w: Worker) -> Vec<String> {
+    let Ok(st) = state(lp, w.cluster) else {
+        return Vec::new();
+    };
+    st.servers
+        .iter()
+        .filter(|(_, h)| matches!(h, ServerHandle::RoundRobin(_)))
+        .map(|(k, _)| k.clone())
+        .collect()
 }
 
 /// `w`'s channel closed: it leaves every server; a connection it never answered for goes
 /// to another worker. The listening sockets stay open.
-pub(crate) fn remove_worker<S: 'static>(lp: &mut Loop<S>, s: &mut S, w: Worker) {
+pub(crate) fn remove_worker<S: 'static>(lp: &mut Loop<S>, w: Worker) {
     let Ok(st) = state(lp, w.cluster) else { return };
-    let mut keys = Vec::new();
-    for (k, h) in st.servers.iter_mut() {
-        match h {
-            ServerHandle::RoundRobin(r) => {
-                r.all.retain(|&i| i != w.id);
-                r.free.retain(|&i| i != w.id);
-                if let Some(q) = r.outstanding.remove(&w.id) {
-                    r.queue.push_front(q);
-                }
-                keys.push(k.clone());
-            }
-            other => other.all().retain(|&i| i != w.id),
+    for h in st.servers.values_mut() {
+        if !matches!(h, ServerHandle::RoundRobin(_)) {
+            h.all().retain(|&i| i != w.id);
         }
     }
-    for k in keys {
-        pump(lp, s, w.cluster, &k);
+    for k in rr_keys(lp, w) {
+        rr::leave(lp, w, &k, true);
+        rr::pump(lp, w.cluster, &k);
     }
 }
 
 /// The `close` act: `w`'s server under `key` closed. When it was the last worker there,
 /// the primary closes the port (and resets the connections still queued).
-pub(crate) fn close_key<S: 'static>(lp: &mut Loop<S>, s: &mut S, w: Worker, key: &str) {
+pub(crate) fn close_key<S: 'static>(lp: &mut Loop<S>, w: Worker, key: &str) {
+    let Ok(st) = state(lp, w.cluster) else { return };
+    let rr_key = matches!(st.servers.get(key), Some(ServerHandle::RoundRobin(_)));
+    if rr_key {
+        rr::leave(lp, w, key, false);
+    }
     let Ok(st) = state(lp, w.cluster) else { return };
     let empty = match st.servers.get_mut(key) {
-        Some(ServerHandle::RoundRobin(r)) => {
-            r.all.retain(|&i| i != w.id);
-            r.free.retain(|&i| i != w.id);
-            r.all.is_empty() && r.outstanding.is_empty()
-        }
+        Some(ServerHandle::RoundRobin(r)) => r.idle(),
         Some(other) => {
             other.all().retain(|&i| i != w.id);
             other.all().is_empty()
@@ -525,7 +356,9 @@ pub(crate) fn close_key<S: 'static>(lp: &mut Loop<S>, s: &mut S, w: Worker, key:
         None => return,
     };
     if !empty {
-        pump(lp, s, w.cluster, key);
+        if rr_key {
+            rr::pump(lp, w.cluster, key);
+        }
         return;
     }
     let Some(h) = state(lp, w.cluster)
