@@ -315,9 +315,6 @@ fn on_reply<S: 'static>(
                 return Err(fail(Error::op(Code::EADDRINUSE, "bind")));
             }
             server.listen_on(lp, tcp, 511)?;
-            // workers race on one accept queue: one connection per wake-up each, so a
-            // burst is split between them instead of the first awake taking all of it
-            tcp.set_accept_batch(lp, 1).ok();
             got
         }
         None => {

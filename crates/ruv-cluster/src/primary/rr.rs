@@ -4,9 +4,11 @@
 //! Node hands a connection to the first *free* worker (one with no `newconn` unanswered),
 //! so a worker that answers faster — it got the CPU first — takes more of a burst: measured
 //! here, 100 keep-alive connections split 2:1 between two workers. ruv keeps a strict turn
-//! (a cursor over the workers) and lets each worker have up to [`WINDOW`] `newconn`s
-//! unanswered, so a worker's turn is skipped only when its window is full (it really is
-//! slow), never because the other answered a microsecond sooner.
+//! (a cursor over the workers) and lets each worker have `newconn`s unanswered: a worker's
+//! turn is skipped only when it looks stuck — its oldest unanswered `newconn` is
+//! [`STALL_MS`] old, or it has [`WINDOW`] unanswered — never because another answered a
+//! microsecond sooner. A worker in an infinite loop so holds only what arrived in its first
+//! few milliseconds (until the supervisor kills it and they go to others).
 //!
 //! A worker that answers "not accepted" never gets that socket back; it goes to another
 //! worker. A worker whose channel closes with `newconn`s unanswered never read them (a
@@ -32,7 +34,12 @@ use std::collections::{HashMap, VecDeque};
 const MAX_QUEUED: usize = 512;
 
 /// `newconn`s a worker may have unanswered before its turn is skipped.
-const WINDOW: usize = 4;
+const WINDOW: usize = 64;
+
+/// How old a worker's oldest unanswered `newconn` may be (ms, loop time) before its turn is
+/// skipped: longer than a scheduler's time slice, so a worker that is merely waiting for a
+/// CPU keeps its share of a burst.
+const STALL_MS: u64 = 10;
 
 struct Queued {
     tcp: Tcp,
@@ -47,8 +54,8 @@ pub(crate) struct RoundRobin {
     all: Vec<u32>,
     next: usize,
     queue: VecDeque<Queued>,
-    /// Per worker, its unanswered `newconn`s by token.
-    outstanding: HashMap<u32, Vec<(u64, Queued)>>,
+    /// Per worker, its unanswered `newconn`s: token, loop time sent (ms), socket.
+    outstanding: HashMap<u32, Vec<(u64, u64, Queued)>>,
     token: u64,
     /// The listener's accepting is paused (the queue is full).
     paused: bool,
@@ -82,23 +89,27 @@ impl RoundRobin {
         for q in self.queue {
             q.tcp.destroy(lp, None);
         }
-        for (_, q) in self.outstanding.into_values().flatten() {
+        for (_, _, q) in self.outstanding.into_values().flatten() {
             q.tcp.destroy(lp, None);
         }
     }
 
     /// The next (queued socket, worker) pair by the turn, or `None` when nothing can be
     /// handed now.
-    fn pick(&mut self) -> Option<(usize, u32)> {
+    fn pick(&mut self, now: u64) -> Option<(usize, u32)> {
         let n = self.all.len();
         if n == 0 {
             return None;
         }
+        let stuck = |list: Option<&Vec<(u64, u64, Queued)>>| match list {
+            Some(l) => l.len() >= WINDOW || l.first().is_some_and(|o| now - o.1 >= STALL_MS),
+            None => false,
+        };
         for (pos, q) in self.queue.iter().enumerate() {
             let mut room = false;
             for i in 0..n {
                 let id = self.all[(self.next + i) % n];
-                if self.outstanding.get(&id).map_or(0, Vec::len) >= WINDOW {
+                if stuck(self.outstanding.get(&id)) {
                     continue;
                 }
                 room = true;
@@ -108,7 +119,7 @@ impl RoundRobin {
                 }
             }
             if !room {
-                return None; // every window is full
+                return None; // every worker looks stuck
             }
         }
         None
@@ -166,16 +177,17 @@ pub(super) fn join<S: 'static>(lp: &mut Loop<S>, w: Worker, key: &str) {
 
 /// Hands out queued sockets while some worker's window has room.
 pub(super) fn pump<S: 'static>(lp: &mut Loop<S>, cluster: super::Cluster, key: &str) {
+    let now = lp.now();
     loop {
         let Some(h) = rr(lp, cluster, key) else {
             return;
         };
-        let Some((pos, id)) = h.pick() else { break };
+        let Some((pos, id)) = h.pick(now) else { break };
         let q = h.queue.remove(pos).expect("picked from the queue");
         let tcp = q.tcp;
         h.token += 1;
         let token = h.token;
-        h.outstanding.entry(id).or_default().push((token, q));
+        h.outstanding.entry(id).or_default().push((token, now, q));
         let w = Worker { cluster, id };
         let k = key.to_string();
         let fields = proto::request(act::NEWCONN, json!({ "key": key }));
@@ -207,10 +219,10 @@ fn answered<S: 'static>(lp: &mut Loop<S>, w: Worker, key: &str, token: u64, acce
     let Some(list) = h.outstanding.get_mut(&w.id) else {
         return;
     };
-    let Some(i) = list.iter().position(|(t, _)| *t == token) else {
+    let Some(i) = list.iter().position(|o| o.0 == token) else {
         return;
     };
-    let (_, mut q) = list.remove(i);
+    let (_, _, mut q) = list.remove(i);
     if accepted {
         // the worker has its own copy now
         q.tcp.destroy(lp, None);
@@ -238,7 +250,7 @@ pub(super) fn leave<S: 'static>(lp: &mut Loop<S>, w: Worker, key: &str, gone: bo
     }
     if gone {
         if let Some(list) = h.outstanding.remove(&w.id) {
-            for (_, q) in list.into_iter().rev() {
+            for (_, _, q) in list.into_iter().rev() {
                 h.queue.push_front(q);
             }
         }
