@@ -44,8 +44,8 @@ struct Side<S> {
     servers: HashMap<String, Server>,
     /// UDP sockets by key (always shared by the primary).
     udp: HashMap<String, Udp>,
-    /// Node's per-`indexesKey` counters.
-    indexes: HashMap<String, u32>,
+    /// Node's per-`indexesKey` indexes (child.js): the next one, and those in use.
+    indexes: HashMap<String, (u32, Vec<u32>)>,
     disconnecting: bool,
     accepting: bool,
 }
@@ -272,9 +272,7 @@ pub fn listen<S: 'static, R: CallbackResult>(
     let ty = if addr.is_ipv6() { 6 } else { 4 };
     let ip = addr.ip().to_string();
     let indexes_key = format!("{ip}:{}:{ty}:undefined", addr.port());
-    let n = st.indexes.entry(indexes_key).or_insert(0);
-    let index = *n;
-    *n += 1;
+    let index = take_index(&mut st.indexes, &indexes_key);
     // the ruv field asks for reuseport where the cluster uses it (Node's primary ignores it)
     let query = json!({ "index": index, "data": Value::Null, "address": ip,
         "port": addr.port(), "addressType": ty, "backlog": 511,
@@ -282,11 +280,59 @@ pub fn listen<S: 'static, R: CallbackResult>(
     let q2 = query.clone();
     let reply: ReplyFn<S> = Box::new(move |lp, s, v, handle| {
         let r = on_reply(lp, server, addr, q2, v, handle);
+        match &r {
+            Ok(_) => watch_close(lp, server, v, indexes_key, index),
+            Err(_) => free_index(lp, &indexes_key, index),
+        }
         if let Err(e) = cb(lp, s, r).into_result() {
             lp.report_error(s, e);
         }
     });
     send_primary(lp, proto::request(act::QUERY_SERVER, query), Some(reply))
+}
+
+/// The next index for `key` (Node's `indexes`: counted up while any server with that
+/// address is open, from 0 again once all have closed).
+fn take_index(indexes: &mut HashMap<String, (u32, Vec<u32>)>, key: &str) -> u32 {
+    let (next, live) = indexes.entry(key.to_string()).or_default();
+    let index = *next;
+    *next += 1;
+    live.push(index);
+    index
+}
+
+fn free_index<S: 'static>(lp: &mut Loop<S>, key: &str, index: u32) {
+    let Some(st) = side(lp) else { return };
+    if let Some((_, live)) = st.indexes.get_mut(key) {
+        live.retain(|&i| i != index);
+        if live.is_empty() {
+            st.indexes.remove(key);
+        }
+    }
+}
+
+/// A server the program closes itself (not a disconnect) leaves its port: the primary hears
+/// `close` once it has closed (connections handed to it meanwhile are answered "not
+/// accepted" and go to other workers), and its index is free for the next `listen`.
+fn watch_close<S: 'static>(lp: &mut Loop<S>, server: Server, reply: &Value, ik: String, i: u32) {
+    let key = reply
+        .get("key")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let watched = server.on_close(lp, move |lp, _| {
+        let ours =
+            side(lp).is_some_and(|st| !st.disconnecting && st.servers.get(&key) == Some(&server));
+        if ours {
+            if let Some(st) = side(lp) {
+                st.servers.remove(&key);
+            }
+            send_primary(lp, proto::request(act::CLOSE, json!({ "key": key })), None).ok();
+        }
+        free_index(lp, &ik, i);
+    });
+    // closed already: nothing listens under it
+    watched.ok();
 }
 
 fn on_reply<S: 'static>(
@@ -392,9 +438,7 @@ pub fn bind_udp<S: 'static, R: CallbackResult>(
     let ty = if addr.is_ipv6() { "udp6" } else { "udp4" };
     let ip = addr.ip().to_string();
     let indexes_key = format!("{ip}:{}:{ty}:undefined", addr.port());
-    let n = st.indexes.entry(indexes_key).or_insert(0);
-    let index = *n;
-    *n += 1;
+    let index = take_index(&mut st.indexes, &indexes_key);
     let query = json!({ "index": index, "data": Value::Null, "address": ip,
         "port": addr.port(), "addressType": ty });
     let q2 = query.clone();

@@ -242,3 +242,91 @@ fn workers_exit_when_the_primary_is_killed() {
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+#[test]
+fn kill_ends_a_worker_at_once_even_with_a_request_open() {
+    // Node's test-cluster-worker-forced-exit: unlike disconnect, kill does not wait
+    let mut app = App::start(&["force", "0", "1"], &[]);
+    let port = listening_port(&mut app, 1);
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(BOUND)).unwrap();
+    s.write_all(b"POST /hold HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nab")
+        .unwrap();
+    let exit = app.wait_for(|v| is(v, "exit"));
+    assert_eq!(
+        (exit["code"].clone(), exit["signal"].clone()),
+        (Value::Null, "SIGTERM".into()),
+        "{exit}"
+    );
+    // the open request gets no answer: its connection ends with the worker
+    let mut r = Vec::new();
+    let ended = s.read_to_end(&mut r);
+    assert!(
+        ended.is_err() || r.is_empty(),
+        "{:?}",
+        String::from_utf8_lossy(&r)
+    );
+    let seen = app.finish();
+    assert!(
+        seen.iter().any(|v| is(v, "message")),
+        "the worker said it held a request"
+    );
+}
+
+#[test]
+fn a_disconnect_racing_the_workers_own_exit_ends_with_one_exit_per_worker() {
+    // Node's test-cluster-disconnect-race: disconnect() while the worker is exiting
+    let app = App::start(&["race", "0", "2"], &[]);
+    let seen = app.finish();
+    assert!(!seen.iter().any(|v| is(v, "error")), "{seen:?}");
+    for w in [1, 2] {
+        let exits: Vec<&Value> = seen
+            .iter()
+            .filter(|v| is(v, "exit") && v["w"] == w)
+            .collect();
+        assert_eq!(exits.len(), 1, "{seen:?}");
+        assert_eq!(exits[0]["code"], 0, "{seen:?}");
+        let disconnects = seen.iter().filter(|v| is(v, "disconnect") && v["w"] == w);
+        assert_eq!(disconnects.count(), 1, "{seen:?}");
+    }
+    assert!(seen.iter().any(|v| is(v, "loop_exited")));
+}
+
+/// `path` on a fresh connection: the worker id of the answer.
+fn get_path(port: u16, path: &str) -> u64 {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(BOUND)).unwrap();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    let mut r = String::new();
+    s.read_to_string(&mut r).expect("a response");
+    assert!(r.starts_with("HTTP/1.1 200"), "{r}");
+    worker_of(r.split("\r\n\r\n").nth(1).unwrap_or(""))
+}
+
+#[test]
+fn a_worker_that_closes_its_server_and_listens_again_is_served_on_the_same_port() {
+    // Node's test-cluster-server-restart-rr
+    let mut app = App::start(&["relisten", "0", "2"], &[]);
+    let port = listening_port(&mut app, 2);
+    // /restart until worker 1 answers it (the turn alternates; worker 2 just answers)
+    let restarted = (0..40).any(|_| get_path(port, "/restart") == 1);
+    assert!(restarted, "worker 1 never answered /restart");
+    let again = app.wait_for(|v| v["ev"] == "relistened" && v["w"] == 1);
+    assert_eq!(again["port"].as_u64(), Some(u64::from(port)), "{again}");
+    let mut by = [0u32; 3];
+    for _ in 0..40 {
+        by[get_path(port, "/") as usize] += 1;
+        if by[1] > 0 && by[2] > 0 {
+            break;
+        }
+    }
+    assert!(
+        by[1] > 0 && by[2] > 0,
+        "both serve after the restart: {by:?}"
+    );
+    app.signal(libc::SIGUSR1);
+    let seen = app.finish();
+    let listening = seen.iter().filter(|v| is(v, "listening") && v["w"] == 1);
+    assert_eq!(listening.count(), 2, "listening twice: {seen:?}");
+}

@@ -404,3 +404,26 @@ fn a_connection_handed_to_a_worker_that_dies_before_answering_goes_to_another_wo
     );
     app.stop();
 }
+
+#[test]
+fn malformed_and_oversized_messages_from_a_worker_are_errors_and_the_cluster_goes_on() {
+    let mut app = App::start(&["http-garbage", "0", "2"], None);
+    let port = app.listening(1); // worker 2; worker 1 never listens
+    let mut codes = Vec::new();
+    for _ in 0..2 {
+        let e = app.wait_for(|v| v["p"] == "error" && v["w"] == 1);
+        codes.push(e["error"].as_str().unwrap().to_string());
+    }
+    assert!(
+        codes[0].starts_with("ERR_IPC_INVALID_MESSAGE")
+            && codes[1].starts_with("ERR_IPC_MESSAGE_TOO_LARGE"),
+        "{codes:?}"
+    );
+    assert_eq!(get(port), 2, "worker 2 still serves");
+    let seen = app.stop();
+    assert!(seen
+        .iter()
+        .any(|v| v["ev"] == "garbage_sent" && v["ok"] == true));
+    let exits = seen.iter().filter(|v| v["p"] == "exit").count();
+    assert_eq!(exits, 2, "both workers exited: {seen:?}");
+}

@@ -5,7 +5,11 @@
 //! Scenarios: `events` (worker 1 is killed with SIGTERM once listening, worker 2 is told to
 //! exit with code 3), `serve` (HTTP on 127.0.0.1:PORT answering "ID PID"; `POST /hold`
 //! answers when its body is complete; SIGUSR1 to the primary disconnects every worker),
-//! `refuse` (as `serve`, but worker 1 answers every connection "not accepted"), `sup` (a
+//! `refuse` (as `serve`, but worker 1 answers every connection "not accepted"), `force` (as
+//! `serve`; a worker handed `POST /hold` tells the primary, which kills it with SIGTERM),
+//! `race` (the primary tells each listening worker to exit and disconnects it at once),
+//! `relisten` (as `serve`; `GET /restart` to worker 1 closes its server, which then listens
+//! again on the same port and prints `relistened`), `sup` (a
 //! [`Supervisor`] with options from `SUP_*` variables, workers as in `serve`; SIGUSR1
 //! broadcasts `{"hello": "all"}`; every supervisor event is a `{"s": …}` line, and
 //! `{"p": "loop_exited"}` ends the primary's output).
@@ -86,12 +90,27 @@ fn cluster_line(lp: &mut Loop<()>, ev: &ClusterEvent<'_>) -> Result<()> {
 fn primary(lp: &mut Loop<()>, scenario: String, workers: u32) -> Result<()> {
     let cluster = Cluster::new(lp, Settings::default(), move |lp, _, _, ev| {
         cluster_line(lp, &ev)?;
-        if let ClusterEvent::Listening(w, _) = ev {
-            if scenario == "events" && w.id() == 1 {
-                w.kill(lp, Sig::SIGTERM);
-            } else if scenario == "events" {
-                w.send(lp, &json!({"exit": 3}))?;
+        match ev {
+            ClusterEvent::Listening(w, _) if scenario == "events" => {
+                if w.id() == 1 {
+                    w.kill(lp, Sig::SIGTERM);
+                } else {
+                    w.send(lp, &json!({"exit": 3}))?;
+                }
             }
+            ClusterEvent::Listening(w, _) if scenario == "race" => {
+                // the worker's own exit and the primary's disconnect cross
+                w.send(lp, &json!({"exit": 0}))?;
+                w.disconnect(lp)?;
+            }
+            ClusterEvent::Message(w, m)
+                if scenario == "force"
+                    && m.deserialize::<Value>()
+                        .is_ok_and(|v| v.get("holding").is_some()) =>
+            {
+                w.kill(lp, Sig::SIGTERM);
+            }
+            _ => {}
         }
         Ok::<(), ruv_core::Error>(())
     })?;
@@ -174,7 +193,6 @@ fn supervised(lp: &mut Loop<()>, workers: u32) -> Result<()> {
 
 fn run_worker(lp: &mut Loop<()>, scenario: String, port: u16, workers: u32) -> Result<()> {
     let id = ruv_cluster::worker_id().unwrap_or(0);
-    let pid = std::process::id();
     let mode = std::env::var("SUP_MODE").unwrap_or_default();
     let spin = mode == "spin";
     worker::setup(lp, move |_, _, ev| match ev {
@@ -217,23 +235,7 @@ fn run_worker(lp: &mut Loop<()>, scenario: String, port: u16, workers: u32) -> R
     if scenario == "refuse" && id == 1 {
         worker::set_accepting(lp, false)?;
     }
-    let server = Server::create(lp, ServerOptions::default(), move |lp, _, _, ev| {
-        if let ServerEvent::Request(req, res) = ev {
-            supervisor::count_request(lp);
-            let url = req.head(lp)?.url().to_string();
-            let body = format!("{id} {pid}");
-            if url.starts_with("/hold") {
-                out(json!({"w": id, "ev": "request"}));
-                req.on_event(lp, move |lp, _, _, ev| match ev {
-                    StreamEvent::End => res.end(lp, body.as_bytes()),
-                    _ => Ok(()),
-                })?;
-            } else {
-                res.end(lp, body.as_bytes())?;
-            }
-        }
-        Ok::<(), ruv_core::Error>(())
-    })?;
+    let server = http_server(lp, id, scenario, port)?;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let crash_first = mode == "crash_first" && id == 1;
     worker::listen(lp, server, addr, move |_, _, r| {
@@ -249,4 +251,45 @@ fn run_worker(lp: &mut Loop<()>, scenario: String, port: u16, workers: u32) -> R
         }
     })?;
     Ok(())
+}
+
+/// The worker's HTTP server: answers "ID PID"; `/hold` answers when its body is complete
+/// (telling the primary first under `force`); `/restart` (worker 1 under `relisten`) closes the
+/// server and listens again once it has closed.
+fn http_server(lp: &mut Loop<()>, id: u32, scenario: String, port: u16) -> Result<Server> {
+    let pid = std::process::id();
+    Server::create(lp, ServerOptions::default(), move |lp, _, me, ev| {
+        if let ServerEvent::Request(req, res) = ev {
+            supervisor::count_request(lp);
+            let url = req.head(lp)?.url().to_string();
+            let body = format!("{id} {pid}");
+            if url.starts_with("/hold") {
+                out(json!({"w": id, "ev": "request"}));
+                if scenario == "force" {
+                    worker::send(lp, &json!({ "holding": id }))?;
+                }
+                req.on_event(lp, move |lp, _, _, ev| match ev {
+                    StreamEvent::End => res.end(lp, body.as_bytes()),
+                    _ => Ok(()),
+                })?;
+            } else if url == "/restart" && scenario == "relisten" && id == 1 {
+                res.end(lp, body.as_bytes())?;
+                me.close(lp)?;
+                let scenario = scenario.clone();
+                me.on_close(lp, move |lp, _| relisten(lp, id, scenario, port))?;
+            } else {
+                res.end(lp, body.as_bytes())?;
+            }
+        }
+        Ok::<(), ruv_core::Error>(())
+    })
+}
+
+fn relisten(lp: &mut Loop<()>, id: u32, scenario: String, port: u16) -> Result<()> {
+    let server = http_server(lp, id, scenario, port)?;
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    worker::listen(lp, server, addr, move |_, _, r| {
+        let got = r.map(|a| a.port());
+        out(json!({"w": id, "ev": "relistened", "port": got.ok()}));
+    })
 }

@@ -7,7 +7,10 @@
 //! 127.0.0.1:PORT, each datagram answered with the worker's id), `http-one` (as `http`, but
 //! only worker 1 listens; the others stay connected and idle), `http-rogue` (as `http`,
 //! but worker 1 speaks the protocol by hand: it asks for the port and, handed its first
-//! connection, prints `dropped` and exits with code 3 without answering `newconn`). A listen or bind error is
+//! connection, prints `dropped` and exits with code 3 without answering `newconn`),
+//! `http-garbage` (as `http`, but worker 1 writes on its channel a line that is not JSON and
+//! one of 17 MiB, over the primary's 16 MiB limit, then `online`, then exits at the
+//! primary's `disconnect`). A listen or bind error is
 //! printed (`listen_error` with its code) and the worker exits with code 1. SIGUSR1 to the
 //! primary disconnects every worker (then the primary exits). With `NODE_WORKER=script.js`
 //! in its environment the primary forks `node script.js` workers instead of itself.
@@ -98,6 +101,9 @@ fn run_worker(lp: &mut Loop<()>, scenario: &str, port: u16) -> Result<()> {
     if scenario == "http-rogue" && id == 1 {
         return rogue(lp, addr);
     }
+    if scenario == "http-garbage" && id == 1 {
+        garbage();
+    }
     let server = Server::create(lp, ServerOptions::default(), move |lp, _, _, ev| {
         if let ServerEvent::Request(_, res) = ev {
             res.end(lp, format!("{id} {pid}").as_bytes())?;
@@ -143,4 +149,38 @@ fn rogue(lp: &mut Loop<()>, addr: SocketAddr) -> Result<()> {
         "addressType": 4, "backlog": 511});
     ch.send_internal(lp, &query, None, |_, _, _| {})?;
     Ok(())
+}
+
+/// Bad input on the channel, written raw: a line that is not JSON, a line over the primary's
+/// limit, then a valid `online`; exits at the primary's `disconnect` (or the channel's end).
+fn garbage() -> ! {
+    use std::io::{Read, Write};
+    use std::os::fd::FromRawFd;
+    let fd: i32 = std::env::var("NODE_CHANNEL_FD")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .expect("NODE_CHANNEL_FD");
+    // SAFETY: the fd is the IPC channel this process inherited from the primary; nothing
+    // else in this process has opened or owns it (worker::setup was not called).
+    let mut ch = unsafe { std::os::unix::net::UnixStream::from_raw_fd(fd) };
+    ch.set_nonblocking(false).ok();
+    let mut big = vec![b'x'; 17 << 20];
+    big.push(b'\n');
+    let online = b"{\"cmd\":\"NODE_CLUSTER\",\"act\":\"online\",\"seq\":0}\n";
+    let wrote = ch
+        .write_all(b"{this is not json\n")
+        .and_then(|()| ch.write_all(&big))
+        .and_then(|()| ch.write_all(online));
+    out(json!({"w": 1, "ev": "garbage_sent", "ok": wrote.is_ok()}));
+    // a plain-bytes watch for the primary's `disconnect` (or the channel's end)
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n @ 1..) = ch.read(&mut buf) {
+        seen.extend_from_slice(&buf[..n]);
+        let needle = b"\"act\":\"disconnect\"";
+        if seen.windows(needle.len()).any(|w| w == needle) {
+            break;
+        }
+    }
+    std::process::exit(0);
 }
