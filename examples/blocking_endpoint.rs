@@ -1,6 +1,8 @@
 //! The "blocking endpoint" article's server on ruv-http: `GET /ping` answers `pong` at once,
-//! `GET /slow` sums 0..1,000,000 again and again for 800 ms (the answer is always
-//! `499999500000`) — served two ways:
+//! `GET /slow` sums 0..1,000,000 again and again, as many passes as take `--slow-ms`
+//! (default 800) on this machine (measured once at start), and answers `SUM MS` (the sum,
+//! always `499999500000`, and the milliseconds from the request to the answer) — served
+//! four ways:
 //!
 //! * `--mode blocking`: the sum runs on the loop thread, so while one `/slow` computes no
 //!   `/ping` is answered (the article's problem);
@@ -14,8 +16,11 @@
 //!   it starts one worker per `/slow` request rather than keeping one long-lived worker.
 //!   The job travels as the worker's `worker_data`, moved, not serialized.
 //!
-//! (The partitioned mode, and the harness that measures all of them beside Node, come with
-//! the next issues.)
+//! * `--mode partition`: the passes run on the loop thread, one pass per callback, with
+//!   `set_immediate` between passes (the guide's partitioning): a `/ping` waits at most one
+//!   pass (~1 ms), and concurrent `/slow`s share the loop (the article's third fix).
+//!
+//! `benches/blocking.sh` measures all four beside Node's versions (docs/experiments/blocking.md).
 //!
 //! ```sh
 //! cargo run --release --example blocking_endpoint -- --mode worker --port 3000
@@ -24,57 +29,99 @@
 //!
 //! Prints `listening on http://127.0.0.1:PORT` once it accepts connections.
 
+use ruv::core::Result;
 use ruv::core::{Loop, RunMode};
+use ruv::http::Response;
 use ruv::http::{Server, ServerEvent, ServerOptions};
+use ruv::node::set_immediate;
 use ruv::process::fork::{fork, ForkEvent, ForkOptions};
 use ruv::process::ipc::{self, ChannelEvent};
 use ruv::worker::{Worker, WorkerEvent, WorkerOptions};
 use serde::{Deserialize, Serialize};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 #[path = "common/mod.rs"]
 #[allow(dead_code)] // each example uses part of it
 mod common;
 use common::{Arg, Args};
 
-/// The numbers summed per pass, and how long `/slow` keeps summing.
+/// The numbers summed per pass.
 const N: u64 = 1_000_000;
-const SLOW_MS: u64 = 800;
 
-/// A `/slow` job, as the parent sends it to a forked child (or hands it to a worker).
-#[derive(Serialize, Deserialize)]
+/// A `/slow` job, as the parent sends it to a forked child (or hands it to a worker): `passes`
+/// sums of 0..n.
+#[derive(Clone, Copy, Serialize, Deserialize)]
 struct Job {
     n: u64,
-    ms: u64,
+    passes: u64,
 }
 
-/// Sums 0..n, again and again until `ms` have passed (the cost is the same on fast and slow
-/// machines; the answer does not change).
-fn sum_for(n: u64, ms: u64) -> u64 {
-    let end = Instant::now() + Duration::from_millis(ms);
-    loop {
-        let mut s = 0u64;
-        for i in 0..n {
-            s = std::hint::black_box(s + i);
-        }
-        if Instant::now() >= end {
-            return s;
-        }
+/// One pass: the sum of 0..n, computed (not folded away by the compiler).
+fn pass(n: u64) -> u64 {
+    let mut s = 0u64;
+    for i in 0..n {
+        s = std::hint::black_box(s + i);
     }
+    s
+}
+
+/// The whole job in one go.
+fn run_job(job: Job) -> u64 {
+    let mut s = 0;
+    for _ in 0..job.passes {
+        s = pass(job.n);
+    }
+    s
+}
+
+/// How many passes take `ms` on this machine (timed over 50 passes, at least 1).
+fn calibrate(ms: u64) -> u64 {
+    let t = Instant::now();
+    for _ in 0..50 {
+        std::hint::black_box(pass(N));
+    }
+    let per_pass = t.elapsed().as_secs_f64() / 50.0;
+    ((ms as f64 / 1000.0) / per_pass).ceil().max(1.0) as u64
+}
+
+/// The `/slow` answer: the sum and the milliseconds since the request came.
+fn slow_body(sum: u64, since: Instant) -> String {
+    format!("{sum} {}", since.elapsed().as_millis())
+}
+
+/// Partitioning: one pass per callback, then `set_immediate` for the next, so other
+/// callbacks (a `/ping`) run between passes.
+fn partition_step(
+    lp: &mut Loop<()>,
+    job: Job,
+    done: u64,
+    res: Response,
+    since: Instant,
+) -> Result<()> {
+    let sum = pass(job.n);
+    if done + 1 >= job.passes {
+        return res.end(lp, slow_body(sum, since));
+    }
+    set_immediate(lp, move |lp, _| {
+        partition_step(lp, job, done + 1, res, since)
+    })?;
+    Ok(())
 }
 
 const USAGE: &str = "\
-usage: blocking_endpoint [--mode blocking|fork|worker] [--port PORT]
+usage: blocking_endpoint [--mode blocking|fork|worker|partition] [--port PORT] [--slow-ms MS]
 
-An HTTP server with a fast /ping and a CPU-heavy /slow (800 ms of summing), the blocking
-endpoint of the articles: `blocking` computes on the loop thread (pings wait), `fork` runs
-each /slow in a forked child over IPC, `worker` runs each /slow in a worker thread of its
-own (pings stay fast with either). Prints `listening on http://127.0.0.1:PORT` once it
-accepts connections.
+An HTTP server with a fast /ping and a CPU-heavy /slow (as many passes of summing 0..1e6 as
+take --slow-ms here), the blocking endpoint of the articles: `blocking` computes on the loop
+thread (pings wait), `fork` runs each /slow in a forked child over IPC, `worker` runs each
+/slow in a worker thread of its own, `partition` runs one pass per callback with
+set_immediate between them (pings stay fast with the last three). /slow answers `SUM MS`.
+Prints `listening on http://127.0.0.1:PORT` once it accepts connections.
 
-  --mode MODE   blocking, fork or worker (default: blocking)
-  --port PORT   the port to listen on, 0 for any free port (default: 3000)
-  -h, --help    print this help
+  --mode MODE     blocking, fork, worker or partition (default: blocking)
+  --port PORT     the port to listen on, 0 for any free port (default: 3000)
+  --slow-ms MS    the /slow job's length on this machine, in ms (default: 800)
+  -h, --help      print this help
 ";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -82,6 +129,7 @@ enum Mode {
     Blocking,
     Fork,
     Worker,
+    Partition,
 }
 
 fn main() {
@@ -89,6 +137,7 @@ fn main() {
     let mut port = 3000u16;
     let mut mode = Mode::Blocking;
     let mut child = false;
+    let mut slow_ms = 800u64;
     while let Some(a) = args.next() {
         match a {
             Arg::Flag(f) if f == "--port" => port = args.value(&f, "a port number, 0-65535"),
@@ -97,9 +146,16 @@ fn main() {
                     "blocking" => Mode::Blocking,
                     "fork" => Mode::Fork,
                     "worker" => Mode::Worker,
+                    "partition" => Mode::Partition,
                     other => args.bad(format!(
-                        "--mode must be blocking, fork or worker, got '{other}'"
+                        "--mode must be blocking, fork, worker or partition, got '{other}'"
                     )),
+                }
+            }
+            Arg::Flag(f) if f == "--slow-ms" => {
+                slow_ms = args.value(&f, "a number of milliseconds, at least 1");
+                if slow_ms == 0 {
+                    args.bad("--slow-ms must be at least 1");
                 }
             }
             // the forked child's side (not for users: the server passes it)
@@ -110,7 +166,7 @@ fn main() {
     let res = if child {
         run_child()
     } else {
-        serve(mode, port)
+        serve(mode, port, calibrate(slow_ms))
     };
     if let Err(e) = res {
         common::fail("blocking_endpoint", e);
@@ -127,7 +183,7 @@ fn run_child() -> ruv::core::Result<()> {
     channel.on_event(&mut lp, move |lp, _, me, ev| {
         if let ChannelEvent::Message(m) = ev {
             let job: Job = m.deserialize()?;
-            let sum = sum_for(job.n, job.ms);
+            let sum = run_job(job);
             me.send_cb(lp, &sum, move |lp, _, r: ruv::core::Result<()>| {
                 r?;
                 me.disconnect(lp)
@@ -153,33 +209,34 @@ fn answer(lp: &mut Loop<()>, res: ruv::http::Response, status: u16, body: String
     }
 }
 
-fn serve(mode: Mode, port: u16) -> ruv::core::Result<()> {
+fn serve(mode: Mode, port: u16, passes: u64) -> Result<()> {
+    let job = Job { n: N, passes };
     let mut lp: Loop<()> = Loop::new()?;
     let me = std::env::current_exe().map_err(|e| ruv::core::Error::from_io(&e, "readlink"))?;
     let server = Server::create(&mut lp, ServerOptions::default(), move |lp, _, _, ev| {
         let ServerEvent::Request(req, res) = ev else {
             return Ok(());
         };
+        let since = Instant::now();
         match req.head(lp)?.url() {
             "/ping" => res.end(lp, "pong"),
-            "/slow" if mode == Mode::Blocking => res.end(lp, sum_for(N, SLOW_MS).to_string()),
+            "/slow" if mode == Mode::Blocking => res.end(lp, slow_body(run_job(job), since)),
+            "/slow" if mode == Mode::Partition => partition_step(lp, job, 0, res, since),
             "/slow" if mode == Mode::Worker => {
                 // a worker thread per request: the job is its `worker_data`, the sum its
                 // message back
-                let opts = WorkerOptions::new()
-                    .name("slow")
-                    .worker_data(Job { n: N, ms: SLOW_MS });
+                let opts = WorkerOptions::new().name("slow").worker_data(job);
                 let spawned = Worker::spawn(
                     lp,
                     opts,
                     |_wlp: &mut Loop<()>, ctx| {
                         let job = ctx.worker_data;
                         // `false` only if the server is gone: nobody is left to answer
-                        ctx.parent_port.post_message(sum_for(job.n, job.ms));
+                        ctx.parent_port.post_message(run_job(job));
                         Ok(())
                     },
                     move |lp, _, _w, ev: WorkerEvent<u64>| match ev {
-                        WorkerEvent::Message(sum) => answer(lp, res, 200, sum.to_string()),
+                        WorkerEvent::Message(sum) => answer(lp, res, 200, slow_body(sum, since)),
                         WorkerEvent::Error(e) => {
                             eprintln!("blocking_endpoint: worker: {e}");
                             answer(lp, res, 500, "worker failed".into());
@@ -205,11 +262,11 @@ fn serve(mode: Mode, port: u16) -> ruv::core::Result<()> {
                     move |lp, _, child, ev| {
                         match ev {
                             ForkEvent::Spawn => {
-                                child.send(lp, &Job { n: N, ms: SLOW_MS })?;
+                                child.send(lp, &job)?;
                             }
                             ForkEvent::Message(m) => {
                                 let sum: u64 = m.deserialize()?;
-                                res.end(lp, sum.to_string())?;
+                                res.end(lp, slow_body(sum, since))?;
                             }
                             ForkEvent::Error(e) => {
                                 eprintln!("blocking_endpoint: child: {e}");

@@ -206,5 +206,6 @@ fn the_blocking_endpoint_answers_ping_while_slow_runs_in_a_worker() {
     let first = rx.recv_timeout(Duration::from_secs(60)).unwrap();
     let second = rx.recv_timeout(Duration::from_secs(60)).unwrap();
     assert_eq!(first, ("/ping", "pong".to_string()));
-    assert_eq!(second, ("/slow", "499999500000".to_string()));
+    assert_eq!(second.0, "/slow");
+    assert_eq!(second.1.split(' ').next(), Some("499999500000"), "SUM MS");
 }

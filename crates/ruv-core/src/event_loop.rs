@@ -520,12 +520,10 @@ impl<S> Drop for Loop<S> {
         self.inbox.close();
         // Work still queued would run only to have its result dropped: cancel it (running
         // work finishes on its pool thread; its result is dropped).
-        if let Some(pool) = self.work.pool.as_ref() {
-            for (_, req) in self.work.reqs.iter() {
-                if let Some(ticket) = req.ticket {
-                    // EBUSY (running or done) is the expected answer for the rest
-                    let _ = pool.cancel(ticket);
-                }
+        for (_, req) in self.work.reqs.iter() {
+            if let (Some(ticket), Some(pool)) = (req.ticket, self.work.pool_for(req.compute)) {
+                // EBUSY (running or done) is the expected answer for the rest
+                let _ = pool.cancel(ticket);
             }
         }
     }

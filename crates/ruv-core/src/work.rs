@@ -47,6 +47,8 @@ type After<S> = Box<dyn FnOnce(&mut Loop<S>, &mut S, Result<Box<dyn Any + Send>>
 pub(crate) struct WorkQueue<S> {
     pub(crate) reqs: crate::registry::Registry<Req<S>>,
     pub(crate) pool: Option<Pool>,
+    /// [`Loop::set_compute_pool`]: where `WorkClass::Cpu` goes instead of `pool`.
+    pub(crate) compute: Option<Pool>,
     pub(crate) outbox: Vec<(WorkClass, Job)>,
     pub(crate) outbox_reqs: Vec<ReqKey>,
     pub(crate) tickets: Vec<Ticket>,
@@ -57,6 +59,7 @@ impl<S> WorkQueue<S> {
         WorkQueue {
             reqs: crate::registry::Registry::new(),
             pool: None,
+            compute: None,
             outbox: Vec::new(),
             outbox_reqs: Vec::new(),
             tickets: Vec::new(),
@@ -66,6 +69,8 @@ impl<S> WorkQueue<S> {
 
 pub(crate) struct Req<S> {
     pub(crate) ticket: Option<Ticket>,
+    /// Whether it went to the compute pool.
+    pub(crate) compute: bool,
     after: After<S>,
     site: &'static std::panic::Location<'static>,
 }
@@ -96,8 +101,10 @@ impl<S> Loop<S> {
             };
             after(lp, s, res).into_result()
         });
+        let compute = class == WorkClass::Cpu && self.work.compute.is_some();
         let key = self.work.reqs.insert(Req {
             ticket: None,
+            compute,
             after: boxed_after,
             site,
         });
@@ -108,13 +115,13 @@ impl<S> Loop<S> {
                 .map_err(|p| panic_error(&*p));
             inbox.send(Msg::Done(key, res));
         });
-        if self.is_running() {
+        if self.is_running() && !compute {
             // Inside a callback: batch, so a burst of submissions costs one pool lock and one
             // wake-up (flushed at the end of the poll phase's drain and before poll blocks).
             self.work.outbox.push((class, job));
             self.work.outbox_reqs.push(key);
         } else {
-            let pool = self.work.pool.as_ref().expect("ensured above");
+            let pool = self.work.pool_for(compute).expect("ensured above");
             let ticket = pool.submit_boxed(class, job);
             if let Some(req) = self.work.reqs.get_mut(key) {
                 req.ticket = Some(ticket);
@@ -156,7 +163,8 @@ impl<S> Loop<S> {
             self.work.outbox_reqs.remove(pos);
             drop(self.work.outbox.remove(pos));
         } else {
-            let (Some(ticket), Some(pool)) = (ticket, self.work.pool.as_ref()) else {
+            let compute = self.work.reqs.get(key).is_some_and(|r| r.compute);
+            let (Some(ticket), Some(pool)) = (ticket, self.work.pool_for(compute)) else {
                 return Err(busy());
             };
             pool.cancel(ticket).map_err(|_| busy())?;
@@ -196,10 +204,29 @@ impl<S> Loop<S> {
         Ok(())
     }
 
+    /// Sends this loop's [`WorkClass::Cpu`] work to `pool` instead of the loop's pool (the
+    /// guide's "a compute pool beside the I/O pool"): slow CPU tasks then queue only behind
+    /// each other, and file-system and DNS calls keep the I/O pool's threads. Work already
+    /// queued stays where it is.
+    pub fn set_compute_pool(&mut self, pool: Pool) {
+        self.work.compute = Some(pool);
+    }
+
     /// How many pool requests of this loop are in flight (queued, running, or done but not
     /// yet delivered).
     pub fn active_requests(&self) -> usize {
         self.work.reqs.len()
+    }
+}
+
+impl<S> WorkQueue<S> {
+    /// The pool a request went to.
+    pub(crate) fn pool_for(&self, compute: bool) -> Option<&Pool> {
+        if compute {
+            self.compute.as_ref()
+        } else {
+            self.pool.as_ref()
+        }
     }
 }
 

@@ -422,3 +422,35 @@ fn cancel_of_work_queued_in_a_callback_before_it_reached_the_pool() {
     assert_eq!(codes, [ruv_core::Code::ECANCELED]);
     assert!(!ran.load(Ordering::SeqCst));
 }
+
+#[test]
+fn with_a_compute_pool_cpu_work_does_not_hold_up_io_work() {
+    // one thread each: if CPU work shared the I/O pool's only thread, the I/O job would
+    // wait behind the held CPU job, and the order below would be reversed
+    let mut lp: Loop<Vec<&'static str>> =
+        Loop::with_pool(Pool::new(PoolConfig::new(1).name_prefix("io")).unwrap()).unwrap();
+    lp.set_compute_pool(Pool::new(PoolConfig::new(1).name_prefix("cpu")).unwrap());
+    let (release, held) = mpsc::channel::<()>();
+    lp.queue_work(
+        WorkClass::Cpu,
+        move || held.recv_timeout(LIMIT).is_ok(),
+        |_, log: &mut Vec<&'static str>, r| {
+            assert!(r.unwrap(), "released by the I/O job's callback");
+            log.push("cpu done");
+        },
+    )
+    .unwrap();
+    lp.queue_work(
+        WorkClass::FastIo,
+        || std::thread::current().name().map(str::to_string),
+        move |_, log: &mut Vec<&'static str>, r| {
+            assert!(r.unwrap().unwrap_or_default().starts_with("io"));
+            log.push("io done");
+            release.send(()).unwrap();
+        },
+    )
+    .unwrap();
+    let mut log = Vec::new();
+    lp.run(RunMode::Default, &mut log).unwrap();
+    assert_eq!(log, ["io done", "cpu done"]);
+}
