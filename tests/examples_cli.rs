@@ -26,9 +26,12 @@ const USAGES: &[(&str, &[&str])] = &[
         &[
             "--mode",
             "--port",
+            "--slow-ms",
+            "partition",
             "-h, --help",
             "default: blocking",
             "default: 3000",
+            "default: 800",
         ],
     ),
     ("cat", &["FILE", "--", "-h, --help", "default: -"]),
@@ -44,6 +47,16 @@ const USAGES: &[(&str, &[&str])] = &[
             "default: 10000",
             "SIGUSR2",
             "SIGTERM",
+        ],
+    ),
+    (
+        "dont_block",
+        &[
+            "average N",
+            "regex K",
+            "json MB",
+            "pools SECS",
+            "-h, --help",
         ],
     ),
     (
@@ -63,6 +76,8 @@ const USAGES: &[(&str, &[&str])] = &[
         &[
             "--port",
             "--workers",
+            "--crash",
+            "--stats",
             "-h, --help",
             "default: 3000",
             "default: CPUs",
