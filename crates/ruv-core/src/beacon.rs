@@ -286,3 +286,128 @@ impl<S> Loop<S> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{RunMode, Timer};
+    use std::sync::atomic::Ordering;
+
+    #[test]
+    fn a_sample_never_mixes_the_fields_of_two_callbacks() {
+        let beacon = Arc::new(Beacon::new());
+        let a = Location::caller();
+        let b = Location::caller();
+        assert_ne!(a, b);
+        let infos = [
+            Some(CallbackInfo {
+                kind: "a",
+                id: None,
+                site: a,
+            }),
+            Some(CallbackInfo {
+                kind: "bb",
+                id: Some(HandleId {
+                    index: 7,
+                    gen: 1 << 40,
+                }),
+                site: b,
+            }),
+            None,
+        ];
+        let done = Arc::new(AtomicBool::new(false));
+        let reader = {
+            let (beacon, done) = (beacon.clone(), done.clone());
+            std::thread::spawn(move || {
+                let mut seen = [0u64; 3];
+                while !done.load(Ordering::Relaxed) {
+                    let s = beacon.sample();
+                    let i = infos
+                        .iter()
+                        .position(|i| *i == s.callback)
+                        .expect("torn read");
+                    assert_eq!(i == 2, s.epoch % 2 == 0);
+                    seen[i] += 1;
+                }
+                seen
+            })
+        };
+        for n in 0..300_000 {
+            beacon.publish(infos[n % 3]);
+        }
+        done.store(true, Ordering::Relaxed);
+        reader.join().unwrap();
+    }
+
+    #[test]
+    fn a_nested_callback_is_published_and_its_outer_one_again_after_it() {
+        let mut lp: Loop<Vec<BeaconSample>> = Loop::new().unwrap();
+        let beacon = lp.callback_beacon();
+        Timer::new(&mut lp)
+            .unwrap()
+            .start(&mut lp, 0, 0, |lp, log, _| {
+                lp.set_label("outer");
+                log.push(lp.callback_beacon().sample());
+                lp.run_callback(log, "inner", None, Location::caller(), |lp, log| {
+                    log.push(lp.callback_beacon().sample());
+                    Ok(())
+                });
+                log.push(lp.callback_beacon().sample());
+            })
+            .unwrap();
+        let mut log = Vec::new();
+        lp.run(RunMode::Default, &mut log).unwrap();
+        let kinds: Vec<_> = log.iter().map(|s| s.callback.unwrap().kind).collect();
+        assert_eq!(kinds, ["timer", "inner", "timer"]);
+        assert!(log[0].epoch < log[1].epoch && log[1].epoch < log[2].epoch);
+        // the label belonged to the outer callback's first stretch
+        assert_eq!(log[0].label.as_deref(), Some("outer"));
+        assert_eq!((log[1].label.as_ref(), log[2].label.as_ref()), (None, None));
+        assert!(beacon.sample().callback.is_none());
+    }
+
+    #[test]
+    fn a_label_ends_with_its_callback() {
+        let mut lp: Loop<Vec<Option<Label>>> = Loop::new().unwrap();
+        let _beacon = lp.callback_beacon();
+        for (at, label) in [(0, Some("first")), (1, None)] {
+            Timer::new(&mut lp)
+                .unwrap()
+                .start(&mut lp, at, 0, move |lp, log, _| {
+                    if let Some(l) = label {
+                        lp.set_label(l);
+                    }
+                    log.push(lp.callback_beacon().sample().label);
+                    lp.clear_label();
+                    log.push(lp.callback_beacon().sample().label);
+                })
+                .unwrap();
+        }
+        let mut log = Vec::new();
+        lp.run(RunMode::Default, &mut log).unwrap();
+        assert_eq!(log, [Some(Label::Static("first")), None, None, None]);
+    }
+
+    #[test]
+    fn the_loop_stops_publishing_once_nobody_holds_the_beacon() {
+        let mut lp: Loop<()> = Loop::new().unwrap();
+        let weak = Arc::downgrade(&lp.callback_beacon());
+        Timer::new(&mut lp)
+            .unwrap()
+            .start(&mut lp, 0, 0, |_, _, _| {})
+            .unwrap();
+        lp.run(RunMode::Default, &mut ()).unwrap();
+        assert!(weak.upgrade().is_none());
+        assert!(lp.beacon.is_none());
+    }
+
+    #[test]
+    fn dropping_the_loop_closes_its_beacon() {
+        let mut lp: Loop<()> = Loop::new().unwrap();
+        let beacon = lp.callback_beacon();
+        assert!(!beacon.is_closed());
+        drop(lp);
+        assert!(beacon.is_closed());
+        assert!(beacon.sample().callback.is_none());
+    }
+}

@@ -211,6 +211,11 @@ impl Watchdog {
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// Whether its thread still runs (it ends by itself once the loop is dropped).
+    pub fn is_running(&self) -> bool {
+        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+    }
+
     /// The threshold.
     pub fn threshold(&self) -> Duration {
         self.threshold
