@@ -23,7 +23,7 @@
 //! let delay = monitor_event_loop_delay(&mut lp, DelayOptions::default())?;
 //! delay.enable(&mut lp);
 //! let dog = watchdog(&mut lp, WatchdogOptions::new(Duration::from_millis(50)), |report| {
-//!     eprintln!("{report}"); // loop blocked for 150ms by timer registered at src/main.rs:12:40
+//!     eprintln!("{report}"); // loop blocked for 150.2 ms by timer registered at src/main.rs:12:40
 //! })?;
 //! Timer::new(&mut lp)?.start(&mut lp, 30, 0, |_, _, _| {
 //!     std::thread::sleep(Duration::from_millis(200)); // blocks the loop

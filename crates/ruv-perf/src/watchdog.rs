@@ -76,7 +76,7 @@ impl WatchdogOptions {
 }
 
 /// One blocked callback, as the report callback gets it. Its `Display` is one line:
-/// `loop blocked for 312ms by timer (handle 3) registered at src/main.rs:42:9 (label "/slow")`.
+/// `loop blocked for 312.4 ms by timer (handle 3) registered at src/main.rs:42:9 (label "/slow")`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlockedReport {
     /// The callback's kind (`"timer"`, `"immediate"`, `"io"`, `"http.request"` …: see
@@ -98,7 +98,8 @@ pub struct BlockedReport {
 impl std::fmt::Display for BlockedReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let verb = if self.ended { "was blocked" } else { "blocked" };
-        write!(f, "loop {verb} for {:?} by {}", self.running_for, self.kind)?;
+        let ms = self.running_for.as_secs_f64() * 1e3;
+        write!(f, "loop {verb} for {ms:.1} ms by {}", self.kind)?;
         if let Some(id) = self.id {
             write!(f, " (handle {})", id.index())?;
         }

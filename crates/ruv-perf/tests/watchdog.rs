@@ -48,8 +48,8 @@ fn a_blocking_timer_is_reported_with_its_file_line_and_label() {
     assert_eq!(
         r.to_string(),
         format!(
-            "loop blocked for {:?} by timer (handle {}) registered at {}:{line}:{} (label \"/slow\")",
-            r.running_for,
+            "loop blocked for {:.1} ms by timer (handle {}) registered at {}:{line}:{} (label \"/slow\")",
+            r.running_for.as_secs_f64() * 1e3,
             timer.id().index(),
             file!(),
             r.site.column()
