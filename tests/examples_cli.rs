@@ -299,7 +299,11 @@ fn a_bad_value_is_one_line_on_stderr_and_status_2() {
     assert_usage_error("pbkdf2", &["--json=1"], "--json takes no value");
     assert_usage_error("pbkdf2", &["--timeline"], "--timeline needs a value");
     assert_usage_error("watchdog", &["--threshold", "0"], "ERR_OUT_OF_RANGE");
-    assert_usage_error("watchdog", &["--block", "x"], "--block must be milliseconds");
+    assert_usage_error(
+        "watchdog",
+        &["--block", "x"],
+        "--block must be milliseconds",
+    );
 }
 
 #[test]
@@ -316,7 +320,10 @@ fn the_watchdog_example_names_its_blocking_timer_while_it_blocks() {
         "{err}"
     );
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.contains("worst: timer at examples/watchdog.rs:"), "{stdout}");
+    assert!(
+        stdout.contains("worst: timer at examples/watchdog.rs:"),
+        "{stdout}"
+    );
     assert!(stdout.contains("loop delay: "), "{stdout}");
 }
 

@@ -79,21 +79,45 @@ impl From<Arc<str>> for Label {
     }
 }
 
-/// Where a loop publishes the callback it is running (see the [module docs](self)).
-///
-/// Written by the loop thread only (a seqlock: the epoch is odd while a callback runs, even
-/// between callbacks, and the fields are written between a release fence and the epoch's
-/// release store), read by any thread with [`Beacon::sample`].
-pub struct Beacon {
-    epoch: AtomicU64,
+/// How many nesting levels a beacon keeps: a callback run inside a callback (an immediate
+/// inside ruv-node's check handle, a write callback run inside a data callback) is level 2.
+/// Deeper callbacks still change the epoch; a sample names their level-4 ancestor.
+const LEVELS: usize = 4;
+
+/// One nesting level's callback.
+struct Slot {
     kind_ptr: AtomicPtr<u8>,
     kind_len: AtomicUsize,
     site: AtomicPtr<Location<'static>>,
     index: AtomicU32,
     /// The handle's generation; 0: no handle (generations start at 2^32).
     gen: AtomicU64,
-    /// The label and the epoch of the callback that set it.
-    label: Mutex<Option<(u64, Label)>>,
+}
+
+impl Slot {
+    fn new() -> Slot {
+        Slot {
+            kind_ptr: AtomicPtr::new(std::ptr::null_mut()),
+            kind_len: AtomicUsize::new(0),
+            site: AtomicPtr::new(std::ptr::null_mut()),
+            index: AtomicU32::new(0),
+            gen: AtomicU64::new(0),
+        }
+    }
+}
+
+/// Where a loop publishes the callback it is running (see the [module docs](self)).
+///
+/// Written by the loop thread only, read by any thread with [`Beacon::sample`]: a seqlock
+/// whose sequence word holds the epoch (bumped at every callback start and end) and the
+/// nesting depth (0: no callback). A callback's start writes its level's slot after a
+/// release fence, then the sequence word; its end writes the sequence word only.
+pub struct Beacon {
+    /// `epoch << 8 | depth`.
+    seq: AtomicU64,
+    slots: [Slot; LEVELS],
+    /// The label and the depth of the callback that set it.
+    label: Mutex<Option<(u8, Label)>>,
     closed: AtomicBool,
 }
 
@@ -112,77 +136,44 @@ pub struct BeaconSample {
 impl Beacon {
     fn new() -> Beacon {
         Beacon {
-            epoch: AtomicU64::new(0),
-            kind_ptr: AtomicPtr::new(std::ptr::null_mut()),
-            kind_len: AtomicUsize::new(0),
-            site: AtomicPtr::new(std::ptr::null_mut()),
-            index: AtomicU32::new(0),
-            gen: AtomicU64::new(0),
+            seq: AtomicU64::new(0),
+            slots: std::array::from_fn(|_| Slot::new()),
             label: Mutex::new(None),
             closed: AtomicBool::new(false),
         }
     }
 
-    /// Publishes the callback now running (`None`: none). Loop thread only.
-    #[inline]
-    pub(crate) fn publish(&self, info: Option<CallbackInfo>) {
-        let e = self.epoch.load(Relaxed);
-        match info {
-            Some(info) => {
-                // odd: a callback runs. The epoch is bumped to even first when one running
-                // callback replaces another, so a reader never pairs old fields with the new
-                // odd epoch.
-                let next = if e & 1 == 1 {
-                    self.epoch.store(e + 1, Relaxed);
-                    e + 2
-                } else {
-                    e + 1
-                };
-                fence(Release);
-                self.kind_ptr.store(info.kind.as_ptr().cast_mut(), Relaxed);
-                self.kind_len.store(info.kind.len(), Relaxed);
-                self.site
-                    .store(std::ptr::from_ref(info.site).cast_mut(), Relaxed);
-                let (index, gen) = info.id.map_or((0, 0), |id| (id.index, id.gen));
-                self.index.store(index, Relaxed);
-                self.gen.store(gen, Relaxed);
-                self.epoch.store(next, Release);
-            }
-            None => {
-                if e & 1 == 1 {
-                    self.epoch.store(e + 1, Release);
-                }
-            }
-        }
-    }
-
     /// What the loop is running now: a consistent reading of the epoch, the callback and its
-    /// label. Never blocks the loop (the loop takes the label's lock only in
-    /// [`Loop::set_label`]).
+    /// label. Never blocks the loop (the loop takes the label's lock only when a callback
+    /// sets or leaves a label).
     pub fn sample(&self) -> BeaconSample {
         loop {
-            let e1 = self.epoch.load(Acquire);
-            if e1 & 1 == 0 {
+            let s1 = self.seq.load(Acquire);
+            let (epoch, depth) = (s1 >> 8, (s1 & 0xff) as u8);
+            if depth == 0 {
                 return BeaconSample {
-                    epoch: e1,
+                    epoch,
                     callback: None,
                     label: None,
                 };
             }
-            let kind_ptr = self.kind_ptr.load(Relaxed);
-            let kind_len = self.kind_len.load(Relaxed);
-            let site = self.site.load(Relaxed);
-            let index = self.index.load(Relaxed);
-            let gen = self.gen.load(Relaxed);
+            let slot = &self.slots[usize::from(depth).min(LEVELS) - 1];
+            let kind_ptr = slot.kind_ptr.load(Relaxed);
+            let kind_len = slot.kind_len.load(Relaxed);
+            let site = slot.site.load(Relaxed);
+            let index = slot.index.load(Relaxed);
+            let gen = slot.gen.load(Relaxed);
             fence(Acquire);
-            if self.epoch.load(Relaxed) != e1 {
+            if self.seq.load(Relaxed) != s1 {
                 continue;
             }
-            // SAFETY: the epoch did not change while the fields were read, so they are the
-            // ones `publish` stored together for epoch `e1` (it writes them after a release
-            // fence that follows its last epoch store, and stores `e1` after them): `kind_ptr`
-            // and `kind_len` come from one `&'static str`, `site` from one
-            // `&'static Location`, both valid for the whole program.
+            // SAFETY: the sequence word did not change while the slot was read, so the slot
+            // holds what `Publisher::enter` stored there for the callback at this depth (it
+            // writes a slot after a release fence that follows its last sequence store, and
+            // stores the sequence after it), and a slot at a live depth was written before
+            // the depth was published: `kind_ptr` and `kind_len` come from one
+            // `&'static str`, `site` from one
+            // `&'static Location`, valid for the whole program.
             let (kind, site) = unsafe {
                 let bytes = std::slice::from_raw_parts(kind_ptr.cast_const(), kind_len);
                 (std::str::from_utf8_unchecked(bytes), &*site.cast_const())
@@ -192,10 +183,10 @@ impl Beacon {
                 .label
                 .lock()
                 .as_ref()
-                .filter(|(at, _)| *at == e1)
+                .filter(|(at, _)| *at == depth)
                 .map(|(_, l)| l.clone());
             return BeaconSample {
-                epoch: e1,
+                epoch,
                 callback: Some(CallbackInfo { kind, id, site }),
                 label,
             };
@@ -206,15 +197,83 @@ impl Beacon {
     pub fn is_closed(&self) -> bool {
         self.closed.load(Acquire)
     }
+}
 
-    pub(crate) fn close(&self) {
-        self.publish(None);
-        self.closed.store(true, Release);
+/// The loop's side of its beacon, the only writer: it keeps the epoch and the depth, so
+/// publishing is stores only.
+pub(crate) struct Publisher {
+    beacon: Arc<Beacon>,
+    /// The sequence word last stored: `epoch << 8 | depth`.
+    word: u64,
+    /// The depth whose callback set the label, if one is set.
+    labelled: Option<u8>,
+}
+
+impl Publisher {
+    fn new(beacon: Arc<Beacon>) -> Publisher {
+        Publisher {
+            beacon,
+            word: 0,
+            labelled: None,
+        }
     }
 
-    fn set_label(&self, label: Option<Label>) {
-        let e = self.epoch.load(Relaxed);
-        *self.label.lock() = label.map(|l| (e, l));
+    /// The nesting depth now.
+    #[inline(always)]
+    fn depth(&self) -> u8 {
+        self.word as u8
+    }
+
+    /// A callback starts, one level deeper. Out of line, so that the unwatched loop's
+    /// dispatch code stays as it was.
+    #[inline(never)]
+    pub(crate) fn enter(&mut self, info: &CallbackInfo) {
+        let depth = self.depth();
+        if let Some(slot) = self.beacon.slots.get(usize::from(depth)) {
+            fence(Release);
+            slot.kind_ptr.store(info.kind.as_ptr().cast_mut(), Relaxed);
+            slot.kind_len.store(info.kind.len(), Relaxed);
+            slot.site
+                .store(std::ptr::from_ref(info.site).cast_mut(), Relaxed);
+            let (index, gen) = info.id.map_or((0, 0), |id| (id.index, id.gen));
+            slot.index.store(index, Relaxed);
+            slot.gen.store(gen, Relaxed);
+        }
+        // the next epoch, one level deeper (a depth of 255 stays: it never happens)
+        self.word += (1 << 8) + u64::from(depth < u8::MAX);
+        self.beacon.seq.store(self.word, Release);
+    }
+
+    /// The callback at the current depth ended; `outer`: whether the callback it was nested
+    /// in (if any) is still running (`false` also leaves depth 0 after an unwind).
+    #[inline(never)]
+    pub(crate) fn leave(&mut self, outer: bool) {
+        let depth = self.depth();
+        let next = if outer { depth.saturating_sub(1) } else { 0 };
+        self.word = ((self.word >> 8) + 1) << 8 | u64::from(next);
+        self.beacon.seq.store(self.word, Release);
+        if self.labelled.is_some_and(|at| next < at) {
+            self.drop_label();
+        }
+    }
+
+    /// The callback that set the label (or one it was nested in) returned.
+    #[cold]
+    fn drop_label(&mut self) {
+        self.labelled = None;
+        *self.beacon.label.lock() = None;
+    }
+
+    fn set_label(&mut self, label: Option<Label>) {
+        let depth = self.depth();
+        self.labelled = label.as_ref().map(|_| depth);
+        *self.beacon.label.lock() = label.map(|l| (depth, l));
+    }
+
+    /// The loop is dropped: nothing runs any more, and watchdog threads end.
+    pub(crate) fn close(&mut self) {
+        self.leave(false);
+        self.beacon.closed.store(true, Release);
     }
 }
 
@@ -233,54 +292,94 @@ impl std::fmt::Debug for Beacon {
 impl<S> Loop<S> {
     /// The loop's callback beacon, created on first use: from then on every callback the
     /// loop runs is published into it (see [`Beacon`]). When every clone handed out is
-    /// dropped, the loop stops publishing (checked once per iteration).
+    /// dropped, the loop stops publishing (checked before it blocks in poll and when
+    /// [`run`](Loop::run) returns).
     pub fn callback_beacon(&mut self) -> Arc<Beacon> {
-        match &self.beacon {
-            Some(b) => b.clone(),
-            None => {
-                let b = Arc::new(Beacon::new());
-                b.publish(self.current);
-                self.beacon = Some(b.clone());
-                b
-            }
+        if let Some(p) = &self.beacon {
+            return p.beacon.clone();
         }
+        let b = Arc::new(Beacon::new());
+        let mut p = Publisher::new(b.clone());
+        if let Some(info) = &self.current {
+            p.enter(info);
+        }
+        self.beacon = Some(p);
+        b
     }
 
     /// Labels the work the running callback does (a route such as `"/slow"`, a job name):
-    /// watchdog reports name it. The label holds until the callback returns (or a callback
-    /// nested in it starts), or until [`clear_label`](Loop::clear_label). Without a beacon
-    /// (no watchdog) it is dropped at once: a `&'static str` label then costs one branch.
+    /// watchdog reports name it. The label holds until the callback returns (it is not shown
+    /// while a callback nested in it runs), or until [`clear_label`](Loop::clear_label).
+    /// Without a beacon (no watchdog) it is dropped at once: a `&'static str` label then
+    /// costs one branch.
     #[inline]
     pub fn set_label(&mut self, label: impl Into<Label>) {
-        if let Some(b) = &self.beacon {
-            b.set_label(Some(label.into()));
+        if let Some(p) = &mut self.beacon {
+            p.set_label(Some(label.into()));
         }
     }
 
     /// Removes the running callback's label.
     #[inline]
     pub fn clear_label(&mut self) {
-        if let Some(b) = &self.beacon {
-            b.set_label(None);
+        if let Some(p) = &mut self.beacon {
+            p.set_label(None);
         }
     }
 
-    /// Records `info` as the callback running now, publishing it when a beacon is installed.
+    /// A callback starts: it is the current one (published when a beacon is installed).
     #[inline(always)]
-    pub(crate) fn set_current(&mut self, info: Option<CallbackInfo>) {
-        self.current = info;
-        if let Some(b) = &self.beacon {
-            b.publish(info);
+    pub(crate) fn enter_callback(&mut self, info: CallbackInfo) {
+        self.current = Some(info);
+        if let (Some(p), Some(info)) = (&mut self.beacon, &self.current) {
+            p.enter(info);
         }
     }
 
-    /// Drops the beacon once nobody else holds it (called once per iteration).
+    /// The current callback returned: `prev`, the one it was nested in, is current again.
+    #[inline(always)]
+    pub(crate) fn leave_callback(&mut self, prev: Option<CallbackInfo>) {
+        self.current = prev;
+        if let Some(p) = &mut self.beacon {
+            p.leave(prev.is_some());
+        }
+    }
+
+    /// No callback runs (an unwind is under way, or a phase starts afresh).
+    #[inline]
+    pub(crate) fn clear_current(&mut self) {
+        self.current = None;
+        if let Some(p) = &mut self.beacon {
+            p.leave(false);
+        }
+    }
+
+    /// Publishes the after-callback hook (ruv-node's tick and microtask drain) as a callback
+    /// nested in the current one, without changing [`Loop::current_callback`].
+    #[inline]
+    pub(crate) fn enter_hook(&mut self, info: CallbackInfo) {
+        if let Some(p) = &mut self.beacon {
+            p.enter(&info);
+        }
+    }
+
+    /// The hook returned.
+    #[inline]
+    pub(crate) fn leave_hook(&mut self) {
+        let outer = self.current.is_some();
+        if let Some(p) = &mut self.beacon {
+            p.leave(outer);
+        }
+    }
+
+    /// Drops the beacon once nobody else holds it (checked before the loop blocks in poll
+    /// and when `run` returns).
     #[inline]
     pub(crate) fn release_unwatched_beacon(&mut self) {
         if self
             .beacon
             .as_ref()
-            .is_some_and(|b| Arc::strong_count(b) == 1)
+            .is_some_and(|p| Arc::strong_count(&p.beacon) == 1)
         {
             self.beacon = None;
         }
@@ -296,6 +395,7 @@ mod tests {
     #[test]
     fn a_sample_never_mixes_the_fields_of_two_callbacks() {
         let beacon = Arc::new(Beacon::new());
+        let mut publisher = Publisher::new(beacon.clone());
         let a = Location::caller();
         let b = Location::caller();
         assert_ne!(a, b);
@@ -326,14 +426,15 @@ mod tests {
                         .iter()
                         .position(|i| *i == s.callback)
                         .expect("torn read");
-                    assert_eq!(i == 2, s.epoch % 2 == 0);
                     seen[i] += 1;
                 }
                 seen
             })
         };
+        // one level, rewritten by every other callback
         for n in 0..300_000 {
-            beacon.publish(infos[n % 3]);
+            publisher.enter(infos[n % 2].as_ref().unwrap());
+            publisher.leave(false);
         }
         done.store(true, Ordering::Relaxed);
         reader.join().unwrap();
@@ -360,9 +461,10 @@ mod tests {
         let kinds: Vec<_> = log.iter().map(|s| s.callback.unwrap().kind).collect();
         assert_eq!(kinds, ["timer", "inner", "timer"]);
         assert!(log[0].epoch < log[1].epoch && log[1].epoch < log[2].epoch);
-        // the label belonged to the outer callback's first stretch
+        // the outer callback's label: not the nested one's, the outer's again after it
         assert_eq!(log[0].label.as_deref(), Some("outer"));
-        assert_eq!((log[1].label.as_ref(), log[2].label.as_ref()), (None, None));
+        assert_eq!(log[1].label, None);
+        assert_eq!(log[2].label.as_deref(), Some("outer"));
         assert!(beacon.sample().callback.is_none());
     }
 

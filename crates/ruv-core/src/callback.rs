@@ -163,7 +163,7 @@ impl<S> Loop<S> {
             // Unwind to `run`, which returns the error; the panic-safety of every phase
             // keeps what has not run queued. The callback that failed was put back, so
             // nothing is stopped on the way.
-            self.set_current(None);
+            self.clear_current();
             std::panic::resume_unwind(Box::new(Uncaught));
         }
     }
@@ -181,15 +181,15 @@ impl<S> Loop<S> {
     ) {
         let prev = self.current;
         let info = CallbackInfo { kind, id, site };
-        self.set_current(Some(info));
+        self.enter_callback(info);
         let res = {
             crate::trace::callback_span!(info);
             f(self, s)
         };
-        self.set_current(prev);
+        self.leave_callback(prev);
         if let Err(e) = res {
             self.report_error(s, e);
         }
-        self.after_callback(s, info);
+        self.after_callback(s, site);
     }
 }

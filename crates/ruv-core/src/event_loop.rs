@@ -88,7 +88,7 @@ pub struct Loop<S> {
     /// field beside the loop's other hot flags, so loops that cannot be halted pay nothing).
     pub(crate) halt_armed: bool,
     /// The callback beacon a watchdog samples (beacon.rs); `None`: nobody watches.
-    pub(crate) beacon: Option<Arc<crate::beacon::Beacon>>,
+    pub(crate) beacon: Option<crate::beacon::Publisher>,
     extensions: Vec<(TypeId, Box<dyn Any>)>,
 }
 
@@ -176,6 +176,9 @@ impl<S> Loop<S> {
         self.running = true;
         let result = panic::catch_unwind(AssertUnwindSafe(|| self.run_phases(mode, state)));
         self.running = false;
+        if self.beacon.is_some() {
+            self.release_unwatched_beacon();
+        }
         self.flush_work();
         self.stop_flag = false;
         match result {
@@ -197,7 +200,7 @@ impl<S> Loop<S> {
 
     fn recover_from_panic(&mut self) {
         let current = self.current;
-        self.set_current(None);
+        self.clear_current();
         if let Some(info) = current {
             if let Some(id) = info.id {
                 self.stop_any(id);
@@ -239,9 +242,6 @@ impl<S> Loop<S> {
                 Some(0)
             };
             self.metrics.inc_loop_count();
-            if self.beacon.is_some() {
-                self.release_unwatched_beacon();
-            }
             phase!("poll", self.poll_io(timeout, mode == RunMode::NoWait, s));
             phase!("check", self.run_watchers(crate::watcher::Phase::Check, s));
             phase!("closing", self.run_closing(s));
@@ -363,32 +363,31 @@ impl<S> Loop<S> {
         self.after_cb_armed = true;
     }
 
-    /// Runs after the callback `of` returned. The hook (ruv-node's tick and microtask drain)
-    /// is published to a watching beacon as kind `"ticks"` at `of`'s site.
+    /// Runs after the callback registered at `site` returned. The hook (ruv-node's tick and
+    /// microtask drain) is published to a watching beacon as kind `"ticks"` at that site.
     #[inline]
-    pub(crate) fn after_callback(&mut self, s: &mut S, of: CallbackInfo) {
+    pub(crate) fn after_callback(
+        &mut self,
+        s: &mut S,
+        site: &'static std::panic::Location<'static>,
+    ) {
         if self.halt_armed && self.inbox.is_halted() {
             halt_unwind();
         }
         if self.after_cb_armed {
             if let Some(hook) = self.after_cb {
                 self.after_cb_armed = false;
-                if let Some(b) = &self.beacon {
-                    b.publish(Some(CallbackInfo {
-                        kind: "ticks",
-                        ..of
-                    }));
-                }
+                let ticks = CallbackInfo {
+                    kind: "ticks",
+                    id: None,
+                    site,
+                };
+                self.enter_hook(ticks);
                 {
-                    crate::trace::callback_span!(CallbackInfo {
-                        kind: "ticks",
-                        ..of
-                    });
+                    crate::trace::callback_span!(ticks);
                     hook(self, s);
                 }
-                if let Some(b) = &self.beacon {
-                    b.publish(self.current);
-                }
+                self.leave_hook();
             }
         }
     }
@@ -411,12 +410,12 @@ impl<S> Loop<S> {
             id: Some(id),
             site: cb.site,
         };
-        self.set_current(Some(info));
+        self.enter_callback(info);
         let res = panic::catch_unwind(AssertUnwindSafe(|| {
             crate::trace::callback_span!(info);
             (cb.f)(self, s, id, arg)
         }));
-        self.set_current(None);
+        self.leave_callback(None);
         let res = match res {
             Ok(res) => res,
             // An uncaught error from a callback nested in this one (an immediate run by
@@ -427,12 +426,12 @@ impl<S> Loop<S> {
                         slot.data.cb = Some(cb);
                     }
                 }
-                self.set_current(None);
+                self.clear_current();
                 panic::resume_unwind(payload)
             }
             Err(payload) => {
                 // a real panic: the handle is stopped by `run`'s recovery
-                self.set_current(Some(info));
+                self.current = Some(info);
                 panic::resume_unwind(payload)
             }
         };
@@ -444,7 +443,7 @@ impl<S> Loop<S> {
         if let Err(e) = res {
             self.report_error(s, e);
         }
-        self.after_callback(s, info);
+        self.after_callback(s, info.site);
     }
 
     /// Metrics readable from this and other threads (see [`Metrics`]).
@@ -545,9 +544,9 @@ fn halt_unwind() -> ! {
 
 impl<S> Drop for Loop<S> {
     fn drop(&mut self) {
-        if let Some(b) = &self.beacon {
+        if let Some(p) = &mut self.beacon {
             // a watchdog's thread ends
-            b.close();
+            p.close();
         }
         // Late pool results and async sends are dropped from now on.
         self.inbox.close();

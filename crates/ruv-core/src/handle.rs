@@ -214,7 +214,7 @@ impl<S> Loop<S> {
         while let Some(entry) = self.closing.batch.pop() {
             (entry.free)(self, s, entry.id);
             if let Some((cb, site)) = entry.cb {
-                self.set_current(None);
+                self.clear_current();
                 self.run_callback(s, "close", Some(entry.id), site, cb);
             }
         }
@@ -341,12 +341,12 @@ impl<S> Loop<S> {
             id: Some(id),
             site: cb.site,
         };
-        self.set_current(Some(info));
+        self.enter_callback(info);
         let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             crate::trace::callback_span!(info);
             call(&mut cb.f, self, s)
         }));
-        self.set_current(prev);
+        self.leave_callback(prev);
         let res = match res {
             Ok(res) => res,
             Err(payload) => {
@@ -357,9 +357,9 @@ impl<S> Loop<S> {
                             *field(&mut h.data) = Some(cb);
                         }
                     }
-                    self.set_current(None);
+                    self.clear_current();
                 } else {
-                    self.set_current(Some(info));
+                    self.current = Some(info);
                 }
                 std::panic::resume_unwind(payload)
             }
@@ -373,7 +373,7 @@ impl<S> Loop<S> {
         if let Err(e) = res {
             self.report_error(s, e);
         }
-        self.after_callback(s, info);
+        self.after_callback(s, info.site);
     }
 }
 

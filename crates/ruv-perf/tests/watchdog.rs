@@ -30,13 +30,13 @@ fn a_blocking_timer_is_reported_with_its_file_line_and_label() {
     let mut lp: Loop<()> = Loop::new().unwrap();
     let (w, rx) = dog(&mut lp, WatchdogOptions::new(THRESHOLD));
     let timer = Timer::new(&mut lp).unwrap();
-    let line = line!() + 1;
-    timer
-        .start(&mut lp, 0, 0, |lp, _, _| {
-            lp.set_label("/slow");
-            std::thread::sleep(BLOCK);
-        })
-        .unwrap();
+    let slow = |lp: &mut Loop<()>, _: &mut (), _| {
+        lp.set_label("/slow");
+        std::thread::sleep(BLOCK);
+    };
+    // the registration site: where `start` is called
+    let (started, line) = (timer.start(&mut lp, 0, 0, slow), line!());
+    started.unwrap();
     lp.run(RunMode::Default, &mut ()).unwrap();
     let r = recv_within(&rx, "the watchdog's report");
     assert_eq!(r.kind, "timer");
@@ -112,13 +112,12 @@ fn a_blocking_immediate_is_reported_at_its_set_immediate_call() {
 fn a_blocking_tick_is_reported_as_ticks_after_the_callback_that_queued_it() {
     let mut lp: Loop<()> = Loop::new().unwrap();
     let (_w, rx) = dog(&mut lp, WatchdogOptions::new(THRESHOLD));
-    let line = line!() + 1;
-    Timer::new(&mut lp)
-        .unwrap()
-        .start(&mut lp, 0, 0, |lp, _, _| {
-            ruv_node::next_tick(lp, |_, _| std::thread::sleep(BLOCK))
-        })
-        .unwrap();
+    let queue = |lp: &mut Loop<()>, _: &mut (), _| {
+        ruv_node::next_tick(lp, |_, _| std::thread::sleep(BLOCK))
+    };
+    let timer = Timer::new(&mut lp).unwrap();
+    let (started, line) = (timer.start(&mut lp, 0, 0, queue), line!());
+    started.unwrap();
     lp.run(RunMode::Default, &mut ()).unwrap();
     let r = recv_within(&rx, "the watchdog's report");
     assert_eq!(r.kind, "ticks");
@@ -181,11 +180,10 @@ fn the_summary_groups_blocked_callbacks_by_site_worst_first() {
     }
     blocker(&mut lp, 0, BLOCK);
     blocker(&mut lp, 1, BLOCK);
-    let line = line!() + 1;
-    Timer::new(&mut lp)
-        .unwrap()
-        .start(&mut lp, 2, 0, |_, _, _| std::thread::sleep(BLOCK / 2))
-        .unwrap();
+    let half = |_: &mut Loop<()>, _: &mut (), _| std::thread::sleep(BLOCK / 2);
+    let timer = Timer::new(&mut lp).unwrap();
+    let (started, line) = (timer.start(&mut lp, 2, 0, half), line!());
+    started.unwrap();
     lp.run(RunMode::Default, &mut ()).unwrap();
     // three blocked callbacks, each reported when seen and again when it returned
     let mut ends = Vec::new();
