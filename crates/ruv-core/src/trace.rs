@@ -90,11 +90,9 @@ mod tests {
         let log = Arc::new(Mutex::new(Vec::new()));
         tracing::subscriber::with_default(Spans(log.clone()), || {
             let mut lp: Loop<()> = Loop::new().unwrap();
-            let line = line!() + 1;
-            Timer::new(&mut lp)
-                .unwrap()
-                .start(&mut lp, 0, 0, |_, _, _| {})
-                .unwrap();
+            let timer = Timer::new(&mut lp).unwrap();
+            let (started, line) = (timer.start(&mut lp, 0, 0, |_, _, _| {}), line!());
+            started.unwrap();
             lp.run(RunMode::Default, &mut ()).unwrap();
             let log = log.lock().unwrap();
             let site = format!("{}:{line}:", file!());
