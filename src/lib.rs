@@ -3,7 +3,8 @@
 //! The facade over the ruv crates: [`core`] (libuv's loop), [`node`] (Node's ordering),
 //! [`pool`] (the worker pool), Node's pool-backed modules [`fs`], [`dns`], [`crypto`] and
 //! [`zlib`], and networking on the loop, [`net`] and [`http`], child processes ([`process`]), worker
-//! threads ([`worker`]) and Node's cluster ([`cluster`]).
+//! threads ([`worker`]), Node's cluster ([`cluster`]) and seeing a blocked loop ([`perf`]: the
+//! delay monitor and the blocked-loop watchdog).
 //!
 //! ```
 //! use ruv::core::{Loop, RunMode};
@@ -35,6 +36,7 @@ pub use ruv_fs as fs;
 pub use ruv_http as http;
 pub use ruv_net as net;
 pub use ruv_node as node;
+pub use ruv_perf as perf;
 pub use ruv_pool as pool;
 pub use ruv_process as process;
 pub use ruv_worker as worker;

@@ -213,6 +213,16 @@ const USAGES: &[(&str, &[&str])] = &[
             "default: no limit",
         ],
     ),
+    (
+        "watchdog",
+        &[
+            "--threshold",
+            "--block",
+            "-h, --help",
+            "default: 50",
+            "default: 300",
+        ],
+    ),
 ];
 
 #[test]
@@ -303,6 +313,33 @@ fn a_bad_value_is_one_line_on_stderr_and_status_2() {
     assert_usage_error("ordering", &["extra"], "unexpected argument");
     assert_usage_error("pbkdf2", &["--json=1"], "--json takes no value");
     assert_usage_error("pbkdf2", &["--timeline"], "--timeline needs a value");
+    assert_usage_error("watchdog", &["--threshold", "0"], "ERR_OUT_OF_RANGE");
+    assert_usage_error(
+        "watchdog",
+        &["--block", "x"],
+        "--block must be milliseconds",
+    );
+}
+
+#[test]
+fn the_watchdog_example_names_its_blocking_timer_while_it_blocks() {
+    let out = run("watchdog", &["--threshold", "20", "--block", "200"]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8(out.stderr).unwrap();
+    let first = err.lines().next().unwrap_or_default();
+    assert!(first.starts_with("watchdog: loop blocked for "), "{err}");
+    assert!(
+        first.contains("by timer (handle ")
+            && first.contains("registered at examples/watchdog.rs:")
+            && first.ends_with("(label \"busy work\")"),
+        "{err}"
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("worst: timer at examples/watchdog.rs:"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("loop delay: "), "{stdout}");
 }
 
 /// Reads one HTTP answer (head and `Content-Length` body) from `c`.

@@ -163,7 +163,7 @@ impl<S> Loop<S> {
             // Unwind to `run`, which returns the error; the panic-safety of every phase
             // keeps what has not run queued. The callback that failed was put back, so
             // nothing is stopped on the way.
-            self.current = None;
+            self.clear_current();
             std::panic::resume_unwind(Box::new(Uncaught));
         }
     }
@@ -179,12 +179,17 @@ impl<S> Loop<S> {
         site: &'static Location<'static>,
         f: impl FnOnce(&mut Loop<S>, &mut S) -> Result<()>,
     ) {
-        let prev = self.current.replace(CallbackInfo { kind, id, site });
-        let res = f(self, s);
-        self.current = prev;
+        let prev = self.current;
+        let info = CallbackInfo { kind, id, site };
+        self.enter_callback(info);
+        let res = {
+            crate::trace::callback_span!(info);
+            f(self, s)
+        };
+        self.leave_callback(prev);
         if let Err(e) = res {
             self.report_error(s, e);
         }
-        self.after_callback(s);
+        self.after_callback(s, site);
     }
 }

@@ -6,6 +6,7 @@ use crate::error::{Code, Error, Result};
 use crate::handle::{Core, HandleId};
 use crate::metrics::{Metrics, MetricsShared};
 use crate::registry::{CallbackInfo, Handle, Registry};
+use crate::trace::phase;
 use crate::wake::{Inbox, Msg};
 use std::any::{Any, TypeId};
 use std::collections::VecDeque;
@@ -86,6 +87,8 @@ pub struct Loop<S> {
     /// A [`Halt`](crate::Halt) was handed out: only then are the halt checks made (a plain
     /// field beside the loop's other hot flags, so loops that cannot be halted pay nothing).
     pub(crate) halt_armed: bool,
+    /// The callback beacon a watchdog samples (beacon.rs); `None`: nobody watches.
+    pub(crate) beacon: Option<crate::beacon::Publisher>,
     extensions: Vec<(TypeId, Box<dyn Any>)>,
 }
 
@@ -132,6 +135,7 @@ impl<S> Loop<S> {
             spin_budget: SPIN_BEFORE_BLOCK,
             inbox_active: false,
             halt_armed: false,
+            beacon: None,
             extensions: Vec::new(),
         })
     }
@@ -172,6 +176,9 @@ impl<S> Loop<S> {
         self.running = true;
         let result = panic::catch_unwind(AssertUnwindSafe(|| self.run_phases(mode, state)));
         self.running = false;
+        if self.beacon.is_some() {
+            self.release_unwatched_beacon();
+        }
         self.flush_work();
         self.stop_flag = false;
         match result {
@@ -192,7 +199,9 @@ impl<S> Loop<S> {
     }
 
     fn recover_from_panic(&mut self) {
-        if let Some(info) = self.current.take() {
+        let current = self.current;
+        self.clear_current();
+        if let Some(info) = current {
             if let Some(id) = info.id {
                 self.stop_any(id);
                 if let Some(slot) = self.any_slot_mut(id) {
@@ -217,24 +226,27 @@ impl<S> Loop<S> {
         }
         if mode == RunMode::Default && alive && !self.stop_flag && !self.halted() {
             self.update_time();
-            self.run_timers(s);
+            phase!("timers", self.run_timers(s));
         }
         while alive && !self.stop_flag && !self.halted() {
             let can_sleep = self.pending.is_empty() && self.watchers.lists[0].is_empty();
-            self.run_pending(s);
-            self.run_watchers(crate::watcher::Phase::Idle, s);
-            self.run_watchers(crate::watcher::Phase::Prepare, s);
+            phase!("pending", self.run_pending(s));
+            phase!("idle", self.run_watchers(crate::watcher::Phase::Idle, s));
+            phase!(
+                "prepare",
+                self.run_watchers(crate::watcher::Phase::Prepare, s)
+            );
             let timeout = if (mode == RunMode::Once && can_sleep) || mode == RunMode::Default {
                 self.backend_timeout()
             } else {
                 Some(0)
             };
             self.metrics.inc_loop_count();
-            self.poll_io(timeout, mode == RunMode::NoWait, s);
-            self.run_watchers(crate::watcher::Phase::Check, s);
-            self.run_closing(s);
+            phase!("poll", self.poll_io(timeout, mode == RunMode::NoWait, s));
+            phase!("check", self.run_watchers(crate::watcher::Phase::Check, s));
+            phase!("closing", self.run_closing(s));
             self.update_time();
-            self.run_timers(s);
+            phase!("timers", self.run_timers(s));
             alive = self.alive();
             if mode != RunMode::Default {
                 break;
@@ -351,15 +363,31 @@ impl<S> Loop<S> {
         self.after_cb_armed = true;
     }
 
+    /// Runs after the callback registered at `site` returned. The hook (ruv-node's tick and
+    /// microtask drain) is published to a watching beacon as kind `"ticks"` at that site.
     #[inline]
-    pub(crate) fn after_callback(&mut self, s: &mut S) {
+    pub(crate) fn after_callback(
+        &mut self,
+        s: &mut S,
+        site: &'static std::panic::Location<'static>,
+    ) {
         if self.halt_armed && self.inbox.is_halted() {
             halt_unwind();
         }
         if self.after_cb_armed {
             if let Some(hook) = self.after_cb {
                 self.after_cb_armed = false;
-                hook(self, s);
+                let ticks = CallbackInfo {
+                    kind: "ticks",
+                    id: None,
+                    site,
+                };
+                self.enter_hook(ticks);
+                {
+                    crate::trace::callback_span!(ticks);
+                    hook(self, s);
+                }
+                self.leave_hook();
             }
         }
     }
@@ -377,13 +405,17 @@ impl<S> Loop<S> {
         };
         // Core handles are dispatched only from the phases, never from inside another
         // callback: there is no outer callback to restore afterwards.
-        self.current = Some(CallbackInfo {
+        let info = CallbackInfo {
             kind,
             id: Some(id),
             site: cb.site,
-        });
-        let res = panic::catch_unwind(AssertUnwindSafe(|| (cb.f)(self, s, id, arg)));
-        self.current = None;
+        };
+        self.enter_callback(info);
+        let res = panic::catch_unwind(AssertUnwindSafe(|| {
+            crate::trace::callback_span!(info);
+            (cb.f)(self, s, id, arg)
+        }));
+        self.leave_callback(None);
         let res = match res {
             Ok(res) => res,
             // An uncaught error from a callback nested in this one (an immediate run by
@@ -394,16 +426,12 @@ impl<S> Loop<S> {
                         slot.data.cb = Some(cb);
                     }
                 }
-                self.current = None;
+                self.clear_current();
                 panic::resume_unwind(payload)
             }
             Err(payload) => {
                 // a real panic: the handle is stopped by `run`'s recovery
-                self.current = Some(CallbackInfo {
-                    kind,
-                    id: Some(id),
-                    site: cb.site,
-                });
+                self.current = Some(info);
                 panic::resume_unwind(payload)
             }
         };
@@ -415,7 +443,7 @@ impl<S> Loop<S> {
         if let Err(e) = res {
             self.report_error(s, e);
         }
-        self.after_callback(s);
+        self.after_callback(s, info.site);
     }
 
     /// Metrics readable from this and other threads (see [`Metrics`]).
@@ -516,6 +544,10 @@ fn halt_unwind() -> ! {
 
 impl<S> Drop for Loop<S> {
     fn drop(&mut self) {
+        if let Some(p) = &mut self.beacon {
+            // a watchdog's thread ends
+            p.close();
+        }
         // Late pool results and async sends are dropped from now on.
         self.inbox.close();
         // Work still queued would run only to have its result dropped: cancel it (running

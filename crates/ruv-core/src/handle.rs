@@ -214,7 +214,7 @@ impl<S> Loop<S> {
         while let Some(entry) = self.closing.batch.pop() {
             (entry.free)(self, s, entry.id);
             if let Some((cb, site)) = entry.cb {
-                self.current = None;
+                self.clear_current();
                 self.run_callback(s, "close", Some(entry.id), site, cb);
             }
         }
@@ -335,14 +335,18 @@ impl<S> Loop<S> {
         let Some(mut cb) = field(&mut h.data).take() else {
             return;
         };
-        let prev = self.current.replace(CallbackInfo {
+        let prev = self.current;
+        let info = CallbackInfo {
             kind,
             id: Some(id),
             site: cb.site,
-        });
-        let res =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| call(&mut cb.f, self, s)));
-        self.current = prev;
+        };
+        self.enter_callback(info);
+        let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            crate::trace::callback_span!(info);
+            call(&mut cb.f, self, s)
+        }));
+        self.leave_callback(prev);
         let res = match res {
             Ok(res) => res,
             Err(payload) => {
@@ -353,13 +357,9 @@ impl<S> Loop<S> {
                             *field(&mut h.data) = Some(cb);
                         }
                     }
-                    self.current = None;
+                    self.clear_current();
                 } else {
-                    self.current = Some(CallbackInfo {
-                        kind,
-                        id: Some(id),
-                        site: cb.site,
-                    });
+                    self.current = Some(info);
                 }
                 std::panic::resume_unwind(payload)
             }
@@ -373,7 +373,7 @@ impl<S> Loop<S> {
         if let Err(e) = res {
             self.report_error(s, e);
         }
-        self.after_callback(s);
+        self.after_callback(s, info.site);
     }
 }
 

@@ -41,12 +41,18 @@
 //! `has_ref`, `is_active`, `is_closing`. Stale ids, double close and starting a closed handle
 //! are typed errors ([`Error`] with libuv's code names), never panics.
 //!
+//! ## Watching the loop
+//! [`Loop::callback_beacon`] publishes the running callback for another thread (ruv-perf's
+//! blocked-loop watchdog samples it); [`Loop::set_label`] names the work a callback does. The
+//! optional `tracing` feature adds a span per phase and per callback (see `docs/perf.md`).
+//!
 //! ## Work
 //! [`Loop::queue_work`] runs a closure on the worker pool (`ruv-pool`) and its result
 //! callback back on the loop; [`Loop::cancel`] cancels queued work.
 #![warn(missing_docs)]
 
 mod async_handle;
+mod beacon;
 mod callback;
 mod clock;
 pub mod error;
@@ -60,11 +66,13 @@ pub mod registry;
 mod signal;
 pub mod stream;
 mod timer;
+mod trace;
 mod wake;
 mod watcher;
 mod work;
 
 pub use async_handle::{Async, AsyncSender};
+pub use beacon::{Beacon, BeaconSample, Label};
 pub use callback::{CallbackResult, CloseToken, ErrorHandler};
 pub use clock::{Clock, ManualClock};
 pub use error::{node_inspect_str, node_inspect_str_for_error, node_integer, Code, Error, Result};
