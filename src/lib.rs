@@ -3,8 +3,8 @@
 //! The facade over the ruv crates: [`core`] (libuv's loop), [`node`] (Node's ordering),
 //! [`pool`] (the worker pool), Node's pool-backed modules [`fs`], [`dns`], [`crypto`] and
 //! [`zlib`], and networking on the loop, [`net`] and [`http`], child processes ([`process`]), worker
-//! threads ([`worker`]), Node's cluster ([`cluster`]) and seeing a blocked loop ([`perf`]: the
-//! delay monitor and the blocked-loop watchdog).
+//! threads ([`worker`]), Node's cluster ([`cluster`]), seeing a blocked loop ([`perf`]: the
+//! delay monitor and the blocked-loop watchdog) and [`metrics`] in Prometheus's text format.
 //!
 //! ```
 //! use ruv::core::{Loop, RunMode};
@@ -34,6 +34,7 @@ pub use ruv_crypto as crypto;
 pub use ruv_dns as dns;
 pub use ruv_fs as fs;
 pub use ruv_http as http;
+pub use ruv_metrics as metrics;
 pub use ruv_net as net;
 pub use ruv_node as node;
 pub use ruv_perf as perf;

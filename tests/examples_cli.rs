@@ -170,6 +170,20 @@ const USAGES: &[(&str, &[&str])] = &[
             "default: off",
         ],
     ),
+    (
+        "metrics_server",
+        &[
+            "--port",
+            "--threads",
+            "--warn-ms",
+            "-h, --help",
+            "default: 3000",
+            "default: UV_THREADPOOL_SIZE, else 4",
+            "default: 100",
+            "/metrics",
+            "/work?ms=N",
+        ],
+    ),
     ("ordering", &["-h, --help"]),
     (
         "pbkdf2",
@@ -278,7 +292,13 @@ fn an_unknown_flag_is_one_line_on_stderr_and_status_2() {
 
 #[test]
 fn a_bad_value_is_one_line_on_stderr_and_status_2() {
-    for name in ["http_hello", "http_echo", "cpu_server", "echo"] {
+    for name in [
+        "http_hello",
+        "http_echo",
+        "cpu_server",
+        "echo",
+        "metrics_server",
+    ] {
         assert_usage_error(name, &["--port", "abc"], "--port must be a port number");
         assert_usage_error(name, &["--port=70000"], "--port must be a port number");
         assert_usage_error(name, &["--port"], "--port needs a value");
@@ -340,6 +360,12 @@ fn the_watchdog_example_names_its_blocking_timer_while_it_blocks() {
         "{stdout}"
     );
     assert!(stdout.contains("loop delay: "), "{stdout}");
+    assert_usage_error(
+        "metrics_server",
+        &["--threads", "0"],
+        "--threads must be 1-1024",
+    );
+    assert_usage_error("metrics_server", &["--warn-ms", "-1"], "--warn-ms must be");
 }
 
 /// Reads one HTTP answer (head and `Content-Length` body) from `c`.
@@ -382,7 +408,7 @@ fn port_of(line: &str, prefix: &str) -> u16 {
 
 #[test]
 fn http_servers_print_their_url_once_they_accept_connections() {
-    for name in ["http_hello", "http_echo", "cpu_server"] {
+    for name in ["http_hello", "http_echo", "cpu_server", "metrics_server"] {
         let (_server, line) = start_server(name);
         let port = port_of(&line, "listening on http://127.0.0.1:");
         // accepting already: a request gets an answer
@@ -440,7 +466,13 @@ fn echo_server_prints_its_address_once_it_accepts_connections() {
 fn a_taken_port_is_reported_in_node_format_with_status_1() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
-    for name in ["http_hello", "http_echo", "cpu_server", "echo"] {
+    for name in [
+        "http_hello",
+        "http_echo",
+        "cpu_server",
+        "echo",
+        "metrics_server",
+    ] {
         let out = run(name, &["--port", &port]);
         assert_eq!(out.status.code(), Some(1), "{name}");
         let err = String::from_utf8(out.stderr).unwrap();

@@ -53,9 +53,11 @@
 
 mod config;
 mod global;
+mod observe;
 mod pool;
 mod queue;
 mod sync;
+mod warn;
 
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -65,7 +67,14 @@ pub use config::{
     THREADPOOL_SIZE_VAR,
 };
 pub use global::AlreadyStarted;
+/// The histogram crate of [`ClassObservation`]'s histograms, re-exported so that callers use
+/// the same version.
+pub use hdrhistogram;
+pub use observe::{
+    ClassObservation, PoolObservation, PoolObserver, HISTOGRAM_HIGHEST_NS, HISTOGRAM_SIGFIG,
+};
 pub use pool::{current_job, Pool};
+pub use warn::{QueueWaitWarning, WaitWarning, DEFAULT_WARNING_INTERVAL};
 
 /// A job as the pool stores it: a boxed closure run once on a worker.
 pub type Job = Box<dyn FnOnce() + Send>;
@@ -80,6 +89,36 @@ pub enum WorkClass {
     /// I/O that may block for long (DNS lookups): at most `(threads + 1) / 2` such jobs run at
     /// once, so they cannot occupy every worker.
     SlowIo,
+}
+
+impl WorkClass {
+    /// Every class, in the order of [`WorkClass::index`].
+    pub const ALL: [WorkClass; 3] = [WorkClass::Cpu, WorkClass::FastIo, WorkClass::SlowIo];
+
+    /// The class's position in [`WorkClass::ALL`] (0, 1, 2): the index of its entry in
+    /// [`PoolObservation::classes`].
+    pub const fn index(self) -> usize {
+        match self {
+            WorkClass::Cpu => 0,
+            WorkClass::FastIo => 1,
+            WorkClass::SlowIo => 2,
+        }
+    }
+
+    /// A short lower-case name, usable as a metric label: `cpu`, `fast_io`, `slow_io`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            WorkClass::Cpu => "cpu",
+            WorkClass::FastIo => "fast_io",
+            WorkClass::SlowIo => "slow_io",
+        }
+    }
+}
+
+impl fmt::Display for WorkClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Names one submitted job, for [`Pool::cancel`].

@@ -8,8 +8,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::config::PoolConfig;
+use crate::observe::{self, elapsed_ns, PoolObservation, PoolObserver, Recorder};
 use crate::queue::{Queues, Taken};
 use crate::sync::{thread, Arc, Condvar, Mutex, MutexGuard};
+use crate::warn::WaitWarning;
 use crate::{CancelError, Job, JobInfo, PoolMetrics, Ticket, WorkClass};
 
 /// Ticket numbers, process-wide so that a ticket from one pool can never name a job of another.
@@ -60,9 +62,11 @@ struct State {
     /// work is left (a chain), which keeps a fast-draining pool from cycling every parked
     /// worker through a futex wake-up per job.
     searching: usize,
-    completed: u64,
-    panicked: u64,
-    cancelled: u64,
+    /// Per class (`WorkClass::index`): jobs running now, finished, panicked, cancelled.
+    running_by_class: [usize; 3],
+    completed: [u64; 3],
+    panicked: [u64; 3],
+    cancelled: [u64; 3],
     total_wait: Duration,
     max_wait: Duration,
     shutdown: bool,
@@ -95,9 +99,68 @@ pub(crate) struct Shared {
     /// One condition variable per worker (all used with `state`), so that a wake-up goes to
     /// exactly the worker chosen by `claim_wake`.
     wake: Vec<Condvar>,
-    threads: usize,
+    pub(crate) threads: usize,
     /// At most this many `SlowIo` jobs run at once: `(threads + 1) / 2`.
     slow_cap: usize,
+    /// Histograms and the queue-wait warning (their own locks; see `observe.rs`).
+    pub(crate) recorder: Recorder,
+}
+
+impl Shared {
+    pub(crate) fn metrics(&self) -> PoolMetrics {
+        let state = self.state.lock();
+        self.metrics_locked(&state)
+    }
+
+    fn metrics_locked(&self, state: &State) -> PoolMetrics {
+        PoolMetrics {
+            threads: self.threads,
+            queued: state.queues.len(),
+            running: state.running,
+            idle: state.idle.len(),
+            completed: state.completed.iter().sum(),
+            panicked: state.panicked.iter().sum(),
+            cancelled: state.cancelled.iter().sum(),
+            total_queue_wait: state.total_wait,
+            max_queue_wait: state.max_wait,
+        }
+    }
+
+    /// The pool-wide counters and each class's, in one lock; and whether the pool has shut
+    /// down.
+    pub(crate) fn class_snapshot(&self) -> (PoolMetrics, [ClassCounts; 3], bool) {
+        let state = self.state.lock();
+        let (depth, max_depth) = (state.queues.depth(), state.queues.max_depth());
+        let per_class = std::array::from_fn(|i| ClassCounts {
+            queued: depth[i],
+            max_queued: max_depth[i],
+            running: state.running_by_class[i],
+            completed: state.completed[i],
+            panicked: state.panicked[i],
+            cancelled: state.cancelled[i],
+        });
+        (self.metrics_locked(&state), per_class, state.shutdown)
+    }
+
+    /// Jobs queued and running per class, for a warning.
+    pub(crate) fn depth_and_running(&self) -> ([usize; 3], [usize; 3]) {
+        let state = self.state.lock();
+        (state.queues.depth(), state.running_by_class)
+    }
+
+    pub(crate) fn reset_max_depth(&self) {
+        self.state.lock().queues.reset_max_depth();
+    }
+}
+
+/// One class's counters, read under the pool's lock.
+pub(crate) struct ClassCounts {
+    pub(crate) queued: usize,
+    pub(crate) max_queued: usize,
+    pub(crate) running: usize,
+    pub(crate) completed: u64,
+    pub(crate) panicked: u64,
+    pub(crate) cancelled: u64,
 }
 
 /// What the last [`Pool`] clone owns: dropping it stops and joins the workers.
@@ -175,9 +238,10 @@ impl Pool {
                 idle: Vec::with_capacity(threads),
                 asleep: vec![false; threads],
                 searching: 0,
-                completed: 0,
-                panicked: 0,
-                cancelled: 0,
+                running_by_class: [0; 3],
+                completed: [0; 3],
+                panicked: [0; 3],
+                cancelled: [0; 3],
                 total_wait: Duration::ZERO,
                 max_wait: Duration::ZERO,
                 shutdown: false,
@@ -185,6 +249,7 @@ impl Pool {
             wake: (0..threads).map(|_| Condvar::new()).collect(),
             threads,
             slow_cap: threads.div_ceil(2),
+            recorder: Recorder::new(),
         });
         let mut handles = Vec::with_capacity(threads);
         for index in 0..threads {
@@ -271,8 +336,8 @@ impl Pool {
     /// ticket belongs to another pool.
     pub fn cancel(&self, ticket: Ticket) -> Result<(), CancelError> {
         let mut state = self.shared().state.lock();
-        let job = state.queues.cancel(ticket.0).ok_or(CancelError::Busy)?;
-        state.cancelled += 1;
+        let (job, class) = state.queues.cancel(ticket.0).ok_or(CancelError::Busy)?;
+        state.cancelled[class.index()] += 1;
         drop(state);
         drop(job);
         Ok(())
@@ -280,19 +345,63 @@ impl Pool {
 
     /// A snapshot of the pool's counters (one short lock; callable from any thread).
     pub fn metrics(&self) -> PoolMetrics {
-        let shared = self.shared();
-        let state = shared.state.lock();
-        PoolMetrics {
-            threads: shared.threads,
-            queued: state.queues.len(),
-            running: state.running,
-            idle: state.idle.len(),
-            completed: state.completed,
-            panicked: state.panicked,
-            cancelled: state.cancelled,
-            total_queue_wait: state.total_wait,
-            max_queue_wait: state.max_wait,
+        self.shared().metrics()
+    }
+
+    /// The pool's counters with, per [`WorkClass`], the queue depth now and its high-water
+    /// mark, the jobs running, and copies of the queue-wait and run-time histograms (ns).
+    ///
+    /// Callable from any thread. The copies are made under each class's own lock, never
+    /// under the pool's, so a reader does not hold up submitters; a call allocates the six
+    /// histograms it returns (about 220 KiB).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ruv_pool::{Pool, PoolConfig, WorkClass};
+    /// use std::sync::mpsc;
+    ///
+    /// let pool = Pool::new(PoolConfig::new(2))?;
+    /// let (tx, rx) = mpsc::channel();
+    /// for _ in 0..10 {
+    ///     let tx = tx.clone();
+    ///     pool.submit(WorkClass::Cpu, move || tx.send(()).unwrap());
+    /// }
+    /// rx.iter().take(10).for_each(drop);
+    /// // A job is booked just after it returns: wait until the pool counts all ten.
+    /// while pool.metrics().completed < 10 {
+    ///     std::thread::yield_now();
+    /// }
+    /// let seen = pool.observe();
+    /// let cpu = seen.class(WorkClass::Cpu);
+    /// assert_eq!(cpu.run_time.len(), 10);
+    /// assert!(cpu.run_time.value_at_quantile(0.5) <= cpu.run_time.value_at_quantile(0.99));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn observe(&self) -> PoolObservation {
+        observe::observe(self.shared())
+    }
+
+    /// A handle that reads this pool's figures ([`PoolObserver::observe`]) without keeping
+    /// its workers alive, and still answers after the pool has shut down.
+    pub fn observer(&self) -> PoolObserver {
+        PoolObserver {
+            shared: Arc::clone(&self.owner.shared),
         }
+    }
+
+    /// Empties the queue-wait and run-time histograms and their sums, and restarts each
+    /// class's queue-depth high-water mark from its current depth. The counters (`completed`,
+    /// `late_jobs`, …) are not reset. Safe while jobs run: a job finishing meanwhile is booked
+    /// before or after the reset, never half.
+    pub fn reset_histograms(&self) {
+        observe::reset(self.shared());
+    }
+
+    /// Sets (or, with `None`, removes) the queue-wait warning: see [`WaitWarning`]. Takes
+    /// effect for jobs that start after the call.
+    pub fn set_wait_warning(&self, warning: Option<WaitWarning>) {
+        self.shared().recorder.set_warning(warning);
     }
 }
 
@@ -322,15 +431,13 @@ fn enqueue(
     queued_at: Instant,
 ) -> Ticket {
     let ticket = NEXT_TICKET.fetch_add(1, Ordering::Relaxed);
-    state
-        .queues
-        .push(class == WorkClass::SlowIo, ticket, job, queued_at);
+    state.queues.push(class, ticket, job, queued_at);
     Ticket(ticket)
 }
 
 /// What a worker reports back, under the lock, when its job ends.
 struct Finished {
-    slow: bool,
+    class: WorkClass,
     panicked: bool,
     wait: Duration,
 }
@@ -345,18 +452,20 @@ fn worker_main(shared: &Shared, index: usize) {
         let Some(taken) = next_job(shared, index, state) else {
             return;
         };
-        finished = Some(run(taken, index));
+        finished = Some(run(shared, taken, index));
     }
 }
 
 fn record(state: &mut State, done: Finished) {
+    let c = done.class.index();
     state.running -= 1;
-    if done.slow {
+    state.running_by_class[c] -= 1;
+    if done.class == WorkClass::SlowIo {
         state.slow_running -= 1;
     }
-    state.completed += 1;
+    state.completed[c] += 1;
     if done.panicked {
-        state.panicked += 1;
+        state.panicked[c] += 1;
     }
     state.total_wait += done.wait;
     state.max_wait = state.max_wait.max(done.wait);
@@ -374,6 +483,7 @@ fn next_job<'a>(shared: &'a Shared, me: usize, mut state: MutexGuard<'a, State>)
                 state.searching -= 1;
             }
             state.running += 1;
+            state.running_by_class[taken.class.index()] += 1;
             if taken.slow {
                 state.slow_running += 1;
             }
@@ -401,10 +511,16 @@ fn next_job<'a>(shared: &'a Shared, me: usize, mut state: MutexGuard<'a, State>)
     }
 }
 
-/// Runs one job with `current_job()` set, catching a panic.
-fn run(taken: Taken, worker: usize) -> Finished {
+/// Runs one job with `current_job()` set, catching a panic, and books its queue wait and run
+/// time in its class's histograms (and, if it was late, maybe a warning).
+fn run(shared: &Shared, taken: Taken, worker: usize) -> Finished {
     let started_at = Instant::now();
     let queued_at = taken.queued_at;
+    let class = taken.class;
+    let wait_ns = elapsed_ns(queued_at, started_at);
+    if shared.recorder.is_late(class, wait_ns) {
+        observe::late_job(shared, class, Duration::from_nanos(wait_ns), started_at);
+    }
     CURRENT_JOB.with(|c| {
         c.set(Some(JobInfo {
             worker,
@@ -422,10 +538,13 @@ fn run(taken: Taken, worker: usize) -> Finished {
             true
         }
     };
+    shared
+        .recorder
+        .record(class, wait_ns, elapsed_ns(started_at, Instant::now()));
     Finished {
-        slow: taken.slow,
+        class,
         panicked,
-        wait: started_at.saturating_duration_since(queued_at),
+        wait: Duration::from_nanos(wait_ns),
     }
 }
 

@@ -16,9 +16,14 @@
 //! the front, so **the head of each deque is always a live job** (or the deque is empty). Jobs are
 //! only ever taken from a head, never from the middle, so tombstones come from cancel alone and
 //! each is removed exactly once: pop and cancel are amortised `O(1)` and `O(log n)`.
+//!
+//! Each entry also remembers its [`WorkClass`], so the queue keeps a live count per class and
+//! the highest count each class has reached (the pool's depth gauges, `Pool::observe`).
 
 use std::collections::VecDeque;
 use std::time::Instant;
+
+use crate::WorkClass;
 
 /// A job as the pool stores it.
 pub(crate) use crate::Job;
@@ -28,6 +33,7 @@ struct Entry {
     /// `None` once cancelled (a tombstone).
     job: Option<Job>,
     queued_at: Instant,
+    class: WorkClass,
 }
 
 /// A job taken off the queue, ready to run.
@@ -35,6 +41,7 @@ pub(crate) struct Taken {
     pub(crate) job: Job,
     pub(crate) queued_at: Instant,
     pub(crate) slow: bool,
+    pub(crate) class: WorkClass,
 }
 
 /// The two class queues. See the module docs for the invariants.
@@ -44,12 +51,18 @@ pub(crate) struct Queues {
     slow: VecDeque<Entry>,
     /// Live (not cancelled) entries in both deques.
     live: usize,
+    /// Live entries per class (`WorkClass::index`); they add up to `live`.
+    depth: [usize; 3],
+    /// The highest `depth` each class has reached since the start or the last
+    /// [`reset_max_depth`](Self::reset_max_depth).
+    max_depth: [usize; 3],
 }
 
 impl Queues {
-    /// Appends a job. `ticket` must be greater than every ticket pushed before.
-    pub(crate) fn push(&mut self, slow: bool, ticket: u64, job: Job, queued_at: Instant) {
-        let deque = if slow {
+    /// Appends a job of `class` (which decides the deque: `SlowIo` has its own). `ticket` must
+    /// be greater than every ticket pushed before.
+    pub(crate) fn push(&mut self, class: WorkClass, ticket: u64, job: Job, queued_at: Instant) {
+        let deque = if class == WorkClass::SlowIo {
             &mut self.slow
         } else {
             &mut self.normal
@@ -59,13 +72,32 @@ impl Queues {
             ticket,
             job: Some(job),
             queued_at,
+            class,
         });
         self.live += 1;
+        let c = class.index();
+        self.depth[c] += 1;
+        self.max_depth[c] = self.max_depth[c].max(self.depth[c]);
     }
 
     /// Number of jobs waiting (cancelled ones excluded).
     pub(crate) fn len(&self) -> usize {
         self.live
+    }
+
+    /// Jobs of each class waiting now (indexed by `WorkClass::index`).
+    pub(crate) fn depth(&self) -> [usize; 3] {
+        self.depth
+    }
+
+    /// The most jobs of each class that have waited at once.
+    pub(crate) fn max_depth(&self) -> [usize; 3] {
+        self.max_depth
+    }
+
+    /// Restarts the high-water marks from the current depths.
+    pub(crate) fn reset_max_depth(&mut self) {
+        self.max_depth = self.depth;
     }
 
     /// Which deque [`pop`](Self::pop) would take from: `Some(true)` for the slow one.
@@ -94,26 +126,31 @@ impl Queues {
         let entry = deque.pop_front()?;
         trim_front(deque);
         self.live -= 1;
+        self.depth[entry.class.index()] -= 1;
         // Heads are always live (module invariant), so the job is there.
         let job = entry.job?;
         Some(Taken {
             job,
             queued_at: entry.queued_at,
             slow,
+            class: entry.class,
         })
     }
 
-    /// Removes the job with this ticket if it is still waiting and hands it back (the caller drops
-    /// it outside the lock). `None` when it is running, finished, already cancelled or unknown.
-    pub(crate) fn cancel(&mut self, ticket: u64) -> Option<Job> {
+    /// Removes the job with this ticket if it is still waiting and hands it back with its class
+    /// (the caller drops it outside the lock). `None` when it is running, finished, already
+    /// cancelled or unknown.
+    pub(crate) fn cancel(&mut self, ticket: u64) -> Option<(Job, WorkClass)> {
         for deque in [&mut self.normal, &mut self.slow] {
             if let Ok(index) = deque.binary_search_by_key(&ticket, |e| e.ticket) {
                 let job = deque[index].job.take()?;
+                let class = deque[index].class;
                 if index == 0 {
                     trim_front(deque);
                 }
                 self.live -= 1;
-                return Some(job);
+                self.depth[class.index()] -= 1;
+                return Some((job, class));
             }
         }
         None
@@ -137,6 +174,14 @@ mod tests {
         Box::new(|| {})
     }
 
+    fn class_of(slow: bool) -> WorkClass {
+        if slow {
+            WorkClass::SlowIo
+        } else {
+            WorkClass::Cpu
+        }
+    }
+
     /// Pops everything, running each job, and returns whether each came from the slow deque.
     fn drain(q: &mut Queues, slow_allowed: bool) -> Vec<bool> {
         let mut out = Vec::new();
@@ -158,7 +203,7 @@ mod tests {
         let mut q = Queues::default();
         let now = Instant::now();
         for t in 1..=6 {
-            q.push(t % 3 == 0, t, recording(&log, t), now);
+            q.push(class_of(t % 3 == 0), t, recording(&log, t), now);
         }
         while let Some(t) = q.pop(true) {
             (t.job)();
@@ -172,10 +217,10 @@ mod tests {
         let log = Arc::new(std::sync::Mutex::new(Vec::new()));
         let mut q = Queues::default();
         let now = Instant::now();
-        q.push(true, 1, recording(&log, 1), now);
-        q.push(false, 2, recording(&log, 2), now);
-        q.push(true, 3, recording(&log, 3), now);
-        q.push(false, 4, recording(&log, 4), now);
+        q.push(WorkClass::SlowIo, 1, recording(&log, 1), now);
+        q.push(WorkClass::FastIo, 2, recording(&log, 2), now);
+        q.push(WorkClass::SlowIo, 3, recording(&log, 3), now);
+        q.push(WorkClass::FastIo, 4, recording(&log, 4), now);
         while let Some(t) = q.pop(false) {
             (t.job)();
         }
@@ -194,7 +239,7 @@ mod tests {
         for t in 10..20 {
             let ran = ran.clone();
             q.push(
-                t >= 15,
+                class_of(t >= 15),
                 t,
                 Box::new(move || {
                     ran.fetch_add(1, Ordering::SeqCst);
@@ -230,9 +275,30 @@ mod tests {
         let mut q = Queues::default();
         assert!(!q.has_runnable(true));
         assert!(q.pop(true).is_none());
-        q.push(false, 1, noop(), Instant::now());
+        q.push(WorkClass::FastIo, 1, noop(), Instant::now());
         assert!(q.cancel(1).is_some());
         assert!(!q.has_runnable(true));
         assert!(q.normal.is_empty());
+    }
+
+    #[test]
+    fn depth_per_class_follows_push_pop_and_cancel_and_max_is_a_high_water_mark() {
+        let mut q = Queues::default();
+        let now = Instant::now();
+        q.push(WorkClass::Cpu, 1, noop(), now);
+        q.push(WorkClass::FastIo, 2, noop(), now);
+        q.push(WorkClass::Cpu, 3, noop(), now);
+        q.push(WorkClass::SlowIo, 4, noop(), now);
+        assert_eq!(q.depth(), [2, 1, 1]);
+        assert_eq!(q.max_depth(), [2, 1, 1]);
+        let taken = q.pop(false).unwrap();
+        assert_eq!(taken.class, WorkClass::Cpu);
+        assert!(q.cancel(3).is_some_and(|(_, c)| c == WorkClass::Cpu));
+        assert!(q.cancel(4).is_some_and(|(_, c)| c == WorkClass::SlowIo));
+        assert_eq!(q.depth(), [0, 1, 0]);
+        assert_eq!(q.max_depth(), [2, 1, 1], "the high-water mark stays");
+        q.reset_max_depth();
+        assert_eq!(q.max_depth(), [0, 1, 0]);
+        assert_eq!(q.depth().iter().sum::<usize>(), q.len());
     }
 }
