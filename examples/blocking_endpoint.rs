@@ -34,11 +34,12 @@ use ruv::core::{Loop, RunMode};
 use ruv::http::Response;
 use ruv::http::{Server, ServerEvent, ServerOptions};
 use ruv::node::set_immediate;
+use ruv::perf::{watchdog, WatchdogOptions};
 use ruv::process::fork::{fork, ForkEvent, ForkOptions};
 use ruv::process::ipc::{self, ChannelEvent};
 use ruv::worker::{Worker, WorkerEvent, WorkerOptions};
 use serde::{Deserialize, Serialize};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[path = "common/mod.rs"]
 #[allow(dead_code)] // each example uses part of it
@@ -115,6 +116,7 @@ fn partition_step(
 
 const USAGE: &str = "\
 usage: blocking_endpoint [--mode blocking|fork|worker|partition] [--port PORT] [--slow-ms MS]
+                         [--watchdog MS]
 
 An HTTP server with a fast /ping and a CPU-heavy /slow (as many passes of summing 0..1e6 as
 take --slow-ms here), the blocking endpoint of the articles: `blocking` computes on the loop
@@ -126,6 +128,8 @@ Prints `listening on http://127.0.0.1:PORT` once it accepts connections.
   --mode MODE     blocking, fork, worker or partition (default: blocking)
   --port PORT     the port to listen on, 0 for any free port (default: 3000)
   --slow-ms MS    the /slow job's length on this machine, in ms (default: 800)
+  --watchdog MS   report on stderr, while it happens, any callback that blocks the loop
+                  longer than MS ms, naming its source line and route (default: 0, off)
   -h, --help      print this help
 ";
 
@@ -143,6 +147,7 @@ fn main() {
     let mut mode = Mode::Blocking;
     let mut child = false;
     let mut slow_ms = 800u64;
+    let mut watch_ms = 0u64;
     while let Some(a) = args.next() {
         match a {
             Arg::Flag(f) if f == "--port" => port = args.value(&f, "a port number, 0-65535"),
@@ -163,6 +168,7 @@ fn main() {
                     args.bad("--slow-ms must be at least 1");
                 }
             }
+            Arg::Flag(f) if f == "--watchdog" => watch_ms = args.value(&f, "milliseconds"),
             // the forked child's side (not for users: the server passes it)
             Arg::Flag(f) if f == "--child" => child = true,
             other => args.unexpected(other),
@@ -171,7 +177,7 @@ fn main() {
     let res = if child {
         run_child()
     } else {
-        serve(mode, port, calibrate(slow_ms))
+        serve(mode, port, calibrate(slow_ms), watch_ms)
     };
     if let Err(e) = res {
         common::fail("blocking_endpoint", e);
@@ -214,16 +220,32 @@ fn answer(lp: &mut Loop<()>, res: ruv::http::Response, status: u16, body: String
     }
 }
 
-fn serve(mode: Mode, port: u16, passes: u64) -> Result<()> {
+fn serve(mode: Mode, port: u16, passes: u64, watch_ms: u64) -> Result<()> {
     let job = Job { n: N, passes };
     let mut lp: Loop<()> = Loop::new()?;
+    // `--watchdog`: a thread that names a callback while it blocks the loop
+    let dog = if watch_ms > 0 {
+        let opts = WatchdogOptions::new(Duration::from_millis(watch_ms));
+        Some(watchdog(&mut lp, opts, |report| {
+            eprintln!("blocking_endpoint: watchdog: {report}");
+        })?)
+    } else {
+        None
+    };
     let me = std::env::current_exe().map_err(|e| ruv::core::Error::from_io(&e, "readlink"))?;
     let server = Server::create(&mut lp, ServerOptions::default(), move |lp, _, _, ev| {
         let ServerEvent::Request(req, res) = ev else {
             return Ok(());
         };
         let since = Instant::now();
-        match req.head(lp)?.url() {
+        let route = match req.head(lp)?.url() {
+            "/ping" => "/ping",
+            "/slow" => "/slow",
+            _ => "other",
+        };
+        // the route names the work in watchdog reports
+        lp.set_label(route);
+        match route {
             "/ping" => res.end(lp, "pong"),
             "/slow" if mode == Mode::Blocking => res.end(lp, slow_body(run_job(job), since)),
             "/slow" if mode == Mode::Partition => partition_step(lp, job, 0, res, since),
@@ -299,5 +321,6 @@ fn serve(mode: Mode, port: u16, passes: u64) -> Result<()> {
         server.address(&lp)?.port()
     );
     lp.run(RunMode::Default, &mut ())?;
+    drop(dog);
     Ok(())
 }

@@ -27,6 +27,7 @@ const USAGES: &[(&str, &[&str])] = &[
             "--mode",
             "--port",
             "--slow-ms",
+            "--watchdog",
             "partition",
             "-h, --help",
             "default: blocking",

@@ -230,3 +230,36 @@ fn the_partitioned_blocking_endpoint_answers_ping_between_the_passes_of_slow() {
     assert_eq!(first, ["/ping"]);
     assert_eq!((slow.as_str(), ping.as_str()), ("499999500000", "pong"));
 }
+
+#[test]
+fn the_watchdog_names_the_blocking_slow_handler_with_its_source_line_and_route() {
+    let mut child = Command::new(example_bin("blocking_endpoint"))
+        .args(["--mode", "blocking", "--port", "0", "--slow-ms", "400"])
+        .args(["--watchdog", "50"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port: u16 = line.trim().rsplit(':').next().unwrap().parse().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let server = support::ServerProcess(child);
+    let mut slow = send_get(port, "/slow");
+    let mut answer = String::new();
+    slow.read_to_string(&mut answer).unwrap();
+    assert!(answer.contains("499999500000"), "{answer}");
+    drop(server); // killed: its stderr ends
+    let mut err = String::new();
+    stderr.read_to_string(&mut err).unwrap();
+    assert!(
+        err.contains("blocking_endpoint: watchdog: loop blocked for")
+            && err.contains("by http.request")
+            && err.contains("registered at examples/blocking_endpoint.rs:")
+            && err.contains("(label \"/slow\")"),
+        "{err}"
+    );
+}
