@@ -179,6 +179,9 @@ pub struct JobInfo {
     pub worker: usize,
     /// When the job was submitted.
     pub queued_at: Instant,
-    /// When the worker started it. `started_at - queued_at` is the job's queue wait.
+    /// When the worker started it. `started_at - queued_at` is the job's queue wait. A worker
+    /// that goes straight from one job to the next reuses the end of the previous job as this
+    /// time (one clock read saved per job), so it can be earlier than the real start by the
+    /// time taken to lock the queue and pop the job; it is never before `queued_at`.
     pub started_at: Instant,
 }

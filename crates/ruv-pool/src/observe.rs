@@ -52,11 +52,13 @@ impl ClassStats {
         }
     }
 
-    fn record(&mut self, wait_ns: u64, run_ns: u64) {
+    fn record(&mut self, wait_ns: u64, run_ns: Option<u64>) {
         self.queue_wait.saturating_record(wait_ns);
-        self.run_time.saturating_record(run_ns);
         self.wait_sum_ns = self.wait_sum_ns.saturating_add(wait_ns);
-        self.run_sum_ns = self.run_sum_ns.saturating_add(run_ns);
+        if let Some(run_ns) = run_ns {
+            self.run_time.saturating_record(run_ns);
+            self.run_sum_ns = self.run_sum_ns.saturating_add(run_ns);
+        }
     }
 
     fn reset(&mut self) {
@@ -67,35 +69,42 @@ impl ClassStats {
     }
 }
 
+/// A value on cache lines of its own. A worker writes a class's statistics after every job
+/// and reads the thresholds before every job; sharing a line with the pool's scheduling state
+/// (which submitters write on every submit) would bounce it between cores.
+#[repr(align(128))]
+struct Padded<T>(T);
+
 /// Everything the pool observes beside its scheduling state.
 pub(crate) struct Recorder {
-    classes: [Mutex<ClassStats>; 3],
+    classes: [Padded<Mutex<ClassStats>>; 3],
     /// Each class's warning threshold in ns, `u64::MAX` for none: the one value a worker reads
     /// for every job.
-    thresholds: [AtomicU64; 3],
+    thresholds: Padded<[AtomicU64; 3]>,
     warning: Mutex<Option<WaitWarning>>,
 }
 
 impl Recorder {
     pub(crate) fn new() -> Recorder {
         Recorder {
-            classes: std::array::from_fn(|_| Mutex::new(ClassStats::new())),
-            thresholds: std::array::from_fn(|_| AtomicU64::new(u64::MAX)),
+            classes: std::array::from_fn(|_| Padded(Mutex::new(ClassStats::new()))),
+            thresholds: Padded(std::array::from_fn(|_| AtomicU64::new(u64::MAX))),
             warning: Mutex::new(None),
         }
     }
 
     /// Books a finished job (on its worker, before the pool's lock, so that a job counted in
-    /// `completed` is always in the histograms).
+    /// `completed` is always in the histograms); `run_ns` is `None` when the pool does not time
+    /// runs.
     #[inline]
-    pub(crate) fn record(&self, class: WorkClass, wait_ns: u64, run_ns: u64) {
-        self.classes[class.index()].lock().record(wait_ns, run_ns);
+    pub(crate) fn record(&self, class: WorkClass, wait_ns: u64, run_ns: Option<u64>) {
+        self.classes[class.index()].0.lock().record(wait_ns, run_ns);
     }
 
     /// Whether a job of `class` that waited `wait_ns` is late.
     #[inline]
     pub(crate) fn is_late(&self, class: WorkClass, wait_ns: u64) -> bool {
-        wait_ns > self.thresholds[class.index()].load(Relaxed)
+        wait_ns > self.thresholds.0[class.index()].load(Relaxed)
     }
 
     pub(crate) fn set_warning(&self, warning: Option<WaitWarning>) {
@@ -103,7 +112,7 @@ impl Recorder {
         let ns = warning
             .as_ref()
             .map_or([u64::MAX; 3], WaitWarning::threshold_ns);
-        for (t, ns) in self.thresholds.iter().zip(ns) {
+        for (t, ns) in self.thresholds.0.iter().zip(ns) {
             t.store(ns, Relaxed);
         }
         *slot = warning;
@@ -111,7 +120,7 @@ impl Recorder {
 
     fn reset(&self) {
         for c in &self.classes {
-            c.lock().reset();
+            c.0.lock().reset();
         }
     }
 }
@@ -127,10 +136,12 @@ pub(crate) fn late_job(shared: &Shared, class: WorkClass, wait: Duration, now: I
     let Some(threshold) = warning.threshold_of(class) else {
         return;
     };
-    let report = recorder.classes[class.index()]
-        .lock()
-        .late
-        .note(wait, now, warning.interval_of());
+    let report =
+        recorder.classes[class.index()]
+            .0
+            .lock()
+            .late
+            .note(wait, now, warning.interval_of());
     let Some((late_jobs, max_wait)) = report else {
         return;
     };
@@ -167,7 +178,8 @@ pub struct ClassObservation {
     pub cancelled: u64,
     /// Queue waits (submit to start) of the finished jobs, in ns.
     pub queue_wait: Histogram<u64>,
-    /// Run times (start to end) of the finished jobs, in ns.
+    /// Run times (start to end) of the finished jobs, in ns (empty if the pool was built with
+    /// [`PoolConfig::run_times(false)`](crate::PoolConfig::run_times)).
     pub run_time: Histogram<u64>,
     /// The exact sum of the waits in `queue_wait`.
     pub queue_wait_sum: Duration,
@@ -185,7 +197,8 @@ pub struct ClassObservation {
 /// `metrics` and each class's depths and counters are one consistent snapshot (taken under
 /// the pool's lock); each class's histograms are copied just after, under that class's own
 /// lock. A job is booked in the histograms before it counts as completed, so each class's
-/// `queue_wait.len()` is at least its `completed` (more only when jobs finished in between).
+/// `queue_wait.len()` is at least its `completed` (more when jobs finished in between), unless
+/// [`Pool::reset_histograms`](crate::Pool::reset_histograms) emptied the histograms since.
 #[derive(Clone, Debug)]
 pub struct PoolObservation {
     /// The pool-wide counters, as [`Pool::metrics`](crate::Pool::metrics) gives them.
@@ -244,7 +257,7 @@ pub(crate) fn observe(shared: &Shared) -> PoolObservation {
         // Allocate the copies before locking; copying into them is a plain memcpy.
         let mut queue_wait = new_histogram();
         let mut run_time = new_histogram();
-        let stats = shared.recorder.classes[i].lock();
+        let stats = shared.recorder.classes[i].0.lock();
         // Same bounds on both sides: `set_to` cannot fail.
         let copied = queue_wait.set_to(&stats.queue_wait).is_ok()
             && run_time.set_to(&stats.run_time).is_ok();
@@ -309,12 +322,14 @@ mod tests {
     #[test]
     fn reset_empties_histograms_and_sums() {
         let mut s = ClassStats::new();
-        s.record(10, 20);
-        s.record(30, 40);
+        s.record(10, Some(20));
+        s.record(30, Some(40));
+        s.record(5, None);
         assert_eq!(
             (s.queue_wait.len(), s.wait_sum_ns, s.run_sum_ns),
-            (2, 40, 60)
+            (3, 45, 60)
         );
+        assert_eq!(s.run_time.len(), 2);
         s.reset();
         assert_eq!((s.queue_wait.len(), s.run_time.len()), (0, 0));
         assert_eq!((s.wait_sum_ns, s.run_sum_ns), (0, 0));

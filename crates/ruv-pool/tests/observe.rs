@@ -352,3 +352,20 @@ fn reset_and_reads_race_recording_and_shutdown_without_panic() {
         assert!(c.run_time.len() <= c.completed);
     }
 }
+
+#[test]
+fn without_run_times_the_queue_waits_are_still_recorded() {
+    let pool = Pool::new(PoolConfig::new(1).run_times(false)).unwrap();
+    let (tx, rx) = mpsc::channel();
+    for _ in 0..5 {
+        let tx = tx.clone();
+        pool.submit(WorkClass::FastIo, move || tx.send(()).unwrap());
+    }
+    rx.iter().take(5).for_each(drop);
+    wait_for(&pool, "5 jobs completed", |m| m.completed == 5);
+    let seen = pool.observe();
+    let c = seen.class(WorkClass::FastIo);
+    assert_eq!((c.queue_wait.len(), c.completed), (5, 5));
+    assert!(c.run_time.is_empty());
+    assert_eq!(c.run_time_sum, Duration::ZERO);
+}
