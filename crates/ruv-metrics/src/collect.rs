@@ -213,7 +213,7 @@ impl Snapshot {
             )?
             .counter(
                 "ruv_pool_late_jobs_total",
-                "Jobs whose queue wait passed the class's warning threshold.",
+                "Jobs whose queue wait reached the class's warning threshold.",
                 l,
                 c.late_jobs as f64,
             )?

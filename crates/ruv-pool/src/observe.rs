@@ -101,10 +101,10 @@ impl Recorder {
         self.classes[class.index()].0.lock().record(wait_ns, run_ns);
     }
 
-    /// Whether a job of `class` that waited `wait_ns` is late.
+    /// Whether a job of `class` that waited `wait_ns` is late (waited at least the threshold).
     #[inline]
     pub(crate) fn is_late(&self, class: WorkClass, wait_ns: u64) -> bool {
-        wait_ns > self.thresholds.0[class.index()].load(Relaxed)
+        wait_ns >= self.thresholds.0[class.index()].load(Relaxed)
     }
 
     pub(crate) fn set_warning(&self, warning: Option<WaitWarning>) {
@@ -185,7 +185,7 @@ pub struct ClassObservation {
     pub queue_wait_sum: Duration,
     /// The exact sum of the run times in `run_time`.
     pub run_time_sum: Duration,
-    /// Jobs whose queue wait passed the class's [`WaitWarning`] threshold (counted only while
+    /// Jobs whose queue wait reached the class's [`WaitWarning`] threshold (counted only while
     /// one is set).
     pub late_jobs: u64,
     /// Warnings delivered for this class.

@@ -2,7 +2,7 @@
 //! ([`QueueWaitWarning`]), and the per-class rate limit that decides when one is due.
 //!
 //! A worker compares each job's queue wait with its class's threshold (one relaxed atomic load
-//! and a compare per job). Only a job over the threshold ("late") takes the class's statistics
+//! and a compare per job). Only a job at or over the threshold ("late") takes the class's statistics
 //! lock to book itself, and a warning is delivered when none was for that class within the
 //! interval; it carries how many late jobs it stands for, so nothing is lost by the limit.
 
@@ -22,7 +22,7 @@ type Callback = Arc<dyn Fn(&QueueWaitWarning) + Send + Sync>;
 /// When a pool warns that jobs waited too long in its queue, and whom it tells.
 ///
 /// Set on a pool with [`Pool::set_wait_warning`](crate::Pool::set_wait_warning). A job whose
-/// queue wait (submit to start) is longer than its class's threshold is *late*. The first late
+/// queue wait (submit to start) is at least its class's threshold is *late*. The first late
 /// job of a class produces a [`QueueWaitWarning`] at once; after that, at most one per class
 /// per [`interval`](WaitWarning::interval), each counting the late jobs since the previous one.
 /// Every late job is counted ([`ClassObservation::late_jobs`](crate::ClassObservation)),
@@ -66,10 +66,9 @@ impl fmt::Debug for WaitWarning {
 }
 
 impl WaitWarning {
-    /// Warns about jobs of every class that waited longer than `threshold`, at most once per
+    /// Warns about jobs of every class that waited `threshold` or longer, at most once per
     /// class per [`DEFAULT_WARNING_INTERVAL`], to nobody yet (see
-    /// [`on_warning`](Self::on_warning)). A threshold of zero makes every job that waited at
-    /// all late.
+    /// [`on_warning`](Self::on_warning)). A threshold of zero makes every job late.
     pub fn new(threshold: Duration) -> WaitWarning {
         WaitWarning {
             thresholds: [Some(threshold); 3],
