@@ -138,7 +138,7 @@ fn bad_values_are_usage_errors() {
     assert_usage_error(
         "blocking_endpoint",
         &["--mode", "thread"],
-        "--mode must be blocking, fork or worker, got 'thread'",
+        "--mode must be blocking, fork, worker or partition, got 'thread'",
     );
 }
 
@@ -147,7 +147,7 @@ fn blocking_endpoint_help_names_the_worker_mode() {
     let out = run("blocking_endpoint", &["--help"]);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("blocking, fork or worker"), "{text}");
+    assert!(text.contains("blocking, fork, worker or partition"), "{text}");
 }
 
 /// User CPU ticks of process `pid` so far (all its threads).
