@@ -147,7 +147,10 @@ fn blocking_endpoint_help_names_the_worker_mode() {
     let out = run("blocking_endpoint", &["--help"]);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("blocking, fork, worker or partition"), "{text}");
+    assert!(
+        text.contains("blocking, fork, worker or partition"),
+        "{text}"
+    );
 }
 
 /// User CPU ticks of process `pid` so far (all its threads).
