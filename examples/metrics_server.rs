@@ -1,6 +1,7 @@
 //! An HTTP server that exposes its own metrics for Prometheus at `/metrics` (ruv-metrics:
-//! the loop, the worker pool with its per-class queue-wait and run-time histograms, and the
-//! process), and a `/work?ms=N` route that runs N ms of CPU work on the worker pool, so the
+//! the loop with its event-loop delay histogram (ruv-perf's `monitor_event_loop_delay`, as
+//! Node's `perf_hooks`), the worker pool with its per-class queue-wait and run-time
+//! histograms, and the process), and a `/work?ms=N` route that runs N ms of CPU work on the worker pool, so the
 //! pool's figures move.
 //!
 //! ```sh
@@ -19,7 +20,8 @@ use std::time::{Duration, Instant};
 
 use ruv::core::{Error, Loop, RunMode};
 use ruv::http::{Response, Server, ServerEvent, ServerOptions};
-use ruv::metrics::{Registry, CONTENT_TYPE};
+use ruv::metrics::{Registry, Snapshot, CONTENT_TYPE};
+use ruv::perf::{monitor_event_loop_delay, DelayOptions};
 use ruv::pool::{current_job, Pool, WaitWarning, WorkClass};
 
 #[path = "common/mod.rs"]
@@ -36,7 +38,7 @@ const MAX_WORK_MS: u64 = 60_000;
 const USAGE: &str = "\
 usage: metrics_server [--port PORT] [--threads N] [--warn-ms MS]
 
-An HTTP server exposing its loop, worker-pool and process metrics in Prometheus's text
+An HTTP server exposing its loop (with its delay histogram), worker-pool and process metrics in Prometheus's text
 format. Prints `listening on http://127.0.0.1:PORT` once it accepts connections.
 
   GET /             this list of routes
@@ -123,9 +125,24 @@ fn serve(port: u16, warn_ms: u64) -> ruv::core::Result<()> {
             .on_warning(|w| eprintln!("metrics_server: {w}"));
         pool.set_wait_warning(Some(warning));
     }
+    // Node's monitorEventLoopDelay at its default 10 ms resolution, exported as a histogram
+    let delay = monitor_event_loop_delay(&mut lp, DelayOptions::default())?;
+    delay.enable(&mut lp);
+    let delay_reader = delay.reader();
     let mut registry = Registry::new();
     registry
         .event_loop("main", lp.metrics())
+        .add(move |s: &mut Snapshot| {
+            let h = delay_reader.snapshot();
+            s.histogram_ns(
+                "ruv_event_loop_delay_seconds",
+                "Intervals between the fires of a 10 ms timer (Node's monitorEventLoopDelay).",
+                &[("loop", "main")],
+                h.hdr(),
+                None,
+            )?;
+            Ok(())
+        })
         .pool("global", pool.observer())
         .process();
 

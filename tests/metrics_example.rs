@@ -64,9 +64,14 @@ fn metrics_expose_loop_pool_and_process_and_work_moves_the_pool_figures() {
         "# TYPE ruv_pool_run_seconds histogram",
         "# TYPE ruv_pool_queue_depth gauge",
         "# TYPE ruv_pool_late_jobs_total counter",
+        "# TYPE ruv_event_loop_delay_seconds histogram",
     ] {
         assert!(body.contains(name), "{name} missing:\n{body}");
     }
+    assert!(
+        sample(&body, "ruv_event_loop_delay_seconds_count{loop=\"main\"}").is_some(),
+        "the delay histogram's count:\n{body}"
+    );
     #[cfg(target_os = "linux")]
     for name in [
         "process_resident_memory_bytes",

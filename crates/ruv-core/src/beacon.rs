@@ -1,14 +1,17 @@
 //! The callback beacon: which callback the loop is running, published for another thread.
 //!
-//! A watchdog (ruv-perf's `Watchdog`) asks the loop for its [`Beacon`] with
-//! [`Loop::callback_beacon`]; from then on every top-level callback the dispatch helpers run
-//! is published into it: when a callback starts, its kind, handle and registration site are
-//! stored and an epoch counter is bumped; when it ends the epoch is bumped again (and the
-//! callback it was nested in, if any, is published anew). The loop reads no clock for this:
-//! the watchdog thread samples the epoch, and an epoch that stays the same while a callback
-//! is running tells it that callback has not returned.
+//! The loop keeps its record of the running callback (kind, handle, registration site:
+//! what [`Loop::current_callback`] returns) in atomics inside its [`Beacon`], so that
+//! another thread can read it. A watchdog (ruv-perf's `Watchdog`) asks for the beacon with
+//! [`Loop::callback_beacon`]; from then on every change of the running callback is
+//! bracketed by a seqlock whose sequence word holds an epoch, bumped when a callback starts
+//! and when it ends. The loop reads no clock for this: the watchdog thread samples the
+//! epoch, and an epoch that stays the same while a callback runs tells it that callback has
+//! not returned.
 //!
-//! Without a beacon (the default) a callback costs one not-taken branch on an `Option`.
+//! Unwatched (the default), a callback costs the stores that record it, as it always did,
+//! and one not-taken branch; watched, two more stores and the epoch's arithmetic
+//! (docs/perf.md has the instruction counts).
 //!
 //! ```
 //! use ruv_core::{Loop, RunMode, Timer};
@@ -79,24 +82,34 @@ impl From<Arc<str>> for Label {
     }
 }
 
-/// How many nesting levels a beacon keeps: a callback run inside a callback (an immediate
-/// inside ruv-node's check handle, a write callback run inside a data callback) is level 2.
-/// Deeper callbacks still change the epoch; a sample names their level-4 ancestor.
-const LEVELS: usize = 4;
+/// The seqlock's "being written" mark (the epoch never reaches bit 63).
+const WRITING: u64 = 1 << 63;
 
-/// One nesting level's callback.
-struct Slot {
+/// The running callback, in atomics: the loop's only record of it ([`Loop::current_callback`]
+/// reads it back), so that publishing it to a watchdog costs no second copy.
+struct Current {
     kind_ptr: AtomicPtr<u8>,
     kind_len: AtomicUsize,
+    /// Null: no callback.
     site: AtomicPtr<Location<'static>>,
     index: AtomicU32,
     /// The handle's generation; 0: no handle (generations start at 2^32).
     gen: AtomicU64,
 }
 
-impl Slot {
-    fn new() -> Slot {
-        Slot {
+/// What [`Current`] holds, read field by field.
+#[derive(Clone, Copy)]
+pub(crate) struct Raw {
+    kind_ptr: *mut u8,
+    kind_len: usize,
+    site: *mut Location<'static>,
+    index: u32,
+    gen: u64,
+}
+
+impl Current {
+    fn new() -> Current {
+        Current {
             kind_ptr: AtomicPtr::new(std::ptr::null_mut()),
             kind_len: AtomicUsize::new(0),
             site: AtomicPtr::new(std::ptr::null_mut()),
@@ -104,18 +117,105 @@ impl Slot {
             gen: AtomicU64::new(0),
         }
     }
+
+    /// Plain stores: only the loop thread writes, and a watched loop brackets this with
+    /// [`Publisher::publish`]'s sequence stores.
+    #[inline(always)]
+    fn store(&self, info: Option<&CallbackInfo>) {
+        match info {
+            Some(info) => {
+                self.kind_ptr.store(info.kind.as_ptr().cast_mut(), Relaxed);
+                self.kind_len.store(info.kind.len(), Relaxed);
+                self.site
+                    .store(std::ptr::from_ref(info.site).cast_mut(), Relaxed);
+                let (index, gen) = match info.id {
+                    Some(id) => (id.index, id.gen),
+                    None => (0, 0),
+                };
+                self.index.store(index, Relaxed);
+                self.gen.store(gen, Relaxed);
+            }
+            None => self.site.store(std::ptr::null_mut(), Relaxed),
+        }
+    }
+
+    /// Puts back what [`load`](Current::load) read (the loop thread's own earlier store).
+    #[inline(always)]
+    fn restore(&self, raw: Raw) {
+        self.kind_ptr.store(raw.kind_ptr, Relaxed);
+        self.kind_len.store(raw.kind_len, Relaxed);
+        self.site.store(raw.site, Relaxed);
+        self.index.store(raw.index, Relaxed);
+        self.gen.store(raw.gen, Relaxed);
+    }
+
+    #[inline(always)]
+    fn load(&self) -> Raw {
+        Raw {
+            kind_ptr: self.kind_ptr.load(Relaxed),
+            kind_len: self.kind_len.load(Relaxed),
+            site: self.site.load(Relaxed),
+            index: self.index.load(Relaxed),
+            gen: self.gen.load(Relaxed),
+        }
+    }
+}
+
+impl Raw {
+    /// The fields [`Current::store`] writes for `info`.
+    fn of(info: &CallbackInfo) -> Raw {
+        let (index, gen) = match info.id {
+            Some(id) => (id.index, id.gen),
+            None => (0, 0),
+        };
+        Raw {
+            kind_ptr: info.kind.as_ptr().cast_mut(),
+            kind_len: info.kind.len(),
+            site: std::ptr::from_ref(info.site).cast_mut(),
+            index,
+            gen,
+        }
+    }
+
+    /// The callback these fields describe.
+    ///
+    /// # Safety
+    /// The fields must come from one [`Current::store`] of `Some(info)` (or of `None`, which
+    /// nulls `site`): read by the loop thread, the only writer, or under the seqlock.
+    #[inline(always)]
+    unsafe fn info(self) -> Option<CallbackInfo> {
+        if self.site.is_null() {
+            return None;
+        }
+        // SAFETY: per this function's contract the fields are one store's: `kind_ptr` and
+        // `kind_len` come from one `&'static str`, `site` from one `&'static Location`,
+        // valid for the whole program.
+        let (kind, site) = unsafe {
+            let bytes = std::slice::from_raw_parts(self.kind_ptr.cast_const(), self.kind_len);
+            (
+                std::str::from_utf8_unchecked(bytes),
+                &*self.site.cast_const(),
+            )
+        };
+        let id = (self.gen != 0).then_some(HandleId {
+            index: self.index,
+            gen: self.gen,
+        });
+        Some(CallbackInfo { kind, id, site })
+    }
 }
 
 /// Where a loop publishes the callback it is running (see the [module docs](self)).
 ///
-/// Written by the loop thread only, read by any thread with [`Beacon::sample`]: a seqlock
-/// whose sequence word holds the epoch (bumped at every callback start and end) and the
-/// nesting depth (0: no callback). A callback's start writes its level's slot after a
-/// release fence, then the sequence word; its end writes the sequence word only.
+/// The loop writes it, any thread reads it with [`Beacon::sample`]. The running callback is
+/// kept here whether or not anyone watches (it is the loop's only record of it); once a
+/// watchdog holds the beacon, every change is bracketed by a seqlock whose sequence word
+/// holds the epoch (bumped at every callback start and end) and the nesting depth (0: no
+/// callback), so a reader never sees half of one callback and half of another.
 pub struct Beacon {
-    /// `epoch << 8 | depth`.
+    /// `epoch << 8 | depth`, or [`WRITING`] while the loop rewrites `current`.
     seq: AtomicU64,
-    slots: [Slot; LEVELS],
+    current: Current,
     /// The label and the depth of the callback that set it.
     label: Mutex<Option<(u8, Label)>>,
     closed: AtomicBool,
@@ -127,7 +227,8 @@ pub struct BeaconSample {
     /// Bumped when a callback starts and when it ends: the same epoch in two readings with a
     /// callback running means that callback ran all the time in between.
     pub epoch: u64,
-    /// The callback running (`None`: the loop is between callbacks, polling or gone).
+    /// The callback running, the innermost if one runs inside another (`None`: the loop is
+    /// between callbacks, polling or gone).
     pub callback: Option<CallbackInfo>,
     /// The label the running callback set with [`Loop::set_label`], if any.
     pub label: Option<Label>,
@@ -137,7 +238,7 @@ impl Beacon {
     fn new() -> Beacon {
         Beacon {
             seq: AtomicU64::new(0),
-            slots: std::array::from_fn(|_| Slot::new()),
+            current: Current::new(),
             label: Mutex::new(None),
             closed: AtomicBool::new(false),
         }
@@ -149,6 +250,11 @@ impl Beacon {
     pub fn sample(&self) -> BeaconSample {
         loop {
             let s1 = self.seq.load(Acquire);
+            if s1 & WRITING != 0 {
+                // the loop is between the two stores of one publish: a few instructions
+                std::hint::spin_loop();
+                continue;
+            }
             let (epoch, depth) = (s1 >> 8, (s1 & 0xff) as u8);
             if depth == 0 {
                 return BeaconSample {
@@ -157,28 +263,18 @@ impl Beacon {
                     label: None,
                 };
             }
-            let slot = &self.slots[usize::from(depth).min(LEVELS) - 1];
-            let kind_ptr = slot.kind_ptr.load(Relaxed);
-            let kind_len = slot.kind_len.load(Relaxed);
-            let site = slot.site.load(Relaxed);
-            let index = slot.index.load(Relaxed);
-            let gen = slot.gen.load(Relaxed);
+            let raw = self.current.load();
             fence(Acquire);
             if self.seq.load(Relaxed) != s1 {
                 continue;
             }
-            // SAFETY: the sequence word did not change while the slot was read, so the slot
-            // holds what `Publisher::enter` stored there for the callback at this depth (it
-            // writes a slot after a release fence that follows its last sequence store, and
-            // stores the sequence after it), and a slot at a live depth was written before
-            // the depth was published: `kind_ptr` and `kind_len` come from one
-            // `&'static str`, `site` from one
-            // `&'static Location`, valid for the whole program.
-            let (kind, site) = unsafe {
-                let bytes = std::slice::from_raw_parts(kind_ptr.cast_const(), kind_len);
-                (std::str::from_utf8_unchecked(bytes), &*site.cast_const())
-            };
-            let id = (gen != 0).then_some(HandleId { index, gen });
+            // SAFETY: the sequence word was the same published (not WRITING) value before
+            // and after the fields were read. `Publisher::publish` stores WRITING and a
+            // release fence before it rewrites the fields, then the new word: had any field
+            // read come from a later rewrite, the acquire fence above would make that WRITING
+            // store (or a later one) visible to the second load. So all fields are from the
+            // one store the word `s1` published.
+            let callback = unsafe { raw.info() };
             let label = self
                 .label
                 .lock()
@@ -187,7 +283,7 @@ impl Beacon {
                 .map(|(_, l)| l.clone());
             return BeaconSample {
                 epoch,
-                callback: Some(CallbackInfo { kind, id, site }),
+                callback,
                 label,
             };
         }
@@ -199,82 +295,95 @@ impl Beacon {
     }
 }
 
-/// The loop's side of its beacon, the only writer: it keeps the epoch and the depth, so
-/// publishing is stores only.
+/// The loop's side of a watched beacon: it keeps the epoch and the depth, so publishing is
+/// stores only. `None` in the loop while nobody watches.
 pub(crate) struct Publisher {
-    beacon: Arc<Beacon>,
     /// The sequence word last stored: `epoch << 8 | depth`.
     word: u64,
-    /// The depth whose callback set the label, if one is set.
-    labelled: Option<u8>,
+    /// The depth of the callback that set the label; 0: no label.
+    labelled: u8,
 }
 
 impl Publisher {
-    fn new(beacon: Arc<Beacon>) -> Publisher {
-        Publisher {
-            beacon,
-            word: 0,
-            labelled: None,
-        }
-    }
-
     /// The nesting depth now.
     #[inline(always)]
     fn depth(&self) -> u8 {
         self.word as u8
     }
 
-    /// A callback starts, one level deeper. Out of line, so that the unwatched loop's
-    /// dispatch code stays as it was.
-    #[inline(never)]
-    pub(crate) fn enter(&mut self, info: &CallbackInfo) {
-        let depth = self.depth();
-        if let Some(slot) = self.beacon.slots.get(usize::from(depth)) {
-            fence(Release);
-            slot.kind_ptr.store(info.kind.as_ptr().cast_mut(), Relaxed);
-            slot.kind_len.store(info.kind.len(), Relaxed);
-            slot.site
-                .store(std::ptr::from_ref(info.site).cast_mut(), Relaxed);
-            let (index, gen) = info.id.map_or((0, 0), |id| (id.index, id.gen));
-            slot.index.store(index, Relaxed);
-            slot.gen.store(gen, Relaxed);
+    /// A callback starts, one level deeper. From depth 0 no reader is inside the fields (the
+    /// word last stored says "no callback"), so the fields are written after a release
+    /// fence only; from inside a callback they are marked as being written first.
+    #[inline(always)]
+    fn enter(&mut self, b: &Beacon, info: &CallbackInfo) {
+        if self.depth() > 0 {
+            b.seq.store(self.word | WRITING, Relaxed);
         }
-        // the next epoch, one level deeper (a depth of 255 stays: it never happens)
-        self.word += (1 << 8) + u64::from(depth < u8::MAX);
-        self.beacon.seq.store(self.word, Release);
+        fence(Release);
+        b.current.store(Some(info));
+        self.word += (1 << 8) + 1;
+        b.seq.store(self.word, Release);
     }
 
-    /// The callback at the current depth ended; `outer`: whether the callback it was nested
-    /// in (if any) is still running (`false` also leaves depth 0 after an unwind).
-    #[inline(never)]
-    pub(crate) fn leave(&mut self, outer: bool) {
-        let depth = self.depth();
-        let next = if outer { depth.saturating_sub(1) } else { 0 };
-        self.word = ((self.word >> 8) + 1) << 8 | u64::from(next);
-        self.beacon.seq.store(self.word, Release);
-        if self.labelled.is_some_and(|at| next < at) {
-            self.drop_label();
+    /// No callback runs any more: the word says so first, then the record is cleared (a
+    /// reader that sees the cleared record sees the new word, and retries).
+    #[inline(always)]
+    fn leave_all(&mut self, b: &Beacon) {
+        self.word = ((self.word >> 8) + 1) << 8;
+        b.seq.store(self.word, Release);
+        fence(Release);
+        b.current.store(None);
+        if self.labelled != 0 {
+            self.drop_label(b);
         }
+    }
+
+    /// `raw` (a callback, never `None`) runs at the depth of the sequence word `word` (a
+    /// nested callback returned to it, or it is restored after a panic): rewritten inside
+    /// the seqlock.
+    #[inline(always)]
+    fn rewrite(&mut self, b: &Beacon, raw: Raw, word: u64) {
+        b.seq.store(self.word | WRITING, Relaxed);
+        fence(Release);
+        b.current.restore(raw);
+        self.word = word;
+        b.seq.store(word, Release);
+        if (word as u8) < self.labelled {
+            self.drop_label(b);
+        }
+    }
+
+    /// The next epoch, one level up but still inside a callback.
+    #[inline(always)]
+    fn shallower(&self) -> u64 {
+        self.word + (1 << 8) - u64::from(self.depth() > 1)
+    }
+
+    /// The next epoch at the same depth, at least 1.
+    #[inline(always)]
+    fn inside(&self) -> u64 {
+        self.word + (1 << 8) + u64::from(self.depth() == 0)
     }
 
     /// The callback that set the label (or one it was nested in) returned.
     #[cold]
-    fn drop_label(&mut self) {
-        self.labelled = None;
-        *self.beacon.label.lock() = None;
+    fn drop_label(&mut self, b: &Beacon) {
+        self.labelled = 0;
+        *b.label.lock() = None;
     }
 
-    fn set_label(&mut self, label: Option<Label>) {
+    /// Outside any callback (depth 0) there is nothing to label.
+    fn set_label(&mut self, b: &Beacon, label: Option<Label>) {
         let depth = self.depth();
-        self.labelled = label.as_ref().map(|_| depth);
-        *self.beacon.label.lock() = label.map(|l| (depth, l));
+        let label = label.filter(|_| depth > 0);
+        self.labelled = if label.is_some() { depth } else { 0 };
+        *b.label.lock() = label.map(|l| (depth, l));
     }
+}
 
-    /// The loop is dropped: nothing runs any more, and watchdog threads end.
-    pub(crate) fn close(&mut self) {
-        self.leave(false);
-        self.beacon.closed.store(true, Release);
-    }
+/// The loop's beacon: created with the loop, written whether watched or not.
+pub(crate) fn new_beacon() -> Arc<Beacon> {
+    Arc::new(Beacon::new())
 }
 
 impl std::fmt::Debug for Beacon {
@@ -290,21 +399,20 @@ impl std::fmt::Debug for Beacon {
 }
 
 impl<S> Loop<S> {
-    /// The loop's callback beacon, created on first use: from then on every callback the
-    /// loop runs is published into it (see [`Beacon`]). When every clone handed out is
-    /// dropped, the loop stops publishing (checked before it blocks in poll and when
-    /// [`run`](Loop::run) returns).
+    /// The loop's callback beacon: from the first call on, every callback the loop runs is
+    /// published into it (see [`Beacon`]). When every clone handed out is dropped (and no
+    /// `Weak` to it is left), the loop stops publishing (checked before it blocks in poll
+    /// and when [`run`](Loop::run) returns).
     pub fn callback_beacon(&mut self) -> Arc<Beacon> {
-        if let Some(p) = &self.beacon {
-            return p.beacon.clone();
+        if self.publisher.is_none() {
+            // continue the epoch a former watcher saw; depth 1 if a callback runs now
+            let epoch = (self.beacon.seq.load(Relaxed) & !WRITING) >> 8;
+            let depth = u64::from(self.current_callback().is_some());
+            let word = (epoch + 1) << 8 | depth;
+            self.beacon.seq.store(word, Release);
+            self.publisher = Some(Publisher { word, labelled: 0 });
         }
-        let b = Arc::new(Beacon::new());
-        let mut p = Publisher::new(b.clone());
-        if let Some(info) = &self.current {
-            p.enter(info);
-        }
-        self.beacon = Some(p);
-        b
+        self.beacon.clone()
     }
 
     /// Labels the work the running callback does (a route such as `"/slow"`, a job name):
@@ -314,75 +422,98 @@ impl<S> Loop<S> {
     /// costs one branch.
     #[inline]
     pub fn set_label(&mut self, label: impl Into<Label>) {
-        if let Some(p) = &mut self.beacon {
-            p.set_label(Some(label.into()));
+        if let Some(p) = &mut self.publisher {
+            p.set_label(&self.beacon, Some(label.into()));
         }
     }
 
     /// Removes the running callback's label.
     #[inline]
     pub fn clear_label(&mut self) {
-        if let Some(p) = &mut self.beacon {
-            p.set_label(None);
+        if let Some(p) = &mut self.publisher {
+            p.set_label(&self.beacon, None);
         }
     }
 
-    /// A callback starts: it is the current one (published when a beacon is installed).
+    /// The callback running now (kind, handle, registration site), if any. Inside the
+    /// after-callback hook (ruv-node's tick and microtask drain) that is the hook, kind
+    /// `"ticks"`.
+    #[inline]
+    pub fn current_callback(&self) -> Option<CallbackInfo> {
+        // SAFETY: the loop thread (which holds `&self`) is the only writer of `current`:
+        // it reads back its own last store.
+        unsafe { self.beacon.current.load().info() }
+    }
+
+    /// A callback starts: it is the current one, one level deeper.
     #[inline(always)]
     pub(crate) fn enter_callback(&mut self, info: CallbackInfo) {
-        self.current = Some(info);
-        if let (Some(p), Some(info)) = (&mut self.beacon, &self.current) {
-            p.enter(info);
+        match &mut self.publisher {
+            None => self.beacon.current.store(Some(&info)),
+            Some(p) => p.enter(&self.beacon, &info),
         }
     }
 
-    /// The current callback returned: `prev`, the one it was nested in, is current again.
+    /// The running callback, to hand back to [`leave_callback`](Loop::leave_callback) when
+    /// a callback nested in it returns.
     #[inline(always)]
-    pub(crate) fn leave_callback(&mut self, prev: Option<CallbackInfo>) {
-        self.current = prev;
-        if let Some(p) = &mut self.beacon {
-            p.leave(prev.is_some());
+    pub(crate) fn save_current(&self) -> Raw {
+        self.beacon.current.load()
+    }
+
+    /// The current callback returned: `prev` (from [`save_current`](Loop::save_current)
+    /// before it started), the one it was nested in if any, is current again.
+    #[inline(always)]
+    pub(crate) fn leave_callback(&mut self, prev: Raw) {
+        match &mut self.publisher {
+            None => self.beacon.current.restore(prev),
+            Some(p) if prev.site.is_null() => p.leave_all(&self.beacon),
+            Some(p) => {
+                let word = p.shallower();
+                p.rewrite(&self.beacon, prev, word);
+            }
         }
     }
 
     /// No callback runs (an unwind is under way, or a phase starts afresh).
     #[inline]
     pub(crate) fn clear_current(&mut self) {
-        self.current = None;
-        if let Some(p) = &mut self.beacon {
-            p.leave(false);
+        match &mut self.publisher {
+            None => self.beacon.current.store(None),
+            Some(p) => p.leave_all(&self.beacon),
         }
     }
 
-    /// Publishes the after-callback hook (ruv-node's tick and microtask drain) as a callback
-    /// nested in the current one, without changing [`Loop::current_callback`].
+    /// A callback that panicked is current again, for `run`'s recovery (which stops its
+    /// handle) to find.
     #[inline]
-    pub(crate) fn enter_hook(&mut self, info: CallbackInfo) {
-        if let Some(p) = &mut self.beacon {
-            p.enter(&info);
+    pub(crate) fn restore_current(&mut self, info: CallbackInfo) {
+        match &mut self.publisher {
+            None => self.beacon.current.store(Some(&info)),
+            Some(p) => {
+                let word = p.inside();
+                let raw = Raw::of(&info);
+                p.rewrite(&self.beacon, raw, word);
+            }
         }
     }
 
-    /// The hook returned.
-    #[inline]
-    pub(crate) fn leave_hook(&mut self) {
-        let outer = self.current.is_some();
-        if let Some(p) = &mut self.beacon {
-            p.leave(outer);
-        }
-    }
-
-    /// Drops the beacon once nobody else holds it (checked before the loop blocks in poll
-    /// and when `run` returns).
+    /// Drops the publisher once nobody else can read the beacon (checked before the loop
+    /// blocks in poll and when `run` returns).
     #[inline]
     pub(crate) fn release_unwatched_beacon(&mut self) {
-        if self
-            .beacon
-            .as_ref()
-            .is_some_and(|p| Arc::strong_count(&p.beacon) == 1)
-        {
-            self.beacon = None;
+        if self.publisher.is_some() && Arc::get_mut(&mut self.beacon).is_some() {
+            self.publisher = None;
+            *self.beacon.label.lock() = None;
         }
+    }
+
+    /// The loop is dropped: nothing runs any more, and watchdog threads end.
+    pub(crate) fn close_beacon(&mut self) {
+        if self.publisher.is_some() {
+            self.clear_current();
+        }
+        self.beacon.closed.store(true, Release);
     }
 }
 
@@ -394,8 +525,8 @@ mod tests {
 
     #[test]
     fn a_sample_never_mixes_the_fields_of_two_callbacks() {
-        let beacon = Arc::new(Beacon::new());
-        let mut publisher = Publisher::new(beacon.clone());
+        let mut lp: Loop<()> = Loop::new().unwrap();
+        let beacon = lp.callback_beacon();
         let a = Location::caller();
         let b = Location::caller();
         assert_ne!(a, b);
@@ -431,10 +562,16 @@ mod tests {
                 seen
             })
         };
-        // one level, rewritten by every other callback
+        // one level, rewritten by every callback, and a nested one rewriting it again
         for n in 0..300_000 {
-            publisher.enter(infos[n % 2].as_ref().unwrap());
-            publisher.leave(false);
+            let top = lp.save_current();
+            lp.enter_callback(infos[n % 2].unwrap());
+            if n % 3 == 0 {
+                let outer = lp.save_current();
+                lp.enter_callback(infos[(n + 1) % 2].unwrap());
+                lp.leave_callback(outer);
+            }
+            lp.leave_callback(top);
         }
         done.store(true, Ordering::Relaxed);
         reader.join().unwrap();
@@ -493,14 +630,31 @@ mod tests {
     #[test]
     fn the_loop_stops_publishing_once_nobody_holds_the_beacon() {
         let mut lp: Loop<()> = Loop::new().unwrap();
-        let weak = Arc::downgrade(&lp.callback_beacon());
+        drop(lp.callback_beacon());
         Timer::new(&mut lp)
             .unwrap()
             .start(&mut lp, 0, 0, |_, _, _| {})
             .unwrap();
         lp.run(RunMode::Default, &mut ()).unwrap();
-        assert!(weak.upgrade().is_none());
-        assert!(lp.beacon.is_none());
+        assert!(lp.publisher.is_none());
+    }
+
+    #[test]
+    fn a_weak_reference_keeps_the_loop_publishing() {
+        // a Weak could be upgraded later, and a reader must never see an unbracketed write
+        let mut lp: Loop<Option<BeaconSample>> = Loop::new().unwrap();
+        let weak = Arc::downgrade(&lp.callback_beacon());
+        // `run` returning checks whether anyone can still read the beacon
+        lp.run(RunMode::Default, &mut None).unwrap();
+        Timer::new(&mut lp)
+            .unwrap()
+            .start(&mut lp, 0, 0, move |_, seen, _| {
+                *seen = weak.upgrade().map(|b| b.sample());
+            })
+            .unwrap();
+        let mut seen = None;
+        lp.run(RunMode::Default, &mut seen).unwrap();
+        assert_eq!(seen.and_then(|s| s.callback).map(|c| c.kind), Some("timer"));
     }
 
     #[test]

@@ -129,11 +129,6 @@ impl<S> Loop<S> {
         self.error_handler = handler;
     }
 
-    /// The callback running now (kind, handle, registration site), if any.
-    pub fn current_callback(&self) -> Option<CallbackInfo> {
-        self.current
-    }
-
     /// An uncaught error left by code that ran outside [`Loop::run`] (for example the main
     /// script of `ruv_node::enter`): taking it clears it. `run` returns it first otherwise.
     pub fn take_uncaught_error(&mut self) -> Option<Error> {
@@ -179,7 +174,7 @@ impl<S> Loop<S> {
         site: &'static Location<'static>,
         f: impl FnOnce(&mut Loop<S>, &mut S) -> Result<()>,
     ) {
-        let prev = self.current;
+        let prev = self.save_current();
         let info = CallbackInfo { kind, id, site };
         self.enter_callback(info);
         let res = {

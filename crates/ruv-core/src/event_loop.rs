@@ -69,8 +69,6 @@ pub struct Loop<S> {
     pub(crate) clock: LoopClock,
     stop_flag: bool,
     running: bool,
-    /// The callback running now (its handle is stopped if that callback panics).
-    pub(crate) current: Option<CallbackInfo>,
     pub(crate) error_handler: Option<ErrorHandler<S>>,
     /// An uncaught error on its way out of `run` (or left by code outside `run`).
     pub(crate) uncaught: Option<crate::Error>,
@@ -87,8 +85,12 @@ pub struct Loop<S> {
     /// A [`Halt`](crate::Halt) was handed out: only then are the halt checks made (a plain
     /// field beside the loop's other hot flags, so loops that cannot be halted pay nothing).
     pub(crate) halt_armed: bool,
-    /// The callback beacon a watchdog samples (beacon.rs); `None`: nobody watches.
-    pub(crate) beacon: Option<crate::beacon::Publisher>,
+    /// The running callback, kept where a watchdog can sample it (beacon.rs; its handle is
+    /// stopped if that callback panics).
+    pub(crate) beacon: Arc<crate::beacon::Beacon>,
+    /// Brackets each change of the running callback with the beacon's seqlock while a
+    /// watchdog holds the beacon; `None`: nobody watches.
+    pub(crate) publisher: Option<crate::beacon::Publisher>,
     extensions: Vec<(TypeId, Box<dyn Any>)>,
 }
 
@@ -125,7 +127,6 @@ impl<S> Loop<S> {
             clock,
             stop_flag: false,
             running: false,
-            current: None,
             error_handler: None,
             uncaught: None,
             after_cb: None,
@@ -135,7 +136,8 @@ impl<S> Loop<S> {
             spin_budget: SPIN_BEFORE_BLOCK,
             inbox_active: false,
             halt_armed: false,
-            beacon: None,
+            beacon: crate::beacon::new_beacon(),
+            publisher: None,
             extensions: Vec::new(),
         })
     }
@@ -176,7 +178,7 @@ impl<S> Loop<S> {
         self.running = true;
         let result = panic::catch_unwind(AssertUnwindSafe(|| self.run_phases(mode, state)));
         self.running = false;
-        if self.beacon.is_some() {
+        if self.publisher.is_some() {
             self.release_unwatched_beacon();
         }
         self.flush_work();
@@ -199,7 +201,7 @@ impl<S> Loop<S> {
     }
 
     fn recover_from_panic(&mut self) {
-        let current = self.current;
+        let current = self.current_callback();
         self.clear_current();
         if let Some(info) = current {
             if let Some(id) = info.id {
@@ -364,7 +366,8 @@ impl<S> Loop<S> {
     }
 
     /// Runs after the callback registered at `site` returned. The hook (ruv-node's tick and
-    /// microtask drain) is published to a watching beacon as kind `"ticks"` at that site.
+    /// microtask drain) runs as a callback of kind `"ticks"` at that site (what
+    /// `current_callback` and a watchdog see while it runs).
     #[inline]
     pub(crate) fn after_callback(
         &mut self,
@@ -375,20 +378,28 @@ impl<S> Loop<S> {
             halt_unwind();
         }
         if self.after_cb_armed {
-            if let Some(hook) = self.after_cb {
-                self.after_cb_armed = false;
-                let ticks = CallbackInfo {
-                    kind: "ticks",
-                    id: None,
-                    site,
-                };
-                self.enter_hook(ticks);
-                {
-                    crate::trace::callback_span!(ticks);
-                    hook(self, s);
-                }
-                self.leave_hook();
+            self.run_after_hook(s, site);
+        }
+    }
+
+    /// The armed after-callback hook, as a callback of kind `"ticks"` (out of line: most
+    /// callbacks queue no tick).
+    #[inline(never)]
+    fn run_after_hook(&mut self, s: &mut S, site: &'static std::panic::Location<'static>) {
+        if let Some(hook) = self.after_cb {
+            self.after_cb_armed = false;
+            let ticks = CallbackInfo {
+                kind: "ticks",
+                id: None,
+                site,
+            };
+            let outer = self.save_current();
+            self.enter_callback(ticks);
+            {
+                crate::trace::callback_span!(ticks);
+                hook(self, s);
             }
+            self.leave_callback(outer);
         }
     }
 
@@ -415,7 +426,7 @@ impl<S> Loop<S> {
             crate::trace::callback_span!(info);
             (cb.f)(self, s, id, arg)
         }));
-        self.leave_callback(None);
+        self.clear_current();
         let res = match res {
             Ok(res) => res,
             // An uncaught error from a callback nested in this one (an immediate run by
@@ -431,7 +442,7 @@ impl<S> Loop<S> {
             }
             Err(payload) => {
                 // a real panic: the handle is stopped by `run`'s recovery
-                self.current = Some(info);
+                self.restore_current(info);
                 panic::resume_unwind(payload)
             }
         };
@@ -544,10 +555,8 @@ fn halt_unwind() -> ! {
 
 impl<S> Drop for Loop<S> {
     fn drop(&mut self) {
-        if let Some(p) = &mut self.beacon {
-            // a watchdog's thread ends
-            p.close();
-        }
+        // a watchdog's thread ends
+        self.close_beacon();
         // Late pool results and async sends are dropped from now on.
         self.inbox.close();
         // Work still queued would run only to have its result dropped: cancel it (running

@@ -335,7 +335,7 @@ impl<S> Loop<S> {
         let Some(mut cb) = field(&mut h.data).take() else {
             return;
         };
-        let prev = self.current;
+        let prev = self.save_current();
         let info = CallbackInfo {
             kind,
             id: Some(id),
@@ -359,7 +359,7 @@ impl<S> Loop<S> {
                     }
                     self.clear_current();
                 } else {
-                    self.current = Some(info);
+                    self.restore_current(info);
                 }
                 std::panic::resume_unwind(payload)
             }

@@ -132,7 +132,7 @@ impl<S> Loop<S> {
             .take()
             .expect("events buffer is present between polls");
         let wait_start = if blocking {
-            if self.beacon.is_some() {
+            if self.publisher.is_some() {
                 self.release_unwatched_beacon();
             }
             Some(self.metrics.enter_wait())

@@ -48,6 +48,7 @@ pub(crate) use {callback_span, phase};
 #[cfg(all(test, feature = "tracing"))]
 mod tests {
     use crate::{Loop, RunMode, Timer};
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
     use std::sync::{Arc, Mutex};
     use tracing::field::{Field, Visit};
     use tracing::span::{Attributes, Id, Record};
@@ -83,6 +84,70 @@ mod tests {
         fn event(&self, _: &Event<'_>) {}
         fn enter(&self, _: &Id) {}
         fn exit(&self, _: &Id) {}
+    }
+
+    /// Counts spans without keeping them: how many were made, how many are open now, and
+    /// the most that were open at once.
+    #[derive(Default)]
+    struct Counts {
+        made: AtomicU64,
+        open: AtomicU64,
+        most_open: AtomicU64,
+    }
+
+    struct Counting(Arc<Counts>);
+
+    impl Subscriber for Counting {
+        fn enabled(&self, _: &Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, _: &Attributes<'_>) -> Id {
+            let c = &self.0;
+            let made = c.made.fetch_add(1, Relaxed) + 1;
+            let open = c.open.fetch_add(1, Relaxed) + 1;
+            c.most_open.fetch_max(open, Relaxed);
+            Id::from_u64(made)
+        }
+        fn try_close(&self, _: Id) -> bool {
+            self.0.open.fetch_sub(1, Relaxed);
+            true
+        }
+        fn record(&self, _: &Id, _: &Record<'_>) {}
+        fn record_follows_from(&self, _: &Id, _: &Id) {}
+        fn event(&self, _: &Event<'_>) {}
+        fn enter(&self, _: &Id) {}
+        fn exit(&self, _: &Id) {}
+    }
+
+    /// The bad input: tracing on with a million timers. Every callback's span is
+    /// closed when the callback returns, so however many timers run, only a phase span and
+    /// a callback span are ever open: nothing accumulates.
+    #[test]
+    fn a_million_traced_timers_leave_no_span_open() {
+        const TIMERS: u64 = 1_000_000;
+        let counts = Arc::new(Counts::default());
+        tracing::subscriber::with_default(Counting(counts.clone()), || {
+            let mut lp: Loop<u64> = Loop::new().unwrap();
+            for _ in 0..TIMERS {
+                let t = Timer::new(&mut lp).unwrap();
+                t.start(&mut lp, 0, 0, |lp, n, me| {
+                    *n += 1;
+                    me.close(lp).unwrap().then(|_, _| {});
+                })
+                .unwrap();
+            }
+            let mut fired = 0;
+            lp.run(RunMode::Default, &mut fired).unwrap();
+            assert_eq!(fired, TIMERS);
+        });
+        let made = counts.made.load(Relaxed);
+        assert!(made >= 2 * TIMERS, "a span per fire and per close: {made}");
+        assert_eq!(counts.open.load(Relaxed), 0, "every span closed");
+        let most = counts.most_open.load(Relaxed);
+        assert!(
+            most <= 3,
+            "at most a phase and a nested callback open: {most}"
+        );
     }
 
     #[test]

@@ -68,6 +68,12 @@ impl Histogram {
         self.exceeds = 0;
     }
 
+    /// The HdrHistogram underneath, for exporters: ruv-metrics's `Snapshot::histogram_ns`
+    /// renders it as a Prometheus histogram.
+    pub fn hdr(&self) -> &hdrhistogram::Histogram<u64> {
+        &self.h
+    }
+
     /// How many values were recorded (Node's `count`).
     pub fn count(&self) -> u64 {
         self.h.len()
