@@ -70,6 +70,48 @@ fn keep_alive_timeout_closes_idle_connections() {
 }
 
 #[test]
+fn a_connection_held_by_a_client_that_does_not_read_is_not_idle() {
+    // the server stops reading while its answers wait for the client: that connection has
+    // requests queued in it, and the keep-alive timeout (for idle ones) must spare it; once
+    // the client reads, every request is answered (a hold released by the socket taking
+    // the output, with no `Drain` to come, once left the rest unanswered)
+    let opts = ServerOptions {
+        keep_alive_timeout: 50,
+        ..ServerOptions::default()
+    };
+    let port = serve(opts, hello);
+    let mut c = client(port);
+    let mut w = c.try_clone().unwrap();
+    w.set_write_timeout(Some(std::time::Duration::from_millis(500)))
+        .unwrap();
+    let req = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+    let batch = req.repeat(1024);
+    let mut sent = 0usize;
+    loop {
+        // continue where a short write stopped, so the stream stays whole requests
+        match w.write(&batch[sent % batch.len()..]) {
+            Ok(n) => sent += n,
+            // the buffers are full and the server holds the input: well past 50 ms
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                break
+            }
+            Err(e) => panic!("the server dropped a connection it was holding: {e}"),
+        }
+        assert!(sent < 1 << 30, "the server never stopped reading");
+    }
+    // every whole request sent is answered
+    let whole = sent / req.len();
+    let answers = read_responses(&mut c, whole);
+    assert_eq!(answers.len(), whole);
+    assert!(answers.iter().all(|r| r.2 == b"hello"));
+}
+
+#[test]
 fn max_header_size_is_settable() {
     let opts = ServerOptions {
         max_header_size: 64,

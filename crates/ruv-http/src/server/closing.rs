@@ -52,7 +52,14 @@ pub(super) fn linger<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
 
 pub(super) fn arm_keep_alive<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
     let Some(c) = get(lp, id) else { return };
-    if !c.queue.is_empty() || c.started.is_some() || c.no_more || c.dead || c.requests == 0 {
+    if !c.queue.is_empty()
+        || c.started.is_some()
+        || c.no_more
+        || c.dead
+        || c.held
+        || c.requests == 0
+    {
+        // busy, or held (input waits for the client to read): `resume` re-arms
         return;
     }
     if c.server_closing {
@@ -102,6 +109,10 @@ pub(super) fn keep_alive_expired<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
     let (ms, timer) = (c.opts.keep_alive_timeout, c.keep_alive_timer);
     let Some(since) = c.idle_since else { return };
     if !is_idle(lp, id) {
+        // busy again (or held): the next idle spell starts afresh
+        if let Some(c) = get(lp, id) {
+            c.idle_since = None;
+        }
         return;
     }
     let due = since.saturating_add(ms);

@@ -441,6 +441,12 @@ pub(crate) fn flush<S: 'static>(lp: &mut Loop<S>, id: HandleId) {
             on_drain(lp, s, id)
         });
     }
+    // Input held because the output had reached the high-water mark, and the socket took
+    // it all: no `Drain` will come to release it, so read on from the loop.
+    let Some(c) = get(lp, id) else { return };
+    if c.held && c.out.len() + c.backlog < hwm {
+        resume_later(lp, id);
+    }
 }
 
 /// Queued output of `n` bytes was written (or failed).
@@ -468,7 +474,9 @@ pub(crate) fn writable_below_hwm<S: 'static>(lp: &mut Loop<S>, id: HandleId) -> 
 
 /// Whether the connection owes no response and no request is arriving.
 pub(crate) fn is_idle<S: 'static>(lp: &mut Loop<S>, id: HandleId) -> bool {
-    get(lp, id).is_some_and(|c| c.queue.is_empty() && c.started.is_none() && c.body.is_none())
+    // a held connection has input waiting for its answers to drain: not idle
+    get(lp, id)
+        .is_some_and(|c| c.queue.is_empty() && c.started.is_none() && c.body.is_none() && !c.held)
 }
 
 /// Destroys the connection (its exchanges are aborted when it closes).

@@ -102,7 +102,12 @@ pub fn read_responses(c: &mut TcpStream, n: usize) -> Vec<Answer> {
         if out.len() == n {
             return out;
         }
-        let k = c.read(&mut buf).expect("response within the timeout");
+        let k = c.read(&mut buf).unwrap_or_else(|e| {
+            panic!(
+                "no response within the timeout ({e}) after {} of {n}",
+                out.len()
+            )
+        });
         assert!(
             k > 0,
             "closed after {} responses: {:?}",
