@@ -1,0 +1,405 @@
+//! The host: one QuickJS runtime on one ruv loop.
+//!
+//! JavaScript never holds a loop handle and the loop never holds a JavaScript value: the
+//! prelude keeps callbacks in a map by id, native functions queue [`Op`]s naming those ids,
+//! and after every entry into JavaScript the host applies the ops to the loop (in the order
+//! they were made) and, if the engine has promise jobs, queues one ruv-node microtask that
+//! runs them all. So Node's order holds: a callback, then the tick queue, then the promise
+//! jobs, again until both are empty.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+use std::rc::Rc;
+
+use rquickjs::{Context, Ctx, Function, IntoJs, Object, Persistent, Runtime, Value};
+use ruv_core::{Loop, RunMode};
+use ruv_node::{Immediate, Timeout};
+
+/// What the script asked of the loop, applied after it returns.
+pub(crate) enum Op {
+    TimerStart { id: u32, ms: u64, repeat: bool },
+    TimerClear(u32),
+    TimerRef(u32, bool),
+    TimerRefresh(u32),
+    Immediate(u32),
+    ImmediateClear(u32),
+    ImmediateRef(u32, bool),
+    NextTick(u32),
+    ReadFile { path: String, id: u32 },
+    Pbkdf2 { password: Vec<u8>, salt: Vec<u8>, iterations: u64, keylen: u64, digest: String, id: u32 },
+}
+
+/// The ops queued by native functions, shared with them.
+pub(crate) type Ops = Rc<RefCell<Vec<Op>>>;
+
+/// A result for a callback: what the prelude's `call(id, keep, ...args)` gets.
+pub(crate) enum Reply {
+    /// No arguments.
+    None,
+    /// `(err, bytes)`: an error as `[message, code, errno, syscall, path]`, or the bytes as an
+    /// `ArrayBuffer`.
+    Bytes(Result<Vec<u8>, ruv_core::Error>),
+}
+
+/// Why a script could not run at all (its own errors are JavaScript's to report).
+#[derive(Debug)]
+pub struct JsError(String);
+
+impl fmt::Display for JsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for JsError {}
+
+impl From<rquickjs::Error> for JsError {
+    fn from(e: rquickjs::Error) -> JsError {
+        JsError(e.to_string())
+    }
+}
+
+impl From<ruv_core::Error> for JsError {
+    fn from(e: ruv_core::Error) -> JsError {
+        JsError(e.to_string())
+    }
+}
+
+/// The loop's state: the engine and what maps ids to loop handles.
+///
+/// Field order is drop order: the JavaScript values held from Rust go before the context,
+/// and the context before the runtime (QuickJS asserts that nothing outlives it).
+pub(crate) struct Host {
+    /// The object the prelude returned (`call`, `fatal`, `runMain`, …).
+    hooks: Persistent<Object<'static>>,
+    timers: HashMap<u32, Timeout>,
+    immediates: HashMap<u32, Immediate>,
+    /// A microtask that runs the engine's jobs is queued.
+    jobs_queued: bool,
+    /// Rejected promises without a handler yet: (promise, reason).
+    rejections: Rc<RefCell<Vec<(Persistent<Value<'static>>, Persistent<Value<'static>>)>>>,
+    ops: Ops,
+    ctx: Context,
+    rt: Runtime,
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        // the tracker closure holds the rejection list: break that cycle, then collect
+        self.rejections.borrow_mut().clear();
+        self.rt.set_host_promise_rejection_tracker(None);
+        self.rt.run_gc();
+    }
+}
+
+/// Runs `path` with `args` as `process.argv[2..]` until the loop is empty; returns the exit
+/// code (`process.exit` ends the process itself).
+pub fn run_file(path: &Path, args: &[String]) -> Result<i32, JsError> {
+    let file = std::fs::canonicalize(path)
+        .map_err(|e| JsError(format!("Cannot find module '{}' ({e})", path.display())))?;
+    let filename = file.to_string_lossy().into_owned();
+    let rt = Runtime::new()?;
+    let ctx = Context::full(&rt)?;
+    let ops: Ops = Rc::new(RefCell::new(Vec::new()));
+    let mut argv = vec![exec_path(), filename.clone()];
+    argv.extend(args.iter().cloned());
+    let rejections = Rc::new(RefCell::new(Vec::new()));
+    let tracker = rejections.clone();
+    rt.set_host_promise_rejection_tracker(Some(Box::new(
+        move |ctx: Ctx<'_>, promise: Value<'_>, reason: Value<'_>, handled: bool| {
+            let mut list = tracker.borrow_mut();
+            if handled {
+                list.retain(|(p, _): &(Persistent<Value<'static>>, _)| {
+                    p.clone().restore(&ctx).map_or(true, |p| p != promise)
+                });
+            } else {
+                list.push((Persistent::save(&ctx, promise), Persistent::save(&ctx, reason)));
+            }
+        },
+    )));
+    let hooks = ctx.with(|ctx| -> Result<_, JsError> {
+        let native = crate::natives::install(&ctx, ops.clone(), argv)?;
+        let prelude: Function = eval(&ctx, concat!(include_str!("js/base.js"), include_str!("js/node.js")), "node:internal/prelude")
+            .map_err(|e| JsError(format!("the prelude failed: {}", describe(&ctx, e))))?;
+        let hooks: Object = prelude
+            .call((native,))
+            .map_err(|e| JsError(format!("the prelude failed: {}", describe(&ctx, e))))?;
+        Ok(Persistent::save(&ctx, hooks))
+    })?;
+    let mut lp: Loop<Host> = Loop::new()?;
+    let mut host = Host {
+        rt,
+        ctx,
+        ops,
+        hooks,
+        timers: HashMap::new(),
+        immediates: HashMap::new(),
+        jobs_queued: false,
+        rejections,
+    };
+    ruv_node::enter(&mut lp, &mut host, |lp, host| {
+        host.js(lp, |_, hooks| {
+            let run: Function = hooks.get("runMain")?;
+            run.call::<_, ()>((filename.as_str(),))
+        });
+        Ok(())
+    })?;
+    loop {
+        lp.run(RunMode::Default, &mut host)?;
+        // Node's 'beforeExit': work it starts keeps the process going
+        ruv_node::enter(&mut lp, &mut host, |lp, host| {
+            host.js(lp, |_, hooks| {
+                let f: Function = hooks.get("beforeExit")?;
+                f.call::<_, ()>(())
+            });
+            Ok(())
+        })?;
+        if !lp.alive() {
+            break;
+        }
+    }
+    let code = host.ctx.with(|ctx| {
+        let hooks = host.hooks.clone().restore(&ctx)?;
+        let f: Function = hooks.get("exit")?;
+        match f.call::<_, i32>(()) {
+            Ok(code) => Ok(code),
+            Err(e) => {
+                let fatal: Function = hooks.get("fatal")?;
+                fatal.call::<_, ()>((ctx.catch(),)).map(|()| 1).or_else(|_| Err(e))
+            }
+        }
+    })?;
+    Ok(code)
+}
+
+/// Node's `process.execPath`: this program.
+fn exec_path() -> String {
+    std::env::current_exe()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "ruvjs".into())
+}
+
+/// Evaluates `source` as a script named `name`.
+pub(crate) fn eval<'js, V: rquickjs::FromJs<'js>>(
+    ctx: &Ctx<'js>,
+    source: &str,
+    name: &str,
+) -> rquickjs::Result<V> {
+    let mut opts = rquickjs::context::EvalOptions::default();
+    opts.strict = false;
+    opts.filename = Some(name.to_string());
+    ctx.eval_with_options(source, opts)
+}
+
+/// An engine error as text, with the exception's stack when there is one.
+pub(crate) fn describe(ctx: &Ctx<'_>, e: rquickjs::Error) -> String {
+    if !e.is_exception() {
+        return e.to_string();
+    }
+    let v = ctx.catch();
+    if let Some(o) = v.as_object() {
+        let stack: Option<String> = o.get("stack").ok();
+        let msg: Option<String> = o.get("message").ok();
+        let name: Option<String> = o.get("name").ok();
+        return format!(
+            "{}: {}\n{}",
+            name.unwrap_or_else(|| "Error".into()),
+            msg.unwrap_or_default(),
+            stack.unwrap_or_default()
+        );
+    }
+    format!("{v:?}")
+}
+
+impl Host {
+    /// Enters JavaScript: runs `f` with the prelude's hooks; an exception goes to the
+    /// prelude's `fatal` (Node's `uncaughtException`); then the ops are applied and the
+    /// engine's jobs queued.
+    pub(crate) fn js(
+        &mut self,
+        lp: &mut Loop<Host>,
+        f: impl for<'js> FnOnce(&Ctx<'js>, Object<'js>) -> rquickjs::Result<()>,
+    ) {
+        let hooks = self.hooks.clone();
+        self.ctx.with(|ctx| {
+            let Ok(hooks) = hooks.restore(&ctx) else { return };
+            if let Err(e) = f(&ctx, hooks.clone()) {
+                fatal(&ctx, &hooks, e);
+            }
+        });
+        self.settle(lp);
+    }
+
+    /// Calls callback `id` with `reply`.
+    pub(crate) fn call(&mut self, lp: &mut Loop<Host>, id: u32, keep: bool, reply: Reply) {
+        self.js(lp, move |ctx, hooks| {
+            let call: Function = hooks.get("call")?;
+            match reply {
+                Reply::None => call.call((id, keep)),
+                Reply::Bytes(Ok(bytes)) => {
+                    let ab = rquickjs::ArrayBuffer::new(ctx.clone(), bytes)?;
+                    call.call((id, keep, Value::new_null(ctx.clone()), ab))
+                }
+                Reply::Bytes(Err(e)) => {
+                    let err = error_spec(ctx, &e)?;
+                    call.call((id, keep, err))
+                }
+            }
+        });
+    }
+
+    /// Applies the queued ops, then queues the engine's jobs as one microtask.
+    fn settle(&mut self, lp: &mut Loop<Host>) {
+        let ops = std::mem::take(&mut *self.ops.borrow_mut());
+        for op in ops {
+            self.apply(lp, op);
+        }
+        if !self.jobs_queued && self.rt.is_job_pending() {
+            self.jobs_queued = true;
+            if let Err(e) = ruv_node::queue_microtask(lp, run_jobs) {
+                eprintln!("ruvjs: {e}");
+            }
+        }
+    }
+
+    fn apply(&mut self, lp: &mut Loop<Host>, op: Op) {
+        let res = match op {
+            Op::TimerStart { id, ms, repeat } => {
+                let started = if repeat {
+                    ruv_node::set_interval(lp, ms, move |lp, h: &mut Host, _: &Timeout| {
+                        h.call(lp, id, true, Reply::None)
+                    })
+                } else {
+                    ruv_node::set_timeout(lp, ms, move |lp, h: &mut Host| {
+                        h.timers.remove(&id);
+                        h.call(lp, id, false, Reply::None)
+                    })
+                };
+                started.map(|t| {
+                    self.timers.insert(id, t);
+                })
+            }
+            Op::TimerClear(id) => {
+                if let Some(t) = self.timers.remove(&id) {
+                    ruv_node::clear_timeout(lp, &t);
+                }
+                Ok(())
+            }
+            Op::TimerRef(id, on) => {
+                if let Some(t) = self.timers.get(&id) {
+                    if on {
+                        t.ref_(lp)
+                    } else {
+                        t.unref(lp)
+                    }
+                }
+                Ok(())
+            }
+            Op::TimerRefresh(id) => match self.timers.get(&id) {
+                Some(t) => t.refresh(lp),
+                None => Ok(()),
+            },
+            Op::Immediate(id) => ruv_node::set_immediate(lp, move |lp, h: &mut Host| {
+                h.immediates.remove(&id);
+                h.call(lp, id, false, Reply::None)
+            })
+            .map(|im| {
+                self.immediates.insert(id, im);
+            }),
+            Op::ImmediateClear(id) => {
+                if let Some(im) = self.immediates.remove(&id) {
+                    ruv_node::clear_immediate(lp, im);
+                }
+                Ok(())
+            }
+            Op::ImmediateRef(id, on) => {
+                if let Some(im) = self.immediates.get(&id) {
+                    if on {
+                        im.ref_(lp)
+                    } else {
+                        im.unref(lp)
+                    }
+                }
+                Ok(())
+            }
+            Op::NextTick(id) => ruv_node::next_tick(lp, move |lp, h: &mut Host| h.call(lp, id, false, Reply::None)),
+            Op::ReadFile { path, id } => ruv_fs::read_file(lp, &path, move |lp, h: &mut Host, r| {
+                h.call(lp, id, false, Reply::Bytes(r))
+            })
+            .map(drop),
+            Op::Pbkdf2 { password, salt, iterations, keylen, digest, id } => {
+                ruv_crypto::pbkdf2(lp, &password, &salt, iterations, keylen, &digest, move |lp, h: &mut Host, r| {
+                    h.call(lp, id, false, Reply::Bytes(r))
+                })
+                .map(drop)
+            }
+        };
+        if let Err(e) = res {
+            eprintln!("ruvjs: {e}");
+        }
+    }
+}
+
+/// The engine's promise jobs, all of them, as one ruv-node microtask; then the rejections
+/// nobody handled meanwhile (Node checks them after the microtasks).
+fn run_jobs(lp: &mut Loop<Host>, h: &mut Host) {
+    h.jobs_queued = false;
+    loop {
+        match h.rt.execute_pending_job() {
+            Ok(true) => {
+                let ops = std::mem::take(&mut *h.ops.borrow_mut());
+                for op in ops {
+                    h.apply(lp, op);
+                }
+            }
+            Ok(false) => break,
+            Err(job) => {
+                let hooks = h.hooks.clone();
+                job.0.with(|ctx| {
+                    if let Ok(hooks) = hooks.restore(&ctx) {
+                        fatal(&ctx, &hooks, rquickjs::Error::Exception);
+                    }
+                });
+            }
+        }
+    }
+    let pending = std::mem::take(&mut *h.rejections.borrow_mut());
+    for (_, reason) in pending {
+        h.js(lp, |ctx, hooks| {
+            let f: Function = hooks.get("unhandledRejection")?;
+            f.call((reason.restore(ctx)?,))
+        });
+    }
+    h.settle(lp);
+}
+
+/// Hands the pending exception to the prelude's `fatal` (which exits unless an
+/// `uncaughtException` listener takes it).
+fn fatal<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>, e: rquickjs::Error) {
+    let value = if e.is_exception() {
+        ctx.catch()
+    } else {
+        e.to_string().into_js(ctx).unwrap_or_else(|_| Value::new_undefined(ctx.clone()))
+    };
+    let res = hooks
+        .get::<_, Function>("fatal")
+        .and_then(|f| f.call::<_, ()>((value,)));
+    if let Err(e) = res {
+        // the error handler itself threw: what Node does too, exit 7
+        eprintln!("ruvjs: uncaughtException handler failed: {}", describe(ctx, e));
+        std::process::exit(7);
+    }
+}
+
+/// A ruv error as the prelude's `[message, code, errno, syscall, path]`.
+pub(crate) fn error_spec<'js>(ctx: &Ctx<'js>, e: &ruv_core::Error) -> rquickjs::Result<Value<'js>> {
+    let arr = rquickjs::Array::new(ctx.clone())?;
+    arr.set(0, e.to_string())?;
+    arr.set(1, e.code().to_string())?;
+    arr.set(2, Value::new_undefined(ctx.clone()))?;
+    arr.set(3, e.syscall())?;
+    arr.set(4, e.path().map(|p| p.to_string_lossy().into_owned()))?;
+    Ok(arr.into_value())
+}

@@ -1,0 +1,454 @@
+// part 2 of the bootstrap (see base.js): process, console, timers, Buffer, core modules, require.
+  // ---- process -----------------------------------------------------------------------
+  const process = new EventEmitter();
+  process.argv = native.argv();
+  process.execPath = process.argv[0];
+  process.execArgv = [];
+  process.env = native.env();
+  process.pid = native.pid();
+  process.ppid = native.ppid();
+  process.platform = native.platform();
+  process.arch = native.arch();
+  process.version = 'v20.20.2';
+  process.versions = { node: '20.20.2', ruv: '0.1.0', quickjs: native.quickjsVersion() };
+  process.release = { name: 'node' };
+  process.title = 'ruvjs';
+  process.exitCode = undefined;
+  let exiting = false;
+  process.exit = function (code) {
+    if (code !== undefined) process.exitCode = code;
+    if (!exiting) {
+      exiting = true;
+      try { process.emit('exit', exitCodeNow()); } catch (e) { reportFatal(e); native.exit(7); }
+    }
+    native.exit(exitCodeNow());
+  };
+  function exitCodeNow() { const c = process.exitCode; return c === undefined || c === null ? 0 : Number(c) | 0; }
+  process.nextTick = function (fn, ...args) {
+    checkFunction(fn, 'callback');
+    native.nextTick(register(args.length ? () => fn(...args) : fn));
+  };
+  process.hrtime = function (prev) {
+    const [s, ns] = native.hrtime();
+    if (!prev) return [s, ns];
+    let ds = s - prev[0], dns = ns - prev[1];
+    if (dns < 0) { ds -= 1; dns += 1e9; }
+    return [ds, dns];
+  };
+  process.hrtime.bigint = function () { const [s, ns] = native.hrtime(); return BigInt(s) * 1000000000n + BigInt(ns); };
+  process.uptime = function () { return native.uptime(); };
+  process.cwd = function () { return native.cwd(); };
+  process.memoryUsage = function () {
+    const [rss, heapTotal, heapUsed] = native.memoryUsage();
+    return { rss, heapTotal, heapUsed, external: 0, arrayBuffers: 0 };
+  };
+  process.memoryUsage.rss = function () { return native.memoryUsage()[0]; };
+  function writer(fd) {
+    const w = new EventEmitter();
+    w.fd = fd;
+    w.isTTY = native.isatty(fd);
+    w.write = function (chunk, enc, cb) {
+      if (typeof enc === 'function') { cb = enc; enc = undefined; }
+      native.write(fd, typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('latin1'), typeof chunk !== 'string');
+      if (cb) process.nextTick(cb);
+      return true;
+    };
+    w.end = function (chunk, enc, cb) { if (chunk !== undefined && typeof chunk !== 'function') w.write(chunk, enc); return w; };
+    return w;
+  }
+  process.stdout = writer(1);
+  process.stderr = writer(2);
+
+  // ---- console ------------------------------------------------------------------------
+  const counts = new Map(), timers = new Map();
+  let groupIndent = '';
+  function out(fd, args) {
+    let s = format(...args);
+    if (groupIndent) s = groupIndent + s.replace(/\n/g, '\n' + groupIndent);
+    native.write(fd, s + '\n', false);
+  }
+  const console = {
+    log: (...a) => out(1, a), info: (...a) => out(1, a), debug: (...a) => out(1, a),
+    error: (...a) => out(2, a), warn: (...a) => out(2, a), trace: (...a) => out(2, ['Trace:', ...a]),
+    dir: (v, o) => native.write(1, inspect(v, o) + '\n', false),
+    assert: (ok, ...a) => { if (!ok) out(2, a.length ? ['Assertion failed:', ...a] : ['Assertion failed']); },
+    count: (l = 'default') => { const n = (counts.get(l) || 0) + 1; counts.set(l, n); out(1, [`${l}: ${n}`]); },
+    countReset: (l = 'default') => counts.delete(l),
+    time: (l = 'default') => timers.set(l, native.now()),
+    timeEnd: (l = 'default') => { const t = timers.get(l); if (t !== undefined) { timers.delete(l); out(1, [`${l}: ${(native.now() - t).toFixed(3)}ms`]); } },
+    timeLog: (l = 'default', ...a) => { const t = timers.get(l); if (t !== undefined) out(1, [`${l}: ${(native.now() - t).toFixed(3)}ms`, ...a]); },
+    group: (...a) => { if (a.length) out(1, a); groupIndent += '  '; },
+    groupEnd: () => { groupIndent = groupIndent.slice(2); },
+    table: (v) => out(1, [v]),
+  };
+
+  // ---- timers --------------------------------------------------------------------------
+  class Timeout {
+    constructor(fn, ms, args, repeat) {
+      ms = Number(ms);
+      if (!(ms >= 1 && ms <= 2147483647)) ms = 1;
+      this._ms = Math.trunc(ms);
+      this._repeat = repeat;
+      this._ref = true;
+      this._cleared = false;
+      const self = this;
+      this._id = register(() => {
+        if (!repeat) self._cleared = true;
+        fn.apply(self, args);
+      });
+      native.timerStart(this._id, this._ms, repeat);
+    }
+    ref() { if (!this._cleared) native.timerRef(this._id, true); this._ref = true; return this; }
+    unref() { if (!this._cleared) native.timerRef(this._id, false); this._ref = false; return this; }
+    hasRef() { return this._ref; }
+    refresh() { if (!this._cleared) native.timerRefresh(this._id); return this; }
+    close() { clearTimeout(this); return this; }
+    [Symbol.toPrimitive]() { return this._id; }
+  }
+  const byPrimitive = new Map();
+  function setTimeout(fn, ms, ...args) { checkFunction(fn, 'callback'); const t = new Timeout(fn, ms, args, false); return t; }
+  function setInterval(fn, ms, ...args) { checkFunction(fn, 'callback'); return new Timeout(fn, ms, args, true); }
+  function clearTimeout(t) {
+    if (t === null || t === undefined) return;
+    if (typeof t === 'number' || typeof t === 'string') t = byPrimitive.get(Number(t)) || findTimer(Number(t));
+    if (!(t instanceof Timeout) || t._cleared) return;
+    t._cleared = true;
+    forget(t._id);
+    native.timerClear(t._id);
+  }
+  const liveTimers = new Map();
+  function findTimer(id) { return liveTimers.get(id); }
+  class Immediate {
+    constructor(fn, args) {
+      this._ref = true;
+      this._cleared = false;
+      const self = this;
+      this._id = register(() => { self._cleared = true; fn.apply(self, args); });
+      native.immediate(this._id);
+    }
+    ref() { if (!this._cleared) native.immediateRef(this._id, true); this._ref = true; return this; }
+    unref() { if (!this._cleared) native.immediateRef(this._id, false); this._ref = false; return this; }
+    hasRef() { return this._ref; }
+  }
+  function setImmediate(fn, ...args) { checkFunction(fn, 'callback'); return new Immediate(fn, args); }
+  function clearImmediate(im) {
+    if (!(im instanceof Immediate) || im._cleared) return;
+    im._cleared = true;
+    forget(im._id);
+    native.immediateClear(im._id);
+  }
+  function queueMicrotask(fn) {
+    checkFunction(fn, 'callback');
+    // the engine's job queue is the microtask queue; an error goes to uncaughtException
+    Promise.resolve().then(() => { try { fn(); } catch (e) { fatal(e); } });
+  }
+
+  // ---- Buffer (the common subset, on Uint8Array) -----------------------------------------
+  class Buffer extends Uint8Array {
+    static from(v, enc, len) {
+      if (typeof v === 'string') return Buffer._wrap(native.encode(v, normEnc(enc)));
+      if (v instanceof ArrayBuffer) return new Buffer(v, enc || 0, len === undefined ? v.byteLength - (enc || 0) : len);
+      if (ArrayBuffer.isView(v)) { const b = Buffer.alloc(v.byteLength); b.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)); return b; }
+      if (Array.isArray(v)) { const b = Buffer.alloc(v.length); for (let i = 0; i < v.length; i++) b[i] = v[i]; return b; }
+      if (v && v.type === 'Buffer' && Array.isArray(v.data)) return Buffer.from(v.data);
+      throw invalidArgType('first argument', 'of type string or an instance of Buffer, ArrayBuffer, or Array or an Array-like Object', v);
+    }
+    static _wrap(ab) { return new Buffer(ab, 0, ab.byteLength); }
+    static alloc(n, fill) { const b = new Buffer(n); if (fill !== undefined) b.fill(typeof fill === 'string' ? fill.charCodeAt(0) : fill); return b; }
+    static allocUnsafe(n) { return new Buffer(n); }
+    static isBuffer(b) { return b instanceof Buffer; }
+    static byteLength(s, enc) { return typeof s === 'string' ? native.encode(s, normEnc(enc)).byteLength : s.byteLength; }
+    static concat(list, total) {
+      if (total === undefined) total = list.reduce((n, b) => n + b.length, 0);
+      const out = Buffer.alloc(total);
+      let at = 0;
+      for (const b of list) { if (at >= total) break; out.set(b.subarray(0, total - at), at); at += b.length; }
+      return out;
+    }
+    static isEncoding(e) { return ['utf8', 'utf-8', 'hex', 'base64', 'base64url', 'latin1', 'binary', 'ascii', 'ucs2', 'utf16le'].includes(String(e).toLowerCase()); }
+    toString(enc, start, end) {
+      const view = start !== undefined || end !== undefined ? this.subarray(start || 0, end === undefined ? this.length : end) : this;
+      return native.decode(view.buffer, view.byteOffset, view.byteLength, normEnc(enc));
+    }
+    toJSON() { return { type: 'Buffer', data: Array.from(this) }; }
+    equals(o) { if (this.length !== o.length) return false; for (let i = 0; i < this.length; i++) if (this[i] !== o[i]) return false; return true; }
+    compare(o) { const n = Math.min(this.length, o.length); for (let i = 0; i < n; i++) if (this[i] !== o[i]) return this[i] < o[i] ? -1 : 1; return this.length === o.length ? 0 : this.length < o.length ? -1 : 1; }
+    slice(s, e) { return this.subarray(s, e); }
+    subarray(s, e) { const u = Uint8Array.prototype.subarray.call(this, s, e); return new Buffer(u.buffer, u.byteOffset, u.length); }
+    write(s, offset = 0, enc) { const b = Buffer.from(s, enc); const n = Math.min(b.length, this.length - offset); this.set(b.subarray(0, n), offset); return n; }
+    copy(target, ts = 0, ss = 0, se = this.length) { const part = this.subarray(ss, se); const n = Math.min(part.length, target.length - ts); target.set(part.subarray(0, n), ts); return n; }
+    readUInt8(o = 0) { return this[o]; }
+    readUInt32BE(o = 0) { return ((this[o] << 24) >>> 0) + (this[o + 1] << 16) + (this[o + 2] << 8) + this[o + 3]; }
+    readUInt32LE(o = 0) { return this[o] + (this[o + 1] << 8) + (this[o + 2] << 16) + ((this[o + 3] << 24) >>> 0); }
+    writeUInt8(v, o = 0) { this[o] = v; return o + 1; }
+    writeUInt32BE(v, o = 0) { this[o] = v >>> 24; this[o + 1] = v >>> 16; this[o + 2] = v >>> 8; this[o + 3] = v; return o + 4; }
+    writeUInt32LE(v, o = 0) { this[o] = v; this[o + 1] = v >>> 8; this[o + 2] = v >>> 16; this[o + 3] = v >>> 24; return o + 4; }
+  }
+  function normEnc(enc) {
+    const e = enc === undefined || enc === null ? 'utf8' : String(enc).toLowerCase();
+    switch (e) {
+      case 'utf8': case 'utf-8': return 'utf8';
+      case 'hex': case 'base64': case 'base64url': case 'latin1': case 'ascii': return e;
+      case 'binary': return 'latin1';
+      case 'ucs2': case 'ucs-2': case 'utf16le': case 'utf-16le': return 'utf16le';
+    }
+    const err = new TypeError(`Unknown encoding: ${enc}`);
+    err.code = 'ERR_UNKNOWN_ENCODING';
+    throw err;
+  }
+  function toBytes(v, name) {
+    if (typeof v === 'string') return Buffer.from(v);
+    if (ArrayBuffer.isView(v)) return v;
+    if (v instanceof ArrayBuffer) return new Uint8Array(v);
+    throw invalidArgType(name, 'of type string or an instance of ArrayBuffer, Buffer, TypedArray, or DataView', v);
+  }
+  function own(u) { return u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength); }
+
+  class TextEncoder { get encoding() { return 'utf-8'; } encode(s = '') { return new Uint8Array(native.encode(String(s), 'utf8')); } }
+  class TextDecoder {
+    constructor(enc = 'utf-8') { this.encoding = String(enc).toLowerCase() === 'utf8' ? 'utf-8' : String(enc).toLowerCase(); }
+    decode(u) { if (u === undefined) return ''; const b = ArrayBuffer.isView(u) ? u : new Uint8Array(u); return native.decode(b.buffer, b.byteOffset, b.byteLength, 'utf8'); }
+  }
+
+  // ---- core modules ------------------------------------------------------------------
+  const pathMod = (function () {
+    function normalizeParts(parts, absolute) {
+      const out = [];
+      for (const p of parts) {
+        if (!p || p === '.') continue;
+        if (p === '..') { if (out.length && out[out.length - 1] !== '..') out.pop(); else if (!absolute) out.push('..'); } else out.push(p);
+      }
+      return out;
+    }
+    const path = {
+      sep: '/', delimiter: ':',
+      normalize(p) {
+        if (p === '') return '.';
+        const abs = p.startsWith('/'), trail = p.endsWith('/');
+        let s = normalizeParts(p.split('/'), abs).join('/');
+        if (!s && !abs) s = '.';
+        if (s && trail) s += '/';
+        return (abs ? '/' : '') + s;
+      },
+      join(...parts) { const j = parts.filter((x) => x !== '').join('/'); return j ? path.normalize(j) : '.'; },
+      resolve(...parts) {
+        let r = '';
+        for (let i = parts.length - 1; i >= 0 && !r.startsWith('/'); i--) if (parts[i]) r = parts[i] + (r ? '/' + r : '');
+        if (!r.startsWith('/')) r = native.cwd() + (r ? '/' + r : '');
+        const s = '/' + normalizeParts(r.split('/'), true).join('/');
+        return s;
+      },
+      isAbsolute(p) { return p.startsWith('/'); },
+      dirname(p) {
+        if (!p) return '.';
+        const s = p.replace(/\/+$/, '');
+        if (!s) return '/';
+        const i = s.lastIndexOf('/');
+        if (i < 0) return '.';
+        return i === 0 ? '/' : s.slice(0, i).replace(/\/+$/, '') || '/';
+      },
+      basename(p, ext) {
+        let b = p.replace(/\/+$/, '');
+        b = b.slice(b.lastIndexOf('/') + 1);
+        if (ext && b.endsWith(ext) && b !== ext) b = b.slice(0, -ext.length);
+        return b;
+      },
+      extname(p) { const b = path.basename(p); const i = b.lastIndexOf('.'); return i <= 0 ? '' : b.slice(i); },
+      relative(from, to) {
+        const f = path.resolve(from).split('/').filter(Boolean), t = path.resolve(to).split('/').filter(Boolean);
+        let i = 0;
+        while (i < f.length && i < t.length && f[i] === t[i]) i++;
+        return [...Array(f.length - i).fill('..'), ...t.slice(i)].join('/');
+      },
+      parse(p) { const base = path.basename(p), ext = path.extname(p); return { root: p.startsWith('/') ? '/' : '', dir: path.dirname(p), base, ext, name: ext ? base.slice(0, -ext.length) : base }; },
+      format(o) { const dir = o.dir || o.root || ''; const base = o.base || (o.name || '') + (o.ext || ''); return dir ? (dir.endsWith('/') ? dir + base : dir + '/' + base) : base; },
+    };
+    path.posix = path;
+    return path;
+  })();
+
+  function callbackArg(args, name) {
+    const cb = args[args.length - 1];
+    checkFunction(cb, name || 'cb');
+    return cb;
+  }
+  const fsMod = {
+    readFile(path, opts, cb) {
+      if (typeof opts === 'function') { cb = opts; opts = undefined; }
+      checkFunction(cb, 'cb');
+      const enc = typeof opts === 'string' ? opts : opts && opts.encoding;
+      native.readFile(String(path), register((err, ab) => {
+        if (err) return cb(nativeError(err));
+        const b = Buffer._wrap(ab);
+        cb(null, enc ? b.toString(enc) : b);
+      }));
+    },
+    readFileSync(path, opts) {
+      const enc = typeof opts === 'string' ? opts : opts && opts.encoding;
+      const r = native.readFileSync(String(path));
+      if (!(r instanceof ArrayBuffer)) throw nativeError(r);
+      const b = Buffer._wrap(r);
+      return enc ? b.toString(enc) : b;
+    },
+    existsSync(path) { return native.exists(String(path)); },
+  };
+  fsMod.promises = {
+    readFile(path, opts) { return new Promise((res, rej) => fsMod.readFile(path, opts, (e, d) => (e ? rej(e) : res(d)))); },
+  };
+
+  const cryptoMod = {
+    pbkdf2(password, salt, iterations, keylen, digest, cb) {
+      checkFunction(cb, 'callback');
+      const p = toBytes(password, 'password'), s = toBytes(salt, 'salt');
+      const err = native.pbkdf2(own(p), own(s), Number(iterations), Number(keylen), String(digest), register((e, ab) => {
+        if (e) return cb(nativeError(e));
+        cb(null, Buffer._wrap(ab));
+      }));
+      if (err) throw nativeError(err);
+    },
+    pbkdf2Sync(password, salt, iterations, keylen, digest) {
+      const p = toBytes(password, 'password'), s = toBytes(salt, 'salt');
+      const r = native.pbkdf2Sync(own(p), own(s), Number(iterations), Number(keylen), String(digest));
+      if (!(r instanceof ArrayBuffer)) throw nativeError(r);
+      return Buffer._wrap(r);
+    },
+  };
+
+  const util = {
+    format, inspect,
+    inherits(ctor, superCtor) { Object.setPrototypeOf(ctor.prototype, superCtor.prototype); Object.setPrototypeOf(ctor, superCtor); ctor.super_ = superCtor; },
+    promisify(fn) {
+      checkFunction(fn, 'original');
+      return function (...args) { return new Promise((res, rej) => fn.call(this, ...args, (e, v) => (e ? rej(e) : res(v)))); };
+    },
+    isDeepStrictEqual(a, b) { return JSON.stringify(a) === JSON.stringify(b); },
+    types: { isPromise: (v) => v instanceof Promise },
+  };
+  inspect.custom = Symbol.for('nodejs.util.inspect.custom');
+
+  const timersMod = { setTimeout, setInterval, setImmediate, clearTimeout, clearInterval: clearTimeout, clearImmediate };
+  timersMod.promises = {
+    setTimeout: (ms, v) => new Promise((res) => setTimeout(res, ms, v)),
+    setImmediate: (v) => new Promise((res) => setImmediate(res, v)),
+  };
+
+  const osMod = {
+    EOL: '\n',
+    platform: () => process.platform,
+    arch: () => process.arch,
+    cpus: () => Array.from({ length: native.cpus() }, () => ({ model: 'cpu', speed: 0, times: { user: 0, nice: 0, sys: 0, idle: 0, irq: 0 } })),
+    availableParallelism: () => native.cpus(),
+    totalmem: () => native.totalmem(),
+    freemem: () => native.freemem(),
+    hostname: () => native.hostname(),
+    tmpdir: () => process.env.TMPDIR || '/tmp',
+    homedir: () => process.env.HOME || '/',
+    type: () => 'Linux',
+    endianness: () => 'LE',
+  };
+
+  const perfHooks = { performance: { now: () => native.now(), timeOrigin: Date.now() - native.now() } };
+
+  const builtins = {
+    events: EventEmitter, fs: fsMod, 'fs/promises': fsMod.promises, path: pathMod, crypto: cryptoMod,
+    util, timers: timersMod, 'timers/promises': timersMod.promises, os: osMod, perf_hooks: perfHooks,
+    buffer: { Buffer }, process,
+  };
+
+  // ---- require (CommonJS) ------------------------------------------------------------
+  const moduleCache = Object.create(null);
+  function notFound(request, parent) {
+    const e = new Error(`Cannot find module '${request}'\nRequire stack:\n- ${parent}`);
+    e.code = 'MODULE_NOT_FOUND';
+    e.requireStack = [parent];
+    return e;
+  }
+  function resolveFile(request, dir) {
+    const base = pathMod.resolve(dir, request);
+    for (const c of [base, base + '.js', base + '.json', base + '/index.js']) if (native.isFile(c)) return c;
+    return null;
+  }
+  function makeRequire(filename) {
+    const dir = pathMod.dirname(filename);
+    function require(request) {
+      if (typeof request !== 'string') throw invalidArgType('id', 'of type string', request);
+      const name = request.startsWith('node:') ? request.slice(5) : request;
+      if (Object.prototype.hasOwnProperty.call(builtins, name)) return builtins[name];
+      if (!(request.startsWith('./') || request.startsWith('../') || request.startsWith('/'))) throw notFound(request, filename);
+      const file = resolveFile(request, dir);
+      if (!file) throw notFound(request, filename);
+      return loadModule(file).exports;
+    }
+    require.resolve = (request) => { const f = resolveFile(request, dir); if (!f) throw notFound(request, filename); return f; };
+    require.cache = moduleCache;
+    return require;
+  }
+  function loadModule(file) {
+    const cached = moduleCache[file];
+    if (cached) return cached;
+    const module = { id: file, filename: file, exports: {}, loaded: false, children: [], paths: [] };
+    moduleCache[file] = module;
+    const source = fsMod.readFileSync(file, 'utf8');
+    try {
+      if (file.endsWith('.json')) module.exports = JSON.parse(source);
+      else {
+        const fn = native.compileFunction(source, file);
+        fn.call(module.exports, module.exports, makeRequire(file), module, file, pathMod.dirname(file));
+      }
+    } catch (e) {
+      delete moduleCache[file];
+      throw e;
+    }
+    module.loaded = true;
+    return module;
+  }
+
+  // ---- the globals ---------------------------------------------------------------------
+  Object.assign(g, {
+    process, console, Buffer, setTimeout, setInterval, setImmediate, clearTimeout, clearInterval: clearTimeout,
+    clearImmediate, queueMicrotask, TextEncoder, TextDecoder, global: g,
+  });
+  g.performance = perfHooks.performance;
+
+  // ---- fatal errors (Node's uncaughtException semantics) ---------------------------------
+  function reportFatal(e) {
+    const text = e instanceof Error ? (e.stack ? String(e.stack).replace(/\n$/, '') : `${e.name}: ${e.message}`)
+      : `Uncaught ${inspect(e)}`;
+    const shown = e instanceof Error && !String(e.stack || '').startsWith(e.name) ? `${e.name}: ${e.message}\n${e.stack || ''}` : text;
+    native.write(2, `${shown.replace(/\n$/, '')}\n\nNode.js ${process.version}\n`, false);
+  }
+  function fatal(e) {
+    if (process.listenerCount('uncaughtException') > 0) {
+      try { process.emit('uncaughtException', e, 'uncaughtException'); return; } catch (e2) { e = e2; }
+    }
+    reportFatal(e);
+    process.exitCode = 1;
+    if (!exiting) { exiting = true; try { process.emit('exit', 1); } catch (e3) { /* the first error wins */ } }
+    native.exit(1);
+  }
+  function unhandledRejection(reason) {
+    if (process.listenerCount('unhandledRejection') > 0) { process.emit('unhandledRejection', reason); return; }
+    if (reason instanceof Error) fatal(reason);
+    else {
+      const e = new Error(`This error originated either by throwing inside of an async function without a catch block, or by rejecting a promise which was not handled with .catch(). The promise rejected with the reason "${inspect(reason)}".`);
+      e.code = 'ERR_UNHANDLED_REJECTION';
+      fatal(e);
+    }
+  }
+
+  return {
+    call, fatal, unhandledRejection,
+    runMain(filename) {
+      const module = { id: '.', filename, exports: {}, loaded: false, children: [], paths: [] };
+      moduleCache[filename] = module;
+      const source = fsMod.readFileSync(filename, 'utf8').replace(/^#!.*/, '');
+      const fn = native.compileFunction(source, filename);
+      const require = makeRequire(filename);
+      require.main = module;
+      fn.call(module.exports, module.exports, require, module, filename, pathMod.dirname(filename));
+      module.loaded = true;
+    },
+    beforeExit() { process.emit('beforeExit', exitCodeNow()); },
+    exit() { if (!exiting) { exiting = true; process.emit('exit', exitCodeNow()); } return exitCodeNow(); },
+  };
+})

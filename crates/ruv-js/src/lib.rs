@@ -1,0 +1,22 @@
+//! # ruv-js: a JavaScript runtime on ruv
+//!
+//! `ruvjs script.js [args]` runs a Node script on a ruv loop with QuickJS (through the
+//! `rquickjs` crate): one JS runtime per loop, Node's globals and core modules written in
+//! JavaScript (`src/js/`) on a few native functions, and Node's queue order — the tick
+//! queue is ruv-node's, drained after every callback before the engine's promise jobs,
+//! which run as ruv-node microtasks, repeating until both are empty.
+//!
+//! ```no_run
+//! let code = ruv_js::run_file("script.js".as_ref(), &["arg".to_string()])?;
+//! std::process::exit(code);
+//! # Ok::<(), ruv_js::JsError>(())
+//! ```
+//!
+//! docs/js.md lists what is there and what is not yet.
+#![warn(missing_docs)]
+
+mod encoding;
+mod host;
+mod natives;
+
+pub use host::{run_file, JsError};
