@@ -37,7 +37,9 @@ pub(crate) fn encode(s: &str, enc: &str) -> Vec<u8> {
                     c => c,
                 })
                 .collect();
-            LENIENT.decode(cleaned.trim_end_matches('=')).unwrap_or_default()
+            LENIENT
+                .decode(cleaned.trim_end_matches('='))
+                .unwrap_or_default()
         }
         "latin1" | "ascii" => s.chars().map(|c| c as u32 as u8).collect(),
         "utf16le" => s.encode_utf16().flat_map(u16::to_le_bytes).collect(),

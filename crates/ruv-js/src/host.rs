@@ -19,7 +19,11 @@ use ruv_node::{Immediate, Timeout};
 
 /// What the script asked of the loop, applied after it returns.
 pub(crate) enum Op {
-    TimerStart { id: u32, ms: u64, repeat: bool },
+    TimerStart {
+        id: u32,
+        ms: u64,
+        repeat: bool,
+    },
     TimerClear(u32),
     TimerRef(u32, bool),
     TimerRefresh(u32),
@@ -27,8 +31,18 @@ pub(crate) enum Op {
     ImmediateClear(u32),
     ImmediateRef(u32, bool),
     NextTick(u32),
-    ReadFile { path: String, id: u32 },
-    Pbkdf2 { password: Vec<u8>, salt: Vec<u8>, iterations: u64, keylen: u64, digest: String, id: u32 },
+    ReadFile {
+        path: String,
+        id: u32,
+    },
+    Pbkdf2 {
+        password: Vec<u8>,
+        salt: Vec<u8>,
+        iterations: u64,
+        keylen: u64,
+        digest: String,
+        id: u32,
+    },
 }
 
 /// The ops queued by native functions, shared with them.
@@ -67,6 +81,10 @@ impl From<ruv_core::Error> for JsError {
     }
 }
 
+/// Rejected promises nobody handled yet, as (promise, reason), filled by the engine's
+/// rejection tracker.
+type Rejections = Rc<RefCell<Vec<(Persistent<Value<'static>>, Persistent<Value<'static>>)>>>;
+
 /// The loop's state: the engine and what maps ids to loop handles.
 ///
 /// Field order is drop order: the JavaScript values held from Rust go before the context,
@@ -79,7 +97,7 @@ pub(crate) struct Host {
     /// A microtask that runs the engine's jobs is queued.
     jobs_queued: bool,
     /// Rejected promises without a handler yet: (promise, reason).
-    rejections: Rc<RefCell<Vec<(Persistent<Value<'static>>, Persistent<Value<'static>>)>>>,
+    rejections: Rejections,
     ops: Ops,
     ctx: Context,
     rt: Runtime,
@@ -105,7 +123,7 @@ pub fn run_file(path: &Path, args: &[String]) -> Result<i32, JsError> {
     let ops: Ops = Rc::new(RefCell::new(Vec::new()));
     let mut argv = vec![exec_path(), filename.clone()];
     argv.extend(args.iter().cloned());
-    let rejections = Rc::new(RefCell::new(Vec::new()));
+    let rejections: Rejections = Rc::new(RefCell::new(Vec::new()));
     let tracker = rejections.clone();
     rt.set_host_promise_rejection_tracker(Some(Box::new(
         move |ctx: Ctx<'_>, promise: Value<'_>, reason: Value<'_>, handled: bool| {
@@ -115,14 +133,21 @@ pub fn run_file(path: &Path, args: &[String]) -> Result<i32, JsError> {
                     p.clone().restore(&ctx).map_or(true, |p| p != promise)
                 });
             } else {
-                list.push((Persistent::save(&ctx, promise), Persistent::save(&ctx, reason)));
+                list.push((
+                    Persistent::save(&ctx, promise),
+                    Persistent::save(&ctx, reason),
+                ));
             }
         },
     )));
     let hooks = ctx.with(|ctx| -> Result<_, JsError> {
         let native = crate::natives::install(&ctx, ops.clone(), argv)?;
-        let prelude: Function = eval(&ctx, concat!(include_str!("js/base.js"), include_str!("js/node.js")), "node:internal/prelude")
-            .map_err(|e| JsError(format!("the prelude failed: {}", describe(&ctx, e))))?;
+        let prelude: Function = eval(
+            &ctx,
+            concat!(include_str!("js/base.js"), include_str!("js/node.js")),
+            "node:internal/prelude",
+        )
+        .map_err(|e| JsError(format!("the prelude failed: {}", describe(&ctx, e))))?;
         let hooks: Object = prelude
             .call((native,))
             .map_err(|e| JsError(format!("the prelude failed: {}", describe(&ctx, e))))?;
@@ -167,7 +192,10 @@ pub fn run_file(path: &Path, args: &[String]) -> Result<i32, JsError> {
             Ok(code) => Ok(code),
             Err(e) => {
                 let fatal: Function = hooks.get("fatal")?;
-                fatal.call::<_, ()>((ctx.catch(),)).map(|()| 1).or_else(|_| Err(e))
+                fatal
+                    .call::<_, ()>((ctx.catch(),))
+                    .map(|()| 1)
+                    .map_err(|_| e)
             }
         }
     })?;
@@ -224,7 +252,9 @@ impl Host {
     ) {
         let hooks = self.hooks.clone();
         self.ctx.with(|ctx| {
-            let Ok(hooks) = hooks.restore(&ctx) else { return };
+            let Ok(hooks) = hooks.restore(&ctx) else {
+                return;
+            };
             if let Err(e) = f(&ctx, hooks.clone()) {
                 fatal(&ctx, &hooks, e);
             }
@@ -256,7 +286,8 @@ impl Host {
         for op in ops {
             self.apply(lp, op);
         }
-        if !self.jobs_queued && self.rt.is_job_pending() {
+        let rejected = !self.rejections.borrow().is_empty();
+        if !self.jobs_queued && (rejected || self.rt.is_job_pending()) {
             self.jobs_queued = true;
             if let Err(e) = ruv_node::queue_microtask(lp, run_jobs) {
                 eprintln!("ruvjs: {e}");
@@ -324,17 +355,32 @@ impl Host {
                 }
                 Ok(())
             }
-            Op::NextTick(id) => ruv_node::next_tick(lp, move |lp, h: &mut Host| h.call(lp, id, false, Reply::None)),
-            Op::ReadFile { path, id } => ruv_fs::read_file(lp, &path, move |lp, h: &mut Host, r| {
-                h.call(lp, id, false, Reply::Bytes(r))
-            })
-            .map(drop),
-            Op::Pbkdf2 { password, salt, iterations, keylen, digest, id } => {
-                ruv_crypto::pbkdf2(lp, &password, &salt, iterations, keylen, &digest, move |lp, h: &mut Host, r| {
+            Op::NextTick(id) => ruv_node::next_tick(lp, move |lp, h: &mut Host| {
+                h.call(lp, id, false, Reply::None)
+            }),
+            Op::ReadFile { path, id } => {
+                ruv_fs::read_file(lp, &path, move |lp, h: &mut Host, r| {
                     h.call(lp, id, false, Reply::Bytes(r))
                 })
                 .map(drop)
             }
+            Op::Pbkdf2 {
+                password,
+                salt,
+                iterations,
+                keylen,
+                digest,
+                id,
+            } => ruv_crypto::pbkdf2(
+                lp,
+                &password,
+                &salt,
+                iterations,
+                keylen,
+                &digest,
+                move |lp, h: &mut Host, r| h.call(lp, id, false, Reply::Bytes(r)),
+            )
+            .map(drop),
         };
         if let Err(e) = res {
             eprintln!("ruvjs: {e}");
@@ -381,14 +427,19 @@ fn fatal<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>, e: rquickjs::Error) {
     let value = if e.is_exception() {
         ctx.catch()
     } else {
-        e.to_string().into_js(ctx).unwrap_or_else(|_| Value::new_undefined(ctx.clone()))
+        e.to_string()
+            .into_js(ctx)
+            .unwrap_or_else(|_| Value::new_undefined(ctx.clone()))
     };
     let res = hooks
         .get::<_, Function>("fatal")
         .and_then(|f| f.call::<_, ()>((value,)));
     if let Err(e) = res {
         // the error handler itself threw: what Node does too, exit 7
-        eprintln!("ruvjs: uncaughtException handler failed: {}", describe(ctx, e));
+        eprintln!(
+            "ruvjs: uncaughtException handler failed: {}",
+            describe(ctx, e)
+        );
         std::process::exit(7);
     }
 }

@@ -9,7 +9,10 @@ use crate::host::{error_spec, eval, Op, Ops};
 /// The bytes `len` bytes from `offset` of `ab`, copied out.
 fn bytes_of(ab: &ArrayBuffer<'_>, offset: usize, len: usize) -> rquickjs::Result<Vec<u8>> {
     let Some(raw) = ab.as_raw() else {
-        return Err(rquickjs::Error::new_from_js("detached ArrayBuffer", "bytes"));
+        return Err(rquickjs::Error::new_from_js(
+            "detached ArrayBuffer",
+            "bytes",
+        ));
     };
     // SAFETY: `as_raw` points at the buffer's live bytes, valid until JavaScript runs again;
     // they are copied out here, before returning to the engine.
@@ -34,19 +37,30 @@ where
 }
 
 /// Builds the `native` object.
-pub(crate) fn install<'js>(ctx: &Ctx<'js>, ops: Ops, argv: Vec<String>) -> rquickjs::Result<Object<'js>> {
+pub(crate) fn install<'js>(
+    ctx: &Ctx<'js>,
+    ops: Ops,
+    argv: Vec<String>,
+) -> rquickjs::Result<Object<'js>> {
     let n = Object::new(ctx.clone())?;
     let start = std::time::Instant::now();
     func(ctx, &n, "argv", move || argv.clone())?;
-    func(ctx, &n, "env", |ctx: Ctx<'js>| -> rquickjs::Result<Object<'js>> {
-        let o = Object::new(ctx)?;
-        for (k, v) in std::env::vars_os() {
-            o.set(k.to_string_lossy().as_ref(), v.to_string_lossy().as_ref())?;
-        }
-        Ok(o)
+    func(
+        ctx,
+        &n,
+        "env",
+        |ctx: Ctx<'js>| -> rquickjs::Result<Object<'js>> {
+            let o = Object::new(ctx)?;
+            for (k, v) in std::env::vars_os() {
+                o.set(k.to_string_lossy().as_ref(), v.to_string_lossy().as_ref())?;
+            }
+            Ok(o)
+        },
+    )?;
+    func(ctx, &n, "pid", std::process::id)?;
+    func(ctx, &n, "ppid", || {
+        rustix::process::getppid().map_or(0, |p| p.as_raw_nonzero().get() as u32)
     })?;
-    func(ctx, &n, "pid", || std::process::id())?;
-    func(ctx, &n, "ppid", || rustix::process::getppid().map_or(0, |p| p.as_raw_nonzero().get() as u32))?;
     func(ctx, &n, "platform", || std::env::consts::OS)?;
     func(ctx, &n, "arch", || match std::env::consts::ARCH {
         "x86_64" => "x64",
@@ -54,24 +68,41 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, ops: Ops, argv: Vec<String>) -> rquic
         other => other,
     })?;
     func(ctx, &n, "quickjsVersion", || "quickjs-ng")?;
-    func(ctx, &n, "cwd", || std::env::current_dir().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default())?;
-    func(ctx, &n, "now", move || start.elapsed().as_secs_f64() * 1000.0)?;
+    func(ctx, &n, "cwd", || {
+        std::env::current_dir()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    })?;
+    func(ctx, &n, "now", move || {
+        start.elapsed().as_secs_f64() * 1000.0
+    })?;
     func(ctx, &n, "uptime", move || start.elapsed().as_secs_f64())?;
     func(ctx, &n, "hrtime", || {
         let t = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
         vec![t.tv_sec as f64, t.tv_nsec as f64]
     })?;
-    func(ctx, &n, "cpus", || std::thread::available_parallelism().map_or(1, |n| n.get() as u32))?;
+    func(ctx, &n, "cpus", || {
+        std::thread::available_parallelism().map_or(1, |n| n.get() as u32)
+    })?;
     func(ctx, &n, "totalmem", || meminfo("MemTotal:"))?;
     func(ctx, &n, "freemem", || meminfo("MemAvailable:"))?;
-    func(ctx, &n, "hostname", || rustix::system::uname().nodename().to_string_lossy().into_owned())?;
+    func(ctx, &n, "hostname", || {
+        rustix::system::uname()
+            .nodename()
+            .to_string_lossy()
+            .into_owned()
+    })?;
     func(ctx, &n, "memoryUsage", || vec![rss() as f64, 0.0, 0.0])?;
     func(ctx, &n, "isatty", |fd: i32| {
         // SAFETY: isatty only reads the descriptor's state; any int is a valid argument.
         unsafe { libc::isatty(fd) == 1 }
     })?;
     func(ctx, &n, "write", |fd: i32, s: String, latin1: bool| {
-        let bytes: Vec<u8> = if latin1 { s.chars().map(|c| c as u32 as u8).collect() } else { s.into_bytes() };
+        let bytes: Vec<u8> = if latin1 {
+            s.chars().map(|c| c as u32 as u8).collect()
+        } else {
+            s.into_bytes()
+        };
         let res = if fd == 2 {
             std::io::stderr().write_all(&bytes)
         } else {
@@ -85,70 +116,150 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, ops: Ops, argv: Vec<String>) -> rquic
         // stdout is flushed after every write; stderr is unbuffered
         std::process::exit(code)
     })?;
-    func(ctx, &n, "encode", |ctx: Ctx<'js>, s: String, enc: String| {
-        ArrayBuffer::new(ctx, crate::encoding::encode(&s, &enc))
+    func(
+        ctx,
+        &n,
+        "encode",
+        |ctx: Ctx<'js>, s: String, enc: String| {
+            ArrayBuffer::new(ctx, crate::encoding::encode(&s, &enc))
+        },
+    )?;
+    func(
+        ctx,
+        &n,
+        "decode",
+        |ab: ArrayBuffer<'js>, off: usize, len: usize, enc: String| {
+            bytes_of(&ab, off, len).map(|b| crate::encoding::decode(&b, &enc))
+        },
+    )?;
+    func(ctx, &n, "isFile", |p: String| {
+        std::fs::metadata(p).is_ok_and(|m| m.is_file())
     })?;
-    func(ctx, &n, "decode", |ab: ArrayBuffer<'js>, off: usize, len: usize, enc: String| {
-        bytes_of(&ab, off, len).map(|b| crate::encoding::decode(&b, &enc))
-    })?;
-    func(ctx, &n, "isFile", |p: String| std::fs::metadata(p).is_ok_and(|m| m.is_file()))?;
     func(ctx, &n, "exists", |p: String| std::fs::metadata(p).is_ok())?;
-    func(ctx, &n, "readFileSync", |ctx: Ctx<'js>, p: String| -> rquickjs::Result<Value<'js>> {
-        match std::fs::read(&p) {
-            Ok(b) => Ok(ArrayBuffer::new(ctx, b)?.into_value()),
-            Err(e) => {
-                let err = ruv_core::Error::from_io(&e, "open").with_path(p);
-                error_spec(&ctx, &err)
+    func(
+        ctx,
+        &n,
+        "readFileSync",
+        |ctx: Ctx<'js>, p: String| -> rquickjs::Result<Value<'js>> {
+            match std::fs::read(&p) {
+                Ok(b) => Ok(ArrayBuffer::new(ctx, b)?.into_value()),
+                Err(e) => {
+                    let err = ruv_core::Error::from_io(&e, "open").with_path(p);
+                    error_spec(&ctx, &err)
+                }
             }
-        }
+        },
+    )?;
+    func(
+        ctx,
+        &n,
+        "compileFunction",
+        |ctx: Ctx<'js>, source: String, file: String| -> rquickjs::Result<Function<'js>> {
+            // on one line with the source's first, so line numbers stay the file's
+            let wrapped = format!(
+                "(function (exports, require, module, __filename, __dirname) {{{source}\n}})"
+            );
+            eval(&ctx, &wrapped, &file)
+        },
+    )?;
+    let o = ops.clone();
+    func(
+        ctx,
+        &n,
+        "timerStart",
+        move |id: u32, ms: f64, repeat: bool| {
+            o.borrow_mut().push(Op::TimerStart {
+                id,
+                ms: ms as u64,
+                repeat,
+            })
+        },
+    )?;
+    let o = ops.clone();
+    func(ctx, &n, "timerClear", move |id: u32| {
+        o.borrow_mut().push(Op::TimerClear(id))
     })?;
-    func(ctx, &n, "compileFunction", |ctx: Ctx<'js>, source: String, file: String| -> rquickjs::Result<Function<'js>> {
-        // on one line with the source's first, so line numbers stay the file's
-        let wrapped = format!("(function (exports, require, module, __filename, __dirname) {{{source}\n}})");
-        eval(&ctx, &wrapped, &file)
+    let o = ops.clone();
+    func(ctx, &n, "timerRef", move |id: u32, on: bool| {
+        o.borrow_mut().push(Op::TimerRef(id, on))
     })?;
     let o = ops.clone();
-    func(ctx, &n, "timerStart", move |id: u32, ms: f64, repeat: bool| {
-        o.borrow_mut().push(Op::TimerStart { id, ms: ms as u64, repeat })
+    func(ctx, &n, "timerRefresh", move |id: u32| {
+        o.borrow_mut().push(Op::TimerRefresh(id))
     })?;
     let o = ops.clone();
-    func(ctx, &n, "timerClear", move |id: u32| o.borrow_mut().push(Op::TimerClear(id)))?;
+    func(ctx, &n, "immediate", move |id: u32| {
+        o.borrow_mut().push(Op::Immediate(id))
+    })?;
     let o = ops.clone();
-    func(ctx, &n, "timerRef", move |id: u32, on: bool| o.borrow_mut().push(Op::TimerRef(id, on)))?;
+    func(ctx, &n, "immediateClear", move |id: u32| {
+        o.borrow_mut().push(Op::ImmediateClear(id))
+    })?;
     let o = ops.clone();
-    func(ctx, &n, "timerRefresh", move |id: u32| o.borrow_mut().push(Op::TimerRefresh(id)))?;
+    func(ctx, &n, "immediateRef", move |id: u32, on: bool| {
+        o.borrow_mut().push(Op::ImmediateRef(id, on))
+    })?;
     let o = ops.clone();
-    func(ctx, &n, "immediate", move |id: u32| o.borrow_mut().push(Op::Immediate(id)))?;
+    func(ctx, &n, "nextTick", move |id: u32| {
+        o.borrow_mut().push(Op::NextTick(id))
+    })?;
     let o = ops.clone();
-    func(ctx, &n, "immediateClear", move |id: u32| o.borrow_mut().push(Op::ImmediateClear(id)))?;
-    let o = ops.clone();
-    func(ctx, &n, "immediateRef", move |id: u32, on: bool| o.borrow_mut().push(Op::ImmediateRef(id, on)))?;
-    let o = ops.clone();
-    func(ctx, &n, "nextTick", move |id: u32| o.borrow_mut().push(Op::NextTick(id)))?;
-    let o = ops.clone();
-    func(ctx, &n, "readFile", move |path: String, id: u32| o.borrow_mut().push(Op::ReadFile { path, id }))?;
+    func(ctx, &n, "readFile", move |path: String, id: u32| {
+        o.borrow_mut().push(Op::ReadFile { path, id })
+    })?;
     let o = ops;
     func(
         ctx,
         &n,
         "pbkdf2",
-        move |ctx: Ctx<'js>, pw: ArrayBuffer<'js>, salt: ArrayBuffer<'js>, iterations: f64, keylen: f64, digest: String, id: u32| -> rquickjs::Result<Value<'js>> {
+        move |ctx: Ctx<'js>,
+              pw: ArrayBuffer<'js>,
+              salt: ArrayBuffer<'js>,
+              iterations: f64,
+              keylen: f64,
+              digest: String,
+              id: u32|
+              -> rquickjs::Result<Value<'js>> {
             let (password, salt) = (whole(&pw)?, whole(&salt)?);
             // the argument checks Node makes before queueing: thrown, not called back
             if let Err(e) = ruv_crypto::pbkdf2_sync(&password, &salt, 1, 1, &digest) {
                 return error_spec(&ctx, &e);
             }
-            o.borrow_mut().push(Op::Pbkdf2 { password, salt, iterations: iterations as u64, keylen: keylen as u64, digest, id });
+            o.borrow_mut().push(Op::Pbkdf2 {
+                password,
+                salt,
+                iterations: iterations as u64,
+                keylen: keylen as u64,
+                digest,
+                id,
+            });
             Ok(Value::new_null(ctx))
         },
     )?;
-    func(ctx, &n, "pbkdf2Sync", |ctx: Ctx<'js>, pw: ArrayBuffer<'js>, salt: ArrayBuffer<'js>, iterations: f64, keylen: f64, digest: String| -> rquickjs::Result<Value<'js>> {
-        let (password, salt) = (whole(&pw)?, whole(&salt)?);
-        match ruv_crypto::pbkdf2_sync(&password, &salt, iterations as u64, keylen as u64, &digest) {
-            Ok(key) => Ok(ArrayBuffer::new(ctx, key)?.into_value()),
-            Err(e) => error_spec(&ctx, &e),
-        }
-    })?;
+    func(
+        ctx,
+        &n,
+        "pbkdf2Sync",
+        |ctx: Ctx<'js>,
+         pw: ArrayBuffer<'js>,
+         salt: ArrayBuffer<'js>,
+         iterations: f64,
+         keylen: f64,
+         digest: String|
+         -> rquickjs::Result<Value<'js>> {
+            let (password, salt) = (whole(&pw)?, whole(&salt)?);
+            match ruv_crypto::pbkdf2_sync(
+                &password,
+                &salt,
+                iterations as u64,
+                keylen as u64,
+                &digest,
+            ) {
+                Ok(key) => Ok(ArrayBuffer::new(ctx, key)?.into_value()),
+                Err(e) => error_spec(&ctx, &e),
+            }
+        },
+    )?;
     Ok(n)
 }
 
@@ -168,6 +279,10 @@ fn meminfo(key: &str) -> f64 {
 fn rss() -> u64 {
     std::fs::read_to_string("/proc/self/statm")
         .ok()
-        .and_then(|s| s.split_whitespace().nth(1).and_then(|p| p.parse::<u64>().ok()))
+        .and_then(|s| {
+            s.split_whitespace()
+                .nth(1)
+                .and_then(|p| p.parse::<u64>().ok())
+        })
         .map_or(0, |pages| pages * 4096)
 }

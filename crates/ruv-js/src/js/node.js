@@ -414,7 +414,9 @@
   function reportFatal(e) {
     const text = e instanceof Error ? (e.stack ? String(e.stack).replace(/\n$/, '') : `${e.name}: ${e.message}`)
       : `Uncaught ${inspect(e)}`;
-    const shown = e instanceof Error && !String(e.stack || '').startsWith(e.name) ? `${e.name}: ${e.message}\n${e.stack || ''}` : text;
+    // Node's own errors show their code: `TypeError [ERR_INVALID_ARG_TYPE]: …`
+    const title = e instanceof Error ? (typeof e.code === 'string' && e.code.startsWith('ERR_') ? `${e.name} [${e.code}]` : e.name) : '';
+    const shown = e instanceof Error && !String(e.stack || '').startsWith(e.name) ? `${title}: ${e.message}\n${e.stack || ''}` : text;
     native.write(2, `${shown.replace(/\n$/, '')}\n\nNode.js ${process.version}\n`, false);
   }
   function fatal(e) {

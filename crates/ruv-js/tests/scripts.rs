@@ -1,0 +1,204 @@
+//! ruvjs runs Node's own scripts unmodified: the ordering oracle and the seed scripts (copies
+//! in tests/data, with what Node printed), and bad input gets Node's errors and exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+fn ruvjs(script: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ruvjs"))
+        .arg(script)
+        .args(args)
+        .env("UV_THREADPOOL_SIZE", "4")
+        .output()
+        .expect("ruvjs starts")
+}
+
+/// Runs `source` as a script file of its own; returns (exit code, stdout, stderr).
+fn run_source(name: &str, source: &str) -> (i32, String, String) {
+    let dir = std::env::temp_dir().join(format!("ruvjs-test-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("{name}.js"));
+    std::fs::write(&file, source).unwrap();
+    let out = ruvjs(&file, &[]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The seed scripts' normalisation: `info:` lines dropped, `Hash: N` masked.
+fn normalise(s: &str) -> String {
+    s.lines()
+        .filter(|l| !l.starts_with("info:"))
+        .map(|l| match l.strip_prefix("Hash: ") {
+            Some(n) if n.chars().all(|c| c.is_ascii_digit()) => "Hash: <ms>".to_string(),
+            _ => l.to_string(),
+        })
+        .map(|l| l + "\n")
+        .collect()
+}
+
+fn matches_node(script: &str) {
+    let out = ruvjs(&data(&format!("{script}.js")), &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{script}: {:?}\n{stderr}", out.status);
+    let want = std::fs::read_to_string(data(&format!("{script}.expected.txt"))).unwrap();
+    assert_eq!(
+        normalise(&String::from_utf8_lossy(&out.stdout)),
+        want,
+        "{script}"
+    );
+}
+
+#[test]
+fn ordering_js_prints_what_node_prints_byte_for_byte() {
+    let out = ruvjs(&data("ordering.js"), &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let want = std::fs::read(data("ordering.expected.txt")).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&want)
+    );
+}
+
+#[test]
+fn event_loop_order_ticks_promises_awaits_io_timers_and_before_exit_as_node() {
+    matches_node("event_loop_order");
+}
+
+#[test]
+fn partitioned_average_lets_a_timer_in_and_the_blocking_one_does_not() {
+    matches_node("partition_avg");
+}
+
+#[test]
+fn pbkdf2_calls_run_on_the_pool_and_derive_nodes_key() {
+    matches_node("pbkdf2_pool");
+}
+
+#[test]
+fn a_thrown_error_prints_its_message_and_exits_1_after_the_exit_event() {
+    let (code, out, err) = run_source(
+        "throw",
+        "process.on('exit', (c) => console.log('exit', c));\nsetTimeout(() => { throw new TypeError('bad thing'); }, 1);",
+    );
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(out, "exit 1\n");
+    assert!(err.starts_with("TypeError: bad thing\n"), "{err}");
+}
+
+#[test]
+fn an_uncaught_exception_listener_keeps_the_process_going() {
+    let (code, out, err) = run_source(
+        "uncaught",
+        "process.on('uncaughtException', (e) => console.log('caught', e.message));\nsetTimeout(() => { throw new Error('x'); }, 1);\nsetTimeout(() => console.log('later'), 5);",
+    );
+    assert_eq!((code, out.as_str()), (0, "caught x\nlater\n"), "{err}");
+}
+
+#[test]
+fn infinite_recursion_is_nodes_range_error_not_a_crash() {
+    let (code, out, err) = run_source(
+        "recursion",
+        "try { (function f() { f(); })(); } catch (e) { console.log(e instanceof RangeError, e.message); }\n(function g() { return g() + 1; })();",
+    );
+    assert_eq!(out, "true Maximum call stack size exceeded\n");
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with("RangeError: Maximum call stack size exceeded"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_module_is_module_not_found() {
+    let (code, out, err) = run_source(
+        "require",
+        "try { require('./nope'); } catch (e) { console.log(e.code, e.message.split('\\n')[0]); }\nrequire('nope-either');",
+    );
+    assert_eq!(out, "MODULE_NOT_FOUND Cannot find module './nope'\n");
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with("Error: Cannot find module 'nope-either'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_callback_that_is_not_a_function_is_err_invalid_arg_type() {
+    let (code, _, err) = run_source("argtype", "setTimeout('x', 1);");
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with("TypeError [ERR_INVALID_ARG_TYPE]: The \"callback\" argument must be of type function. Received type string ('x')"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unhandled_rejection_ends_the_process_unless_a_handler_is_installed() {
+    let (code, _, err) = run_source("reject", "Promise.reject(new Error('rej'));");
+    assert_eq!(code, 1);
+    assert!(err.starts_with("Error: rej"), "{err}");
+    let (code, out, err) = run_source(
+        "reject-handled",
+        "process.on('unhandledRejection', (r) => console.log('seen', r.message));\nPromise.reject(new Error('r2'));\nPromise.reject(1).catch(() => console.log('handled'));",
+    );
+    assert_eq!((code, out.as_str()), (0, "handled\nseen r2\n"), "{err}");
+}
+
+#[test]
+fn a_syntax_error_names_the_file_and_line_and_exits_1() {
+    let (code, _, err) = run_source("syntax", "const ok = 1;\nlet x = ;\n");
+    assert_eq!(code, 1);
+    assert!(err.starts_with("SyntaxError: "), "{err}");
+    assert!(err.contains("syntax.js:2"), "{err}");
+}
+
+#[test]
+fn exit_code_and_process_exit_run_the_exit_event_once() {
+    let (code, out, _) = run_source(
+        "exitcode",
+        "process.on('exit', (c) => console.log('exit', c));\nprocess.exitCode = 3;",
+    );
+    assert_eq!((code, out.as_str()), (3, "exit 3\n"));
+    let (code, out, _) = run_source(
+        "exit",
+        "process.on('exit', (c) => console.log('exit', c));\nsetTimeout(() => console.log('never'), 10);\nprocess.exit(5);",
+    );
+    assert_eq!((code, out.as_str()), (5, "exit 5\n"));
+}
+
+#[test]
+fn the_shared_seed_scripts_that_ruvjs_covers_pass_run_sh() {
+    let run_sh = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seed-scripts/run.sh");
+    if !run_sh.exists() {
+        eprintln!(
+            "skipped: {} is absent (the seed scripts live beside the repo)",
+            run_sh.display()
+        );
+        return;
+    }
+    let out = Command::new("bash")
+        .arg(&run_sh)
+        .arg(env!("CARGO_BIN_EXE_ruvjs"))
+        .output()
+        .expect("bash runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{text}");
+    // the scripts that need child_process, worker_threads and cluster are the next step
+    for name in ["pbkdf2_pool", "event_loop_order", "partition_avg"] {
+        assert!(text.contains(&format!("PASS {name}\n")), "{name}:\n{text}");
+    }
+}
