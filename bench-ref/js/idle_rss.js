@@ -1,0 +1,1 @@
+setTimeout(() => console.log(process.memoryUsage().rss), 200)
