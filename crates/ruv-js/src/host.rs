@@ -43,6 +43,29 @@ pub(crate) enum Op {
         digest: String,
         id: u32,
     },
+    /// `child_process.fork`: events go to callback `id` (kept).
+    Fork {
+        id: u32,
+        module: String,
+        args: Vec<String>,
+        exec_argv: Vec<String>,
+    },
+    /// A message (JSON text) to forked child `id`, or to the parent (`id` 0); `done`: the
+    /// callback for when it was written (0: none).
+    Send {
+        id: u32,
+        json: String,
+        done: u32,
+    },
+    /// Closes the channel to child `id`, or to the parent (0).
+    Disconnect(u32),
+    /// Signals forked child `id`.
+    Kill {
+        id: u32,
+        signal: String,
+    },
+    /// Whether the parent channel's events go to the prelude (and keep the loop alive).
+    ParentRef(bool),
 }
 
 /// The ops queued by native functions, shared with them.
@@ -55,6 +78,16 @@ pub(crate) enum Reply {
     /// `(err, bytes)`: an error as `[message, code, errno, syscall, path]`, or the bytes as an
     /// `ArrayBuffer`.
     Bytes(Result<Vec<u8>, ruv_core::Error>),
+    /// An event: its name and its arguments.
+    Event(&'static str, Vec<Arg>),
+}
+
+/// An event argument.
+pub(crate) enum Arg {
+    Null,
+    Str(String),
+    Num(f64),
+    Error(ruv_core::Error),
 }
 
 /// Why a script could not run at all (its own errors are JavaScript's to report).
@@ -94,6 +127,9 @@ pub(crate) struct Host {
     hooks: Persistent<Object<'static>>,
     timers: HashMap<u32, Timeout>,
     immediates: HashMap<u32, Immediate>,
+    children: HashMap<u32, ruv_process::fork::Forked>,
+    /// The channel a parent opened for this process, once opened.
+    parent: Option<ruv_process::ipc::Channel>,
     /// A microtask that runs the engine's jobs is queued.
     jobs_queued: bool,
     /// Rejected promises without a handler yet: (promise, reason).
@@ -161,6 +197,8 @@ pub fn run_file(path: &Path, args: &[String]) -> Result<i32, JsError> {
         hooks,
         timers: HashMap::new(),
         immediates: HashMap::new(),
+        children: HashMap::new(),
+        parent: None,
         jobs_queued: false,
         rejections,
     };
@@ -276,6 +314,21 @@ impl Host {
                     let err = error_spec(ctx, &e)?;
                     call.call((id, keep, err))
                 }
+                Reply::Event(name, args) => {
+                    let mut a = rquickjs::function::Args::new(ctx.clone(), args.len() + 3);
+                    a.push_arg(id)?;
+                    a.push_arg(keep)?;
+                    a.push_arg(name)?;
+                    for arg in args {
+                        match arg {
+                            Arg::Null => a.push_arg(Value::new_null(ctx.clone()))?,
+                            Arg::Str(s) => a.push_arg(s)?,
+                            Arg::Num(n) => a.push_arg(n)?,
+                            Arg::Error(e) => a.push_arg(error_spec(ctx, &e)?)?,
+                        }
+                    }
+                    call.call_arg(a)
+                }
             }
         });
     }
@@ -381,10 +434,46 @@ impl Host {
                 move |lp, h: &mut Host, r| h.call(lp, id, false, Reply::Bytes(r)),
             )
             .map(drop),
+            Op::Fork {
+                id,
+                module,
+                args,
+                exec_argv,
+            } => crate::ipc::fork(lp, self, id, module, args, exec_argv),
+            Op::Send { id, json, done } => crate::ipc::send(lp, self, id, json, done),
+            Op::Disconnect(id) => crate::ipc::disconnect(lp, self, id),
+            Op::Kill { id, signal } => crate::ipc::kill(lp, self, id, &signal),
+            Op::ParentRef(on) => crate::ipc::parent_ref(lp, self, on),
         };
         if let Err(e) = res {
             eprintln!("ruvjs: {e}");
         }
+    }
+
+    /// The forked child of callback `id`.
+    pub(crate) fn child(&self, id: u32) -> Option<ruv_process::fork::Forked> {
+        self.children.get(&id).copied()
+    }
+
+    /// Records forked child `id`.
+    pub(crate) fn add_child(&mut self, id: u32, f: ruv_process::fork::Forked) {
+        self.children.insert(id, f);
+    }
+
+    /// Forgets forked child `id` (it closed).
+    pub(crate) fn remove_child(&mut self, id: u32) {
+        self.children.remove(&id);
+    }
+
+    /// The parent's channel, opened on first use.
+    pub(crate) fn parent(
+        &mut self,
+        lp: &mut Loop<Host>,
+    ) -> ruv_core::Result<Option<ruv_process::ipc::Channel>> {
+        if self.parent.is_none() {
+            self.parent = crate::ipc::open_parent(lp)?;
+        }
+        Ok(self.parent)
     }
 }
 

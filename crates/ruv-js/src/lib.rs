@@ -17,6 +17,7 @@
 
 mod encoding;
 mod host;
+mod ipc;
 mod natives;
 
 pub use host::{run_file, JsError};

@@ -204,6 +204,39 @@ pub(crate) fn install<'js>(
         o.borrow_mut().push(Op::NextTick(id))
     })?;
     let o = ops.clone();
+    func(
+        ctx,
+        &n,
+        "fork",
+        move |id: u32, module: String, args: Vec<String>, exec_argv: Vec<String>| {
+            o.borrow_mut().push(Op::Fork {
+                id,
+                module,
+                args,
+                exec_argv,
+            })
+        },
+    )?;
+    let o = ops.clone();
+    func(ctx, &n, "send", move |id: u32, json: String, done: u32| {
+        o.borrow_mut().push(Op::Send { id, json, done })
+    })?;
+    let o = ops.clone();
+    func(ctx, &n, "disconnect", move |id: u32| {
+        o.borrow_mut().push(Op::Disconnect(id))
+    })?;
+    let o = ops.clone();
+    func(ctx, &n, "kill", move |id: u32, signal: String| {
+        o.borrow_mut().push(Op::Kill { id, signal })
+    })?;
+    let o = ops.clone();
+    func(ctx, &n, "parentRef", move |on: bool| {
+        o.borrow_mut().push(Op::ParentRef(on))
+    })?;
+    func(ctx, &n, "hasParentChannel", || {
+        std::env::var_os("NODE_CHANNEL_FD").is_some()
+    })?;
+    let o = ops.clone();
     func(ctx, &n, "readFile", move |path: String, id: u32| {
         o.borrow_mut().push(Op::ReadFile { path, id })
     })?;
@@ -234,6 +267,38 @@ pub(crate) fn install<'js>(
                 id,
             });
             Ok(Value::new_null(ctx))
+        },
+    )?;
+    func(
+        ctx,
+        &n,
+        "hash",
+        |ctx: Ctx<'js>,
+         alg: String,
+         key: Value<'js>,
+         data: ArrayBuffer<'js>|
+         -> rquickjs::Result<Value<'js>> {
+            let digest: ruv_crypto::Digest = match alg.parse() {
+                Ok(d) => d,
+                Err(e) => return error_spec(&ctx, &e),
+            };
+            let data = whole(&data)?;
+            let out = match ArrayBuffer::from_value(key) {
+                Some(k) => ruv_crypto::hmac_sync(digest, &whole(&k)?, &data),
+                None => ruv_crypto::hash_sync(digest, &data),
+            };
+            Ok(ArrayBuffer::new(ctx, out)?.into_value())
+        },
+    )?;
+    func(
+        ctx,
+        &n,
+        "randomBytes",
+        |ctx: Ctx<'js>, size: f64| -> rquickjs::Result<Value<'js>> {
+            match ruv_crypto::random_bytes_sync(size as u64) {
+                Ok(b) => Ok(ArrayBuffer::new(ctx, b)?.into_value()),
+                Err(e) => error_spec(&ctx, &e),
+            }
         },
     )?;
     func(

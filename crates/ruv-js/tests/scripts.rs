@@ -89,6 +89,12 @@ fn pbkdf2_calls_run_on_the_pool_and_derive_nodes_key() {
 }
 
 #[test]
+fn a_forked_child_answers_over_ipc_in_order_then_disconnects_and_exits_4() {
+    // ruvjs forks ruvjs (process.execPath), JSON messages both ways
+    matches_node("child_fork");
+}
+
+#[test]
 fn a_thrown_error_prints_its_message_and_exits_1_after_the_exit_event() {
     let (code, out, err) = run_source(
         "throw",
@@ -198,7 +204,12 @@ fn the_shared_seed_scripts_that_ruvjs_covers_pass_run_sh() {
     let text = String::from_utf8_lossy(&out.stdout);
     eprintln!("{text}");
     // the scripts that need child_process, worker_threads and cluster are the next step
-    for name in ["pbkdf2_pool", "event_loop_order", "partition_avg"] {
+    for name in [
+        "pbkdf2_pool",
+        "event_loop_order",
+        "partition_avg",
+        "child_fork",
+    ] {
         assert!(text.contains(&format!("PASS {name}\n")), "{name}:\n{text}");
     }
 }

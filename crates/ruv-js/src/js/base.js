@@ -81,8 +81,10 @@
       const list = this._events && this._events[name];
       if (!list) return this;
       const i = list.findIndex((l) => l === fn || l.listener === fn);
-      if (i >= 0) list.splice(i, 1);
+      if (i < 0) return this;
+      const [removed] = list.splice(i, 1);
       if (list.length === 0) delete this._events[name];
+      if (this._events.removeListener) this.emit('removeListener', name, removed.listener || removed);
       return this;
     }
     removeAllListeners(name) {

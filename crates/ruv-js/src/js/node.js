@@ -296,6 +296,23 @@
     readFile(path, opts) { return new Promise((res, rej) => fsMod.readFile(path, opts, (e, d) => (e ? rej(e) : res(d)))); },
   };
 
+  class Hash {
+    constructor(alg, key) { this._alg = alg; this._key = key; this._parts = []; this._done = false; }
+    update(data, enc) {
+      if (this._done) throw makeError('Digest already called', 'ERR_CRYPTO_HASH_FINALIZED');
+      this._parts.push(typeof data === 'string' ? Buffer.from(data, enc) : Buffer.from(toBytes(data, 'data')));
+      return this;
+    }
+    digest(enc) {
+      if (this._done) throw makeError('Digest already called', 'ERR_CRYPTO_HASH_FINALIZED');
+      this._done = true;
+      const all = Buffer.concat(this._parts);
+      const r = native.hash(this._alg, this._key === null ? undefined : this._key, own(all));
+      if (!(r instanceof ArrayBuffer)) throw nativeError(r);
+      const b = Buffer._wrap(r);
+      return enc ? b.toString(enc) : b;
+    }
+  }
   const cryptoMod = {
     pbkdf2(password, salt, iterations, keylen, digest, cb) {
       checkFunction(cb, 'callback');
@@ -305,6 +322,21 @@
         cb(null, Buffer._wrap(ab));
       }));
       if (err) throw nativeError(err);
+    },
+    createHash(alg) { return new Hash(String(alg), null); },
+    createHmac(alg, key) { return new Hash(String(alg), own(toBytes(key, 'key'))); },
+    randomBytes(size, cb) {
+      const r = native.randomBytes(Number(size));
+      if (!(r instanceof ArrayBuffer)) throw nativeError(r);
+      const b = Buffer._wrap(r);
+      if (typeof cb === 'function') { process.nextTick(cb, null, b); return; }
+      return b;
+    },
+    timingSafeEqual(a, b) {
+      if (a.byteLength !== b.byteLength) { const e = new RangeError('Input buffers must have the same byte length'); e.code = 'ERR_CRYPTO_TIMING_SAFE_EQUAL_LENGTH'; throw e; }
+      let d = 0;
+      for (let i = 0; i < a.byteLength; i++) d |= a[i] ^ b[i];
+      return d === 0;
     },
     pbkdf2Sync(password, salt, iterations, keylen, digest) {
       const p = toBytes(password, 'password'), s = toBytes(salt, 'salt');
@@ -347,12 +379,108 @@
     endianness: () => 'LE',
   };
 
+  // ---- child_process.fork and the child's channel (JSON messages) ------------------------
+  const signals = { SIGTERM: 15, SIGKILL: 9, SIGINT: 2, SIGHUP: 1, SIGUSR1: 10, SIGUSR2: 12, SIGQUIT: 3 };
+  class ChildProcess extends EventEmitter {
+    constructor() {
+      super();
+      this.pid = undefined; this.connected = true; this.exitCode = null; this.signalCode = null; this.killed = false;
+      this.stdin = null; this.stdout = null; this.stderr = null;
+      const self = this;
+      this._id = register((name, ...args) => self._event(name, args));
+    }
+    _event(name, args) {
+      switch (name) {
+        case 'spawn': this.pid = args[0] === null ? undefined : args[0]; this.emit('spawn'); break;
+        case 'message': this.emit('message', JSON.parse(args[0])); break;
+        case 'disconnect': this.connected = false; this.emit('disconnect'); break;
+        case 'exit': this.exitCode = args[0]; this.signalCode = args[1]; this.emit('exit', args[0], args[1]); break;
+        case 'close': this.emit('close', args[0], args[1]); break;
+        case 'error': this.emit('error', nativeError(args[0])); break;
+      }
+    }
+    send(message, handle, options, cb) {
+      if (typeof handle === 'function') cb = handle;
+      else if (typeof options === 'function') cb = options;
+      if (!this.connected) {
+        const e = makeError('Channel closed', 'ERR_IPC_CHANNEL_CLOSED');
+        if (cb) process.nextTick(cb, e); else process.nextTick(() => this.emit('error', e));
+        return false;
+      }
+      if (message === undefined) throw invalidArgType('message', 'one of type string, object, number, or boolean', message);
+      native.send(this._id, JSON.stringify(message), cb ? register((name, err) => cb(nativeError(err))) : 0);
+      return true;
+    }
+    disconnect() {
+      if (!this.connected) { this.emit('error', makeError('IPC channel is already disconnected', 'ERR_IPC_DISCONNECTED')); return; }
+      this.connected = false;
+      native.disconnect(this._id);
+    }
+    kill(sig = 'SIGTERM') {
+      const name = typeof sig === 'number' ? Object.keys(signals).find((k) => signals[k] === sig) : sig;
+      if (!name || !(name in signals)) { const e = new TypeError(`Unknown signal: ${sig}`); e.code = 'ERR_UNKNOWN_SIGNAL'; throw e; }
+      native.kill(this._id, name);
+      this.killed = true;
+      return true;
+    }
+    ref() { return this; }
+    unref() { return this; }
+  }
+  const childProcess = {
+    ChildProcess,
+    fork(modulePath, args, options) {
+      if (typeof modulePath !== 'string') throw invalidArgType('modulePath', 'of type string', modulePath);
+      if (!Array.isArray(args)) { options = args; args = []; }
+      const opts = options || {};
+      const child = new ChildProcess();
+      native.fork(child._id, pathMod.resolve(modulePath), args.map(String), (opts.execArgv || []).map(String));
+      return child;
+    },
+  };
+
+  if (native.hasParentChannel()) {
+    let connected = true, listening = false;
+    const parentId = register((name, ...args) => {
+      switch (name) {
+        case 'message': process.emit('message', JSON.parse(args[0])); break;
+        case 'disconnect': connected = false; process.emit('disconnect'); break;
+        case 'error': process.emit('error', nativeError(args[0])); break;
+      }
+    });
+    // the channel's events are ruv-js's callback 0 (see src/ipc.rs)
+    callbacks.set(0, callbacks.get(parentId));
+    callbacks.delete(parentId);
+    const listenersChanged = () => {
+      const want = connected && (process.listenerCount('message') + process.listenerCount('disconnect')) > 0;
+      if (want !== listening) { listening = want; native.parentRef(want); }
+    };
+    process.on('newListener', (name) => { if (name === 'message' || name === 'disconnect') Promise.resolve().then(listenersChanged); });
+    process.on('removeListener', (name) => { if (name === 'message' || name === 'disconnect') listenersChanged(); });
+    Object.defineProperty(process, 'connected', { get: () => connected, enumerable: true });
+    process.send = function (message, handle, options, cb) {
+      if (typeof handle === 'function') cb = handle;
+      else if (typeof options === 'function') cb = options;
+      if (!connected) {
+        const e = makeError('Channel closed', 'ERR_IPC_CHANNEL_CLOSED');
+        if (cb) process.nextTick(cb, e); else process.nextTick(() => process.emit('error', e));
+        return false;
+      }
+      native.send(0, JSON.stringify(message), cb ? register((name, err) => cb(nativeError(err))) : 0);
+      return true;
+    };
+    process.disconnect = function () {
+      if (!connected) return;
+      connected = false;
+      native.disconnect(0);
+    };
+  }
+
   const perfHooks = { performance: { now: () => native.now(), timeOrigin: Date.now() - native.now() } };
 
   const builtins = {
     events: EventEmitter, fs: fsMod, 'fs/promises': fsMod.promises, path: pathMod, crypto: cryptoMod,
     util, timers: timersMod, 'timers/promises': timersMod.promises, os: osMod, perf_hooks: perfHooks,
-    buffer: { Buffer }, process,
+    buffer: { Buffer }, process, child_process: childProcess,
   };
 
   // ---- require (CommonJS) ------------------------------------------------------------
