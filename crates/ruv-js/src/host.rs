@@ -148,13 +148,34 @@ impl Drop for Host {
     }
 }
 
+/// How a script runs.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The engine's heap limit in MiB (Node's `--max-old-space-size`; default 4096, about
+    /// Node's own on a 64-bit machine).
+    pub max_heap_mb: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { max_heap_mb: 4096 }
+    }
+}
+
 /// Runs `path` with `args` as `process.argv[2..]` until the loop is empty; returns the exit
 /// code (`process.exit` ends the process itself).
 pub fn run_file(path: &Path, args: &[String]) -> Result<i32, JsError> {
+    run_file_with(path, args, &Options::default())
+}
+
+/// [`run_file`] with [`Options`].
+pub fn run_file_with(path: &Path, args: &[String], opts: &Options) -> Result<i32, JsError> {
     let file = std::fs::canonicalize(path)
         .map_err(|e| JsError(format!("Cannot find module '{}' ({e})", path.display())))?;
     let filename = file.to_string_lossy().into_owned();
     let rt = Runtime::new()?;
+    // allocation past the limit throws `InternalError: out of memory` (Node aborts instead)
+    rt.set_memory_limit(opts.max_heap_mb.saturating_mul(1 << 20));
     let ctx = Context::full(&rt)?;
     let ops: Ops = Rc::new(RefCell::new(Vec::new()));
     let mut argv = vec![exec_path(), filename.clone()];
@@ -289,15 +310,40 @@ impl Host {
         f: impl for<'js> FnOnce(&Ctx<'js>, Object<'js>) -> rquickjs::Result<()>,
     ) {
         let hooks = self.hooks.clone();
-        self.ctx.with(|ctx| {
+        let null = self.ctx.with(|ctx| {
             let Ok(hooks) = hooks.restore(&ctx) else {
-                return;
+                return false;
             };
-            if let Err(e) = f(&ctx, hooks.clone()) {
-                fatal(&ctx, &hooks, e);
+            match f(&ctx, hooks.clone()) {
+                Err(e) => fatal(&ctx, &hooks, e, false),
+                Ok(()) => false,
             }
         });
+        if null {
+            self.null_thrown();
+        }
         self.settle(lp);
+    }
+
+    /// A `null` was thrown out of JavaScript: QuickJS's out-of-memory when the heap is at
+    /// its limit (a clean error and exit code 1, where Node aborts), else the script's own
+    /// `throw null`, handled as any uncaught value.
+    fn null_thrown(&mut self) {
+        let mu = self.rt.memory_usage();
+        if mu.malloc_limit > 0 && mu.malloc_size as f64 >= 0.75 * mu.malloc_limit as f64 {
+            eprintln!(
+                "InternalError: out of memory (the JavaScript heap limit, --max-old-space-size)"
+            );
+            std::process::exit(1);
+        }
+        let hooks = self.hooks.clone();
+        self.ctx.with(|ctx| {
+            if let Ok(hooks) = hooks.restore(&ctx) {
+                let null = Value::new_null(ctx.clone());
+                let thrown = ctx.throw(null);
+                fatal(&ctx, &hooks, thrown, true);
+            }
+        });
     }
 
     /// Calls callback `id` with `reply`.
@@ -492,11 +538,13 @@ fn run_jobs(lp: &mut Loop<Host>, h: &mut Host) {
             Ok(false) => break,
             Err(job) => {
                 let hooks = h.hooks.clone();
-                job.0.with(|ctx| {
-                    if let Ok(hooks) = hooks.restore(&ctx) {
-                        fatal(&ctx, &hooks, rquickjs::Error::Exception);
-                    }
+                let null = job.0.with(|ctx| match hooks.restore(&ctx) {
+                    Ok(hooks) => fatal(&ctx, &hooks, rquickjs::Error::Exception, false),
+                    Err(_) => false,
                 });
+                if null {
+                    h.null_thrown();
+                }
             }
         }
     }
@@ -512,7 +560,9 @@ fn run_jobs(lp: &mut Loop<Host>, h: &mut Host) {
 
 /// Hands the pending exception to the prelude's `fatal` (which exits unless an
 /// `uncaughtException` listener takes it).
-fn fatal<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>, e: rquickjs::Error) {
+/// Returns `true`, having done nothing, for a thrown `null` unless `null_ok`
+/// (see [`Host::null_thrown`]).
+fn fatal<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>, e: rquickjs::Error, null_ok: bool) -> bool {
     let value = if e.is_exception() {
         ctx.catch()
     } else {
@@ -520,6 +570,11 @@ fn fatal<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>, e: rquickjs::Error) {
             .into_js(ctx)
             .unwrap_or_else(|_| Value::new_undefined(ctx.clone()))
     };
+    if value.is_null() && !null_ok {
+        // QuickJS throws `null` when it cannot even allocate the error: the caller tells
+        // that from a script's own `throw null` by the heap's size, outside the engine
+        return true;
+    }
     let res = hooks
         .get::<_, Function>("fatal")
         .and_then(|f| f.call::<_, ()>((value,)));
@@ -531,6 +586,7 @@ fn fatal<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>, e: rquickjs::Error) {
         );
         std::process::exit(7);
     }
+    false
 }
 
 /// A ruv error as the prelude's `[message, code, errno, syscall, path]`.

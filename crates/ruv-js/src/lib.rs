@@ -20,4 +20,4 @@ mod host;
 mod ipc;
 mod natives;
 
-pub use host::{run_file, JsError};
+pub use host::{run_file, run_file_with, JsError, Options};

@@ -2,16 +2,34 @@
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: ruvjs SCRIPT.js [ARGS...]
+const USAGE: &str = "usage: ruvjs [--max-old-space-size=MB] SCRIPT.js [ARGS...]
 
 Runs a Node.js script (CommonJS) on ruv's event loop with QuickJS.
 
-  SCRIPT.js   the script; ARGS become process.argv[2..]
-  -h, --help  this text
-  --version   the Node version ruvjs follows (process.version)";
+  SCRIPT.js                 the script; ARGS become process.argv[2..]
+  --max-old-space-size=MB   the JavaScript heap limit in MiB (default: 4096); past it an
+                            allocation throws `InternalError: out of memory`
+  -h, --help                this text
+  -v, --version             the Node version ruvjs follows (process.version)";
 
 fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    let mut opts = ruv_js::Options::default();
+    while let Some(flag) = args.next_if(|a| a.starts_with("--max-old-space-size")) {
+        let value = match flag.split_once('=') {
+            Some((_, v)) => Some(v.to_string()),
+            None => args.next(),
+        };
+        match value.as_deref().map(str::parse::<usize>) {
+            Some(Ok(mb)) if mb > 0 => opts.max_heap_mb = mb,
+            _ => {
+                eprintln!(
+                    "ruvjs: --max-old-space-size takes a positive number of MiB, got {value:?}"
+                );
+                return ExitCode::from(9);
+            }
+        }
+    }
     let Some(script) = args.next() else {
         eprintln!("{USAGE}");
         return ExitCode::from(9);
@@ -28,7 +46,7 @@ fn main() -> ExitCode {
         _ => {}
     }
     let rest: Vec<String> = args.collect();
-    match ruv_js::run_file(script.as_ref(), &rest) {
+    match ruv_js::run_file_with(script.as_ref(), &rest, &opts) {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
             eprintln!("ruvjs: {e}");

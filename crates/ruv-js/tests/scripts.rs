@@ -187,6 +187,33 @@ fn exit_code_and_process_exit_run_the_exit_event_once() {
 }
 
 #[test]
+fn allocating_without_bound_under_a_heap_limit_is_a_clean_out_of_memory_error() {
+    let dir = std::env::temp_dir().join(format!("ruvjs-test-{}-oom", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("oom.js");
+    std::fs::write(
+        &file,
+        "const a = [];\nfor (;;) a.push('x'.repeat(1000) + a.length);\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ruvjs"))
+        .arg("--max-old-space-size=32")
+        .arg(&file)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    // an error and exit code 1, not an abort (QuickJS throws `InternalError: out of memory`
+    // when it can still allocate that error, else `null`: docs/js.md)
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.starts_with("InternalError: out of memory") || err.starts_with("Uncaught null"),
+        "{err}"
+    );
+    assert!(!err.contains("Assertion"), "{err}");
+}
+
+#[test]
 fn the_shared_seed_scripts_that_ruvjs_covers_pass_run_sh() {
     let run_sh = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seed-scripts/run.sh");
     if !run_sh.exists() {

@@ -6,21 +6,28 @@
   const g = globalThis;
 
   // ---- callbacks by id: the Rust side holds ids, never JavaScript values ----------------
-  const callbacks = new Map();
-  let lastId = 0;
+  // A slot array with a free list (QuickJS's Map was the hot spot with a million timers).
+  // An id is reused only after the Rust side has applied every op that named it: ops are
+  // applied, in order, as soon as the JavaScript entry that queued them returns.
+  const callbacks = [undefined]; // id 0: the parent channel's events (node.js)
+  const freeIds = [];
   function register(fn) {
-    const id = ++lastId;
-    callbacks.set(id, fn);
+    const id = freeIds.length ? freeIds.pop() : callbacks.length;
+    callbacks[id] = fn;
     return id;
   }
   // `keep`: the callback stays registered (intervals, listeners)
   function call(id, keep, ...args) {
-    const fn = callbacks.get(id);
+    const fn = callbacks[id];
     if (fn === undefined) return;
-    if (!keep) callbacks.delete(id);
+    if (!keep) forget(id);
     fn(...args);
   }
-  function forget(id) { callbacks.delete(id); }
+  function forget(id) {
+    if (id === 0 || callbacks[id] === undefined) return;
+    callbacks[id] = undefined;
+    freeIds.push(id);
+  }
 
   // ---- errors ------------------------------------------------------------------------
   function makeError(message, code, Ctor) {

@@ -448,8 +448,8 @@
       }
     });
     // the channel's events are ruv-js's callback 0 (see src/ipc.rs)
-    callbacks.set(0, callbacks.get(parentId));
-    callbacks.delete(parentId);
+    callbacks[0] = callbacks[parentId];
+    forget(parentId);
     const listenersChanged = () => {
       const want = connected && (process.listenerCount('message') + process.listenerCount('disconnect')) > 0;
       if (want !== listening) { listening = want; native.parentRef(want); }
