@@ -93,7 +93,7 @@
       this._cleared = false;
       const self = this;
       this._id = register(() => {
-        if (!repeat) self._cleared = true;
+        if (!repeat) { self._cleared = true; byPrimitive.delete(self._id); }
         fn.apply(self, args);
       });
       native.timerStart(this._id, this._ms, repeat);
@@ -103,21 +103,21 @@
     hasRef() { return this._ref; }
     refresh() { if (!this._cleared) native.timerRefresh(this._id); return this; }
     close() { clearTimeout(this); return this; }
-    [Symbol.toPrimitive]() { return this._id; }
+    // as Node: a timer turned into a number can be cleared by that number
+    [Symbol.toPrimitive]() { byPrimitive.set(this._id, this); return this._id; }
   }
   const byPrimitive = new Map();
   function setTimeout(fn, ms, ...args) { checkFunction(fn, 'callback'); const t = new Timeout(fn, ms, args, false); return t; }
   function setInterval(fn, ms, ...args) { checkFunction(fn, 'callback'); return new Timeout(fn, ms, args, true); }
   function clearTimeout(t) {
     if (t === null || t === undefined) return;
-    if (typeof t === 'number' || typeof t === 'string') t = byPrimitive.get(Number(t)) || findTimer(Number(t));
+    if (typeof t === 'number' || typeof t === 'string') t = byPrimitive.get(Number(t));
     if (!(t instanceof Timeout) || t._cleared) return;
+    byPrimitive.delete(t._id);
     t._cleared = true;
     forget(t._id);
     native.timerClear(t._id);
   }
-  const liveTimers = new Map();
-  function findTimer(id) { return liveTimers.get(id); }
   class Immediate {
     constructor(fn, args) {
       this._ref = true;
