@@ -13,6 +13,7 @@ use std::fmt;
 use std::path::Path;
 use std::rc::Rc;
 
+pub(crate) use crate::engine::{describe, error_spec, eval};
 use rquickjs::{Context, Ctx, Function, IntoJs, Object, Persistent, Runtime, Value};
 use ruv_core::{Loop, RunMode};
 use ruv_node::{Immediate, Timeout};
@@ -266,38 +267,6 @@ fn exec_path() -> String {
     std::env::current_exe()
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_else(|_| "ruvjs".into())
-}
-
-/// Evaluates `source` as a script named `name`.
-pub(crate) fn eval<'js, V: rquickjs::FromJs<'js>>(
-    ctx: &Ctx<'js>,
-    source: &str,
-    name: &str,
-) -> rquickjs::Result<V> {
-    let mut opts = rquickjs::context::EvalOptions::default();
-    opts.strict = false;
-    opts.filename = Some(name.to_string());
-    ctx.eval_with_options(source, opts)
-}
-
-/// An engine error as text, with the exception's stack when there is one.
-pub(crate) fn describe(ctx: &Ctx<'_>, e: rquickjs::Error) -> String {
-    if !e.is_exception() {
-        return e.to_string();
-    }
-    let v = ctx.catch();
-    if let Some(o) = v.as_object() {
-        let stack: Option<String> = o.get("stack").ok();
-        let msg: Option<String> = o.get("message").ok();
-        let name: Option<String> = o.get("name").ok();
-        return format!(
-            "{}: {}\n{}",
-            name.unwrap_or_else(|| "Error".into()),
-            msg.unwrap_or_default(),
-            stack.unwrap_or_default()
-        );
-    }
-    format!("{v:?}")
 }
 
 impl Host {
@@ -587,15 +556,4 @@ fn fatal<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>, e: rquickjs::Error, null_ok: 
         std::process::exit(7);
     }
     false
-}
-
-/// A ruv error as the prelude's `[message, code, errno, syscall, path]`.
-pub(crate) fn error_spec<'js>(ctx: &Ctx<'js>, e: &ruv_core::Error) -> rquickjs::Result<Value<'js>> {
-    let arr = rquickjs::Array::new(ctx.clone())?;
-    arr.set(0, e.to_string())?;
-    arr.set(1, e.code().to_string())?;
-    arr.set(2, Value::new_undefined(ctx.clone()))?;
-    arr.set(3, e.syscall())?;
-    arr.set(4, e.path().map(|p| p.to_string_lossy().into_owned()))?;
-    Ok(arr.into_value())
 }

@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 mod encoding;
+mod engine;
 mod host;
 mod ipc;
 mod natives;
