@@ -67,6 +67,25 @@ pub(crate) enum Op {
     },
     /// Whether the parent channel's events go to the prelude (and keep the loop alive).
     ParentRef(bool),
+    /// `new Worker(filename, { workerData })`: events go to callback `id` (kept).
+    WorkerSpawn {
+        id: u32,
+        filename: String,
+        data: String,
+    },
+    /// A message (JSON text) to worker `id`, or (id 1) to this worker's parent.
+    WorkerPost {
+        id: u32,
+        json: String,
+    },
+    /// `worker.terminate()`.
+    WorkerTerminate(u32),
+    /// Whether this worker's parent port keeps its loop alive.
+    ParentPortRef(bool),
+    /// `process.exit` in a worker: its loop stops.
+    WorkerExit(i32),
+    /// An uncaught error in a worker: its loop ends with it (the parent's `'error'`).
+    WorkerFatal(String),
 }
 
 /// The ops queued by native functions, shared with them.
@@ -89,6 +108,18 @@ pub(crate) enum Arg {
     Str(String),
     Num(f64),
     Error(ruv_core::Error),
+}
+
+/// Which thread a runtime runs on.
+pub(crate) enum Thread {
+    /// The process's main thread.
+    Main,
+    /// A worker: its data (JSON text or `undefined`), id and parent port.
+    Worker {
+        data: String,
+        thread_id: u64,
+        port: ruv_worker::MessagePort<String>,
+    },
 }
 
 /// Why a script could not run at all (its own errors are JavaScript's to report).
@@ -131,6 +162,11 @@ pub(crate) struct Host {
     children: HashMap<u32, ruv_process::fork::Forked>,
     /// The channel a parent opened for this process, once opened.
     parent: Option<ruv_process::ipc::Channel>,
+    workers: HashMap<u32, ruv_worker::Worker<String>>,
+    /// In a worker: the port to the parent.
+    parent_port: Option<ruv_worker::MessagePort<String>>,
+    argv: Vec<String>,
+    options: Options,
     /// A microtask that runs the engine's jobs is queued.
     jobs_queued: bool,
     /// Rejected promises without a handler yet: (promise, reason).
@@ -174,63 +210,10 @@ pub fn run_file_with(path: &Path, args: &[String], opts: &Options) -> Result<i32
     let file = std::fs::canonicalize(path)
         .map_err(|e| JsError(format!("Cannot find module '{}' ({e})", path.display())))?;
     let filename = file.to_string_lossy().into_owned();
-    let rt = Runtime::new()?;
-    // allocation past the limit throws `InternalError: out of memory` (Node aborts instead)
-    rt.set_memory_limit(opts.max_heap_mb.saturating_mul(1 << 20));
-    let ctx = Context::full(&rt)?;
-    let ops: Ops = Rc::new(RefCell::new(Vec::new()));
     let mut argv = vec![exec_path(), filename.clone()];
     argv.extend(args.iter().cloned());
-    let rejections: Rejections = Rc::new(RefCell::new(Vec::new()));
-    let tracker = rejections.clone();
-    rt.set_host_promise_rejection_tracker(Some(Box::new(
-        move |ctx: Ctx<'_>, promise: Value<'_>, reason: Value<'_>, handled: bool| {
-            let mut list = tracker.borrow_mut();
-            if handled {
-                list.retain(|(p, _): &(Persistent<Value<'static>>, _)| {
-                    p.clone().restore(&ctx).map_or(true, |p| p != promise)
-                });
-            } else {
-                list.push((
-                    Persistent::save(&ctx, promise),
-                    Persistent::save(&ctx, reason),
-                ));
-            }
-        },
-    )));
-    let hooks = ctx.with(|ctx| -> Result<_, JsError> {
-        let native = crate::natives::install(&ctx, ops.clone(), argv)?;
-        let prelude: Function = eval(
-            &ctx,
-            concat!(include_str!("js/base.js"), include_str!("js/node.js")),
-            "node:internal/prelude",
-        )
-        .map_err(|e| JsError(format!("the prelude failed: {}", describe(&ctx, e))))?;
-        let hooks: Object = prelude
-            .call((native,))
-            .map_err(|e| JsError(format!("the prelude failed: {}", describe(&ctx, e))))?;
-        Ok(Persistent::save(&ctx, hooks))
-    })?;
     let mut lp: Loop<Host> = Loop::new()?;
-    let mut host = Host {
-        rt,
-        ctx,
-        ops,
-        hooks,
-        timers: HashMap::new(),
-        immediates: HashMap::new(),
-        children: HashMap::new(),
-        parent: None,
-        jobs_queued: false,
-        rejections,
-    };
-    ruv_node::enter(&mut lp, &mut host, |lp, host| {
-        host.js(lp, |_, hooks| {
-            let run: Function = hooks.get("runMain")?;
-            run.call::<_, ()>((filename.as_str(),))
-        });
-        Ok(())
-    })?;
+    let mut host = boot(&mut lp, &filename, argv, opts, Thread::Main)?;
     loop {
         lp.run(RunMode::Default, &mut host)?;
         // Node's 'beforeExit': work it starts keeps the process going
@@ -260,6 +243,99 @@ pub fn run_file_with(path: &Path, args: &[String], opts: &Options) -> Result<i32
         }
     })?;
     Ok(code)
+}
+
+/// Builds a runtime for `lp` on `thread` and runs `filename`'s main script (its ticks and
+/// promise jobs included); the loop then runs what it started.
+pub(crate) fn boot(
+    lp: &mut Loop<Host>,
+    filename: &str,
+    argv: Vec<String>,
+    opts: &Options,
+    thread: Thread,
+) -> Result<Host, JsError> {
+    let rt = Runtime::new()?;
+    // allocation past the limit throws `InternalError: out of memory` (Node aborts instead)
+    rt.set_memory_limit(opts.max_heap_mb.saturating_mul(1 << 20));
+    let ctx = Context::full(&rt)?;
+    let ops: Ops = Rc::new(RefCell::new(Vec::new()));
+    let rejections: Rejections = Rc::new(RefCell::new(Vec::new()));
+    let tracker = rejections.clone();
+    rt.set_host_promise_rejection_tracker(Some(Box::new(
+        move |ctx: Ctx<'_>, promise: Value<'_>, reason: Value<'_>, handled: bool| {
+            let mut list = tracker.borrow_mut();
+            if handled {
+                list.retain(|(p, _): &(Persistent<Value<'static>>, _)| {
+                    p.clone().restore(&ctx).map_or(true, |p| p != promise)
+                });
+            } else {
+                list.push((
+                    Persistent::save(&ctx, promise),
+                    Persistent::save(&ctx, reason),
+                ));
+            }
+        },
+    )));
+    let (info, parent_port) = match thread {
+        Thread::Main => (
+            crate::natives::ThreadInfo {
+                main: true,
+                thread_id: 0,
+                data: None,
+            },
+            None,
+        ),
+        Thread::Worker {
+            data,
+            thread_id,
+            port,
+        } => (
+            crate::natives::ThreadInfo {
+                main: false,
+                thread_id,
+                data: Some(data),
+            },
+            Some(port),
+        ),
+    };
+    let hooks = ctx.with(|ctx| -> Result<_, JsError> {
+        let native = crate::natives::install(&ctx, ops.clone(), argv.clone(), info)?;
+        let prelude: Function = eval(
+            &ctx,
+            concat!(include_str!("js/base.js"), include_str!("js/node.js")),
+            "node:internal/prelude",
+        )
+        .map_err(|e| JsError(format!("the prelude failed: {}", describe(&ctx, e))))?;
+        let hooks: Object = prelude
+            .call((native,))
+            .map_err(|e| JsError(format!("the prelude failed: {}", describe(&ctx, e))))?;
+        Ok(Persistent::save(&ctx, hooks))
+    })?;
+    let mut host = Host {
+        rt,
+        ctx,
+        ops,
+        hooks,
+        timers: HashMap::new(),
+        immediates: HashMap::new(),
+        children: HashMap::new(),
+        parent: None,
+        workers: HashMap::new(),
+        parent_port,
+        argv,
+        options: opts.clone(),
+        jobs_queued: false,
+        rejections,
+    };
+    let file = filename.to_string();
+    ruv_node::enter(lp, &mut host, |lp, host| {
+        host.js(lp, |_, hooks| {
+            let run: Function = hooks.get("runMain")?;
+            run.call::<_, ()>((file.as_str(),))
+        });
+        Ok(())
+    })?;
+    Ok(host)
 }
 
 /// Node's `process.execPath`: this program.
@@ -459,6 +535,39 @@ impl Host {
             Op::Disconnect(id) => crate::ipc::disconnect(lp, self, id),
             Op::Kill { id, signal } => crate::ipc::kill(lp, self, id, &signal),
             Op::ParentRef(on) => crate::ipc::parent_ref(lp, self, on),
+            Op::WorkerSpawn { id, filename, data } => {
+                crate::worker::spawn(lp, self, id, filename, data)
+            }
+            Op::WorkerPost { id, json } => {
+                if id == crate::worker::PARENT_PORT {
+                    if let Some(p) = self.parent_port {
+                        p.post_message(lp, json);
+                    }
+                } else if let Some(w) = self.workers.get(&id) {
+                    w.post_message(lp, json);
+                }
+                Ok(())
+            }
+            Op::WorkerTerminate(id) => match self.workers.get(&id).copied() {
+                Some(w) => w.terminate(lp, |_, _: &mut Host, _| {}),
+                None => Ok(()),
+            },
+            Op::ParentPortRef(on) => {
+                if let Some(p) = self.parent_port {
+                    p.set_ref(lp, on);
+                }
+                Ok(())
+            }
+            Op::WorkerExit(code) => {
+                ruv_worker::exit(lp, code);
+                Ok(())
+            }
+            Op::WorkerFatal(msg) => {
+                // the worker's loop ends with the error: the parent gets 'error', then 'exit'
+                let e = ruv_core::Error::new(ruv_core::Code::EPANIC).with_detail(msg);
+                lp.report_error(self, e);
+                Ok(())
+            }
         };
         if let Err(e) = res {
             eprintln!("ruvjs: {e}");
@@ -473,6 +582,26 @@ impl Host {
     /// Records forked child `id`.
     pub(crate) fn add_child(&mut self, id: u32, f: ruv_process::fork::Forked) {
         self.children.insert(id, f);
+    }
+
+    /// The script's `process.argv`.
+    pub(crate) fn argv(&self) -> &[String] {
+        &self.argv
+    }
+
+    /// How this runtime was started (workers start the same way).
+    pub(crate) fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Records worker `id`.
+    pub(crate) fn add_worker(&mut self, id: u32, w: ruv_worker::Worker<String>) {
+        self.workers.insert(id, w);
+    }
+
+    /// Forgets worker `id` (it exited).
+    pub(crate) fn remove_worker(&mut self, id: u32) {
+        self.workers.remove(&id);
     }
 
     /// Forgets forked child `id` (it closed).

@@ -20,5 +20,6 @@ mod engine;
 mod host;
 mod ipc;
 mod natives;
+mod worker;
 
 pub use host::{run_file, run_file_with, JsError, Options};

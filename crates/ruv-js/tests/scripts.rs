@@ -95,6 +95,24 @@ fn a_forked_child_answers_over_ipc_in_order_then_disconnects_and_exits_4() {
 }
 
 #[test]
+fn a_worker_thread_computes_while_the_main_loop_ticks_and_exits_with_its_code() {
+    matches_node("worker_offload");
+}
+
+#[test]
+fn an_uncaught_error_in_a_worker_is_the_parents_error_event_then_exit_1() {
+    let (code, out, err) = run_source(
+        "worker-error",
+        "const { Worker, isMainThread } = require('worker_threads');\nif (isMainThread) {\n  const w = new Worker(__filename);\n  w.on('error', (e) => console.log('error:', e.message));\n  w.on('exit', (c) => console.log('exit', c));\n} else {\n  setTimeout(() => { throw new Error('boom in worker'); }, 1);\n}\n",
+    );
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "error: boom in worker\nexit 1\n"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_thrown_error_prints_its_message_and_exits_1_after_the_exit_event() {
     let (code, out, err) = run_source(
         "throw",
@@ -230,7 +248,7 @@ fn the_shared_seed_scripts_that_ruvjs_covers_pass_run_sh() {
         .expect("bash runs");
     let text = String::from_utf8_lossy(&out.stdout);
     eprintln!("{text}");
-    // the scripts that need child_process, worker_threads and cluster are the next step
+    // the scripts that need http and cluster are the next step
     for name in [
         "pbkdf2_pool",
         "event_loop_order",

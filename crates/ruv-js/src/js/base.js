@@ -9,7 +9,8 @@
   // A slot array with a free list (QuickJS's Map was the hot spot with a million timers).
   // An id is reused only after the Rust side has applied every op that named it: ops are
   // applied, in order, as soon as the JavaScript entry that queued them returns.
-  const callbacks = [undefined]; // id 0: the parent channel's events (node.js)
+  // ids 0 and 1: the parent channel's and (in a worker) the parent port's events (node.js)
+  const callbacks = [undefined, undefined];
   const freeIds = [];
   function register(fn) {
     const id = freeIds.length ? freeIds.pop() : callbacks.length;
@@ -24,7 +25,7 @@
     fn(...args);
   }
   function forget(id) {
-    if (id === 0 || callbacks[id] === undefined) return;
+    if (id <= 1 || callbacks[id] === undefined) return;
     callbacks[id] = undefined;
     freeIds.push(id);
   }

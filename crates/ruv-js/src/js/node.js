@@ -22,7 +22,19 @@
       try { process.emit('exit', exitCodeNow()); } catch (e) { reportFatal(e); native.exit(7); }
     }
     native.exit(exitCodeNow());
+    // in a worker `native.exit` returns (the worker's loop stops): unwind the script
+    throw exitSentinel;
   };
+  const exitSentinel = { toString: () => 'worker exit' };
+  const isMainThread = native.isMainThread();
+  if (!isMainThread) {
+    let code;
+    Object.defineProperty(process, 'exitCode', {
+      get: () => code,
+      set: (c) => { code = c; native.setExitCode(c === undefined || c === null ? 0 : Number(c) | 0); },
+      enumerable: true, configurable: true,
+    });
+  }
   function exitCodeNow() { const c = process.exitCode; return c === undefined || c === null ? 0 : Number(c) | 0; }
   process.nextTick = function (fn, ...args) {
     checkFunction(fn, 'callback');
@@ -438,7 +450,7 @@
     },
   };
 
-  if (native.hasParentChannel()) {
+  if (isMainThread && native.hasParentChannel()) {
     let connected = true, listening = false;
     const parentId = register((name, ...args) => {
       switch (name) {
@@ -475,12 +487,60 @@
     };
   }
 
+  // ---- worker_threads (messages as JSON text) -------------------------------------------
+  function encodeMessage(v) { return v === undefined ? 'undefined' : JSON.stringify(v); }
+  function decodeMessage(s) { return s === 'undefined' ? undefined : JSON.parse(s); }
+  class Worker extends EventEmitter {
+    constructor(filename, options) {
+      super();
+      const opts = options || {};
+      this.threadId = -1;
+      const self = this;
+      this._id = register((name, ...args) => {
+        switch (name) {
+          case 'online': self.emit('online'); break;
+          case 'message': self.emit('message', decodeMessage(args[0])); break;
+          case 'error': {
+            const spec = args[0];
+            // the worker's own message, without ruv's code prefix
+            const e = new Error(String(spec[0]).replace(/^EPANIC: (callback panicked, )?/, ''));
+            self.emit('error', e);
+            break;
+          }
+          case 'exit': self.emit('exit', args[0]); break;
+        }
+      });
+      native.workerSpawn(this._id, pathMod.resolve(String(filename)), encodeMessage(opts.workerData));
+    }
+    postMessage(v) { native.workerPost(this._id, encodeMessage(v)); }
+    terminate() { const p = new Promise((res) => this.once('exit', res)); native.workerTerminate(this._id); return p; }
+    ref() { return this; }
+    unref() { return this; }
+  }
+  let parentPort = null;
+  if (!isMainThread) {
+    parentPort = new EventEmitter();
+    parentPort.postMessage = (v) => native.workerPost(1, encodeMessage(v));
+    callbacks[1] = (name, json) => { if (name === 'message') parentPort.emit('message', decodeMessage(json)); };
+    let listening = false;
+    const changed = () => {
+      const want = parentPort.listenerCount('message') > 0;
+      if (want !== listening) { listening = want; native.parentPortRef(want); }
+    };
+    parentPort.on('newListener', (name) => { if (name === 'message') Promise.resolve().then(changed); });
+    parentPort.on('removeListener', (name) => { if (name === 'message') changed(); });
+  }
+  const workerThreads = {
+    Worker, isMainThread, parentPort, threadId: native.threadId(),
+    workerData: isMainThread ? null : decodeMessage(native.workerData()),
+  };
+
   const perfHooks = { performance: { now: () => native.now(), timeOrigin: Date.now() - native.now() } };
 
   const builtins = {
     events: EventEmitter, fs: fsMod, 'fs/promises': fsMod.promises, path: pathMod, crypto: cryptoMod,
     util, timers: timersMod, 'timers/promises': timersMod.promises, os: osMod, perf_hooks: perfHooks,
-    buffer: { Buffer }, process, child_process: childProcess,
+    buffer: { Buffer }, process, child_process: childProcess, worker_threads: workerThreads,
   };
 
   // ---- require (CommonJS) ------------------------------------------------------------
@@ -548,8 +608,14 @@
     native.write(2, `${shown.replace(/\n$/, '')}\n\nNode.js ${process.version}\n`, false);
   }
   function fatal(e) {
+    if (e === exitSentinel) return;
     if (process.listenerCount('uncaughtException') > 0) {
       try { process.emit('uncaughtException', e, 'uncaughtException'); return; } catch (e2) { e = e2; }
+    }
+    if (!isMainThread) {
+      // the parent's Worker gets 'error' (with this message), then 'exit' with 1
+      native.workerFatal(e instanceof Error ? String(e.message) : inspect(e));
+      return;
     }
     reportFatal(e);
     process.exitCode = 1;
