@@ -9,106 +9,15 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::fmt;
-use std::path::Path;
 use std::rc::Rc;
 
 pub(crate) use crate::engine::{describe, error_spec, eval};
+pub(crate) use crate::ops::{Arg, Op, Ops, Reply};
 use rquickjs::{Context, Ctx, Function, IntoJs, Object, Persistent, Runtime, Value};
-use ruv_core::{Loop, RunMode};
+use ruv_core::Loop;
+
+use crate::run::Options;
 use ruv_node::{Immediate, Timeout};
-
-/// What the script asked of the loop, applied after it returns.
-pub(crate) enum Op {
-    TimerStart {
-        id: u32,
-        ms: u64,
-        repeat: bool,
-    },
-    TimerClear(u32),
-    TimerRef(u32, bool),
-    TimerRefresh(u32),
-    Immediate(u32),
-    ImmediateClear(u32),
-    ImmediateRef(u32, bool),
-    NextTick(u32),
-    ReadFile {
-        path: String,
-        id: u32,
-    },
-    Pbkdf2 {
-        password: Vec<u8>,
-        salt: Vec<u8>,
-        iterations: u64,
-        keylen: u64,
-        digest: String,
-        id: u32,
-    },
-    /// `child_process.fork`: events go to callback `id` (kept).
-    Fork {
-        id: u32,
-        module: String,
-        args: Vec<String>,
-        exec_argv: Vec<String>,
-    },
-    /// A message (JSON text) to forked child `id`, or to the parent (`id` 0); `done`: the
-    /// callback for when it was written (0: none).
-    Send {
-        id: u32,
-        json: String,
-        done: u32,
-    },
-    /// Closes the channel to child `id`, or to the parent (0).
-    Disconnect(u32),
-    /// Signals forked child `id`.
-    Kill {
-        id: u32,
-        signal: String,
-    },
-    /// Whether the parent channel's events go to the prelude (and keep the loop alive).
-    ParentRef(bool),
-    /// `new Worker(filename, { workerData })`: events go to callback `id` (kept).
-    WorkerSpawn {
-        id: u32,
-        filename: String,
-        data: String,
-    },
-    /// A message (JSON text) to worker `id`, or (id 1) to this worker's parent.
-    WorkerPost {
-        id: u32,
-        json: String,
-    },
-    /// `worker.terminate()`.
-    WorkerTerminate(u32),
-    /// Whether this worker's parent port keeps its loop alive.
-    ParentPortRef(bool),
-    /// `process.exit` in a worker: its loop stops.
-    WorkerExit(i32),
-    /// An uncaught error in a worker: its loop ends with it (the parent's `'error'`).
-    WorkerFatal(String),
-}
-
-/// The ops queued by native functions, shared with them.
-pub(crate) type Ops = Rc<RefCell<Vec<Op>>>;
-
-/// A result for a callback: what the prelude's `call(id, keep, ...args)` gets.
-pub(crate) enum Reply {
-    /// No arguments.
-    None,
-    /// `(err, bytes)`: an error as `[message, code, errno, syscall, path]`, or the bytes as an
-    /// `ArrayBuffer`.
-    Bytes(Result<Vec<u8>, ruv_core::Error>),
-    /// An event: its name and its arguments.
-    Event(&'static str, Vec<Arg>),
-}
-
-/// An event argument.
-pub(crate) enum Arg {
-    Null,
-    Str(String),
-    Num(f64),
-    Error(ruv_core::Error),
-}
 
 /// Which thread a runtime runs on.
 pub(crate) enum Thread {
@@ -122,33 +31,10 @@ pub(crate) enum Thread {
     },
 }
 
-/// Why a script could not run at all (its own errors are JavaScript's to report).
-#[derive(Debug)]
-pub struct JsError(String);
-
-impl fmt::Display for JsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for JsError {}
-
-impl From<rquickjs::Error> for JsError {
-    fn from(e: rquickjs::Error) -> JsError {
-        JsError(e.to_string())
-    }
-}
-
-impl From<ruv_core::Error> for JsError {
-    fn from(e: ruv_core::Error) -> JsError {
-        JsError(e.to_string())
-    }
-}
-
 /// Rejected promises nobody handled yet, as (promise, reason), filled by the engine's
 /// rejection tracker.
-type Rejections = Rc<RefCell<Vec<(Persistent<Value<'static>>, Persistent<Value<'static>>)>>>;
+pub(crate) type Rejections =
+    Rc<RefCell<Vec<(Persistent<Value<'static>>, Persistent<Value<'static>>)>>>;
 
 /// The loop's state: the engine and what maps ids to loop handles.
 ///
@@ -156,24 +42,28 @@ type Rejections = Rc<RefCell<Vec<(Persistent<Value<'static>>, Persistent<Value<'
 /// and the context before the runtime (QuickJS asserts that nothing outlives it).
 pub(crate) struct Host {
     /// The object the prelude returned (`call`, `fatal`, `runMain`, …).
-    hooks: Persistent<Object<'static>>,
-    timers: HashMap<u32, Timeout>,
-    immediates: HashMap<u32, Immediate>,
-    children: HashMap<u32, ruv_process::fork::Forked>,
+    pub(crate) hooks: Persistent<Object<'static>>,
+    pub(crate) timers: HashMap<u32, Timeout>,
+    pub(crate) immediates: HashMap<u32, Immediate>,
+    pub(crate) children: HashMap<u32, ruv_process::fork::Forked>,
     /// The channel a parent opened for this process, once opened.
-    parent: Option<ruv_process::ipc::Channel>,
-    workers: HashMap<u32, ruv_worker::Worker<String>>,
+    pub(crate) parent: Option<ruv_process::ipc::Channel>,
+    pub(crate) workers: HashMap<u32, ruv_worker::Worker<String>>,
+    pub(crate) servers: HashMap<u32, ruv_http::Server>,
+    pub(crate) responses: HashMap<u32, ruv_http::Response>,
+    pub(crate) next_response: u32,
+    pub(crate) spawned: HashMap<u32, ruv_process::child::ChildProcess>,
     /// In a worker: the port to the parent.
-    parent_port: Option<ruv_worker::MessagePort<String>>,
-    argv: Vec<String>,
-    options: Options,
+    pub(crate) parent_port: Option<ruv_worker::MessagePort<String>>,
+    pub(crate) argv: Vec<String>,
+    pub(crate) options: Options,
     /// A microtask that runs the engine's jobs is queued.
-    jobs_queued: bool,
+    pub(crate) jobs_queued: bool,
     /// Rejected promises without a handler yet: (promise, reason).
-    rejections: Rejections,
-    ops: Ops,
-    ctx: Context,
-    rt: Runtime,
+    pub(crate) rejections: Rejections,
+    pub(crate) ops: Ops,
+    pub(crate) ctx: Context,
+    pub(crate) rt: Runtime,
 }
 
 impl Drop for Host {
@@ -183,166 +73,6 @@ impl Drop for Host {
         self.rt.set_host_promise_rejection_tracker(None);
         self.rt.run_gc();
     }
-}
-
-/// How a script runs.
-#[derive(Clone, Debug)]
-pub struct Options {
-    /// The engine's heap limit in MiB (Node's `--max-old-space-size`; default 4096, about
-    /// Node's own on a 64-bit machine).
-    pub max_heap_mb: usize,
-}
-
-impl Default for Options {
-    fn default() -> Options {
-        Options { max_heap_mb: 4096 }
-    }
-}
-
-/// Runs `path` with `args` as `process.argv[2..]` until the loop is empty; returns the exit
-/// code (`process.exit` ends the process itself).
-pub fn run_file(path: &Path, args: &[String]) -> Result<i32, JsError> {
-    run_file_with(path, args, &Options::default())
-}
-
-/// [`run_file`] with [`Options`].
-pub fn run_file_with(path: &Path, args: &[String], opts: &Options) -> Result<i32, JsError> {
-    let file = std::fs::canonicalize(path)
-        .map_err(|e| JsError(format!("Cannot find module '{}' ({e})", path.display())))?;
-    let filename = file.to_string_lossy().into_owned();
-    let mut argv = vec![exec_path(), filename.clone()];
-    argv.extend(args.iter().cloned());
-    let mut lp: Loop<Host> = Loop::new()?;
-    let mut host = boot(&mut lp, &filename, argv, opts, Thread::Main)?;
-    loop {
-        lp.run(RunMode::Default, &mut host)?;
-        // Node's 'beforeExit': work it starts keeps the process going
-        ruv_node::enter(&mut lp, &mut host, |lp, host| {
-            host.js(lp, |_, hooks| {
-                let f: Function = hooks.get("beforeExit")?;
-                f.call::<_, ()>(())
-            });
-            Ok(())
-        })?;
-        if !lp.alive() {
-            break;
-        }
-    }
-    let code = host.ctx.with(|ctx| {
-        let hooks = host.hooks.clone().restore(&ctx)?;
-        let f: Function = hooks.get("exit")?;
-        match f.call::<_, i32>(()) {
-            Ok(code) => Ok(code),
-            Err(e) => {
-                let fatal: Function = hooks.get("fatal")?;
-                fatal
-                    .call::<_, ()>((ctx.catch(),))
-                    .map(|()| 1)
-                    .map_err(|_| e)
-            }
-        }
-    })?;
-    Ok(code)
-}
-
-/// Builds a runtime for `lp` on `thread` and runs `filename`'s main script (its ticks and
-/// promise jobs included); the loop then runs what it started.
-pub(crate) fn boot(
-    lp: &mut Loop<Host>,
-    filename: &str,
-    argv: Vec<String>,
-    opts: &Options,
-    thread: Thread,
-) -> Result<Host, JsError> {
-    let rt = Runtime::new()?;
-    // allocation past the limit throws `InternalError: out of memory` (Node aborts instead)
-    rt.set_memory_limit(opts.max_heap_mb.saturating_mul(1 << 20));
-    let ctx = Context::full(&rt)?;
-    let ops: Ops = Rc::new(RefCell::new(Vec::new()));
-    let rejections: Rejections = Rc::new(RefCell::new(Vec::new()));
-    let tracker = rejections.clone();
-    rt.set_host_promise_rejection_tracker(Some(Box::new(
-        move |ctx: Ctx<'_>, promise: Value<'_>, reason: Value<'_>, handled: bool| {
-            let mut list = tracker.borrow_mut();
-            if handled {
-                list.retain(|(p, _): &(Persistent<Value<'static>>, _)| {
-                    p.clone().restore(&ctx).map_or(true, |p| p != promise)
-                });
-            } else {
-                list.push((
-                    Persistent::save(&ctx, promise),
-                    Persistent::save(&ctx, reason),
-                ));
-            }
-        },
-    )));
-    let (info, parent_port) = match thread {
-        Thread::Main => (
-            crate::natives::ThreadInfo {
-                main: true,
-                thread_id: 0,
-                data: None,
-            },
-            None,
-        ),
-        Thread::Worker {
-            data,
-            thread_id,
-            port,
-        } => (
-            crate::natives::ThreadInfo {
-                main: false,
-                thread_id,
-                data: Some(data),
-            },
-            Some(port),
-        ),
-    };
-    let hooks = ctx.with(|ctx| -> Result<_, JsError> {
-        let native = crate::natives::install(&ctx, ops.clone(), argv.clone(), info)?;
-        let prelude: Function = eval(
-            &ctx,
-            concat!(include_str!("js/base.js"), include_str!("js/node.js")),
-            "node:internal/prelude",
-        )
-        .map_err(|e| JsError(format!("the prelude failed: {}", describe(&ctx, e))))?;
-        let hooks: Object = prelude
-            .call((native,))
-            .map_err(|e| JsError(format!("the prelude failed: {}", describe(&ctx, e))))?;
-        Ok(Persistent::save(&ctx, hooks))
-    })?;
-    let mut host = Host {
-        rt,
-        ctx,
-        ops,
-        hooks,
-        timers: HashMap::new(),
-        immediates: HashMap::new(),
-        children: HashMap::new(),
-        parent: None,
-        workers: HashMap::new(),
-        parent_port,
-        argv,
-        options: opts.clone(),
-        jobs_queued: false,
-        rejections,
-    };
-    let file = filename.to_string();
-    ruv_node::enter(lp, &mut host, |lp, host| {
-        host.js(lp, |_, hooks| {
-            let run: Function = hooks.get("runMain")?;
-            run.call::<_, ()>((file.as_str(),))
-        });
-        Ok(())
-    })?;
-    Ok(host)
-}
-
-/// Node's `process.execPath`: this program.
-fn exec_path() -> String {
-    std::env::current_exe()
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_else(|_| "ruvjs".into())
 }
 
 impl Host {
@@ -415,6 +145,9 @@ impl Host {
                             Arg::Null => a.push_arg(Value::new_null(ctx.clone()))?,
                             Arg::Str(s) => a.push_arg(s)?,
                             Arg::Num(n) => a.push_arg(n)?,
+                            Arg::Bytes(b) => {
+                                a.push_arg(rquickjs::ArrayBuffer::new(ctx.clone(), b)?)?
+                            }
                             Arg::Error(e) => a.push_arg(error_spec(ctx, &e)?)?,
                         }
                     }
@@ -535,6 +268,26 @@ impl Host {
             Op::Disconnect(id) => crate::ipc::disconnect(lp, self, id),
             Op::Kill { id, signal } => crate::ipc::kill(lp, self, id, &signal),
             Op::ParentRef(on) => crate::ipc::parent_ref(lp, self, on),
+            Op::HttpListen { id, port, host } => crate::http::listen(lp, self, id, port, host),
+            Op::HttpRespond {
+                rid,
+                status,
+                headers,
+                body,
+                done,
+            } => crate::http::respond(lp, self, rid, status, headers, body, done),
+            Op::HttpClose(id) => match self.servers.remove(&id) {
+                Some(s) => s.close(lp),
+                None => Ok(()),
+            },
+            Op::HttpGet { id, url } => crate::http::get(lp, id, url),
+            Op::Spawn {
+                id,
+                file,
+                args,
+                stdio,
+            } => crate::http::spawn(lp, self, id, file, args, stdio),
+            Op::SpawnKill { id, signal } => crate::http::kill_spawned(lp, self, id, &signal),
             Op::WorkerSpawn { id, filename, data } => {
                 crate::worker::spawn(lp, self, id, filename, data)
             }
@@ -592,6 +345,38 @@ impl Host {
     /// How this runtime was started (workers start the same way).
     pub(crate) fn options(&self) -> &Options {
         &self.options
+    }
+
+    /// Records server `id`.
+    pub(crate) fn add_server(&mut self, id: u32, s: ruv_http::Server) {
+        self.servers.insert(id, s);
+    }
+
+    /// Keeps a response until the script answers it; its id for the script.
+    pub(crate) fn add_response(&mut self, res: ruv_http::Response) -> u32 {
+        self.next_response = self.next_response.wrapping_add(1);
+        self.responses.insert(self.next_response, res);
+        self.next_response
+    }
+
+    /// The response `rid`, to answer.
+    pub(crate) fn take_response(&mut self, rid: u32) -> Option<ruv_http::Response> {
+        self.responses.remove(&rid)
+    }
+
+    /// Records spawned child `id`.
+    pub(crate) fn add_spawned(&mut self, id: u32, c: ruv_process::child::ChildProcess) {
+        self.spawned.insert(id, c);
+    }
+
+    /// The spawned child `id`.
+    pub(crate) fn spawned(&self, id: u32) -> Option<ruv_process::child::ChildProcess> {
+        self.spawned.get(&id).copied()
+    }
+
+    /// Forgets spawned child `id` (it closed).
+    pub(crate) fn remove_spawned(&mut self, id: u32) {
+        self.spawned.remove(&id);
     }
 
     /// Records worker `id`.

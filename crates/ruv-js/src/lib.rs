@@ -18,8 +18,11 @@
 mod encoding;
 mod engine;
 mod host;
+mod http;
 mod ipc;
 mod natives;
+mod ops;
+mod run;
 mod worker;
 
-pub use host::{run_file, run_file_with, JsError, Options};
+pub use run::{run_file, run_file_with, JsError, Options};

@@ -146,6 +146,73 @@ pub(crate) fn install<'js>(
     func(
         ctx,
         &n,
+        "httpListen",
+        move |id: u32, port: u16, host: String| {
+            o.borrow_mut().push(Op::HttpListen { id, port, host })
+        },
+    )?;
+    let o = ops.clone();
+    func(
+        ctx,
+        &n,
+        "httpRespond",
+        move |rid: u32,
+              status: u16,
+              flat: Vec<String>,
+              body: ArrayBuffer<'js>,
+              done: u32|
+              -> rquickjs::Result<()> {
+            let headers = flat
+                .chunks_exact(2)
+                .map(|kv| (kv[0].clone(), kv[1].clone()))
+                .collect();
+            let body = whole(&body)?;
+            o.borrow_mut().push(Op::HttpRespond {
+                rid,
+                status,
+                headers,
+                body,
+                done,
+            });
+            Ok(())
+        },
+    )?;
+    let o = ops.clone();
+    func(ctx, &n, "httpClose", move |id: u32| {
+        o.borrow_mut().push(Op::HttpClose(id))
+    })?;
+    let o = ops.clone();
+    func(ctx, &n, "httpGet", move |id: u32, url: String| {
+        o.borrow_mut().push(Op::HttpGet { id, url })
+    })?;
+    let o = ops.clone();
+    func(
+        ctx,
+        &n,
+        "spawn",
+        move |id: u32, file: String, args: Vec<String>, stdio: Vec<String>| {
+            o.borrow_mut().push(Op::Spawn {
+                id,
+                file,
+                args,
+                stdio,
+            })
+        },
+    )?;
+    let o = ops.clone();
+    func(ctx, &n, "spawnKill", move |id: u32, signal: String| {
+        o.borrow_mut().push(Op::SpawnKill { id, signal })
+    })?;
+    func(ctx, &n, "killPid", |pid: i32, signal: String| -> bool {
+        let sig =
+            ruv_process::child::Signal::from_name(&signal).map_or(libc::SIGTERM, |s| s.as_raw());
+        // SAFETY: kill(2) takes any pid and signal number; it only reports an error for bad ones.
+        unsafe { libc::kill(pid, sig) == 0 }
+    })?;
+    let o = ops.clone();
+    func(
+        ctx,
+        &n,
         "workerSpawn",
         move |id: u32, filename: String, data: String| {
             o.borrow_mut().push(Op::WorkerSpawn { id, filename, data })

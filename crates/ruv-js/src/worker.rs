@@ -41,7 +41,7 @@ pub(crate) fn spawn(
                 thread_id: ctx.thread_id,
                 port,
             };
-            crate::host::boot(wlp, &filename, argv, &opts, thread).map_err(|e| {
+            crate::run::boot(wlp, &filename, argv, &opts, thread).map_err(|e| {
                 ruv_core::Error::new(ruv_core::Code::EPANIC).with_detail(e.to_string())
             })
         },

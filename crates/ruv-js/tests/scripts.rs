@@ -100,6 +100,21 @@ fn a_worker_thread_computes_while_the_main_loop_ticks_and_exits_with_its_code() 
 }
 
 #[test]
+fn the_blocking_endpoint_blocks_ping_and_its_three_fixes_do_not() {
+    // spawn + http server and client + fork + worker_threads + setImmediate partitioning
+    matches_node("blocking_check");
+}
+
+#[test]
+fn an_http_server_answers_an_http_get() {
+    let (code, out, err) = run_source(
+        "http",
+        "const http = require('http');\nconst s = http.createServer((req, res) => { res.statusCode = 201; res.setHeader('X-A', 'b'); res.end('hello ' + req.method + ' ' + req.url); });\ns.listen(0, '127.0.0.1', () => {\n  http.get({ host: '127.0.0.1', port: s.address().port, path: '/x?y=1' }, (res) => {\n    let body = '';\n    res.setEncoding('utf8');\n    res.on('data', (d) => (body += d));\n    res.on('end', () => { console.log(res.statusCode, body); s.close(); });\n  });\n});\n",
+    );
+    assert_eq!((code, out.as_str()), (0, "201 hello GET /x?y=1\n"), "{err}");
+}
+
+#[test]
 fn an_uncaught_error_in_a_worker_is_the_parents_error_event_then_exit_1() {
     let (code, out, err) = run_source(
         "worker-error",
@@ -248,7 +263,7 @@ fn the_shared_seed_scripts_that_ruvjs_covers_pass_run_sh() {
         .expect("bash runs");
     let text = String::from_utf8_lossy(&out.stdout);
     eprintln!("{text}");
-    // the scripts that need http and cluster are the next step
+    // the cluster scripts are the next step
     for name in [
         "pbkdf2_pool",
         "event_loop_order",

@@ -1,0 +1,131 @@
+//! What native functions ask of the loop ([`Op`]) and what the loop hands back to a
+//! JavaScript callback ([`Reply`]).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// What the script asked of the loop, applied after it returns.
+pub(crate) enum Op {
+    TimerStart {
+        id: u32,
+        ms: u64,
+        repeat: bool,
+    },
+    TimerClear(u32),
+    TimerRef(u32, bool),
+    TimerRefresh(u32),
+    Immediate(u32),
+    ImmediateClear(u32),
+    ImmediateRef(u32, bool),
+    NextTick(u32),
+    ReadFile {
+        path: String,
+        id: u32,
+    },
+    Pbkdf2 {
+        password: Vec<u8>,
+        salt: Vec<u8>,
+        iterations: u64,
+        keylen: u64,
+        digest: String,
+        id: u32,
+    },
+    /// `child_process.fork`: events go to callback `id` (kept).
+    Fork {
+        id: u32,
+        module: String,
+        args: Vec<String>,
+        exec_argv: Vec<String>,
+    },
+    /// A message (JSON text) to forked child `id`, or to the parent (`id` 0); `done`: the
+    /// callback for when it was written (0: none).
+    Send {
+        id: u32,
+        json: String,
+        done: u32,
+    },
+    /// Closes the channel to child `id`, or to the parent (0).
+    Disconnect(u32),
+    /// Signals forked child `id`.
+    Kill {
+        id: u32,
+        signal: String,
+    },
+    /// Whether the parent channel's events go to the prelude (and keep the loop alive).
+    ParentRef(bool),
+    /// `new Worker(filename, { workerData })`: events go to callback `id` (kept).
+    WorkerSpawn {
+        id: u32,
+        filename: String,
+        data: String,
+    },
+    /// A message (JSON text) to worker `id`, or (id 1) to this worker's parent.
+    WorkerPost {
+        id: u32,
+        json: String,
+    },
+    /// `worker.terminate()`.
+    WorkerTerminate(u32),
+    /// Whether this worker's parent port keeps its loop alive.
+    ParentPortRef(bool),
+    /// `process.exit` in a worker: its loop stops.
+    WorkerExit(i32),
+    /// An uncaught error in a worker: its loop ends with it (the parent's `'error'`).
+    WorkerFatal(String),
+    /// `server.listen(port, host)` of server callback `id`.
+    HttpListen {
+        id: u32,
+        port: u16,
+        host: String,
+    },
+    /// The whole answer to request `rid`; `done`: called once sent (0: none).
+    HttpRespond {
+        rid: u32,
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+        done: u32,
+    },
+    /// `server.close()`.
+    HttpClose(u32),
+    /// `http.get(url)`.
+    HttpGet {
+        id: u32,
+        url: String,
+    },
+    /// `child_process.spawn`.
+    Spawn {
+        id: u32,
+        file: String,
+        args: Vec<String>,
+        stdio: Vec<String>,
+    },
+    /// `child.kill(signal)` of a spawned child.
+    SpawnKill {
+        id: u32,
+        signal: String,
+    },
+}
+
+/// The ops queued by native functions, shared with them.
+pub(crate) type Ops = Rc<RefCell<Vec<Op>>>;
+
+/// A result for a callback: what the prelude's `call(id, keep, ...args)` gets.
+pub(crate) enum Reply {
+    /// No arguments.
+    None,
+    /// `(err, bytes)`: an error as `[message, code, errno, syscall, path]`, or the bytes as an
+    /// `ArrayBuffer`.
+    Bytes(Result<Vec<u8>, ruv_core::Error>),
+    /// An event: its name and its arguments.
+    Event(&'static str, Vec<Arg>),
+}
+
+/// An event argument.
+pub(crate) enum Arg {
+    Null,
+    Str(String),
+    Num(f64),
+    Bytes(Vec<u8>),
+    Error(ruv_core::Error),
+}

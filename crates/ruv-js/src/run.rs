@@ -1,0 +1,206 @@
+//! Running a script: the runtime's start-up (`boot`, for the main thread and for workers),
+//! the loop, `beforeExit` and the exit code.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+use std::rc::Rc;
+
+use rquickjs::{Context, Ctx, Function, Object, Persistent, Runtime, Value};
+use ruv_core::{Loop, RunMode};
+
+use crate::host::{describe, eval, Host, Ops, Rejections, Thread};
+
+/// Why a script could not run at all (its own errors are JavaScript's to report).
+#[derive(Debug)]
+pub struct JsError(String);
+
+impl fmt::Display for JsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for JsError {}
+
+impl From<rquickjs::Error> for JsError {
+    fn from(e: rquickjs::Error) -> JsError {
+        JsError(e.to_string())
+    }
+}
+
+impl From<ruv_core::Error> for JsError {
+    fn from(e: ruv_core::Error) -> JsError {
+        JsError(e.to_string())
+    }
+}
+
+/// How a script runs.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The engine's heap limit in MiB (Node's `--max-old-space-size`; default 4096, about
+    /// Node's own on a 64-bit machine).
+    pub max_heap_mb: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { max_heap_mb: 4096 }
+    }
+}
+
+/// Runs `path` with `args` as `process.argv[2..]` until the loop is empty; returns the exit
+/// code (`process.exit` ends the process itself).
+pub fn run_file(path: &Path, args: &[String]) -> Result<i32, JsError> {
+    run_file_with(path, args, &Options::default())
+}
+
+/// [`run_file`] with [`Options`].
+pub fn run_file_with(path: &Path, args: &[String], opts: &Options) -> Result<i32, JsError> {
+    let file = std::fs::canonicalize(path)
+        .map_err(|e| JsError(format!("Cannot find module '{}' ({e})", path.display())))?;
+    let filename = file.to_string_lossy().into_owned();
+    let mut argv = vec![exec_path(), filename.clone()];
+    argv.extend(args.iter().cloned());
+    let mut lp: Loop<Host> = Loop::new()?;
+    let mut host = boot(&mut lp, &filename, argv, opts, Thread::Main)?;
+    loop {
+        lp.run(RunMode::Default, &mut host)?;
+        // Node's 'beforeExit': work it starts keeps the process going
+        ruv_node::enter(&mut lp, &mut host, |lp, host| {
+            host.js(lp, |_, hooks| {
+                let f: Function = hooks.get("beforeExit")?;
+                f.call::<_, ()>(())
+            });
+            Ok(())
+        })?;
+        if !lp.alive() {
+            break;
+        }
+    }
+    let code = host.ctx.with(|ctx| {
+        let hooks = host.hooks.clone().restore(&ctx)?;
+        let f: Function = hooks.get("exit")?;
+        match f.call::<_, i32>(()) {
+            Ok(code) => Ok(code),
+            Err(e) => {
+                let fatal: Function = hooks.get("fatal")?;
+                fatal
+                    .call::<_, ()>((ctx.catch(),))
+                    .map(|()| 1)
+                    .map_err(|_| e)
+            }
+        }
+    })?;
+    Ok(code)
+}
+
+/// Builds a runtime for `lp` on `thread` and runs `filename`'s main script (its ticks and
+/// promise jobs included); the loop then runs what it started.
+pub(crate) fn boot(
+    lp: &mut Loop<Host>,
+    filename: &str,
+    argv: Vec<String>,
+    opts: &Options,
+    thread: Thread,
+) -> Result<Host, JsError> {
+    let rt = Runtime::new()?;
+    // allocation past the limit throws `InternalError: out of memory` (Node aborts instead)
+    rt.set_memory_limit(opts.max_heap_mb.saturating_mul(1 << 20));
+    let ctx = Context::full(&rt)?;
+    let ops: Ops = Rc::new(RefCell::new(Vec::new()));
+    let rejections: Rejections = Rc::new(RefCell::new(Vec::new()));
+    let tracker = rejections.clone();
+    rt.set_host_promise_rejection_tracker(Some(Box::new(
+        move |ctx: Ctx<'_>, promise: Value<'_>, reason: Value<'_>, handled: bool| {
+            let mut list = tracker.borrow_mut();
+            if handled {
+                list.retain(|(p, _): &(Persistent<Value<'static>>, _)| {
+                    p.clone().restore(&ctx).map_or(true, |p| p != promise)
+                });
+            } else {
+                list.push((
+                    Persistent::save(&ctx, promise),
+                    Persistent::save(&ctx, reason),
+                ));
+            }
+        },
+    )));
+    let (info, parent_port) = match thread {
+        Thread::Main => (
+            crate::natives::ThreadInfo {
+                main: true,
+                thread_id: 0,
+                data: None,
+            },
+            None,
+        ),
+        Thread::Worker {
+            data,
+            thread_id,
+            port,
+        } => (
+            crate::natives::ThreadInfo {
+                main: false,
+                thread_id,
+                data: Some(data),
+            },
+            Some(port),
+        ),
+    };
+    let hooks = ctx.with(|ctx| -> Result<_, JsError> {
+        let native = crate::natives::install(&ctx, ops.clone(), argv.clone(), info)?;
+        let prelude: Function = eval(
+            &ctx,
+            concat!(
+                include_str!("js/base.js"),
+                include_str!("js/node.js"),
+                include_str!("js/http.js"),
+                include_str!("js/modules.js")
+            ),
+            "node:internal/prelude",
+        )
+        .map_err(|e| JsError(format!("the prelude failed: {}", describe(&ctx, e))))?;
+        let hooks: Object = prelude
+            .call((native,))
+            .map_err(|e| JsError(format!("the prelude failed: {}", describe(&ctx, e))))?;
+        Ok(Persistent::save(&ctx, hooks))
+    })?;
+    let mut host = Host {
+        rt,
+        ctx,
+        ops,
+        hooks,
+        timers: HashMap::new(),
+        immediates: HashMap::new(),
+        children: HashMap::new(),
+        parent: None,
+        workers: HashMap::new(),
+        servers: HashMap::new(),
+        responses: HashMap::new(),
+        next_response: 0,
+        spawned: HashMap::new(),
+        parent_port,
+        argv,
+        options: opts.clone(),
+        jobs_queued: false,
+        rejections,
+    };
+    let file = filename.to_string();
+    ruv_node::enter(lp, &mut host, |lp, host| {
+        host.js(lp, |_, hooks| {
+            let run: Function = hooks.get("runMain")?;
+            run.call::<_, ()>((file.as_str(),))
+        });
+        Ok(())
+    })?;
+    Ok(host)
+}
+
+/// Node's `process.execPath`: this program.
+fn exec_path() -> String {
+    std::env::current_exe()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "ruvjs".into())
+}
