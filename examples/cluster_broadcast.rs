@@ -90,31 +90,20 @@ impl Primary {
 
 fn main() {
     let mut args = Args::from_env(NAME, USAGE);
-    let mut port = 3000u16;
-    let mut workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut every = 10_000u64;
-    while let Some(a) = args.next() {
-        match a {
-            Arg::Flag(f) if f == "--port" => port = args.value(&f, "a port number, 0-65535"),
-            Arg::Flag(f) if f == "--workers" => {
-                workers = args.value(&f, "a number of workers, at least 1");
-                if workers == 0 {
-                    args.bad("--workers must be at least 1");
-                }
+    let opts = cluster_common::parse(&mut args, false, |args, a| match a {
+        Arg::Flag(f) if f == "--every-ms" => {
+            every = args.value(&f, "a number of milliseconds, at least 1");
+            if every == 0 {
+                args.bad("--every-ms must be at least 1");
             }
-            Arg::Flag(f) if f == "--every-ms" => {
-                every = args.value(&f, "a number of milliseconds, at least 1");
-                if every == 0 {
-                    args.bad("--every-ms must be at least 1");
-                }
-            }
-            other => args.unexpected(other),
         }
-    }
+        other => args.unexpected(other),
+    });
     let run = if ruv::cluster::is_primary() {
-        primary(workers, every)
+        primary(opts.workers, every)
     } else {
-        serve(port)
+        serve(opts.port)
     };
     match run {
         Ok(true) => {}

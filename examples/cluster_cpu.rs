@@ -22,7 +22,7 @@ use ruv::http::{Server, ServerEvent, ServerOptions};
 #[path = "common/mod.rs"]
 #[allow(dead_code)] // each example uses part of it
 mod common;
-use common::{Arg, Args};
+use common::Args;
 #[path = "common/cluster.rs"]
 #[allow(dead_code)] // each cluster example uses part of it
 mod cluster_common;
@@ -62,31 +62,11 @@ Crashed workers are restarted with PM2's backoff.
 
 fn main() {
     let mut args = Args::from_env(NAME, USAGE);
-    let mut port = 3000u16;
-    let mut workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut crash = 0f64;
-    while let Some(a) = args.next() {
-        match a {
-            Arg::Flag(f) if f == "--port" => port = args.value(&f, "a port number, 0-65535"),
-            Arg::Flag(f) if f == "--workers" => {
-                workers = args.value(&f, "a number of workers, at least 1");
-                if workers == 0 {
-                    args.bad("--workers must be at least 1");
-                }
-            }
-            Arg::Flag(f) if f == "--crash" => {
-                crash = args.value(&f, "a probability, 0 to 1");
-                if !(0.0..=1.0).contains(&crash) {
-                    args.bad("--crash must be between 0 and 1");
-                }
-            }
-            other => args.unexpected(other),
-        }
-    }
+    let opts = cluster_common::parse(&mut args, true, |args, a| args.unexpected(a));
     let run = if ruv::cluster::is_primary() {
-        cluster_common::primary(NAME, workers, false)
+        cluster_common::primary(NAME, opts.workers, false)
     } else {
-        serve(port, crash)
+        serve(opts.port, opts.crash)
     };
     match run {
         Ok(true) => {}

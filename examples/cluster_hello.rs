@@ -51,33 +51,15 @@ Crashed workers are restarted with PM2's backoff.
 
 fn main() {
     let mut args = Args::from_env(NAME, USAGE);
-    let mut port = 3000u16;
-    let mut workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut crash = 0f64;
     let mut stats = false;
-    while let Some(a) = args.next() {
-        match a {
-            Arg::Flag(f) if f == "--port" => port = args.value(&f, "a port number, 0-65535"),
-            Arg::Flag(f) if f == "--workers" => {
-                workers = args.value(&f, "a number of workers, at least 1");
-                if workers == 0 {
-                    args.bad("--workers must be at least 1");
-                }
-            }
-            Arg::Flag(f) if f == "--crash" => {
-                crash = args.value(&f, "a probability, 0 to 1");
-                if !(0.0..=1.0).contains(&crash) {
-                    args.bad("--crash must be between 0 and 1");
-                }
-            }
-            Arg::Flag(f) if f == "--stats" => stats = true,
-            other => args.unexpected(other),
-        }
-    }
+    let opts = cluster_common::parse(&mut args, true, |args, a| match a {
+        Arg::Flag(f) if f == "--stats" => stats = true,
+        other => args.unexpected(other),
+    });
     let run = if ruv::cluster::is_primary() {
-        cluster_common::primary(NAME, workers, stats)
+        cluster_common::primary(NAME, opts.workers, stats)
     } else {
-        serve(port, crash)
+        serve(opts.port, opts.crash)
     };
     match run {
         Ok(true) => {}

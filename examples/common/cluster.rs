@@ -1,11 +1,52 @@
-//! What the cluster examples share: the primary's handling of its supervisor's events, the
-//! worker's listen that reports a failure to the primary, and `--crash`'s dice.
+//! What the cluster examples share: their common flags, the primary's handling of its
+//! supervisor's events, the worker's listen that reports a failure to the primary, and
+//! `--crash`'s dice.
 
+use crate::common::{Arg, Args};
 use ruv::cluster::worker;
 use ruv::cluster::{ClusterEvent, Supervisor, SupervisorEvent, SupervisorOptions};
 use ruv::core::{Loop, Result, RunMode};
 use ruv::http::Server;
 use std::net::SocketAddr;
+
+/// The flags the cluster examples share, as given or their defaults.
+pub struct Options {
+    /// `--port PORT` (default: 3000; 0 for any free port).
+    pub port: u16,
+    /// `--workers N` (default: the CPUs; at least 1).
+    pub workers: usize,
+    /// `--crash P`, where the example takes it (default: 0).
+    pub crash: f64,
+}
+
+/// Reads the command line: `--port`, `--workers` and (with `crash`) `--crash` here, every
+/// other item to `own`, which takes the example's own flags or calls [`Args::unexpected`].
+pub fn parse(args: &mut Args, crash: bool, mut own: impl FnMut(&mut Args, Arg)) -> Options {
+    let mut o = Options {
+        port: 3000,
+        workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        crash: 0.0,
+    };
+    while let Some(a) = args.next() {
+        match a {
+            Arg::Flag(f) if f == "--port" => o.port = args.value(&f, "a port number, 0-65535"),
+            Arg::Flag(f) if f == "--workers" => {
+                o.workers = args.value(&f, "a number of workers, at least 1");
+                if o.workers == 0 {
+                    args.bad("--workers must be at least 1");
+                }
+            }
+            Arg::Flag(f) if crash && f == "--crash" => {
+                o.crash = args.value(&f, "a probability, 0 to 1");
+                if !(0.0..=1.0).contains(&o.crash) {
+                    args.bad("--crash must be between 0 and 1");
+                }
+            }
+            other => own(args, other),
+        }
+    }
+    o
+}
 
 /// What every cluster example's primary keeps.
 #[derive(Default)]

@@ -7,54 +7,9 @@ mod common;
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-use common::BOUND;
-
-struct App {
-    child: Child,
-    lines: Receiver<Value>,
-    seen: Vec<Value>,
-}
-
-impl App {
-    fn start(args: &[&str], env: &[(&str, &str)]) -> App {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ruv-cluster-testapp"));
-        cmd.args(args)
-            .stdout(Stdio::piped())
-            .env_remove("NODE_UNIQUE_ID");
-        cmd.env_remove("NODE_CLUSTER_SCHED_POLICY");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let (child, lines) = common::spawn_json(&mut cmd);
-        App {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// The next line matching `want` (lines before it are kept in `seen`).
-    fn wait_for(&mut self, want: impl Fn(&Value) -> bool) -> Value {
-        common::wait_for(&self.lines, &mut self.seen, want)
-    }
-
-    fn signal(&self, sig: i32) {
-        // SAFETY: kill(2) on our own child's pid, which we have not reaped yet.
-        let r = unsafe { libc::kill(self.child.id() as i32, sig) };
-        assert_eq!(r, 0);
-    }
-
-    fn finish(mut self) -> Vec<Value> {
-        let status = self.child.wait().expect("wait");
-        assert!(status.success(), "primary: {status}");
-        self.seen.extend(self.lines.iter());
-        self.seen
-    }
-}
+use common::{App, BOUND};
 
 fn is(v: &Value, p: &str) -> bool {
     v["p"] == p
@@ -72,16 +27,6 @@ fn get(port: u16) -> String {
 
 fn worker_of(body: &str) -> u64 {
     body.split(' ').next().unwrap().parse().expect("ID PID")
-}
-
-fn listening_port(app: &mut App, workers: usize) -> u16 {
-    let mut port = 0;
-    for _ in 0..workers {
-        port = app.wait_for(|v| is(v, "listening"))["port"]
-            .as_u64()
-            .unwrap() as u16;
-    }
-    port
 }
 
 #[test]
@@ -117,7 +62,7 @@ fn worker_kill_and_exit_report_nodes_events_in_order_with_code_and_signal() {
 
 fn serves_from_both(env: &[(&str, &str)], need_both: bool) {
     let mut app = App::start(&["serve", "0", "2"], env);
-    let port = listening_port(&mut app, 2);
+    let port = app.listening(2);
     let mut by = [0u32; 3];
     for _ in 0..40 {
         by[worker_of(&get(port)) as usize] += 1;
@@ -154,7 +99,7 @@ fn shared_handle_mode_serves_requests_through_the_workers() {
 #[test]
 fn a_connection_a_worker_does_not_accept_goes_to_another_worker() {
     let mut app = App::start(&["refuse", "0", "2"], &[]);
-    let port = listening_port(&mut app, 2);
+    let port = app.listening(2);
     for _ in 0..20 {
         assert_eq!(worker_of(&get(port)), 2);
     }
@@ -165,7 +110,7 @@ fn a_connection_a_worker_does_not_accept_goes_to_another_worker() {
 #[test]
 fn disconnect_waits_for_an_open_connection() {
     let mut app = App::start(&["serve", "0", "1"], &[]);
-    let port = listening_port(&mut app, 1);
+    let port = app.listening(1);
     let pid = app.seen.iter().find(|v| is(v, "online")).unwrap()["pid"]
         .as_u64()
         .unwrap();
@@ -225,7 +170,7 @@ fn alive(pid: i32) -> bool {
 #[test]
 fn workers_exit_when_the_primary_is_killed() {
     let mut app = App::start(&["serve", "0", "2"], &[]);
-    listening_port(&mut app, 2);
+    app.listening(2);
     let pids: Vec<i32> = app
         .seen
         .iter()
@@ -247,7 +192,7 @@ fn workers_exit_when_the_primary_is_killed() {
 fn kill_ends_a_worker_at_once_even_with_a_request_open() {
     // Node's test-cluster-worker-forced-exit: unlike disconnect, kill does not wait
     let mut app = App::start(&["force", "0", "1"], &[]);
-    let port = listening_port(&mut app, 1);
+    let port = app.listening(1);
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(BOUND)).unwrap();
     s.write_all(b"POST /hold HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nab")
@@ -308,7 +253,7 @@ fn get_path(port: u16, path: &str) -> u64 {
 fn a_worker_that_closes_its_server_and_listens_again_is_served_on_the_same_port() {
     // Node's test-cluster-server-restart-rr
     let mut app = App::start(&["relisten", "0", "2"], &[]);
-    let port = listening_port(&mut app, 2);
+    let port = app.listening(2);
     // /restart until worker 1 answers it (the turn alternates; worker 2 just answers)
     let restarted = (0..40).any(|_| get_path(port, "/restart") == 1);
     assert!(restarted, "worker 1 never answered /restart");

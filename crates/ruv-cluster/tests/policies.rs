@@ -7,86 +7,11 @@ mod common;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, UdpSocket};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver};
+use std::process::{Command, Stdio};
+use std::sync::mpsc::channel;
 use std::time::Instant;
 
-use common::BOUND;
-
-struct App {
-    child: Child,
-    lines: Receiver<Value>,
-    seen: Vec<Value>,
-}
-
-impl App {
-    fn start(args: &[&str], policy: Option<&str>) -> App {
-        App::start_env(args, policy, &[])
-    }
-
-    fn start_env(args: &[&str], policy: Option<&str>, env: &[(&str, &str)]) -> App {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ruv-cluster-testapp-net"));
-        cmd.args(args)
-            .stdout(Stdio::piped())
-            .env_remove("NODE_UNIQUE_ID")
-            .env_remove("NODE_CLUSTER_SCHED_POLICY")
-            .env_remove("RUV_CLUSTER_SCHED_POLICY");
-        if let Some(p) = policy {
-            cmd.env("RUV_CLUSTER_SCHED_POLICY", p);
-        }
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let (child, lines) = common::spawn_json(&mut cmd);
-        App {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// The next line matching `want` (lines before it are kept in `seen`).
-    fn wait_for(&mut self, want: impl Fn(&Value) -> bool) -> Value {
-        common::wait_for(&self.lines, &mut self.seen, want)
-    }
-
-    /// The port once `workers` workers listen.
-    fn listening(&mut self, workers: usize) -> u16 {
-        let mut port = 0;
-        for _ in 0..workers {
-            port = self.wait_for(|v| v["p"] == "listening")["port"]
-                .as_u64()
-                .unwrap() as u16;
-        }
-        port
-    }
-
-    /// SIGUSR1 (disconnect every worker), then the primary's clean exit.
-    fn stop(mut self) -> Vec<Value> {
-        // SAFETY: kill(2) on our own child's pid, which we have not reaped yet.
-        let r = unsafe { libc::kill(self.child.id() as i32, libc::SIGUSR1) };
-        assert_eq!(r, 0);
-        let status = self.child.wait().expect("wait");
-        assert!(status.success(), "primary: {status}");
-        let rest: Vec<Value> = self.lines.iter().collect();
-        self.seen.extend(rest);
-        std::mem::take(&mut self.seen)
-    }
-
-    fn kill(self) {
-        drop(self);
-    }
-}
-
-impl Drop for App {
-    /// A failed test leaves no primary behind (its workers exit when the channel closes).
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            self.child.kill().ok();
-            self.child.wait().ok();
-        }
-    }
-}
+use common::{App, BOUND};
 
 /// One request on a fresh connection: the id and pid of the worker that answered.
 fn get_pid(port: u16) -> (usize, i32) {
@@ -118,7 +43,7 @@ fn spread(port: u16, n: usize) -> [usize; 3] {
 
 #[test]
 fn reuseport_is_chosen_by_ruvs_variable_and_serves_from_both_workers() {
-    let mut app = App::start(&["http", "0", "2"], Some("reuseport"));
+    let mut app = App::net(&["http", "0", "2"], Some("reuseport"));
     let policy = app.wait_for(|v| v["p"] == "policy");
     assert_eq!(policy["policy"], "ReusePort");
     let port = app.listening(2);
@@ -138,10 +63,10 @@ fn reuseport_is_chosen_by_ruvs_variable_and_serves_from_both_workers() {
 
 #[test]
 fn a_second_cluster_without_reuseport_gets_eaddrinuse_on_a_reuseport_clusters_port() {
-    let mut a = App::start(&["http", "0", "2"], Some("reuseport"));
+    let mut a = App::net(&["http", "0", "2"], Some("reuseport"));
     let port = a.listening(2).to_string();
     for policy in ["rr", "shared"] {
-        let mut b = App::start(&["http", &port, "1"], Some(policy));
+        let mut b = App::net(&["http", &port, "1"], Some(policy));
         let v = b.wait_for(|v| v["ev"] == "listen_error");
         assert_eq!(v["code"], "EADDRINUSE", "{policy}: {v}");
         let message = v["message"].as_str().unwrap();
@@ -158,9 +83,9 @@ fn a_second_cluster_without_reuseport_gets_eaddrinuse_on_a_reuseport_clusters_po
 fn a_second_reuseport_cluster_of_the_same_user_joins_the_port() {
     // Linux lets any SO_REUSEPORT socket of the same uid into the group: a second
     // reuseport cluster on the port is not refused, it shares the connections
-    let mut a = App::start(&["http", "0", "1"], Some("reuseport"));
+    let mut a = App::net(&["http", "0", "1"], Some("reuseport"));
     let port = a.listening(1);
-    let mut b = App::start(&["http", &port.to_string(), "1"], Some("reuseport"));
+    let mut b = App::net(&["http", &port.to_string(), "1"], Some("reuseport"));
     assert_eq!(b.listening(1), port);
     get(port);
     b.stop();
@@ -171,7 +96,7 @@ fn a_second_reuseport_cluster_of_the_same_user_joins_the_port() {
 fn a_reuseport_port_stays_held_by_the_primary_while_no_worker_listens() {
     // worker 2 never listens: once worker 1 is killed, only the primary's bound socket
     // holds the port, and another program (SO_REUSEADDR, as std and libuv set) cannot take it
-    let mut app = App::start(&["http-one", "0", "2"], Some("reuseport"));
+    let mut app = App::net(&["http-one", "0", "2"], Some("reuseport"));
     let port = app.listening(1);
     let (id, pid) = get_pid(port);
     assert_eq!(id, 1);
@@ -205,7 +130,7 @@ fn node_workers_on_a_reuseport_cluster_get_round_robin() {
     let script = dir.join("worker.js");
     std::fs::write(&script, NODE_WORKER).unwrap();
     let env = [("NODE_WORKER", script.to_str().unwrap())];
-    let mut app = App::start_env(&["http", "0", "2"], Some("reuseport"), &env);
+    let mut app = App::net_env(&["http", "0", "2"], Some("reuseport"), &env);
     let port = app.listening(2);
     // Node workers never ask for reuseport and bind nothing: the primary listens itself
     // (round-robin) and hands each connection to a Node worker as `net.Native`, what Node's
@@ -231,7 +156,7 @@ fn node_workers_on_a_reuseport_cluster_get_round_robin() {
 fn reuseport_bind_errors_reach_the_workers_listen_callback() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
-    let mut app = App::start(&["http", &port, "1"], Some("reuseport"));
+    let mut app = App::net(&["http", &port, "1"], Some("reuseport"));
     let v = app.wait_for(|v| v["ev"] == "listen_error");
     assert_eq!(v["code"], "EADDRINUSE", "{v}");
     app.kill();
@@ -241,7 +166,7 @@ fn reuseport_bind_errors_reach_the_workers_listen_callback() {
 #[test]
 fn udp_in_a_cluster_is_shared_and_every_datagram_is_answered_by_a_worker() {
     for policy in [None, Some("shared"), Some("reuseport")] {
-        let mut app = App::start(&["udp", "0", "2"], policy);
+        let mut app = App::net(&["udp", "0", "2"], policy);
         let port = app.listening(2);
         let client = UdpSocket::bind("127.0.0.1:0").unwrap();
         client.set_read_timeout(Some(BOUND)).unwrap();
@@ -270,7 +195,7 @@ fn udp_in_a_cluster_is_shared_and_every_datagram_is_answered_by_a_worker() {
 fn a_udp_bind_error_reaches_the_workers_callback() {
     let taken = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
-    let mut app = App::start(&["udp", &port, "1"], None);
+    let mut app = App::net(&["udp", &port, "1"], None);
     let v = app.wait_for(|v| v["ev"] == "listen_error");
     assert_eq!(v["code"], "EADDRINUSE", "{v}");
     assert!(v["message"].as_str().unwrap().contains(&port), "{v}");
@@ -283,7 +208,7 @@ fn requests_per_worker_under_each_policy_are_recorded() {
     // figures, not a balance check: which worker the kernel (shared, reuseport) or the
     // primary's first-free rule (rr) picks depends on timing
     for policy in ["rr", "shared", "reuseport"] {
-        let mut app = App::start(&["http", "0", "2"], Some(policy));
+        let mut app = App::net(&["http", "0", "2"], Some(policy));
         let port = app.listening(2);
         let by = spread(port, 200);
         eprintln!(
@@ -389,7 +314,7 @@ fn ruv_workers_serve_under_a_node_primary() {
 fn a_connection_handed_to_a_worker_that_dies_before_answering_goes_to_another_worker() {
     // worker 1 takes its first connection and exits without answering `newconn`: it never
     // read it, so the primary (which keeps its copy until the answer) hands it to worker 2
-    let mut app = App::start(&["http-rogue", "0", "2"], None);
+    let mut app = App::net(&["http-rogue", "0", "2"], None);
     let port = app.listening(2);
     let mut by = [0usize; 3];
     for _ in 0..4 {
@@ -407,7 +332,7 @@ fn a_connection_handed_to_a_worker_that_dies_before_answering_goes_to_another_wo
 
 #[test]
 fn malformed_and_oversized_messages_from_a_worker_are_errors_and_the_cluster_goes_on() {
-    let mut app = App::start(&["http-garbage", "0", "2"], None);
+    let mut app = App::net(&["http-garbage", "0", "2"], None);
     let port = app.listening(1); // worker 2; worker 1 never listens
     let mut codes = Vec::new();
     for _ in 0..2 {

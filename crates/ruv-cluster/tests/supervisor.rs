@@ -8,69 +8,10 @@ mod common;
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 
-struct App {
-    child: Child,
-    lines: Receiver<Value>,
-    seen: Vec<Value>,
-}
-
-impl App {
-    fn start(workers: &str, env: &[(&str, &str)]) -> App {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ruv-cluster-testapp"));
-        cmd.args(["sup", "0", workers])
-            .stdout(Stdio::piped())
-            .env_remove("NODE_UNIQUE_ID")
-            .env_remove("NODE_CLUSTER_SCHED_POLICY");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let (child, lines) = common::spawn_json(&mut cmd);
-        App {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// The next line matching `want` (bounded receive; lines before it are kept in `seen`).
-    fn wait_for(&mut self, want: impl Fn(&Value) -> bool) -> Value {
-        common::wait_for(&self.lines, &mut self.seen, want)
-    }
-
-    fn signal(&self, sig: i32) {
-        // SAFETY: kill(2) on our own child's pid, which we have not reaped yet.
-        let r = unsafe { libc::kill(self.child.id() as i32, sig) };
-        assert_eq!(r, 0);
-    }
-
-    /// Waits for the primary to exit by itself (its loop ran out of work), successfully.
-    fn finish(mut self) -> Vec<Value> {
-        let status = self.child.wait().expect("wait");
-        assert!(status.success(), "primary: {status}");
-        self.seen.extend(self.lines.iter());
-        assert!(
-            self.seen.iter().any(|v| v["p"] == "loop_exited"),
-            "{:?}",
-            self.seen
-        );
-        std::mem::take(&mut self.seen)
-    }
-}
-
-impl Drop for App {
-    /// A failed test leaves no primary behind (its workers exit when it dies).
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            self.child.kill().ok();
-            self.child.wait().ok();
-        }
-    }
-}
+use common::App;
 
 fn p(v: &Value, name: &str) -> bool {
     v["p"] == name
@@ -101,7 +42,7 @@ fn port_of(v: &Value) -> u16 {
 
 #[test]
 fn a_crashed_worker_is_replaced_by_a_new_worker_id() {
-    let mut app = App::start("1", &[("SUP_MODE", "crash_first"), ("SUP_DELAY", "1")]);
+    let mut app = App::sup("1", &[("SUP_MODE", "crash_first"), ("SUP_DELAY", "1")]);
     let exit = app.wait_for(|v| p(v, "exit"));
     assert_eq!(
         (exit["w"].clone(), exit["code"].clone()),
@@ -123,7 +64,7 @@ fn a_crashed_worker_is_replaced_by_a_new_worker_id() {
 
 #[test]
 fn a_crash_loop_backs_off_and_gives_the_slot_up_after_max_restarts() {
-    let mut app = App::start(
+    let mut app = App::sup(
         "1",
         &[
             ("SUP_MODE", "crash_all"),
@@ -160,7 +101,7 @@ fn a_crash_loop_backs_off_and_gives_the_slot_up_after_max_restarts() {
 #[test]
 fn a_rolling_restart_replaces_every_worker_while_every_request_succeeds() {
     // a generous listen timeout: this test is about requests, not about the timeout
-    let mut app = App::start("2", &[("SUP_LISTEN_TIMEOUT", "30000")]);
+    let mut app = App::sup("2", &[("SUP_LISTEN_TIMEOUT", "30000")]);
     let port = port_of(&app.wait_for(|v| p(v, "listening")));
     app.wait_for(|v| p(v, "listening"));
     let stop = Arc::new(AtomicBool::new(false));
@@ -218,7 +159,7 @@ fn a_rolling_restart_replaces_every_worker_while_every_request_succeeds() {
 
 #[test]
 fn a_replacement_that_never_listens_aborts_the_reload_and_the_old_worker_stays() {
-    let mut app = App::start(
+    let mut app = App::sup(
         "1",
         &[("SUP_MODE", "nolisten_new"), ("SUP_LISTEN_TIMEOUT", "200")],
     );
@@ -244,7 +185,7 @@ fn a_replacement_that_never_listens_aborts_the_reload_and_the_old_worker_stays()
 
 #[test]
 fn a_ready_message_completes_a_rolling_restart_without_listening() {
-    let mut app = App::start(
+    let mut app = App::sup(
         "1",
         &[("SUP_MODE", "ready_new"), ("SUP_LISTEN_TIMEOUT", "30000")],
     );
@@ -258,7 +199,7 @@ fn a_ready_message_completes_a_rolling_restart_without_listening() {
 
 #[test]
 fn a_worker_stuck_in_a_loop_is_killed_after_the_kill_timeout() {
-    let mut app = App::start("1", &[("SUP_MODE", "spin"), ("SUP_KILL_TIMEOUT", "200")]);
+    let mut app = App::sup("1", &[("SUP_MODE", "spin"), ("SUP_KILL_TIMEOUT", "200")]);
     app.wait_for(|v| p(v, "listening"));
     // the broadcast sends the worker into its endless loop before the shutdown begins
     app.signal(libc::SIGUSR1);
@@ -274,7 +215,7 @@ fn a_worker_stuck_in_a_loop_is_killed_after_the_kill_timeout() {
 
 #[test]
 fn graceful_shutdown_ends_every_worker_and_the_primarys_loop() {
-    let mut app = App::start("2", &[]);
+    let mut app = App::sup("2", &[]);
     app.wait_for(|v| p(v, "listening"));
     app.wait_for(|v| p(v, "listening"));
     app.signal(libc::SIGTERM);
@@ -294,7 +235,7 @@ fn graceful_shutdown_ends_every_worker_and_the_primarys_loop() {
 
 #[test]
 fn broadcast_reaches_every_worker() {
-    let mut app = App::start("3", &[]);
+    let mut app = App::sup("3", &[]);
     for _ in 0..3 {
         app.wait_for(|v| p(v, "listening"));
     }
@@ -311,7 +252,7 @@ fn broadcast_reaches_every_worker() {
 
 #[test]
 fn workers_report_metrics_and_the_primary_adds_their_rss() {
-    let mut app = App::start("1", &[("SUP_METRICS", "20")]);
+    let mut app = App::sup("1", &[("SUP_METRICS", "20")]);
     let port = port_of(&app.wait_for(|v| p(v, "listening")));
     get(port).unwrap();
     let m = app.wait_for(|v| s(v, "metrics") && v["requests"].as_u64() >= Some(1));
@@ -325,7 +266,7 @@ fn workers_report_metrics_and_the_primary_adds_their_rss() {
 
 #[test]
 fn a_worker_over_the_rss_limit_is_replaced() {
-    let mut app = App::start(
+    let mut app = App::sup(
         "1",
         &[
             ("SUP_RSS_LIMIT", "1"),
