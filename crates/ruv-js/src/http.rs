@@ -131,21 +131,11 @@ pub(crate) fn spawn(
                 ),
                 ChildEvent::Exit { code, signal } => Reply::Event(
                     "exit",
-                    vec![
-                        code.map_or(Arg::Null, |c| Arg::Num(f64::from(c))),
-                        signal
-                            .and_then(|s| s.name())
-                            .map_or(Arg::Null, |n| Arg::Str(n.to_string())),
-                    ],
+                    vec![crate::ipc::code(code), crate::ipc::signal_name(signal)],
                 ),
                 ChildEvent::Close { code, signal } => {
                     h.remove_spawned(id);
-                    let args = vec![
-                        code.map_or(Arg::Null, |c| Arg::Num(f64::from(c))),
-                        signal
-                            .and_then(|s| s.name())
-                            .map_or(Arg::Null, |n| Arg::Str(n.to_string())),
-                    ];
+                    let args = vec![crate::ipc::code(code), crate::ipc::signal_name(signal)];
                     h.call(lp, id, false, Reply::Event("close", args));
                     return;
                 }
@@ -183,10 +173,7 @@ pub(crate) fn kill_spawned(
     id: u32,
     signal: &str,
 ) -> ruv_core::Result<()> {
-    let sig = ruv_process::child::Signal::from_name(signal).ok_or_else(|| {
-        ruv_core::Error::new(ruv_process::child::ERR_UNKNOWN_SIGNAL)
-            .with_detail(format!("Unknown signal: {signal}"))
-    })?;
+    let sig = crate::ipc::parse_signal(signal)?;
     if let Some(c) = host.spawned(id) {
         c.kill(lp, sig);
     }

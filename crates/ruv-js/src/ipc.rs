@@ -10,14 +10,16 @@ use crate::host::{Arg, Host, Reply};
 /// The callback id the prelude gives the parent channel's events.
 const PARENT: u32 = 0;
 
-fn signal_name(s: Option<ruv_process::child::Signal>) -> Arg {
+/// A signal as its name for the prelude (`null` when none).
+pub(crate) fn signal_name(s: Option<ruv_process::child::Signal>) -> Arg {
     match s.and_then(|s| s.name()) {
         Some(n) => Arg::Str(n.to_string()),
         None => Arg::Null,
     }
 }
 
-fn code(c: Option<i32>) -> Arg {
+/// An exit code for the prelude (`null` when none).
+pub(crate) fn code(c: Option<i32>) -> Arg {
     c.map_or(Arg::Null, |c| Arg::Num(f64::from(c)))
 }
 
@@ -119,21 +121,26 @@ pub(crate) fn disconnect(lp: &mut Loop<Host>, host: &mut Host, id: u32) -> ruv_c
     }
 }
 
-/// Signals child `id`.
+/// Signals forked child `id`.
 pub(crate) fn kill(
     lp: &mut Loop<Host>,
     host: &mut Host,
     id: u32,
     signal: &str,
 ) -> ruv_core::Result<()> {
-    let sig = ruv_process::child::Signal::from_name(signal).ok_or_else(|| {
-        ruv_core::Error::new(ruv_process::child::ERR_UNKNOWN_SIGNAL)
-            .with_detail(format!("Unknown signal: {signal}"))
-    })?;
+    let sig = parse_signal(signal)?;
     if let Some(f) = host.child(id) {
         f.kill(lp, sig);
     }
     Ok(())
+}
+
+/// A signal by Node's name, or `ERR_UNKNOWN_SIGNAL`.
+pub(crate) fn parse_signal(signal: &str) -> ruv_core::Result<ruv_process::child::Signal> {
+    ruv_process::child::Signal::from_name(signal).ok_or_else(|| {
+        ruv_core::Error::new(ruv_process::child::ERR_UNKNOWN_SIGNAL)
+            .with_detail(format!("Unknown signal: {signal}"))
+    })
 }
 
 /// The parent's channel, if this process was forked with one.
