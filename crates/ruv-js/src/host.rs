@@ -268,6 +268,17 @@ impl Host {
             Op::Disconnect(id) => crate::ipc::disconnect(lp, self, id),
             Op::Kill { id, signal } => crate::ipc::kill(lp, self, id, &signal),
             Op::ParentRef(on) => crate::ipc::parent_ref(lp, self, on),
+            Op::Zlib { mode, input, id } => match crate::natives_fs::zlib_mode(&mode) {
+                Some(m) => ruv_zlib::process(
+                    lp,
+                    m,
+                    input,
+                    &ruv_zlib::Options::default(),
+                    move |lp, h: &mut Host, r| h.call(lp, id, false, Reply::Bytes(r)),
+                )
+                .map(drop),
+                None => Ok(()),
+            },
             Op::HttpListen { id, port, host } => crate::http::listen(lp, self, id, port, host),
             Op::HttpRespond {
                 rid,

@@ -21,6 +21,7 @@ mod host;
 mod http;
 mod ipc;
 mod natives;
+mod natives_fs;
 mod ops;
 mod run;
 mod worker;

@@ -25,7 +25,7 @@ fn bytes_of(ab: &ArrayBuffer<'_>, offset: usize, len: usize) -> rquickjs::Result
 }
 
 /// All of `ab`'s bytes, copied out.
-fn whole(ab: &ArrayBuffer<'_>) -> rquickjs::Result<Vec<u8>> {
+pub(crate) fn whole(ab: &ArrayBuffer<'_>) -> rquickjs::Result<Vec<u8>> {
     bytes_of(ab, 0, ab.len())
 }
 
@@ -142,45 +142,7 @@ pub(crate) fn install<'js>(
     func(ctx, &n, "setExitCode", |code: i32| {
         ruv_worker::set_exit_code(code)
     })?;
-    let o = ops.clone();
-    func(
-        ctx,
-        &n,
-        "httpListen",
-        move |id: u32, port: u16, host: String| {
-            o.borrow_mut().push(Op::HttpListen { id, port, host })
-        },
-    )?;
-    let o = ops.clone();
-    func(
-        ctx,
-        &n,
-        "httpRespond",
-        move |rid: u32,
-              status: u16,
-              flat: Vec<String>,
-              body: ArrayBuffer<'js>,
-              done: u32|
-              -> rquickjs::Result<()> {
-            let headers = flat
-                .chunks_exact(2)
-                .map(|kv| (kv[0].clone(), kv[1].clone()))
-                .collect();
-            let body = whole(&body)?;
-            o.borrow_mut().push(Op::HttpRespond {
-                rid,
-                status,
-                headers,
-                body,
-                done,
-            });
-            Ok(())
-        },
-    )?;
-    let o = ops.clone();
-    func(ctx, &n, "httpClose", move |id: u32| {
-        o.borrow_mut().push(Op::HttpClose(id))
-    })?;
+    crate::natives_fs::install(ctx, &n, &ops)?;
     let o = ops.clone();
     func(ctx, &n, "httpGet", move |id: u32, url: String| {
         o.borrow_mut().push(Op::HttpGet { id, url })

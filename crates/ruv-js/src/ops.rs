@@ -105,6 +105,12 @@ pub(crate) enum Op {
         id: u32,
         signal: String,
     },
+    /// A one-shot zlib operation on the pool (`zlib.gzip(buf, cb)` …).
+    Zlib {
+        mode: String,
+        input: Vec<u8>,
+        id: u32,
+    },
 }
 
 /// The ops queued by native functions, shared with them.

@@ -115,6 +115,19 @@ fn an_http_server_answers_an_http_get() {
 }
 
 #[test]
+fn zlib_fs_and_assert_give_nodes_results() {
+    let (code, out, err) = run_source(
+        "modules",
+        "const zlib = require('zlib'), fs = require('fs'), assert = require('assert'), path = require('path');\nconsole.log(zlib.gunzipSync(zlib.gzipSync('hello')).toString(), zlib.inflateSync(zlib.deflateSync(Buffer.from('abc'))).toString());\nzlib.gzip('async data', (e, b) => zlib.gunzip(b, (e2, out) => console.log('async', out.toString())));\nconst f = path.join(__dirname, 'a.txt');\nfs.writeFileSync(f, 'one');\nfs.appendFileSync(f, 'two');\nconsole.log(fs.readFileSync(f, 'utf8'), fs.statSync(f).size, fs.statSync(f).isFile(), fs.readdirSync(__dirname).includes('a.txt'));\nfs.unlinkSync(f);\ntry { fs.statSync(f); } catch (e) { console.log(e.code, e.syscall); }\nassert.deepStrictEqual({ a: [1] }, { a: [1] });\ntry { assert.strictEqual(1, 2); } catch (e) { console.log(e.code, e.name); }\n",
+    );
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "hello abc\nonetwo 6 true true\nENOENT stat\nERR_ASSERTION AssertionError\nasync async data\n"),
+        "{err}"
+    );
+}
+
+#[test]
 fn an_uncaught_error_in_a_worker_is_the_parents_error_event_then_exit_1() {
     let (code, out, err) = run_source(
         "worker-error",

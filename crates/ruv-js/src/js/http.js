@@ -1,4 +1,62 @@
-// part 3 of the bootstrap (see base.js): http (createServer, get) and child_process.spawn.
+// part 3 of the bootstrap (see base.js): zlib, assert, http (createServer, get), child_process.spawn.
+  // ---- zlib (one-shot) and assert ------------------------------------------------------
+  const zlibMod = {};
+  for (const mode of ['gzip', 'gunzip', 'deflate', 'inflate', 'deflateRaw', 'inflateRaw', 'unzip']) {
+    zlibMod[mode + 'Sync'] = function (buf) {
+      const r = native.zlibSync(mode, own(toData(buf)));
+      if (!(r instanceof ArrayBuffer)) throw nativeError(r);
+      return Buffer._wrap(r);
+    };
+    zlibMod[mode] = function (buf, opts, cb) {
+      if (typeof opts === 'function') cb = opts;
+      checkFunction(cb, 'callback');
+      native.zlib(mode, own(toData(buf)), register((err, ab) => (err ? cb(nativeError(err)) : cb(null, Buffer._wrap(ab)))));
+    };
+  }
+
+  class AssertionError extends Error {
+    constructor(opts) { super(opts.message); this.name = 'AssertionError'; this.code = 'ERR_ASSERTION'; this.actual = opts.actual; this.expected = opts.expected; this.operator = opts.operator; this.generatedMessage = !opts.userMessage; }
+  }
+  function fail(actual, expected, message, operator, defaultMessage) {
+    if (message instanceof Error) throw message;
+    throw new AssertionError({ message: message === undefined ? defaultMessage : message, actual, expected, operator, userMessage: message !== undefined });
+  }
+  function deepEqual(a, b, strict) {
+    if (strict ? Object.is(a, b) : a == b) return true; // eslint-disable-line eqeqeq
+    if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+    if (strict && Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
+    if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+    const ka = Object.keys(a), kb = Object.keys(b);
+    if (ka.length !== kb.length) return false;
+    return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k], strict));
+  }
+  function assert(value, message) { if (!value) fail(value, true, message, '==', 'The expression evaluated to a falsy value:\n\n  assert(' + inspect(value) + ')\n'); }
+  Object.assign(assert, {
+    ok: assert, AssertionError,
+    equal(a, b, m) { if (a != b) fail(a, b, m, '==', `${inspect(a)} == ${inspect(b)}`); }, // eslint-disable-line eqeqeq
+    notEqual(a, b, m) { if (a == b) fail(a, b, m, '!=', `${inspect(a)} != ${inspect(b)}`); }, // eslint-disable-line eqeqeq
+    strictEqual(a, b, m) { if (!Object.is(a, b)) fail(a, b, m, 'strictEqual', `Expected values to be strictly equal:\n\n${inspect(a)} !== ${inspect(b)}\n`); },
+    notStrictEqual(a, b, m) { if (Object.is(a, b)) fail(a, b, m, 'notStrictEqual', `Expected "actual" to be strictly unequal to: ${inspect(b)}`); },
+    deepEqual(a, b, m) { if (!deepEqual(a, b, false)) fail(a, b, m, 'deepEqual', `Expected values to be loosely deep-equal:\n\n${inspect(a)}\n\nshould loosely deep-equal\n\n${inspect(b)}`); },
+    deepStrictEqual(a, b, m) { if (!deepEqual(a, b, true)) fail(a, b, m, 'deepStrictEqual', `Expected values to be strictly deep-equal:\n${inspect(a)}\n\nshould equal\n\n${inspect(b)}`); },
+    notDeepStrictEqual(a, b, m) { if (deepEqual(a, b, true)) fail(a, b, m, 'notDeepStrictEqual', `Expected "actual" not to be strictly deep-equal to: ${inspect(b)}`); },
+    fail(m) { fail(undefined, undefined, m === undefined ? 'Failed' : m, 'fail', 'Failed'); },
+    throws(fn, expected, m) {
+      try { fn(); } catch (e) {
+        if (typeof expected === 'function' && expected.prototype !== undefined && !(e instanceof expected)) throw e;
+        if (expected instanceof RegExp && !expected.test(String(e && e.message))) fail(e, expected, m, 'throws', `The error message does not match ${expected}`);
+        return;
+      }
+      fail(undefined, expected, typeof expected === 'string' ? expected : m, 'throws', 'Missing expected exception.');
+    },
+    doesNotThrow(fn, m) { try { fn(); } catch (e) { fail(e, undefined, m, 'doesNotThrow', `Got unwanted exception.\nActual message: "${e && e.message}"`); } },
+    async rejects(p, expected, m) {
+      try { await (typeof p === 'function' ? p() : p); } catch (e) { return; }
+      fail(undefined, expected, m, 'rejects', 'Missing expected rejection.');
+    },
+  });
+  assert.strict = assert;
+
   // ---- http (createServer, get) and child_process.spawn -----------------------------------
   const STATUS = { 200: 'OK', 201: 'Created', 204: 'No Content', 301: 'Moved Permanently', 302: 'Found', 304: 'Not Modified', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable' };
   class IncomingMessage extends EventEmitter {

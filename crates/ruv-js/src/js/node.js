@@ -303,7 +303,32 @@
       return enc ? b.toString(enc) : b;
     },
     existsSync(path) { return native.exists(String(path)); },
+    writeFileSync(path, data, opts) { fsCheck(native.writeFileSync(String(path), own(toData(data, opts)), false)); },
+    appendFileSync(path, data, opts) { fsCheck(native.writeFileSync(String(path), own(toData(data, opts)), true)); },
+    statSync(path) { return makeStats(fsCheck(native.statSync(String(path)))); },
+    readdirSync(path) { return fsCheck(native.readdirSync(String(path))); },
+    unlinkSync(path) { fsCheck(native.unlinkSync(String(path))); },
+    mkdirSync(path, opts) { fsCheck(native.mkdirSync(String(path), !!(opts && opts.recursive))); },
   };
+  function toData(data, opts) { return typeof data === 'string' ? Buffer.from(data, typeof opts === 'string' ? opts : opts && opts.encoding) : toBytes(data, 'data'); }
+  function fsCheck(r) { if (Array.isArray(r) && r.length === 5 && typeof r[0] === 'string' && r[0].includes(':')) throw nativeError(r); return r; }
+  function makeStats(o) {
+    const isFile = o.isFile, isDir = o.isDirectory;
+    delete o.isFile; delete o.isDirectory;
+    o.mtime = new Date(o.mtimeMs);
+    o.isFile = () => isFile; o.isDirectory = () => isDir; o.isSymbolicLink = () => false;
+    return o;
+  }
+  // the async versions: the sync call, its result delivered on the next tick
+  for (const name of ['writeFile', 'appendFile', 'stat', 'readdir', 'unlink', 'mkdir']) {
+    fsMod[name] = function (...args) {
+      const cb = args.pop();
+      checkFunction(cb, 'cb');
+      let r, err = null;
+      try { r = fsMod[name + 'Sync'](...args); } catch (e) { err = e; }
+      process.nextTick(() => (err ? cb(err) : cb(null, r)));
+    };
+  }
   fsMod.promises = {
     readFile(path, opts) { return new Promise((res, rej) => fsMod.readFile(path, opts, (e, d) => (e ? rej(e) : res(d)))); },
   };
