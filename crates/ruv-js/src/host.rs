@@ -279,6 +279,38 @@ impl Host {
                 .map(drop),
                 None => Ok(()),
             },
+            Op::DnsLookup {
+                id,
+                host,
+                family,
+                all,
+            } => {
+                let opts = ruv_dns::LookupOptions {
+                    family,
+                    all,
+                    ..ruv_dns::LookupOptions::default()
+                };
+                let res = ruv_dns::lookup(lp, &host, opts, move |lp, h: &mut Host, r| {
+                    let arg = match r {
+                        Ok(found) => {
+                            let list: Vec<serde_json::Value> = found
+                                .iter()
+                                .map(|a| serde_json::json!([a.address.to_string(), a.family]))
+                                .collect();
+                            Arg::Str(serde_json::Value::Array(list).to_string())
+                        }
+                        Err(e) => Arg::Error(e),
+                    };
+                    h.call(lp, id, false, Reply::Event("lookup", vec![arg]));
+                });
+                match res {
+                    Ok(_) => Ok(()),
+                    // a bad host or option: the callback gets the error, as Node's
+                    Err(e) => ruv_node::next_tick(lp, move |lp, h: &mut Host| {
+                        h.call(lp, id, false, Reply::Event("lookup", vec![Arg::Error(e)]))
+                    }),
+                }
+            }
             Op::HttpListen { id, port, host } => crate::http::listen(lp, self, id, port, host),
             Op::HttpRespond {
                 rid,

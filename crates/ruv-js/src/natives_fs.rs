@@ -180,6 +180,20 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, n: &Object<'js>, ops: &Ops) -> rquick
     func(ctx, &n, "httpClose", move |id: u32| {
         o.borrow_mut().push(Op::HttpClose(id))
     })?;
+    let o = ops.clone();
+    func(
+        ctx,
+        &n,
+        "dnsLookup",
+        move |id: u32, host: String, family: u8, all: bool| {
+            o.borrow_mut().push(Op::DnsLookup {
+                id,
+                host,
+                family,
+                all,
+            })
+        },
+    )?;
     Ok(())
 }
 

@@ -111,6 +111,13 @@ pub(crate) enum Op {
         input: Vec<u8>,
         id: u32,
     },
+    /// `dns.lookup(host, { family, all })`.
+    DnsLookup {
+        id: u32,
+        host: String,
+        family: u8,
+        all: bool,
+    },
 }
 
 /// The ops queued by native functions, shared with them.

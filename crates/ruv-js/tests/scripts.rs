@@ -128,6 +128,25 @@ fn zlib_fs_and_assert_give_nodes_results() {
 }
 
 #[test]
+fn dns_lookup_answers_for_a_literal_as_node() {
+    let (code, out, err) = run_source(
+        "dns",
+        "const dns = require('dns');\ndns.lookup('127.0.0.1', (e, a, f) => console.log(e, a, f));\ndns.lookup('127.0.0.1', { all: true }, (e, l) => console.log(JSON.stringify(l)));\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    let mut lines: Vec<&str> = out.lines().collect();
+    lines.sort_unstable();
+    assert_eq!(
+        lines,
+        [
+            "[{\"address\":\"127.0.0.1\",\"family\":4}]",
+            "null 127.0.0.1 4"
+        ],
+        "{out}"
+    );
+}
+
+#[test]
 fn an_uncaught_error_in_a_worker_is_the_parents_error_event_then_exit_1() {
     let (code, out, err) = run_source(
         "worker-error",

@@ -14,6 +14,28 @@
     };
   }
 
+  const dnsMod = {
+    lookup(host, opts, cb) {
+      if (typeof opts === 'function') { cb = opts; opts = {}; }
+      checkFunction(cb, 'callback');
+      if (typeof opts === 'number') opts = { family: opts };
+      const all = !!(opts && opts.all), family = Number((opts && opts.family) || 0);
+      native.dnsLookup(register((name, r) => {
+        if (typeof r !== 'string') {
+          const e = nativeError(r);
+          if (!e.syscall) e.syscall = 'getaddrinfo';
+          e.hostname = String(host);
+          return cb(e);
+        }
+        const list = JSON.parse(r).map(([address, fam]) => ({ address, family: fam }));
+        if (all) cb(null, list); else cb(null, list[0].address, list[0].family);
+      }), String(host), family, all);
+    },
+  };
+  dnsMod.promises = {
+    lookup: (host, opts) => new Promise((res, rej) => dnsMod.lookup(host, opts || {}, (e, a, f) => (e ? rej(e) : res(Array.isArray(a) ? a : { address: a, family: f })))),
+  };
+
   class AssertionError extends Error {
     constructor(opts) { super(opts.message); this.name = 'AssertionError'; this.code = 'ERR_ASSERTION'; this.actual = opts.actual; this.expected = opts.expected; this.operator = opts.operator; this.generatedMessage = !opts.userMessage; }
   }
