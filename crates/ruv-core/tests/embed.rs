@@ -52,7 +52,9 @@ fn embed_timer_via_backend_timeout() {
         let start = lp.now();
         let t = Timer::new(&mut lp).unwrap();
         t.start(&mut lp, 10, 0, |_, n, _| *n += 1).unwrap();
-        assert_eq!(lp.backend_timeout(), Some(10));
+        // the timer's 10 ms, less what a loaded machine let pass since it was armed
+        let wait = lp.backend_timeout();
+        assert!(wait.is_some_and(|ms| (5..=10).contains(&ms)), "{wait:?}");
         let mut n = 0;
         while lp.alive() {
             wait_backend(&lp, lp.backend_timeout());
