@@ -1,7 +1,8 @@
 //! Resource hygiene: loops, handles and senders give back every file descriptor they opened.
 //!
 //! One test only, in its own binary: counting the process's descriptors is meaningless while
-//! other tests open and close theirs concurrently.
+//! other tests open and close theirs concurrently. A leak raises the count; the checks allow
+//! it to fall (a CI run saw one descriptor of the warm-up's pool start-up closed later).
 
 use ruv_core::{Async, Interest, IoWatcher, Loop, RunMode, Signal, Timer, WorkClass};
 use ruv_testkit::{open_fds, wait_until, LIMIT};
@@ -25,7 +26,8 @@ fn loops_and_handles_do_not_leak_descriptors() {
         assert!(open_fds() > base);
         drop(lp);
     }
-    assert_eq!(open_fds(), base, "Loop::new + drop");
+    let now = open_fds();
+    assert!(now <= base, "Loop::new + drop: {now} open, {base} before");
 
     // handles of every kind, closed and run to completion, then the loop dropped
     {
@@ -54,11 +56,15 @@ fn loops_and_handles_do_not_leak_descriptors() {
         assert!(!lp.run(RunMode::Default, &mut n).unwrap());
         assert_eq!(n, 3);
         drop(lp);
-        assert_eq!(open_fds(), with_sockets, "handles + drop");
+        let now = open_fds();
+        assert!(
+            now <= with_sockets,
+            "handles + drop: {now} open, {with_sockets} before"
+        );
         // the watcher never owned its fd: both sockets are still open and usable
         assert!(a.peer_addr().is_ok() && b.peer_addr().is_ok());
     }
-    assert_eq!(open_fds(), base);
+    assert!(open_fds() <= base);
 
     // a sender that outlives its loop keeps only what it shares, and gives it back
     {
@@ -69,7 +75,11 @@ fn loops_and_handles_do_not_leak_descriptors() {
         assert!(sender.send().is_err());
         drop(sender);
     }
-    assert_eq!(open_fds(), base, "AsyncSender outliving its loop");
+    let now = open_fds();
+    assert!(
+        now <= base,
+        "AsyncSender outliving its loop: {now} open, {base} before"
+    );
 
     // a loop dropped with work in flight
     {
@@ -81,7 +91,7 @@ fn loops_and_handles_do_not_leak_descriptors() {
     }
     // the queued jobs hold the loop's waker until they have run and dropped their result
     assert!(
-        wait_until(LIMIT, || open_fds() == base),
+        wait_until(LIMIT, || open_fds() <= base),
         "loop dropped with work in flight: {} descriptors, {base} before",
         open_fds()
     );
