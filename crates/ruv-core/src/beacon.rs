@@ -118,28 +118,18 @@ impl Current {
         }
     }
 
-    /// Plain stores: only the loop thread writes, and a watched loop brackets this with
-    /// [`Publisher::publish`]'s sequence stores.
+    /// Plain stores: only the loop thread writes, and a watched loop brackets them with
+    /// the sequence stores of [`Publisher`]'s `enter`, `rewrite` and `leave_all`.
     #[inline(always)]
     fn store(&self, info: Option<&CallbackInfo>) {
         match info {
-            Some(info) => {
-                self.kind_ptr.store(info.kind.as_ptr().cast_mut(), Relaxed);
-                self.kind_len.store(info.kind.len(), Relaxed);
-                self.site
-                    .store(std::ptr::from_ref(info.site).cast_mut(), Relaxed);
-                let (index, gen) = match info.id {
-                    Some(id) => (id.index, id.gen),
-                    None => (0, 0),
-                };
-                self.index.store(index, Relaxed);
-                self.gen.store(gen, Relaxed);
-            }
+            Some(info) => self.restore(Raw::of(info)),
             None => self.site.store(std::ptr::null_mut(), Relaxed),
         }
     }
 
-    /// Puts back what [`load`](Current::load) read (the loop thread's own earlier store).
+    /// Stores `raw`: the fields of one callback (the loop thread's own earlier
+    /// [`load`](Current::load), or [`Raw::of`]).
     #[inline(always)]
     fn restore(&self, raw: Raw) {
         self.kind_ptr.store(raw.kind_ptr, Relaxed);
@@ -163,6 +153,7 @@ impl Current {
 
 impl Raw {
     /// The fields [`Current::store`] writes for `info`.
+    #[inline(always)]
     fn of(info: &CallbackInfo) -> Raw {
         let (index, gen) = match info.id {
             Some(id) => (id.index, id.gen),
@@ -213,7 +204,8 @@ impl Raw {
 /// holds the epoch (bumped at every callback start and end) and the nesting depth (0: no
 /// callback), so a reader never sees half of one callback and half of another.
 pub struct Beacon {
-    /// `epoch << 8 | depth`, or [`WRITING`] while the loop rewrites `current`.
+    /// `epoch << 8 | depth`, or that with [`WRITING`] while the loop rewrites `current`
+    /// inside a callback.
     seq: AtomicU64,
     current: Current,
     /// The label and the depth of the callback that set it.
@@ -268,12 +260,15 @@ impl Beacon {
             if self.seq.load(Relaxed) != s1 {
                 continue;
             }
-            // SAFETY: the sequence word was the same published (not WRITING) value before
-            // and after the fields were read. `Publisher::publish` stores WRITING and a
-            // release fence before it rewrites the fields, then the new word: had any field
-            // read come from a later rewrite, the acquire fence above would make that WRITING
-            // store (or a later one) visible to the second load. So all fields are from the
-            // one store the word `s1` published.
+            // SAFETY: the sequence word was the same published (not WRITING) value, at a
+            // depth above 0, before and after the fields were read. Every later rewrite of
+            // the fields follows, behind a release fence, a sequence store that differs from
+            // `s1`: `Publisher::rewrite` and a nested `enter` store WRITING first; an `enter`
+            // at depth 0 follows the depth-0 word of the `leave_all` before it; `leave_all`
+            // stores its new word before it clears the record. Had any field read come from
+            // such a rewrite, the acquire fence above would make that store (or a later one)
+            // visible to the second load. So all fields are from the one store `s1`
+            // published.
             let callback = unsafe { raw.info() };
             let label = self
                 .label

@@ -43,6 +43,8 @@ pub(crate) type Rejections =
 pub(crate) struct Host {
     /// The object the prelude returned (`call`, `fatal`, `runMain`, …).
     pub(crate) hooks: Persistent<Object<'static>>,
+    /// The prelude's `call(id, keep, ...args)`, looked up once: every callback goes through it.
+    pub(crate) call_fn: Persistent<Function<'static>>,
     pub(crate) timers: HashMap<u32, Timeout>,
     pub(crate) immediates: HashMap<u32, Immediate>,
     pub(crate) children: HashMap<u32, ruv_process::fork::Forked>,
@@ -123,8 +125,9 @@ impl Host {
 
     /// Calls callback `id` with `reply`.
     pub(crate) fn call(&mut self, lp: &mut Loop<Host>, id: u32, keep: bool, reply: Reply) {
-        self.js(lp, move |ctx, hooks| {
-            let call: Function = hooks.get("call")?;
+        let call_fn = self.call_fn.clone();
+        self.js(lp, move |ctx, _| {
+            let call = call_fn.restore(ctx)?;
             match reply {
                 Reply::None => call.call((id, keep)),
                 Reply::Bytes(Ok(bytes)) => {
@@ -159,16 +162,21 @@ impl Host {
 
     /// Applies the queued ops, then queues the engine's jobs as one microtask.
     fn settle(&mut self, lp: &mut Loop<Host>) {
-        let ops = std::mem::take(&mut *self.ops.borrow_mut());
-        for op in ops {
-            self.apply(lp, op);
-        }
+        self.apply_ops(lp);
         let rejected = !self.rejections.borrow().is_empty();
         if !self.jobs_queued && (rejected || self.rt.is_job_pending()) {
             self.jobs_queued = true;
             if let Err(e) = ruv_node::queue_microtask(lp, run_jobs) {
                 eprintln!("ruvjs: {e}");
             }
+        }
+    }
+
+    /// Applies the ops queued since the last call, in the order they were made.
+    fn apply_ops(&mut self, lp: &mut Loop<Host>) {
+        let ops = std::mem::take(&mut *self.ops.borrow_mut());
+        for op in ops {
+            self.apply(lp, op);
         }
     }
 
@@ -443,7 +451,7 @@ impl Host {
         lp: &mut Loop<Host>,
     ) -> ruv_core::Result<Option<ruv_process::ipc::Channel>> {
         if self.parent.is_none() {
-            self.parent = crate::ipc::open_parent(lp)?;
+            self.parent = ruv_process::ipc::channel(lp)?;
         }
         Ok(self.parent)
     }
@@ -455,12 +463,7 @@ fn run_jobs(lp: &mut Loop<Host>, h: &mut Host) {
     h.jobs_queued = false;
     loop {
         match h.rt.execute_pending_job() {
-            Ok(true) => {
-                let ops = std::mem::take(&mut *h.ops.borrow_mut());
-                for op in ops {
-                    h.apply(lp, op);
-                }
-            }
+            Ok(true) => h.apply_ops(lp),
             Ok(false) => break,
             Err(job) => {
                 let hooks = h.hooks.clone();

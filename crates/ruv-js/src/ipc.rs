@@ -3,7 +3,7 @@
 
 use ruv_core::Loop;
 use ruv_process::fork::{ForkEvent, ForkOptions};
-use ruv_process::ipc::{Channel, ChannelEvent, Serialization};
+use ruv_process::ipc::{ChannelEvent, Serialization};
 
 use crate::host::{Arg, Host, Reply};
 
@@ -141,11 +141,6 @@ pub(crate) fn parse_signal(signal: &str) -> ruv_core::Result<ruv_process::child:
         ruv_core::Error::new(ruv_process::child::ERR_UNKNOWN_SIGNAL)
             .with_detail(format!("Unknown signal: {signal}"))
     })
-}
-
-/// The parent's channel, if this process was forked with one.
-pub(crate) fn open_parent(lp: &mut Loop<Host>) -> ruv_core::Result<Option<Channel>> {
-    ruv_process::ipc::channel(lp)
 }
 
 /// `process.on('message' | 'disconnect')` listeners came (`on`) or went: the channel's

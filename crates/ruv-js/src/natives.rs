@@ -29,7 +29,13 @@ pub(crate) fn whole(ab: &ArrayBuffer<'_>) -> rquickjs::Result<Vec<u8>> {
     bytes_of(ab, 0, ab.len())
 }
 
-fn func<'js, F, P>(ctx: &Ctx<'js>, obj: &Object<'js>, name: &str, f: F) -> rquickjs::Result<()>
+/// Sets `obj.name` to a native function.
+pub(crate) fn func<'js, F, P>(
+    ctx: &Ctx<'js>,
+    obj: &Object<'js>,
+    name: &str,
+    f: F,
+) -> rquickjs::Result<()>
 where
     F: rquickjs::function::IntoJsFunc<'js, P> + 'js,
 {

@@ -2,17 +2,10 @@
 
 use std::io::Write;
 
-use rquickjs::{ArrayBuffer, Ctx, Function, Object, Value};
+use rquickjs::{ArrayBuffer, Ctx, Object, Value};
 
 use crate::host::{error_spec, Op, Ops};
-use crate::natives::whole;
-
-fn func<'js, F, P>(ctx: &Ctx<'js>, obj: &Object<'js>, name: &str, f: F) -> rquickjs::Result<()>
-where
-    F: rquickjs::function::IntoJsFunc<'js, P> + 'js,
-{
-    obj.set(name, Function::new(ctx.clone(), f)?.with_name(name)?)
-}
+use crate::natives::{func, whole};
 
 /// Adds the zlib and fs natives to `n`.
 pub(crate) fn install<'js>(ctx: &Ctx<'js>, n: &Object<'js>, ops: &Ops) -> rquickjs::Result<()> {

@@ -149,7 +149,7 @@ pub(crate) fn boot(
             Some(port),
         ),
     };
-    let hooks = ctx.with(|ctx| -> Result<_, JsError> {
+    let (hooks, call_fn) = ctx.with(|ctx| -> Result<_, JsError> {
         let native = crate::natives::install(&ctx, ops.clone(), argv.clone(), info)?;
         let prelude: Function = eval(
             &ctx,
@@ -165,13 +165,15 @@ pub(crate) fn boot(
         let hooks: Object = prelude
             .call((native,))
             .map_err(|e| JsError(format!("the prelude failed: {}", describe(&ctx, e))))?;
-        Ok(Persistent::save(&ctx, hooks))
+        let call: Function = hooks.get("call")?;
+        Ok((Persistent::save(&ctx, hooks), Persistent::save(&ctx, call)))
     })?;
     let mut host = Host {
         rt,
         ctx,
         ops,
         hooks,
+        call_fn,
         timers: HashMap::new(),
         immediates: HashMap::new(),
         children: HashMap::new(),

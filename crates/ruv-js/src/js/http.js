@@ -81,11 +81,16 @@
 
   // ---- http (createServer, get) and child_process.spawn -----------------------------------
   const STATUS = { 200: 'OK', 201: 'Created', 204: 'No Content', 301: 'Moved Permanently', 302: 'Found', 304: 'Not Modified', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable' };
-  class IncomingMessage extends EventEmitter {
-    constructor() { super(); this.headers = {}; this._enc = null; }
+  // a readable emitter: `data` (Buffers, or strings after setEncoding) and `end`
+  class Readable extends EventEmitter {
+    constructor() { super(); this._enc = null; }
     setEncoding(enc) { this._enc = enc; return this; }
     _data(ab) { const b = Buffer._wrap(ab); this.emit('data', this._enc ? b.toString(this._enc) : b); }
     resume() { return this; }
+    pipe(dest) { this.on('data', (d) => dest.write(d)); return dest; }
+  }
+  class IncomingMessage extends Readable {
+    constructor() { super(); this.headers = {}; }
   }
   class ServerResponse extends EventEmitter {
     constructor(rid) { super(); this._rid = rid; this.statusCode = 200; this._headers = {}; this._chunks = []; this.headersSent = false; this.finished = false; this.writableEnded = false; }
@@ -169,13 +174,6 @@
   }
   const httpMod = { createServer: (opts, handler) => new Server(typeof opts === 'function' ? opts : handler), Server, get: httpGet, STATUS_CODES: STATUS, IncomingMessage, ServerResponse };
 
-  class Readable extends EventEmitter {
-    constructor() { super(); this._enc = null; }
-    setEncoding(enc) { this._enc = enc; return this; }
-    _data(ab) { const b = Buffer._wrap(ab); this.emit('data', this._enc ? b.toString(this._enc) : b); }
-    resume() { return this; }
-    pipe(dest) { this.on('data', (d) => dest.write(d)); return dest; }
-  }
   childProcess.spawn = function (file, args, options) {
     if (!Array.isArray(args)) { options = args; args = []; }
     const opts = options || {};

@@ -418,6 +418,20 @@
 
   // ---- child_process.fork and the child's channel (JSON messages) ------------------------
   const signals = { SIGTERM: 15, SIGKILL: 9, SIGINT: 2, SIGHUP: 1, SIGUSR1: 10, SIGUSR2: 12, SIGQUIT: 3 };
+  // `send` of a forked child (channel `id`) and of a forked process (`process.send`, id 0):
+  // JSON text on the channel; `cb` once written; a closed channel is an error, not a throw
+  function ipcSend(id, connected, emitter, message, handle, options, cb) {
+    if (typeof handle === 'function') cb = handle;
+    else if (typeof options === 'function') cb = options;
+    if (!connected) {
+      const e = makeError('Channel closed', 'ERR_IPC_CHANNEL_CLOSED');
+      if (cb) process.nextTick(cb, e); else process.nextTick(() => emitter.emit('error', e));
+      return false;
+    }
+    if (message === undefined) throw invalidArgType('message', 'one of type string, object, number, or boolean', message);
+    native.send(id, JSON.stringify(message), cb ? register((name, err) => cb(nativeError(err))) : 0);
+    return true;
+  }
   class ChildProcess extends EventEmitter {
     constructor() {
       super();
@@ -436,18 +450,7 @@
         case 'error': this.emit('error', nativeError(args[0])); break;
       }
     }
-    send(message, handle, options, cb) {
-      if (typeof handle === 'function') cb = handle;
-      else if (typeof options === 'function') cb = options;
-      if (!this.connected) {
-        const e = makeError('Channel closed', 'ERR_IPC_CHANNEL_CLOSED');
-        if (cb) process.nextTick(cb, e); else process.nextTick(() => this.emit('error', e));
-        return false;
-      }
-      if (message === undefined) throw invalidArgType('message', 'one of type string, object, number, or boolean', message);
-      native.send(this._id, JSON.stringify(message), cb ? register((name, err) => cb(nativeError(err))) : 0);
-      return true;
-    }
+    send(message, handle, options, cb) { return ipcSend(this._id, this.connected, this, message, handle, options, cb); }
     disconnect() {
       if (!this.connected) { this.emit('error', makeError('IPC channel is already disconnected', 'ERR_IPC_DISCONNECTED')); return; }
       this.connected = false;
@@ -494,17 +497,7 @@
     process.on('newListener', (name) => { if (name === 'message' || name === 'disconnect') Promise.resolve().then(listenersChanged); });
     process.on('removeListener', (name) => { if (name === 'message' || name === 'disconnect') listenersChanged(); });
     Object.defineProperty(process, 'connected', { get: () => connected, enumerable: true });
-    process.send = function (message, handle, options, cb) {
-      if (typeof handle === 'function') cb = handle;
-      else if (typeof options === 'function') cb = options;
-      if (!connected) {
-        const e = makeError('Channel closed', 'ERR_IPC_CHANNEL_CLOSED');
-        if (cb) process.nextTick(cb, e); else process.nextTick(() => process.emit('error', e));
-        return false;
-      }
-      native.send(0, JSON.stringify(message), cb ? register((name, err) => cb(nativeError(err))) : 0);
-      return true;
-    };
+    process.send = (message, handle, options, cb) => ipcSend(0, connected, process, message, handle, options, cb);
     process.disconnect = function () {
       if (!connected) return;
       connected = false;
