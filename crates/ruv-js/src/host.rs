@@ -55,6 +55,8 @@ pub(crate) struct Host {
     pub(crate) responses: HashMap<u32, ruv_http::Response>,
     pub(crate) next_response: u32,
     pub(crate) spawned: HashMap<u32, ruv_process::child::ChildProcess>,
+    /// `cluster` and process signals.
+    pub(crate) cluster: crate::cluster::ClusterPart,
     /// In a worker: the port to the parent.
     pub(crate) parent_port: Option<ruv_worker::MessagePort<String>>,
     pub(crate) argv: Vec<String>,
@@ -366,6 +368,7 @@ impl Host {
                 ruv_worker::exit(lp, code);
                 Ok(())
             }
+            Op::Cluster(op) => crate::cluster::apply(lp, self, op),
             Op::WorkerFatal(msg) => {
                 // the worker's loop ends with the error: the parent gets 'error', then 'exit'
                 let e = ruv_core::Error::new(ruv_core::Code::EPANIC).with_detail(msg);

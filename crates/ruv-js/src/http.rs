@@ -45,7 +45,9 @@ pub(crate) fn listen(
             Ok::<(), ruv_core::Error>(())
         },
     )?;
-    server.listen(lp, (ip, port).into())?;
+    crate::cluster::listen(lp, server, (ip, port).into(), move |lp, h: &mut Host, e| {
+        h.call(lp, id, true, Reply::Event("error", vec![Arg::Error(e)]))
+    })?;
     host.add_server(id, server);
     Ok(())
 }
@@ -67,12 +69,15 @@ pub(crate) fn respond(
     for (k, v) in headers {
         res.set_header(lp, k, v)?;
     }
-    res.end(lp, body)?;
     if done != 0 {
-        ruv_node::next_tick(lp, move |lp, h: &mut Host| {
-            h.call(lp, done, false, Reply::None)
+        // Node's `end(data, cb)`: once all of it is handed to the connection ('finish')
+        res.on_event(lp, move |lp, h: &mut Host, _, ev| {
+            if matches!(ev, ruv_core::stream::StreamEvent::Finish) {
+                h.call(lp, done, false, Reply::None)
+            }
         })?;
     }
+    res.end(lp, body)?;
     Ok(())
 }
 

@@ -15,6 +15,7 @@
 //! docs/js.md lists what is there and what is not yet.
 #![warn(missing_docs)]
 
+mod cluster;
 mod encoding;
 mod engine;
 mod host;

@@ -111,6 +111,8 @@ pub(crate) enum Op {
         input: Vec<u8>,
         id: u32,
     },
+    /// `cluster` and process signals (src/cluster.rs).
+    Cluster(crate::cluster::ClusterOp),
     /// `dns.lookup(host, { family, all })`.
     DnsLookup {
         id: u32,

@@ -157,6 +157,7 @@ pub(crate) fn boot(
                 include_str!("js/base.js"),
                 include_str!("js/node.js"),
                 include_str!("js/http.js"),
+                include_str!("js/cluster.js"),
                 include_str!("js/modules.js")
             ),
             "node:internal/prelude",
@@ -183,12 +184,17 @@ pub(crate) fn boot(
         responses: HashMap::new(),
         next_response: 0,
         spawned: HashMap::new(),
+        cluster: crate::cluster::ClusterPart::default(),
         parent_port,
         argv,
         options: opts.clone(),
         jobs_queued: false,
         rejections,
     };
+    if host.parent_port.is_none() {
+        // a cluster worker reports `online` before its script runs, as Node's bootstrap
+        crate::cluster::setup_worker(lp)?;
+    }
     let file = filename.to_string();
     ruv_node::enter(lp, &mut host, |lp, host| {
         host.js(lp, |_, hooks| {

@@ -266,6 +266,19 @@ impl Cluster {
     /// # Errors
     /// `EBADF` for a stale cluster; the spawn's synchronous errors.
     pub fn fork<S: 'static>(self, lp: &mut Loop<S>) -> Result<Worker> {
+        self.fork_with_env(lp, Vec::new())
+    }
+
+    /// [`fork`](Cluster::fork) with variables added to this worker's environment only
+    /// (Node's `cluster.fork(env)`), after the settings' own.
+    ///
+    /// # Errors
+    /// As [`fork`](Cluster::fork).
+    pub fn fork_with_env<S: 'static>(
+        self,
+        lp: &mut Loop<S>,
+        env: Vec<(OsString, OsString)>,
+    ) -> Result<Worker> {
         let st = state(lp, self)?;
         st.ids += 1;
         let id = st.ids;
@@ -278,6 +291,7 @@ impl Cluster {
             .args
             .unwrap_or_else(|| std::env::args_os().skip(1).collect());
         let mut extra_env = set.env;
+        extra_env.extend(env);
         extra_env.push((crate::UNIQUE_ID_ENV.into(), id.to_string().into()));
         let io = if set.silent {
             Stdio::Pipe

@@ -9,8 +9,9 @@
   // A slot array with a free list (QuickJS's Map was the hot spot with a million timers).
   // An id is reused only after the Rust side has applied every op that named it: ops are
   // applied, in order, as soon as the JavaScript entry that queued them returns.
-  // ids 0 and 1: the parent channel's and (in a worker) the parent port's events (node.js)
-  const callbacks = [undefined, undefined];
+  // ids 0 and 1: the parent channel's and (in a worker) the parent port's events (node.js);
+  // 2 and 3: the cluster's events and process signals (cluster.js)
+  const callbacks = [undefined, undefined, undefined, undefined];
   const freeIds = [];
   function register(fn) {
     const id = freeIds.length ? freeIds.pop() : callbacks.length;
@@ -25,7 +26,7 @@
     fn(...args);
   }
   function forget(id) {
-    if (id <= 1 || callbacks[id] === undefined) return;
+    if (id <= 3 || callbacks[id] === undefined) return;
     callbacks[id] = undefined;
     freeIds.push(id);
   }

@@ -478,12 +478,16 @@
     },
   };
 
+  // a cluster worker's channel carries the cluster's messages too: src/cluster.rs reads it
+  let parentGone = () => {};
   if (isMainThread && native.hasParentChannel()) {
     let connected = true, listening = false;
+    const inCluster = native.clusterWorkerId() > 0;
+    parentGone = () => { connected = false; process.emit('disconnect'); };
     const parentId = register((name, ...args) => {
       switch (name) {
         case 'message': process.emit('message', JSON.parse(args[0])); break;
-        case 'disconnect': connected = false; process.emit('disconnect'); break;
+        case 'disconnect': parentGone(); break;
         case 'error': process.emit('error', nativeError(args[0])); break;
       }
     });
@@ -492,7 +496,7 @@
     forget(parentId);
     const listenersChanged = () => {
       const want = connected && (process.listenerCount('message') + process.listenerCount('disconnect')) > 0;
-      if (want !== listening) { listening = want; native.parentRef(want); }
+      if (want !== listening && !inCluster) { listening = want; native.parentRef(want); }
     };
     process.on('newListener', (name) => { if (name === 'message' || name === 'disconnect') Promise.resolve().then(listenersChanged); });
     process.on('removeListener', (name) => { if (name === 'message' || name === 'disconnect') listenersChanged(); });
