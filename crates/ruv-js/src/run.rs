@@ -156,6 +156,8 @@ pub(crate) fn boot(
             concat!(
                 include_str!("js/base.js"),
                 include_str!("js/node.js"),
+                include_str!("js/stream.js"),
+                include_str!("js/stream_w.js"),
                 include_str!("js/http.js"),
                 include_str!("js/modules.js")
             ),

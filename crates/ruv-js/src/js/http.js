@@ -81,15 +81,13 @@
 
   // ---- http (createServer, get) and child_process.spawn -----------------------------------
   const STATUS = { 200: 'OK', 201: 'Created', 204: 'No Content', 301: 'Moved Permanently', 302: 'Found', 304: 'Not Modified', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable' };
-  // a readable emitter: `data` (Buffers, or strings after setEncoding) and `end`
-  class Readable extends EventEmitter {
-    constructor() { super(); this._enc = null; }
-    setEncoding(enc) { this._enc = enc; return this; }
-    _data(ab) { const b = Buffer._wrap(ab); this.emit('data', this._enc ? b.toString(this._enc) : b); }
-    resume() { return this; }
-    pipe(dest) { this.on('data', (d) => dest.write(d)); return dest; }
+  // a readable fed from the Rust side (child stdio, response bodies)
+  class FedReadable extends Readable {
+    constructor() { super(); }
+    _read() {}
+    _data(ab) { this.push(Buffer._wrap(ab)); }
   }
-  class IncomingMessage extends Readable {
+  class IncomingMessage extends FedReadable {
     constructor() { super(); this.headers = {}; }
   }
   class ServerResponse extends EventEmitter {
@@ -138,7 +136,7 @@
           req.method = args[1]; req.url = args[2];
           const res = new ServerResponse(args[0]);
           this.emit('request', req, res);
-          process.nextTick(() => req.emit('end'));
+          req.push(null);
           break;
         }
         case 'error': this.emit('error', nativeError(args[0])); break;
@@ -164,7 +162,7 @@
       switch (name) {
         case 'response': res = new IncomingMessage(); res.statusCode = args[0]; req.emit('response', res); if (cb) cb(res); break;
         case 'data': if (res) res._data(args[0]); break;
-        case 'end': if (res) res.emit('end'); break;
+        case 'end': if (res) res.push(null); break;
         case 'error': req.emit('error', nativeError(args[0])); break;
         case 'close': req.emit('close'); if (res) res.emit('close'); break;
       }
@@ -182,12 +180,12 @@
     stdio = stdio.slice(0, 3).map((s) => (s === null || s === undefined ? 'pipe' : String(s)));
     const child = new ChildProcess();
     child.connected = false;
-    child.stdout = stdio[1] === 'pipe' ? new Readable() : null;
-    child.stderr = stdio[2] === 'pipe' ? new Readable() : null;
+    child.stdout = stdio[1] === 'pipe' ? new FedReadable() : null;
+    child.stderr = stdio[2] === 'pipe' ? new FedReadable() : null;
     child.spawnfile = String(file);
     callbacks[child._id] = (name, ...a) => {
       switch (name) {
-        case 'stdio': { const st = child[a[0]]; if (st) { if (a[1] === null) st.emit('end'); else st._data(a[1]); } break; }
+        case 'stdio': { const st = child[a[0]]; if (st) { if (a[1] === null) st.push(null); else st._data(a[1]); } break; }
         case 'spawn': child.pid = a[0] === null ? undefined : a[0]; child.emit('spawn'); break;
         case 'exit': child.exitCode = a[0]; child.signalCode = a[1]; child.emit('exit', a[0], a[1]); break;
         case 'close': child.emit('close', a[0], a[1]); break;
