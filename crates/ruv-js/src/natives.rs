@@ -149,10 +149,8 @@ pub(crate) fn install<'js>(
         ruv_worker::set_exit_code(code)
     })?;
     crate::natives_fs::install(ctx, &n, &ops)?;
-    let o = ops.clone();
-    func(ctx, &n, "httpGet", move |id: u32, url: String| {
-        o.borrow_mut().push(Op::HttpGet { id, url })
-    })?;
+    crate::http_client::install_http(ctx, &n, &ops)?;
+    crate::net::install_net(ctx, &n, &ops)?;
     let o = ops.clone();
     func(
         ctx,

@@ -159,6 +159,8 @@ pub(crate) fn boot(
                 include_str!("js/stream.js"),
                 include_str!("js/stream_w.js"),
                 include_str!("js/http.js"),
+                include_str!("js/http_client.js"),
+                include_str!("js/net.js"),
                 include_str!("js/modules.js")
             ),
             "node:internal/prelude",
@@ -185,6 +187,7 @@ pub(crate) fn boot(
         responses: HashMap::new(),
         next_response: 0,
         spawned: HashMap::new(),
+        io: crate::net::Io::default(),
         parent_port,
         argv,
         options: opts.clone(),

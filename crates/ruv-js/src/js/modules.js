@@ -5,7 +5,7 @@
     events: EventEmitter, fs: fsMod, 'fs/promises': fsMod.promises, path: pathMod, crypto: cryptoMod,
     util, timers: timersMod, 'timers/promises': timersMod.promises, os: osMod, perf_hooks: perfHooks,
     buffer: { Buffer }, process, zlib: zlibMod, dns: dnsMod, 'dns/promises': dnsMod.promises, assert, 'assert/strict': assert, child_process: childProcess, worker_threads: workerThreads, http: httpMod,
-    stream: streamMod, 'stream/promises': streamMod.promises, string_decoder: stringDecoderMod,
+    stream: streamMod, 'stream/promises': streamMod.promises, string_decoder: stringDecoderMod, net: netMod,
   };
 
   // ---- require (CommonJS) ------------------------------------------------------------
