@@ -167,7 +167,9 @@
       if (msg !== undefined) this.statusMessage = msg;
       if (Array.isArray(headers)) {
         const pairs = headers.length && Array.isArray(headers[0]) ? headers : Array.from({ length: headers.length >> 1 }, (_, i) => [headers[2 * i], headers[2 * i + 1]]);
-        for (const [k, v] of pairs) this.appendHeader(k, v);
+        // as Node: merged into headers set before (a later value wins), else all kept
+        const had = this._headers !== null;
+        for (const [k, v] of pairs) if (had) this.setHeader(k, v); else this.appendHeader(k, v);
       } else if (headers) for (const k of Object.keys(headers)) this.setHeader(k, headers[k]);
       this._head = this._fixed = true;
       return this;

@@ -35,10 +35,11 @@
       w.pendingcb++;
       const len = w.objectMode ? 1 : chunk.length;
       w.length += len;
-      const ret = w.length < w.highWaterMark;
-      if (!ret) w.needDrain = true;
+      // as Node: measured after a `_write` that may have completed synchronously
       if (w.writing || w.corked || w.errored) w.buffered.push({ chunk, encoding: enc, callback: cb });
       else doWrite(this, w, chunk, enc, cb, len);
+      const ret = w.length < w.highWaterMark;
+      if (!ret) w.needDrain = true;
       return ret && !w.errored && !w.destroyed;
     },
     end(chunk, enc, cb) {
