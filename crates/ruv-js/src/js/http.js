@@ -89,7 +89,8 @@
   const SINGLE_HEADERS = new Set(['content-type', 'content-length', 'user-agent', 'referer', 'host', 'authorization', 'proxy-authorization', 'if-modified-since', 'if-unmodified-since', 'from', 'location', 'max-forwards', 'retry-after', 'etag', 'last-modified', 'server', 'age', 'expires']);
   // an incoming message's head arrives as one string, `name\0value\0…`, parsed on first use
   class IncomingMessage extends Readable {
-    constructor(raw) { super(); this._raw = raw; this._headers = null; this._rawHeaders = null; this.method = null; this.url = ''; this.statusCode = null; this.statusMessage = null; this.httpVersion = '1.1'; this.complete = false; this.aborted = false; this._pull = null; }
+    constructor(raw) { super(LAZY); this._raw = raw; }
+    get _readableState() { const st = readableState({}); Object.defineProperty(this, '_readableState', { value: st, writable: true, configurable: true }); return st; }
     get headers() { if (this._headers === null) this._parseHead(); return this._headers; }
     set headers(v) { this._headers = v; }
     get rawHeaders() { if (this._rawHeaders === null) this._parseHead(); return this._rawHeaders; }
@@ -109,9 +110,11 @@
       this._rawHeaders = raw;
       if (this._headers === null) this._headers = h;
     }
-    _read() { if (this._pull) this._pull(); }
+    _read() { if (this._pull === null && this._rid !== 0) this._pull = bodyPuller(this, this._rid); if (this._pull) this._pull(); }
     setTimeout(ms, cb) { if (cb) this.once('timeout', cb); return this; }
   }
+  // defaults on the prototype: a request costs only what it sets
+  Object.assign(IncomingMessage.prototype, { _headers: null, _rawHeaders: null, method: null, url: '', statusCode: null, statusMessage: null, httpVersion: '1.1', complete: false, aborted: false, _pull: null, _rid: 0 });
   // a server request's body: asked of the Rust side when the script first reads
   function bodyPuller(req, rid) {
     let id = 0, paused = false;
@@ -135,7 +138,6 @@
   }
   // what ServerResponse and ClientRequest share: headers kept here until the head goes out
   class OutgoingMessage extends Stream {
-    constructor() { super(); this._headers = null; this._head = false; this.writableEnded = false; this.writableFinished = false; this.finished = false; }
     get headersSent() { return this._head; }
     setHeader(k, v) { if (this._head) throw headersSentError('set'); checkHeader(k, v); (this._headers || (this._headers = Object.create(null)))[k.toLowerCase()] = [k, v]; return this; }
     appendHeader(k, v) { const old = this.getHeader(k); return this.setHeader(k, old === undefined ? v : [].concat(old, v)); }
@@ -151,13 +153,14 @@
     }
     get writable() { return !this.writableEnded; }
   }
+  Object.assign(OutgoingMessage.prototype, { _headers: null, _head: false, writableEnded: false, writableFinished: false, finished: false });
   function bodyChunk(chunk, enc) {
     if (typeof chunk === 'string') return Buffer.from(chunk, typeof enc === 'string' ? enc : undefined);
     if (ArrayBuffer.isView(chunk)) return chunk;
     throw invalidArgType('chunk', 'of type string or an instance of Buffer or Uint8Array', chunk);
   }
   class ServerResponse extends OutgoingMessage {
-    constructor(rid, req) { super(); this._rid = rid; this.req = req; this.statusCode = 200; this.statusMessage = undefined; this.sendDate = true; this._sent = false; this._fixed = false; this._ev = 0; this._outstanding = 0; this._needDrain = false; this._congested = false; this._writeCbs = null; }
+    constructor(rid, req) { super(); this._rid = rid; this.req = req; }
     writeHead(status, msg, headers) {
       if (this._head) throw headersSentError('write');
       if (typeof msg !== 'string') { headers = msg; msg = undefined; }
@@ -231,6 +234,7 @@
     setTimeout(ms, cb) { if (cb) this.once('timeout', cb); return this; }
     flushHeaders() {}
   }
+  Object.assign(ServerResponse.prototype, { statusCode: 200, statusMessage: undefined, sendDate: true, _sent: false, _fixed: false, _ev: 0, _outstanding: 0, _needDrain: false, _congested: false, _writeCbs: null });
   class Server extends EventEmitter {
     constructor(opts, handler) {
       super();
@@ -241,7 +245,7 @@
       this.keepAliveTimeout = 5000;
       this.headersTimeout = 60000;
       this.requestTimeout = 300000;
-      this._id = register((name, ...args) => this._event(name, args));
+      this._id = register((name, a, b, c, d, e) => this._event(name, [a, b, c, d, e]));
     }
     _event(name, args) {
       switch (name) {
@@ -249,8 +253,11 @@
         case 'request': {
           const req = new IncomingMessage(args[4]);
           req.method = args[1]; req.url = args[2]; req.httpVersion = args[3];
-          req._pull = bodyPuller(req, args[0]);
-          this.emit('request', req, new ServerResponse(args[0], req));
+          req._rid = args[0];
+          const res = new ServerResponse(args[0], req);
+          const list = this._events.request;
+          // one listener (the usual handler): called directly, as emit would
+          if (list !== undefined && list.length === 1) list[0].call(this, req, res); else this.emit('request', req, res);
           break;
         }
         case 'error': this.emit('error', sysError(args, 'listen', this._host, this._portWanted, true)); break;

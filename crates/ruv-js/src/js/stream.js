@@ -68,18 +68,24 @@
   }
 
   // ---- Readable ----------------------------------------------------------------------
+  // a Readable built with LAZY makes its state on first use (http's per-request messages)
+  const LAZY = {};
+  function readableState(o) {
+    const objectMode = !!(o.objectMode || o.readableObjectMode);
+    return {
+      objectMode, highWaterMark: o.highWaterMark !== undefined ? o.highWaterMark : o.readableHighWaterMark !== undefined ? o.readableHighWaterMark : objectMode ? 16 : 16384,
+      buffer: [], length: 0, flowing: null, ended: false, endEmitted: false, reading: false, sync: true,
+      needReadable: false, emittedReadable: false, readableListening: false, resumeScheduled: false,
+      destroyed: false, closed: false, errored: null, errorEmitted: false, decoder: null, encoding: null,
+      autoDestroy: o.autoDestroy !== false, emitClose: o.emitClose !== false, pipes: [], dataEmitted: false, readingMore: false,
+    };
+  }
   class Readable extends EventEmitter {
     constructor(opts) {
       super();
+      if (opts === LAZY) return;
       const o = opts || {};
-      const objectMode = !!(o.objectMode || o.readableObjectMode);
-      this._readableState = {
-        objectMode, highWaterMark: o.highWaterMark !== undefined ? o.highWaterMark : o.readableHighWaterMark !== undefined ? o.readableHighWaterMark : objectMode ? 16 : 16384,
-        buffer: [], length: 0, flowing: null, ended: false, endEmitted: false, reading: false, sync: true,
-        needReadable: false, emittedReadable: false, readableListening: false, resumeScheduled: false,
-        destroyed: false, closed: false, errored: null, errorEmitted: false, decoder: null, encoding: null,
-        autoDestroy: o.autoDestroy !== false, emitClose: o.emitClose !== false, pipes: [], dataEmitted: false,
-      };
+      this._readableState = readableState(o);
       if (o.encoding) this.setEncoding(o.encoding);
       if (typeof o.read === 'function') this._read = o.read;
       if (typeof o.destroy === 'function') this._destroy = o.destroy;
