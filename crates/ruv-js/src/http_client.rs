@@ -171,9 +171,14 @@ pub(crate) fn install_http<'js>(
               events: u32,
               done: u32|
               -> rquickjs::Result<()> {
-            let data = match ArrayBuffer::from_value(data) {
-                Some(ab) => whole(&ab)?,
-                None => Vec::new(),
+            // an ArrayBuffer, or a string sent as utf8
+            let data = if let Some(s) = data.as_string() {
+                s.to_string()?.into_bytes()
+            } else {
+                match ArrayBuffer::from_value(data) {
+                    Some(ab) => whole(&ab)?,
+                    None => Vec::new(),
+                }
             };
             p(HttpOp::Out {
                 rid,

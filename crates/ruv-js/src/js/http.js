@@ -215,7 +215,8 @@
     end(chunk, enc, cb) {
       if (typeof chunk === 'function') { cb = chunk; chunk = undefined; } else if (typeof enc === 'function') { cb = enc; enc = undefined; }
       if (this.writableEnded) { if (cb) process.nextTick(cb); return this; }
-      const data = chunk !== undefined && chunk !== null ? own(bodyChunk(chunk, enc)) : undefined;
+      // a utf8 string goes as it is (the Rust side encodes it): no Buffer per answer
+      const data = chunk === undefined || chunk === null ? undefined : typeof chunk === 'string' && (enc === undefined || enc === 'utf8' || enc === 'utf-8') ? chunk : own(bodyChunk(chunk, enc));
       this.writableEnded = this.finished = true;
       let done = 0;
       if (cb || this._ev || this.listenerCount('finish') || this.listenerCount('close')) {
