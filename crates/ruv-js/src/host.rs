@@ -57,6 +57,8 @@ pub(crate) struct Host {
     pub(crate) spawned: HashMap<u32, ruv_process::child::ChildProcess>,
     /// `cluster` and process signals.
     pub(crate) cluster: crate::cluster::ClusterPart,
+    /// `net`'s servers and sockets, `http`'s client requests.
+    pub(crate) io: crate::net::Io,
     /// In a worker: the port to the parent.
     pub(crate) parent_port: Option<ruv_worker::MessagePort<String>>,
     pub(crate) argv: Vec<String>,
@@ -321,19 +323,8 @@ impl Host {
                     }),
                 }
             }
-            Op::HttpListen { id, port, host } => crate::http::listen(lp, self, id, port, host),
-            Op::HttpRespond {
-                rid,
-                status,
-                headers,
-                body,
-                done,
-            } => crate::http::respond(lp, self, rid, status, headers, body, done),
-            Op::HttpClose(id) => match self.servers.remove(&id) {
-                Some(s) => s.close(lp),
-                None => Ok(()),
-            },
-            Op::HttpGet { id, url } => crate::http::get(lp, id, url),
+            Op::Http(op) => crate::http::apply(lp, self, op),
+            Op::Net(op) => crate::net::apply(lp, self, op),
             Op::Spawn {
                 id,
                 file,

@@ -150,10 +150,8 @@ pub(crate) fn install<'js>(
     })?;
     crate::natives_fs::install(ctx, &n, &ops)?;
     crate::cluster::install(ctx, &n, &ops)?;
-    let o = ops.clone();
-    func(ctx, &n, "httpGet", move |id: u32, url: String| {
-        o.borrow_mut().push(Op::HttpGet { id, url })
-    })?;
+    crate::http_client::install_http(ctx, &n, &ops)?;
+    crate::net::install_net(ctx, &n, &ops)?;
     let o = ops.clone();
     func(
         ctx,
@@ -172,11 +170,15 @@ pub(crate) fn install<'js>(
     func(ctx, &n, "spawnKill", move |id: u32, signal: String| {
         o.borrow_mut().push(Op::SpawnKill { id, signal })
     })?;
-    func(ctx, &n, "killPid", |pid: i32, signal: String| -> bool {
-        let sig =
-            ruv_process::child::Signal::from_name(&signal).map_or(libc::SIGTERM, |s| s.as_raw());
+    func(ctx, &n, "killPid", |pid: i32, sig: i32| -> i32 {
         // SAFETY: kill(2) takes any pid and signal number; it only reports an error for bad ones.
-        unsafe { libc::kill(pid, sig) == 0 }
+        if unsafe { libc::kill(pid, sig) } == 0 {
+            0
+        } else {
+            std::io::Error::last_os_error()
+                .raw_os_error()
+                .unwrap_or(libc::EINVAL)
+        }
     })?;
     let o = ops.clone();
     func(

@@ -138,45 +138,6 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, n: &Object<'js>, ops: &Ops) -> rquick
     func(
         ctx,
         &n,
-        "httpListen",
-        move |id: u32, port: u16, host: String| {
-            o.borrow_mut().push(Op::HttpListen { id, port, host })
-        },
-    )?;
-    let o = ops.clone();
-    func(
-        ctx,
-        &n,
-        "httpRespond",
-        move |rid: u32,
-              status: u16,
-              flat: Vec<String>,
-              body: ArrayBuffer<'js>,
-              done: u32|
-              -> rquickjs::Result<()> {
-            let headers = flat
-                .chunks_exact(2)
-                .map(|kv| (kv[0].clone(), kv[1].clone()))
-                .collect();
-            let body = whole(&body)?;
-            o.borrow_mut().push(Op::HttpRespond {
-                rid,
-                status,
-                headers,
-                body,
-                done,
-            });
-            Ok(())
-        },
-    )?;
-    let o = ops.clone();
-    func(ctx, &n, "httpClose", move |id: u32| {
-        o.borrow_mut().push(Op::HttpClose(id))
-    })?;
-    let o = ops.clone();
-    func(
-        ctx,
-        &n,
         "dnsLookup",
         move |id: u32, host: String, family: u8, all: bool| {
             o.borrow_mut().push(Op::DnsLookup {

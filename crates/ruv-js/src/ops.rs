@@ -72,27 +72,10 @@ pub(crate) enum Op {
     WorkerExit(i32),
     /// An uncaught error in a worker: its loop ends with it (the parent's `'error'`).
     WorkerFatal(String),
-    /// `server.listen(port, host)` of server callback `id`.
-    HttpListen {
-        id: u32,
-        port: u16,
-        host: String,
-    },
-    /// The whole answer to request `rid`; `done`: called once sent (0: none).
-    HttpRespond {
-        rid: u32,
-        status: u16,
-        headers: Vec<(String, String)>,
-        body: Vec<u8>,
-        done: u32,
-    },
-    /// `server.close()`.
-    HttpClose(u32),
-    /// `http.get(url)`.
-    HttpGet {
-        id: u32,
-        url: String,
-    },
+    /// `http`: servers, responses, request bodies, the client.
+    Http(crate::http::HttpOp),
+    /// `net`: servers and sockets.
+    Net(crate::net::NetOp),
     /// `child_process.spawn`.
     Spawn {
         id: u32,

@@ -156,8 +156,12 @@ pub(crate) fn boot(
             concat!(
                 include_str!("js/base.js"),
                 include_str!("js/node.js"),
+                include_str!("js/stream.js"),
+                include_str!("js/stream_w.js"),
                 include_str!("js/http.js"),
                 include_str!("js/cluster.js"),
+                include_str!("js/http_client.js"),
+                include_str!("js/net.js"),
                 include_str!("js/modules.js")
             ),
             "node:internal/prelude",
@@ -185,6 +189,7 @@ pub(crate) fn boot(
         next_response: 0,
         spawned: HashMap::new(),
         cluster: crate::cluster::ClusterPart::default(),
+        io: crate::net::Io::default(),
         parent_port,
         argv,
         options: opts.clone(),

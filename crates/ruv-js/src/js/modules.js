@@ -4,7 +4,8 @@
   const builtins = {
     events: EventEmitter, fs: fsMod, 'fs/promises': fsMod.promises, path: pathMod, crypto: cryptoMod,
     util, timers: timersMod, 'timers/promises': timersMod.promises, os: osMod, perf_hooks: perfHooks,
-    buffer: { Buffer }, process, zlib: zlibMod, dns: dnsMod, 'dns/promises': dnsMod.promises, assert, 'assert/strict': assert, child_process: childProcess, worker_threads: workerThreads, http: httpMod, cluster,
+    buffer: { Buffer }, process, zlib: zlibMod, dns: dnsMod, 'dns/promises': dnsMod.promises, assert, 'assert/strict': assert, child_process: childProcess, worker_threads: workerThreads, http: httpMod,
+    stream: streamMod, 'stream/promises': streamMod.promises, string_decoder: stringDecoderMod, net: netMod, cluster,
   };
 
   // ---- require (CommonJS) ------------------------------------------------------------

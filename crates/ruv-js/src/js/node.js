@@ -417,7 +417,8 @@
   };
 
   // ---- child_process.fork and the child's channel (JSON messages) ------------------------
-  const signals = { SIGTERM: 15, SIGKILL: 9, SIGINT: 2, SIGHUP: 1, SIGUSR1: 10, SIGUSR2: 12, SIGQUIT: 3 };
+  // Linux's signal numbers (os.constants.signals)
+  const signals = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGIOT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGSTKFLT: 16, SIGCHLD: 17, SIGCONT: 18, SIGSTOP: 19, SIGTSTP: 20, SIGTTIN: 21, SIGTTOU: 22, SIGURG: 23, SIGXCPU: 24, SIGXFSZ: 25, SIGVTALRM: 26, SIGPROF: 27, SIGWINCH: 28, SIGIO: 29, SIGPOLL: 29, SIGPWR: 30, SIGSYS: 31 };
   // `send` of a forked child (channel `id`) and of a forked process (`process.send`, id 0):
   // JSON text on the channel; `cb` once written; a closed channel is an error, not a throw
   function ipcSend(id, connected, emitter, message, handle, options, cb) {
