@@ -15,6 +15,7 @@
 //! docs/js.md lists what is there and what is not yet.
 #![warn(missing_docs)]
 
+mod clone;
 mod encoding;
 mod engine;
 mod host;
@@ -25,5 +26,6 @@ mod natives_fs;
 mod ops;
 mod run;
 mod worker;
+mod worker_natives;
 
 pub use run::{run_file, run_file_with, JsError, Options};
