@@ -17,7 +17,8 @@ use std::sync::Arc;
 use rquickjs::Runtime;
 use ruv_core::Loop;
 use ruv_worker::{
-    BroadcastChannel, MessagePort, PortEnd, PortEvent, Worker, WorkerEvent, WorkerOptions,
+    BroadcastChannel, MessagePort, PortEnd, PortEvent, PortSender, Worker, WorkerEvent,
+    WorkerOptions,
 };
 
 use crate::clone::{Body, Incoming, Kind, Msg};
@@ -26,6 +27,10 @@ use crate::run::Options;
 
 /// The prelude's callback id for the parent port's events (in a worker).
 pub(crate) const PARENT_PORT: u32 = 1;
+
+/// How long `terminate` waits for a worker stuck in a native call before it stops keeping
+/// the parent alive (ruv-worker's `Stuck`).
+const TERMINATE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// `threadId`s: the main thread is 0, workers count from 1 in the process, as Node's.
 static NEXT_THREAD_ID: AtomicU64 = AtomicU64::new(1);
@@ -40,6 +45,8 @@ pub(crate) struct WorkerBoot {
     pub(crate) data: Msg,
     pub(crate) thread_id: u64,
     pub(crate) port: MessagePort<Msg>,
+    /// Posts to the parent without the loop.
+    pub(crate) sender: PortSender<Msg>,
     /// `eval: true`: the code itself.
     pub(crate) source: Option<String>,
     /// `resourceLimits.maxOldGenerationSizeMb`.
@@ -52,18 +59,35 @@ pub(crate) struct WorkerBoot {
 pub(crate) enum PortState {
     /// Not started: messages wait in the end (`receiveMessageOnPort` reads them).
     Idle(PortEnd<Msg>),
-    /// Started: attached to the loop (`None` until the start op is applied).
-    Started(Option<MessagePort<Msg>>),
+    /// Started: attached to the loop (`port` is `None` until the start op is applied);
+    /// posts go through `sender`.
+    Started {
+        sender: PortSender<Msg>,
+        port: Option<MessagePort<Msg>>,
+    },
 }
 
-/// The ports of this runtime; shared with the native functions, which post on and read from
-/// ports that are not started without waiting for the loop.
+/// How this runtime posts to a worker it started.
+pub(crate) enum Link {
+    /// The spawn op is not applied yet: messages wait here, in order.
+    Pending(Vec<Msg>),
+    /// Its parent port.
+    Ready(PortSender<Msg>),
+}
+
+/// Where this runtime posts, shared with the native functions: they post at once, without
+/// waiting for the loop (a worker that posts and then blocks in `Atomics.wait` has sent its
+/// message), and read ports that are not started (`receiveMessageOnPort`).
 #[derive(Default)]
 pub(crate) struct Ports {
     next: u32,
     pub(crate) slots: HashMap<u32, PortState>,
-    /// Ports whose posts are queued as ops: later posts queue too, to keep the order.
-    pub(crate) queued: HashMap<u32, u32>,
+    /// Targets with posts queued as ops (they move a started port, which needs the loop):
+    /// later posts to them queue too, to keep the order.
+    pub(crate) queued: HashMap<(u8, u32), u32>,
+    pub(crate) workers: HashMap<u32, Link>,
+    /// In a worker: the parent.
+    pub(crate) parent: Option<PortSender<Msg>>,
 }
 
 impl Ports {
@@ -72,6 +96,35 @@ impl Ports {
         self.next += 1;
         self.slots.insert(self.next, PortState::Idle(end));
         self.next
+    }
+
+    /// Posts `m` to `to` (dropped where that is closed or gone, as Node's); a broadcast goes
+    /// through the loop instead.
+    pub(crate) fn send(&mut self, to: &Target, m: Msg) {
+        match to {
+            Target::Worker(id) => match self.workers.get_mut(id) {
+                Some(Link::Pending(list)) => list.push(m),
+                Some(Link::Ready(s)) => {
+                    s.post_message(m);
+                }
+                None => {}
+            },
+            Target::Parent => {
+                if let Some(s) = &self.parent {
+                    s.post_message(m);
+                }
+            }
+            Target::Port(id) => match self.slots.get(id) {
+                Some(PortState::Idle(end)) => {
+                    end.post_message(m);
+                }
+                Some(PortState::Started { sender, .. }) => {
+                    sender.post_message(m);
+                }
+                None => {}
+            },
+            Target::Broadcast(_) => {}
+        }
     }
 }
 
@@ -100,6 +153,7 @@ impl WorkerHost {
 }
 
 /// Where a message goes.
+#[derive(Clone, Copy)]
 pub(crate) enum Target {
     /// Worker `id` (its parent port).
     Worker(u32),
@@ -109,6 +163,18 @@ pub(crate) enum Target {
     Port(u32),
     /// Broadcast channel `id`'s other members.
     Broadcast(u32),
+}
+
+impl Target {
+    /// The target as a map key.
+    pub(crate) fn key(self) -> (u8, u32) {
+        match self {
+            Target::Worker(id) => (0, id),
+            Target::Parent => (1, 0),
+            Target::Port(id) => (2, id),
+            Target::Broadcast(id) => (3, id),
+        }
+    }
 }
 
 /// The `worker_threads` ops.
@@ -187,6 +253,7 @@ pub(crate) fn setup(
         Thread::Worker(boot) => {
             let boot = *boot;
             wt.parent_port = Some(boot.port);
+            wt.ports.borrow_mut().parent = Some(boot.sender);
             if let Some(mb) = boot.heap_mb {
                 heap_mb = mb;
             }
@@ -241,17 +308,25 @@ pub(crate) fn apply(lp: &mut Loop<Host>, host: &mut Host, op: WorkerOp) -> ruv_c
             body,
             ports,
         } => {
-            if let Target::Port(from) = to {
+            {
                 let mut p = host.wt.ports.borrow_mut();
-                if let Some(n) = p.queued.get_mut(&from) {
+                if let Some(n) = p.queued.get_mut(&to.key()) {
                     *n -= 1;
                     if *n == 0 {
-                        p.queued.remove(&from);
+                        p.queued.remove(&to.key());
                     }
                 }
             }
             let ports = take_ports(lp, host, &ports);
-            post(lp, host, to, Msg { kind, body, ports });
+            let m = Msg { kind, body, ports };
+            match to {
+                Target::Broadcast(id) => {
+                    if let Some(ch) = host.wt.channels.get(&id) {
+                        ch.post_message(lp, Arc::new(m.body));
+                    }
+                }
+                _ => host.wt.ports.borrow_mut().send(&to, m),
+            }
             Ok(())
         }
         WorkerOp::Terminate(id) => match host.wt.workers.get(&id).copied() {
@@ -288,9 +363,9 @@ pub(crate) fn apply(lp: &mut Loop<Host>, host: &mut Host, op: WorkerOp) -> ruv_c
             })?;
             let mut p = host.wt.ports.borrow_mut();
             match p.slots.get_mut(&id) {
-                Some(slot) => *slot = PortState::Started(Some(port)),
+                Some(PortState::Started { port: slot, .. }) => *slot = Some(port),
                 // closed before the start was applied
-                None => {
+                _ => {
                     drop(p);
                     port.close(lp)?;
                 }
@@ -300,12 +375,16 @@ pub(crate) fn apply(lp: &mut Loop<Host>, host: &mut Host, op: WorkerOp) -> ruv_c
         WorkerOp::PortClose(id) => {
             let state = host.wt.ports.borrow_mut().slots.remove(&id);
             match state {
-                Some(PortState::Started(Some(p))) => p.close(lp).map(drop),
+                Some(PortState::Started { port: Some(p), .. }) => p.close(lp).map(drop),
                 _ => Ok(()),
             }
         }
         WorkerOp::PortRef(id, on) => {
-            if let Some(PortState::Started(Some(p))) = host.wt.ports.borrow().slots.get(&id) {
+            let port = match host.wt.ports.borrow().slots.get(&id) {
+                Some(PortState::Started { port, .. }) => *port,
+                _ => None,
+            };
+            if let Some(p) = port {
                 p.set_ref(lp, on);
             }
             Ok(())
@@ -342,7 +421,7 @@ fn take_ports(lp: &mut Loop<Host>, host: &mut Host, ids: &[u32]) -> Vec<PortEnd<
         let state = host.wt.ports.borrow_mut().slots.remove(id);
         match state {
             Some(PortState::Idle(end)) => out.push(end),
-            Some(PortState::Started(Some(p))) => match p.detach(lp) {
+            Some(PortState::Started { port: Some(p), .. }) => match p.detach(lp) {
                 Ok(end) => out.push(end),
                 Err(e) => eprintln!("ruvjs: {e}"),
             },
@@ -350,36 +429,6 @@ fn take_ports(lp: &mut Loop<Host>, host: &mut Host, ids: &[u32]) -> Vec<PortEnd<
         }
     }
     out
-}
-
-/// Delivers `m` to `to` (dropped where that is closed or gone, as Node's).
-fn post(lp: &mut Loop<Host>, host: &mut Host, to: Target, m: Msg) {
-    match to {
-        Target::Worker(id) => {
-            if let Some(w) = host.wt.workers.get(&id) {
-                w.post_message(lp, m);
-            }
-        }
-        Target::Parent => {
-            if let Some(p) = host.wt.parent_port {
-                p.post_message(lp, m);
-            }
-        }
-        Target::Port(id) => match host.wt.ports.borrow().slots.get(&id) {
-            Some(PortState::Idle(end)) => {
-                end.post_message(m);
-            }
-            Some(PortState::Started(Some(p))) => {
-                p.post_message(lp, m);
-            }
-            _ => {}
-        },
-        Target::Broadcast(id) => {
-            if let Some(ch) = host.wt.channels.get(&id) {
-                ch.post_message(lp, Arc::new(m.body));
-            }
-        }
-    }
 }
 
 /// Starts worker `id` running `filename` (or `source`), with `data`.
@@ -397,7 +446,12 @@ fn spawn(
 ) -> ruv_core::Result<()> {
     let argv = host.argv().to_vec();
     let opts = host.options().clone();
-    let mut wopts = WorkerOptions::new().worker_data(data);
+    // JavaScript is interrupted within a few thousand instructions: the deadline is for a
+    // native call that runs on (a long synchronous call, Atomics.wait), and long enough that
+    // a loaded machine's scheduling never trips it
+    let mut wopts = WorkerOptions::new()
+        .terminate_deadline(TERMINATE_DEADLINE)
+        .worker_data(data);
     if let Some(mb) = stack_mb {
         wopts = wopts.stack_size_mb(mb);
     }
@@ -408,6 +462,7 @@ fn spawn(
         lp,
         wopts,
         move |wlp: &mut Loop<Host>, ctx| {
+            let sender = ctx.parent_port.sender();
             let port = ctx
                 .parent_port
                 .attach(wlp, |lp, h: &mut Host, _, ev| match ev {
@@ -428,6 +483,7 @@ fn spawn(
                 data: ctx.worker_data,
                 thread_id,
                 port,
+                sender,
                 source,
                 heap_mb,
                 stack,
@@ -447,6 +503,7 @@ fn spawn(
                 WorkerEvent::Stuck => return,
                 WorkerEvent::Exit(code) => {
                     h.wt.workers.remove(&id);
+                    h.wt.ports.borrow_mut().workers.remove(&id);
                     h.call(
                         lp,
                         id,
@@ -460,6 +517,14 @@ fn spawn(
         },
     )?;
     host.wt.workers.insert(id, w);
+    if let Some(sender) = w.sender(lp) {
+        let mut p = host.wt.ports.borrow_mut();
+        if let Some(Link::Pending(list)) = p.workers.insert(id, Link::Ready(sender.clone())) {
+            for m in list {
+                sender.post_message(m);
+            }
+        }
+    }
     Ok(())
 }
 

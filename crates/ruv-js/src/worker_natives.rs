@@ -70,7 +70,7 @@ pub(crate) fn install<'js>(
         },
     )?;
     func(ctx, n, "sabNew", clone::new_shared)?;
-    let o = ops.clone();
+    let (o, p) = (ops.clone(), info.ports.clone());
     func(
         ctx,
         n,
@@ -84,6 +84,10 @@ pub(crate) fn install<'js>(
               -> rquickjs::Result<f64> {
             let (data, ports) = clone::outgoing(parts)?;
             let thread_id = crate::worker::next_thread_id();
+            // posts wait for the thread in order
+            p.borrow_mut()
+                .workers
+                .insert(id, crate::worker::Link::Pending(Vec::new()));
             push(
                 &o,
                 WorkerOp::Spawn {
@@ -114,14 +118,14 @@ pub(crate) fn install<'js>(
                 2 => Target::Port(id),
                 _ => Target::Broadcast(id),
             };
-            if let Target::Port(from) = to {
+            if !matches!(to, Target::Broadcast(_)) {
                 let mut ports = p.borrow_mut();
                 let idle = |s: Option<&PortState>| matches!(s, Some(PortState::Idle(_)));
-                let now = !ports.queued.contains_key(&from)
-                    && idle(ports.slots.get(&from))
-                    && port_ids.iter().all(|i| idle(ports.slots.get(i)));
-                if now {
-                    // neither end needs the loop: posted at once, so that the other end's
+                if !ports.queued.contains_key(&to.key())
+                    && port_ids.iter().all(|i| idle(ports.slots.get(i)))
+                {
+                    // no port to take off the loop: posted at once, so that a worker that
+                    // posts and then blocks in Atomics.wait has sent it, and the other end's
                     // `receiveMessageOnPort` sees it, as in Node
                     let mut ends = Vec::with_capacity(port_ids.len());
                     for i in &port_ids {
@@ -129,16 +133,15 @@ pub(crate) fn install<'js>(
                             ends.push(e);
                         }
                     }
-                    if let Some(PortState::Idle(e)) = ports.slots.get(&from) {
-                        e.post_message(clone::Msg {
-                            kind,
-                            body,
-                            ports: ends,
-                        });
-                    }
+                    let m = clone::Msg {
+                        kind,
+                        body,
+                        ports: ends,
+                    };
+                    ports.send(&to, m);
                     return Ok(());
                 }
-                *ports.queued.entry(from).or_default() += 1;
+                *ports.queued.entry(to.key()).or_default() += 1;
             }
             push(
                 &o,
@@ -179,11 +182,12 @@ pub(crate) fn install<'js>(
     func(ctx, n, "portStart", move |id: u32, cb: u32| {
         let mut ports = p.borrow_mut();
         if let Some(slot) = ports.slots.get_mut(&id) {
-            if let PortState::Idle(_) = slot {
-                let PortState::Idle(end) = std::mem::replace(slot, PortState::Started(None)) else {
-                    return;
-                };
-                push(&o, WorkerOp::PortStart { id, end, cb });
+            if let PortState::Idle(end) = slot {
+                let sender = end.sender();
+                let started = PortState::Started { sender, port: None };
+                if let PortState::Idle(end) = std::mem::replace(slot, started) {
+                    push(&o, WorkerOp::PortStart { id, end, cb });
+                }
             }
         }
     })?;
@@ -196,7 +200,7 @@ pub(crate) fn install<'js>(
                 ports.slots.remove(&id);
                 true
             }
-            Some(PortState::Started(_)) => {
+            Some(PortState::Started { .. }) => {
                 push(&o, WorkerOp::PortClose(id));
                 false
             }

@@ -45,12 +45,13 @@
   }
   // value → [text, buffers, shared buffers, port ids, buffers to detach]
   function serialize(value, transfer, source) {
-    const st = { ids: new Map(), n: 0, bufs: [], sabs: [], ports: [], transfer: [] };
+    const st = { ids: new Map(), n: 0, bufs: [], sabs: [], ports: [], transfer: [], moved: [] };
     for (const t of transferList(transfer)) {
       if (t instanceof ArrayBuffer) {
-        if (st.transfer.includes(t)) throw cloneError('Transfer list contains duplicate ArrayBuffer');
-        if (isDetached(t)) throw cloneError('An ArrayBuffer is detached and could not be cloned.');
-        st.transfer.push(t);
+        if (st.moved.includes(t)) throw cloneError('Transfer list contains duplicate ArrayBuffer');
+        st.moved.push(t);
+        // one detached already is moved again as an empty one (the engine has nothing to detach)
+        if (!isDetached(t)) st.transfer.push(t);
       } else if (t instanceof MessagePort && !t._parent) {
         if (t === source) throw cloneError('Transfer list contains source port');
         if (st.ports.includes(t)) throw cloneError('Transfer list contains duplicate MessagePort');
@@ -99,8 +100,11 @@
       return out;
     }
     if (v instanceof ArrayBuffer) {
-      if (isDetached(v)) throw cloneError('An ArrayBuffer is detached and could not be cloned.');
-      st.bufs.push(v);
+      if (isDetached(v)) {
+        if (!st.moved.includes(v)) throw cloneError('An ArrayBuffer is detached and could not be cloned.');
+        // moved already: it arrives empty, as in Node
+        st.bufs.push(new ArrayBuffer(0));
+      } else st.bufs.push(v);
       return [T_AB, st.bufs.length - 1];
     }
     if (OrigSAB && v instanceof OrigSAB) { st.sabs.push(v); return [T_SAB, st.sabs.length - 1]; }
