@@ -218,12 +218,9 @@
     if (parts[3].length) throw cloneError('MessagePort cannot be transferred by structuredClone here');
     const moved = parts[4];
     const bufs = parts[1].map((b) => b.slice(0));
-    for (const b of moved) detach(b);
+    // QuickJS has ArrayBuffer.prototype.transfer: the way to detach from JavaScript
+    for (const b of moved) b.transfer();
     return deserialize([0, parts[0], bufs, parts[2], []]);
-  }
-  function detach(ab) {
-    if (typeof ab.transfer === 'function') ab.transfer();
-    else native.post(3, 0, 0, ['null', [], [], [], [ab]]);
   }
 
   // ---- SharedArrayBuffer: memory the runtimes of all threads share ------------------------
