@@ -20,8 +20,9 @@ pub(crate) struct ThreadInfo {
     pub(crate) data: Option<Incoming>,
     /// The runtime's ports.
     pub(crate) ports: SharedPorts,
-    /// A worker's `resourceLimits`.
+    /// A worker's heap limit in MiB (`resourceLimits.maxOldGenerationSizeMb`).
     pub(crate) heap_mb: Option<usize>,
+    /// A worker's stack in MiB.
     pub(crate) stack_mb: Option<f64>,
 }
 
