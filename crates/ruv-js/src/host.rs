@@ -23,12 +23,8 @@ use ruv_node::{Immediate, Timeout};
 pub(crate) enum Thread {
     /// The process's main thread.
     Main,
-    /// A worker: its data (JSON text or `undefined`), id and parent port.
-    Worker {
-        data: String,
-        thread_id: u64,
-        port: ruv_worker::MessagePort<String>,
-    },
+    /// A worker: its data, id, parent port and limits.
+    Worker(Box<crate::worker::WorkerBoot>),
 }
 
 /// Rejected promises nobody handled yet, as (promise, reason), filled by the engine's
@@ -50,7 +46,8 @@ pub(crate) struct Host {
     pub(crate) children: HashMap<u32, ruv_process::fork::Forked>,
     /// The channel a parent opened for this process, once opened.
     pub(crate) parent: Option<ruv_process::ipc::Channel>,
-    pub(crate) workers: HashMap<u32, ruv_worker::Worker<String>>,
+    /// `worker_threads`: workers, ports, broadcast channels.
+    pub(crate) wt: crate::worker::WorkerHost,
     pub(crate) servers: HashMap<u32, ruv_http::Server>,
     pub(crate) responses: HashMap<u32, ruv_http::Response>,
     pub(crate) next_response: u32,
@@ -59,8 +56,6 @@ pub(crate) struct Host {
     pub(crate) cluster: crate::cluster::ClusterPart,
     /// `net`'s servers and sockets, `http`'s client requests.
     pub(crate) io: crate::net::Io,
-    /// In a worker: the port to the parent.
-    pub(crate) parent_port: Option<ruv_worker::MessagePort<String>>,
     pub(crate) argv: Vec<String>,
     pub(crate) options: Options,
     /// A microtask that runs the engine's jobs is queued.
@@ -101,7 +96,7 @@ impl Host {
             }
         });
         if null {
-            self.null_thrown();
+            self.null_thrown(lp);
         }
         self.settle(lp);
     }
@@ -109,9 +104,14 @@ impl Host {
     /// A `null` was thrown out of JavaScript: QuickJS's out-of-memory when the heap is at
     /// its limit (a clean error and exit code 1, where Node aborts), else the script's own
     /// `throw null`, handled as any uncaught value.
-    fn null_thrown(&mut self) {
+    fn null_thrown(&mut self, lp: &mut Loop<Host>) {
         let mu = self.rt.memory_usage();
         if mu.malloc_limit > 0 && mu.malloc_size as f64 >= 0.75 * mu.malloc_limit as f64 {
+            if let Some(port) = self.wt.parent_port {
+                // a worker ends with ERR_WORKER_OUT_OF_MEMORY; the process goes on
+                crate::worker::out_of_memory(lp, port);
+                return;
+            }
             eprintln!(
                 "InternalError: out of memory (the JavaScript heap limit, --max-old-space-size)"
             );
@@ -122,7 +122,10 @@ impl Host {
             if let Ok(hooks) = hooks.restore(&ctx) {
                 let null = Value::new_null(ctx.clone());
                 let thrown = ctx.throw(null);
-                fatal(&ctx, &hooks, thrown, true);
+                if fatal(&ctx, &hooks, thrown, true) {
+                    // a worker whose error handler failed: it ends, as Node's exits 7
+                    ruv_worker::exit(lp, 7);
+                }
             }
         });
     }
@@ -156,6 +159,7 @@ impl Host {
                                 a.push_arg(rquickjs::ArrayBuffer::new(ctx.clone(), b)?)?
                             }
                             Arg::Error(e) => a.push_arg(error_spec(ctx, &e)?)?,
+                            Arg::Msg(m) => a.push_arg(crate::clone::to_js(ctx, m)?)?,
                         }
                     }
                     call.call_arg(a)
@@ -332,40 +336,8 @@ impl Host {
                 stdio,
             } => crate::http::spawn(lp, self, id, file, args, stdio),
             Op::SpawnKill { id, signal } => crate::http::kill_spawned(lp, self, id, &signal),
-            Op::WorkerSpawn { id, filename, data } => {
-                crate::worker::spawn(lp, self, id, filename, data)
-            }
-            Op::WorkerPost { id, json } => {
-                if id == crate::worker::PARENT_PORT {
-                    if let Some(p) = self.parent_port {
-                        p.post_message(lp, json);
-                    }
-                } else if let Some(w) = self.workers.get(&id) {
-                    w.post_message(lp, json);
-                }
-                Ok(())
-            }
-            Op::WorkerTerminate(id) => match self.workers.get(&id).copied() {
-                Some(w) => w.terminate(lp, |_, _: &mut Host, _| {}),
-                None => Ok(()),
-            },
-            Op::ParentPortRef(on) => {
-                if let Some(p) = self.parent_port {
-                    p.set_ref(lp, on);
-                }
-                Ok(())
-            }
-            Op::WorkerExit(code) => {
-                ruv_worker::exit(lp, code);
-                Ok(())
-            }
             Op::Cluster(op) => crate::cluster::apply(lp, self, op),
-            Op::WorkerFatal(msg) => {
-                // the worker's loop ends with the error: the parent gets 'error', then 'exit'
-                let e = ruv_core::Error::new(ruv_core::Code::EPANIC).with_detail(msg);
-                lp.report_error(self, e);
-                Ok(())
-            }
+            Op::Worker(op) => crate::worker::apply(lp, self, op),
         };
         if let Err(e) = res {
             eprintln!("ruvjs: {e}");
@@ -424,16 +396,6 @@ impl Host {
         self.spawned.remove(&id);
     }
 
-    /// Records worker `id`.
-    pub(crate) fn add_worker(&mut self, id: u32, w: ruv_worker::Worker<String>) {
-        self.workers.insert(id, w);
-    }
-
-    /// Forgets worker `id` (it exited).
-    pub(crate) fn remove_worker(&mut self, id: u32) {
-        self.workers.remove(&id);
-    }
-
     /// Forgets forked child `id` (it closed).
     pub(crate) fn remove_child(&mut self, id: u32) {
         self.children.remove(&id);
@@ -466,7 +428,11 @@ fn run_jobs(lp: &mut Loop<Host>, h: &mut Host) {
                     Err(_) => false,
                 });
                 if null {
-                    h.null_thrown();
+                    h.null_thrown(lp);
+                }
+                if ruv_worker::should_stop() {
+                    // terminated: the loop halts after this callback
+                    break;
                 }
             }
         }
@@ -486,6 +452,13 @@ fn run_jobs(lp: &mut Loop<Host>, h: &mut Host) {
 /// Returns `true`, having done nothing, for a thrown `null` unless `null_ok`
 /// (see [`Host::null_thrown`]).
 fn fatal<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>, e: rquickjs::Error, null_ok: bool) -> bool {
+    if ruv_worker::should_stop() {
+        // a terminated worker's JavaScript was interrupted: nothing is reported
+        if e.is_exception() {
+            ctx.catch();
+        }
+        return false;
+    }
     let value = if e.is_exception() {
         ctx.catch()
     } else {
@@ -502,6 +475,13 @@ fn fatal<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>, e: rquickjs::Error, null_ok: 
         .get::<_, Function>("fatal")
         .and_then(|f| f.call::<_, ()>((value,)));
     if let Err(e) = res {
+        if !ruv_worker::is_main_thread() {
+            // in a worker (most likely out of memory): the caller ends it, not the process
+            if e.is_exception() {
+                ctx.catch();
+            }
+            return true;
+        }
         // the error handler itself threw: what Node does too, exit 7
         eprintln!(
             "ruvjs: uncaughtException handler failed: {}",

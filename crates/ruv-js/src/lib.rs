@@ -15,6 +15,7 @@
 //! docs/js.md lists what is there and what is not yet.
 #![warn(missing_docs)]
 
+mod clone;
 mod cluster;
 mod encoding;
 mod engine;
@@ -28,5 +29,6 @@ mod net;
 mod ops;
 mod run;
 mod worker;
+mod worker_natives;
 
 pub use run::{run_file, run_file_with, JsError, Options};

@@ -42,22 +42,12 @@ where
     obj.set(name, Function::new(ctx.clone(), f)?.with_name(name)?)
 }
 
-/// Which thread the runtime runs on, for `worker_threads`.
-pub(crate) struct ThreadInfo {
-    /// Node's `isMainThread`.
-    pub(crate) main: bool,
-    /// Node's `threadId`.
-    pub(crate) thread_id: u64,
-    /// A worker's `workerData` as JSON text (`undefined` when none was given).
-    pub(crate) data: Option<String>,
-}
-
 /// Builds the `native` object.
 pub(crate) fn install<'js>(
     ctx: &Ctx<'js>,
     ops: Ops,
     argv: Vec<String>,
-    info: ThreadInfo,
+    info: crate::worker_natives::ThreadInfo,
 ) -> rquickjs::Result<Object<'js>> {
     let n = Object::new(ctx.clone())?;
     let start = std::time::Instant::now();
@@ -130,11 +120,6 @@ pub(crate) fn install<'js>(
         res.is_ok()
     })?;
     let main = info.main;
-    func(ctx, &n, "isMainThread", move || main)?;
-    let thread_id = info.thread_id as f64;
-    func(ctx, &n, "threadId", move || thread_id)?;
-    let data = info.data;
-    func(ctx, &n, "workerData", move || data.clone())?;
     let o = ops.clone();
     func(ctx, &n, "exit", move |code: i32| {
         if main {
@@ -143,7 +128,8 @@ pub(crate) fn install<'js>(
         }
         // a worker's loop stops; the prelude then unwinds the script
         ruv_worker::set_exit_code(code);
-        o.borrow_mut().push(Op::WorkerExit(code));
+        o.borrow_mut()
+            .push(Op::Worker(crate::worker::WorkerOp::Exit(code)));
     })?;
     func(ctx, &n, "setExitCode", |code: i32| {
         ruv_worker::set_exit_code(code)
@@ -180,31 +166,7 @@ pub(crate) fn install<'js>(
                 .unwrap_or(libc::EINVAL)
         }
     })?;
-    let o = ops.clone();
-    func(
-        ctx,
-        &n,
-        "workerSpawn",
-        move |id: u32, filename: String, data: String| {
-            o.borrow_mut().push(Op::WorkerSpawn { id, filename, data })
-        },
-    )?;
-    let o = ops.clone();
-    func(ctx, &n, "workerPost", move |id: u32, json: String| {
-        o.borrow_mut().push(Op::WorkerPost { id, json })
-    })?;
-    let o = ops.clone();
-    func(ctx, &n, "workerTerminate", move |id: u32| {
-        o.borrow_mut().push(Op::WorkerTerminate(id))
-    })?;
-    let o = ops.clone();
-    func(ctx, &n, "parentPortRef", move |on: bool| {
-        o.borrow_mut().push(Op::ParentPortRef(on))
-    })?;
-    let o = ops.clone();
-    func(ctx, &n, "workerFatal", move |msg: String| {
-        o.borrow_mut().push(Op::WorkerFatal(msg))
-    })?;
+    crate::worker_natives::install(ctx, &n, &ops, info)?;
     func(
         ctx,
         &n,

@@ -53,25 +53,8 @@ pub(crate) enum Op {
     },
     /// Whether the parent channel's events go to the prelude (and keep the loop alive).
     ParentRef(bool),
-    /// `new Worker(filename, { workerData })`: events go to callback `id` (kept).
-    WorkerSpawn {
-        id: u32,
-        filename: String,
-        data: String,
-    },
-    /// A message (JSON text) to worker `id`, or (id 1) to this worker's parent.
-    WorkerPost {
-        id: u32,
-        json: String,
-    },
-    /// `worker.terminate()`.
-    WorkerTerminate(u32),
-    /// Whether this worker's parent port keeps its loop alive.
-    ParentPortRef(bool),
-    /// `process.exit` in a worker: its loop stops.
-    WorkerExit(i32),
-    /// An uncaught error in a worker: its loop ends with it (the parent's `'error'`).
-    WorkerFatal(String),
+    /// `worker_threads` (src/worker.rs).
+    Worker(crate::worker::WorkerOp),
     /// `http`: servers, responses, request bodies, the client.
     Http(crate::http::HttpOp),
     /// `net`: servers and sockets.
@@ -126,4 +109,6 @@ pub(crate) enum Arg {
     Num(f64),
     Bytes(Vec<u8>),
     Error(ruv_core::Error),
+    /// A structured-clone message (`[kind, text, buffers, shared, ports]`).
+    Msg(crate::clone::Incoming),
 }

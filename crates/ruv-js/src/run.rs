@@ -106,8 +106,7 @@ pub(crate) fn boot(
     thread: Thread,
 ) -> Result<Host, JsError> {
     let rt = Runtime::new()?;
-    // allocation past the limit throws `InternalError: out of memory` (Node aborts instead)
-    rt.set_memory_limit(opts.max_heap_mb.saturating_mul(1 << 20));
+    let (wt, info, source) = crate::worker::setup(&rt, opts, thread);
     let ctx = Context::full(&rt)?;
     let ops: Ops = Rc::new(RefCell::new(Vec::new()));
     let rejections: Rejections = Rc::new(RefCell::new(Vec::new()));
@@ -127,28 +126,6 @@ pub(crate) fn boot(
             }
         },
     )));
-    let (info, parent_port) = match thread {
-        Thread::Main => (
-            crate::natives::ThreadInfo {
-                main: true,
-                thread_id: 0,
-                data: None,
-            },
-            None,
-        ),
-        Thread::Worker {
-            data,
-            thread_id,
-            port,
-        } => (
-            crate::natives::ThreadInfo {
-                main: false,
-                thread_id,
-                data: Some(data),
-            },
-            Some(port),
-        ),
-    };
     let (hooks, call_fn) = ctx.with(|ctx| -> Result<_, JsError> {
         let native = crate::natives::install(&ctx, ops.clone(), argv.clone(), info)?;
         let prelude: Function = eval(
@@ -158,6 +135,7 @@ pub(crate) fn boot(
                 include_str!("js/node.js"),
                 include_str!("js/stream.js"),
                 include_str!("js/stream_w.js"),
+                include_str!("js/worker.js"),
                 include_str!("js/http.js"),
                 include_str!("js/cluster.js"),
                 include_str!("js/http_client.js"),
@@ -183,20 +161,19 @@ pub(crate) fn boot(
         immediates: HashMap::new(),
         children: HashMap::new(),
         parent: None,
-        workers: HashMap::new(),
+        wt,
         servers: HashMap::new(),
         responses: HashMap::new(),
         next_response: 0,
         spawned: HashMap::new(),
         cluster: crate::cluster::ClusterPart::default(),
         io: crate::net::Io::default(),
-        parent_port,
         argv,
         options: opts.clone(),
         jobs_queued: false,
         rejections,
     };
-    if host.parent_port.is_none() {
+    if host.wt.parent_port.is_none() {
         // a cluster worker reports `online` before its script runs, as Node's bootstrap
         crate::cluster::setup_worker(lp)?;
     }
@@ -204,7 +181,7 @@ pub(crate) fn boot(
     ruv_node::enter(lp, &mut host, |lp, host| {
         host.js(lp, |_, hooks| {
             let run: Function = hooks.get("runMain")?;
-            run.call::<_, ()>((file.as_str(),))
+            run.call::<_, ()>((file.as_str(), source))
         });
         Ok(())
     })?;

@@ -61,7 +61,7 @@ pub mod worker;
 
 pub use broadcast::BroadcastChannel;
 pub use pool::{PoolMetrics, PoolOptions, Reply, TaskId, WorkerInfo, WorkerPool};
-pub use port::{MessageChannel, MessagePort, PortEnd, PortEvent};
+pub use port::{MessageChannel, MessagePort, PortEnd, PortEvent, PortSender};
 pub use shared::{SharedBuffer, WaitAsync, WaitResult};
 pub use worker::{
     exit, is_main_thread, set_exit_code, thread_id, Env, PoolChoice, Worker, WorkerContext,

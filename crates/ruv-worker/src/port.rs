@@ -85,6 +85,38 @@ impl<T> std::fmt::Debug for PortEnd<T> {
     }
 }
 
+/// A handle that posts into the other end of a port from anywhere, without its loop — for a
+/// caller that cannot reach the loop when it posts (the JavaScript runtime's native
+/// functions). `Clone + Send`; it does not keep the channel open: once either end closes,
+/// posting returns `false`.
+pub struct PortSender<T> {
+    tx: Arc<Queue<T>>,
+}
+
+impl<T> Clone for PortSender<T> {
+    fn clone(&self) -> Self {
+        PortSender {
+            tx: self.tx.clone(),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for PortSender<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PortSender")
+            .field("closed", &self.tx.is_closed())
+            .finish()
+    }
+}
+
+impl<T: Send + 'static> PortSender<T> {
+    /// Posts `msg` to the far end, as [`PortEnd::post_message`]; `false` once closed.
+    #[inline]
+    pub fn post_message(&self, msg: T) -> bool {
+        self.tx.push(msg).is_ok()
+    }
+}
+
 impl<T> Drop for PortEnd<T> {
     fn drop(&mut self) {
         self.rx.close(true);
@@ -108,6 +140,13 @@ impl<T: Send + 'static> PortEnd<T> {
     /// Takes the oldest message waiting for this end, if any (Node's `receiveMessageOnPort`).
     pub fn receive_message(&self) -> Option<T> {
         self.rx.pop()
+    }
+
+    /// A [`PortSender`] posting where this end posts (it stays valid after `attach`).
+    pub fn sender(&self) -> PortSender<T> {
+        PortSender {
+            tx: self.tx.clone(),
+        }
     }
 
     /// Attaches this end to `lp`: from now on its messages are delivered there as

@@ -313,3 +313,24 @@ fn an_uncaught_error_mid_batch_leaves_the_rest_for_the_next_run() {
     lp.run(RunMode::Default, &mut log).unwrap();
     assert_eq!(log, [Seen::Msg(0), Seen::Msg(1), Seen::Msg(2), Seen::Close]);
 }
+
+#[test]
+fn a_sender_posts_where_its_end_posts_after_attach_and_not_after_close() {
+    let (a, b) = MessageChannel::new::<u32>();
+    let sender = a.sender();
+    let mut lp = Loop::new().unwrap();
+    let port_a = recorder(&mut lp, a);
+    recorder(&mut lp, b);
+    // from another thread, with `a` attached to this loop
+    let s2 = sender.clone();
+    thread::spawn(move || assert!(s2.post_message(7)))
+        .join()
+        .unwrap();
+    let mut log = Vec::new();
+    lp.run(RunMode::NoWait, &mut log).unwrap();
+    assert_eq!(log, [Seen::Msg(7)]);
+    port_a.close(&mut lp).unwrap();
+    lp.run(RunMode::Default, &mut log).unwrap();
+    assert!(!sender.post_message(8), "closed: the message is dropped");
+    assert_eq!(log, [Seen::Msg(7), Seen::Close, Seen::Close]);
+}

@@ -78,8 +78,8 @@
       try { process.emit('uncaughtException', e, 'uncaughtException'); return; } catch (e2) { e = e2; }
     }
     if (!isMainThread) {
-      // the parent's Worker gets 'error' (with this message), then 'exit' with 1
-      native.workerFatal(e instanceof Error ? String(e.message) : inspect(e));
+      // the parent's Worker gets 'error' (a clone of it), then 'exit' with 1
+      workerFatal(e);
       return;
     }
     reportFatal(e);
@@ -99,10 +99,11 @@
 
   return {
     call, fatal, unhandledRejection,
-    runMain(filename) {
+    runMain(filename, evalSource) {
       const module = { id: '.', filename, exports: {}, loaded: false, children: [], paths: [] };
       moduleCache[filename] = module;
-      const source = fsMod.readFileSync(filename, 'utf8').replace(/^#!.*/, '');
+      // `new Worker(code, { eval: true })`: the code itself
+      const source = evalSource !== undefined && evalSource !== null ? evalSource : fsMod.readFileSync(filename, 'utf8').replace(/^#!.*/, '');
       const fn = native.compileFunction(source, filename);
       const require = makeRequire(filename);
       require.main = module;

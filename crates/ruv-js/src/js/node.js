@@ -1,4 +1,4 @@
-// part 2 of the bootstrap (see base.js): process, console, timers, Buffer, fs, crypto, fork, workers.
+// part 2 of the bootstrap (see base.js): process, console, timers, Buffer, fs, crypto, fork.
   // ---- process -----------------------------------------------------------------------
   const process = new EventEmitter();
   process.argv = native.argv();
@@ -509,52 +509,3 @@
       native.disconnect(0);
     };
   }
-
-  // ---- worker_threads (messages as JSON text) -------------------------------------------
-  function encodeMessage(v) { return v === undefined ? 'undefined' : JSON.stringify(v); }
-  function decodeMessage(s) { return s === 'undefined' ? undefined : JSON.parse(s); }
-  class Worker extends EventEmitter {
-    constructor(filename, options) {
-      super();
-      const opts = options || {};
-      this.threadId = -1;
-      const self = this;
-      this._id = register((name, ...args) => {
-        switch (name) {
-          case 'online': self.emit('online'); break;
-          case 'message': self.emit('message', decodeMessage(args[0])); break;
-          case 'error': {
-            const spec = args[0];
-            // the worker's own message, without ruv's code prefix
-            const e = new Error(String(spec[0]).replace(/^EPANIC: (callback panicked, )?/, ''));
-            self.emit('error', e);
-            break;
-          }
-          case 'exit': self.emit('exit', args[0]); break;
-        }
-      });
-      native.workerSpawn(this._id, pathMod.resolve(String(filename)), encodeMessage(opts.workerData));
-    }
-    postMessage(v) { native.workerPost(this._id, encodeMessage(v)); }
-    terminate() { const p = new Promise((res) => this.once('exit', res)); native.workerTerminate(this._id); return p; }
-    ref() { return this; }
-    unref() { return this; }
-  }
-  let parentPort = null;
-  if (!isMainThread) {
-    parentPort = new EventEmitter();
-    parentPort.postMessage = (v) => native.workerPost(1, encodeMessage(v));
-    callbacks[1] = (name, json) => { if (name === 'message') parentPort.emit('message', decodeMessage(json)); };
-    let listening = false;
-    const changed = () => {
-      const want = parentPort.listenerCount('message') > 0;
-      if (want !== listening) { listening = want; native.parentPortRef(want); }
-    };
-    parentPort.on('newListener', (name) => { if (name === 'message') Promise.resolve().then(changed); });
-    parentPort.on('removeListener', (name) => { if (name === 'message') changed(); });
-  }
-  const workerThreads = {
-    Worker, isMainThread, parentPort, threadId: native.threadId(),
-    workerData: isMainThread ? null : decodeMessage(native.workerData()),
-  };
-

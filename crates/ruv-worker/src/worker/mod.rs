@@ -240,6 +240,14 @@ impl<T: Send + 'static> Worker<T> {
         }
     }
 
+    /// A [`PortSender`](crate::port::PortSender) posting to the worker's `parent_port`
+    /// without this loop; `None` for a stale handle.
+    pub fn sender<S: 'static>(self, lp: &Loop<S>) -> Option<crate::port::PortSender<T>> {
+        lp.handle::<WorkerState<S, T>>(self.0)
+            .ok()
+            .map(|h| h.data.port.sender())
+    }
+
     /// Stops the worker (Node's `worker.terminate()`): its loop is halted at the next callback
     /// boundary (a blocking wait on a [`SharedBuffer`](crate::SharedBuffer) ends too), its
     /// queued pool work is cancelled, its handles closed; `cb` gets the exit code (1) once
