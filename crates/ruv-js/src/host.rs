@@ -63,6 +63,8 @@ pub(crate) struct Host {
     pub(crate) jobs_queued: bool,
     /// Rejected promises without a handler yet: (promise, reason).
     pub(crate) rejections: Rejections,
+    /// The smaller core modules' loop handles (mods.rs).
+    pub(crate) mods: crate::mods::State,
     pub(crate) ops: Ops,
     pub(crate) ctx: Context,
     pub(crate) rt: Runtime,
@@ -102,16 +104,12 @@ impl Host {
         self.settle(lp);
     }
 
-    /// A `null` was thrown out of JavaScript: QuickJS's out-of-memory when the heap is at
-    /// its limit (a clean error and exit code 1, where Node aborts), else the script's own
-    /// `throw null`, handled as any uncaught value.
+    /// A `null` was thrown out of JavaScript: QuickJS's out-of-memory when the allocator
+    /// refused it an allocation for the heap limit (a clean message and exit code 1, where
+    /// Node aborts), else the script's own `throw null`, handled as any uncaught value.
     fn null_thrown(&mut self) {
-        let mu = self.rt.memory_usage();
-        if mu.malloc_limit > 0 && mu.malloc_size as f64 >= 0.75 * mu.malloc_limit as f64 {
-            eprintln!(
-                "InternalError: out of memory (the JavaScript heap limit, --max-old-space-size)"
-            );
-            std::process::exit(1);
+        if crate::heap::limit_hit() {
+            crate::heap::out_of_memory();
         }
         let hooks = self.hooks.clone();
         self.ctx.with(|ctx| {
@@ -319,6 +317,7 @@ impl Host {
                     }),
                 }
             }
+            Op::Mods(op) => crate::mods::apply(lp, self, op),
             Op::HttpListen { id, port, host } => crate::http::listen(lp, self, id, port, host),
             Op::HttpRespond {
                 rid,
@@ -508,6 +507,10 @@ fn fatal<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>, e: rquickjs::Error, null_ok: 
         .get::<_, Function>("fatal")
         .and_then(|f| f.call::<_, ()>((value,)));
     if let Err(e) = res {
+        if crate::heap::limit_hit() {
+            // the handler could not even run: the heap is full
+            crate::heap::out_of_memory();
+        }
         // the error handler itself threw: what Node does too, exit 7
         eprintln!(
             "ruvjs: uncaughtException handler failed: {}",

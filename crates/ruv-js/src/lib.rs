@@ -15,15 +15,20 @@
 //! docs/js.md lists what is there and what is not yet.
 #![warn(missing_docs)]
 
+mod cp;
 mod encoding;
 mod engine;
+mod fsx;
+mod heap;
 mod host;
 mod http;
 mod ipc;
+mod mods;
 mod natives;
 mod natives_fs;
 mod ops;
 mod run;
+mod sysinfo;
 mod worker;
 
 pub use run::{run_file, run_file_with, JsError, Options};

@@ -149,6 +149,7 @@ pub(crate) fn install<'js>(
         ruv_worker::set_exit_code(code)
     })?;
     crate::natives_fs::install(ctx, &n, &ops)?;
+    crate::mods::install(ctx, &n, &ops)?;
     let o = ops.clone();
     func(ctx, &n, "httpGet", move |id: u32, url: String| {
         o.borrow_mut().push(Op::HttpGet { id, url })

@@ -118,6 +118,8 @@ pub(crate) enum Op {
         family: u8,
         all: bool,
     },
+    /// The smaller core modules' work (fs callbacks, exec, scrypt, perf_hooks): mods.rs.
+    Mods(crate::mods::ModOp),
 }
 
 /// The ops queued by native functions, shared with them.

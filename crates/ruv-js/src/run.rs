@@ -105,9 +105,13 @@ pub(crate) fn boot(
     opts: &Options,
     thread: Thread,
 ) -> Result<Host, JsError> {
-    let rt = Runtime::new()?;
     // allocation past the limit throws `InternalError: out of memory` (Node aborts instead)
-    rt.set_memory_limit(opts.max_heap_mb.saturating_mul(1 << 20));
+    let rt = Runtime::new_with_alloc(crate::heap::Limited::new(
+        opts.max_heap_mb.saturating_mul(1 << 20),
+    ))?;
+    // `RangeError: Maximum call stack size exceeded` well before the thread's stack ends
+    rt.set_max_stack_size(crate::heap::stack_budget(matches!(thread, Thread::Main)));
+    crate::mods::init(lp);
     let ctx = Context::full(&rt)?;
     let ops: Ops = Rc::new(RefCell::new(Vec::new()));
     let rejections: Rejections = Rc::new(RefCell::new(Vec::new()));
@@ -157,6 +161,12 @@ pub(crate) fn boot(
                 include_str!("js/base.js"),
                 include_str!("js/node.js"),
                 include_str!("js/http.js"),
+                include_str!("js/errors.js"),
+                include_str!("js/fsx.js"),
+                include_str!("js/cp.js"),
+                include_str!("js/util2.js"),
+                include_str!("js/url.js"),
+                include_str!("js/sys.js"),
                 include_str!("js/modules.js")
             ),
             "node:internal/prelude",
@@ -188,6 +198,7 @@ pub(crate) fn boot(
         options: opts.clone(),
         jobs_queued: false,
         rejections,
+        mods: crate::mods::State::default(),
     };
     let file = filename.to_string();
     ruv_node::enter(lp, &mut host, |lp, host| {
