@@ -11,14 +11,12 @@ use crate::natives::func;
 fn cpus_json() -> String {
     let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let mut models = Vec::new();
-    let mut speeds = Vec::new();
     for line in info.lines() {
         let Some((k, v)) = line.split_once(':') else {
             continue;
         };
         match k.trim() {
             "model name" => models.push(v.trim().to_string()),
-            "cpu MHz" => speeds.push(v.trim().parse::<f64>().map_or(0, |m| m as u64)),
             _ => {}
         }
     }
@@ -39,7 +37,11 @@ fn cpus_json() -> String {
         let ms = |i: usize| t.get(i).copied().unwrap_or(0) * 1000 / tck;
         out.push(serde_json::json!({
             "model": models.get(n).cloned().unwrap_or_else(|| "unknown".into()),
-            "speed": speeds.get(n).copied().unwrap_or(0),
+            // as libuv: the current frequency from cpufreq, in MHz (0 where there is none)
+            "speed": std::fs::read_to_string(format!("/sys/devices/system/cpu/cpu{n}/cpufreq/scaling_cur_freq"))
+                .ok()
+                .and_then(|s| s.trim().parse::<u64>().ok())
+                .map_or(0, |khz| khz / 1000),
             "times": { "user": ms(0), "nice": ms(1), "sys": ms(2), "idle": ms(3), "irq": ms(5) },
         }));
     }
@@ -148,6 +150,12 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, n: &Object<'js>) -> rquickjs::Result<
             .ok()
             .and_then(|s| s.split_whitespace().next().and_then(|x| x.parse().ok()))
             .unwrap_or(0.0)
+    })?;
+    func(ctx, n, "ids", || -> Vec<u32> {
+        vec![
+            rustix::process::getuid().as_raw(),
+            rustix::process::getgid().as_raw(),
+        ]
     })?;
     func(ctx, n, "uname", || -> Vec<String> {
         let u = rustix::system::uname();

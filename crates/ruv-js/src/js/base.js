@@ -40,7 +40,8 @@
   function nativeError(spec) {
     if (spec === null || spec === undefined) return null;
     const [message, code, errno, syscall, path] = spec;
-    const e = new Error(message);
+    // ruv's ERR_ codes come as `CODE: message`; Node's message is the part after
+    const e = new Error(code && code.startsWith('ERR_') && message.startsWith(code + ': ') ? message.slice(code.length + 2) : message);
     if (errno !== undefined && errno !== null) e.errno = errno;
     if (code) e.code = code;
     if (syscall) e.syscall = syscall;
@@ -54,7 +55,9 @@
     else if (typeof actual === 'function') got = `function ${actual.name}`;
     else if (typeof actual === 'object') got = 'an instance of ' + (actual.constructor ? actual.constructor.name : 'Object');
     else got = `type ${typeof actual} (${inspect(actual)})`;
-    const e = new TypeError(`The "${name}" argument must be ${expected}. Received ${got}`);
+    // Node's wording: `The first argument`, `The "x" argument`, `The "o.x" property`
+    const what = name.startsWith('The ') ? name.slice(4) : `"${name}" ${name.includes('.') ? 'property' : 'argument'}`;
+    const e = new TypeError(`The ${what} must be ${expected}. Received ${got}`);
     e.code = 'ERR_INVALID_ARG_TYPE';
     return e;
   }
@@ -171,7 +174,7 @@
       let hex = '';
       for (let i = 0; i < n; i++) hex += ' ' + v[i].toString(16).padStart(2, '0');
       const more = v.length > 50 ? ` ... ${v.length - 50} more bytes` : '';
-      return `<Buffer${hex}${more}>`;
+      return `<Buffer${hex || ' '}${more}>`;
     }
     if (ArrayBuffer.isView(v)) {
       const name = v.constructor.name;
