@@ -66,8 +66,9 @@
   }
 
   // ---- EventEmitter --------------------------------------------------------------------
-  class EventEmitter {
-    constructor() { this._events = Object.create(null); this._maxListeners = undefined; }
+  // a plain function, as Node's: `EventEmitter.call(this)` (the util.inherits style) works
+  function EventEmitter() { this._events = Object.create(null); this._maxListeners = undefined; }
+  class EmitterMethods {
     _list(name) {
       if (!this._events) this._events = Object.create(null);
       return this._events[name] || (this._events[name] = []);
@@ -121,6 +122,9 @@
     eventNames() { return this._events ? Object.keys(this._events) : []; }
     setMaxListeners(n) { this._maxListeners = n; return this; }
     getMaxListeners() { return this._maxListeners === undefined ? 10 : this._maxListeners; }
+  }
+  for (const k of Object.getOwnPropertyNames(EmitterMethods.prototype)) {
+    if (k !== 'constructor') Object.defineProperty(EventEmitter.prototype, k, Object.getOwnPropertyDescriptor(EmitterMethods.prototype, k));
   }
   EventEmitter.EventEmitter = EventEmitter;
   EventEmitter.defaultMaxListeners = 10;

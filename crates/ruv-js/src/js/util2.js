@@ -153,8 +153,8 @@
     promisify, callbackify, types, inspect: inspectOpts,
     isDeepStrictEqual: (a, b) => deepStrict(a, b, new Map()),
     inherits(ctor, superCtor) {
-      checkFunction(ctor, 'ctor');
-      checkFunction(superCtor, 'superCtor');
+      if (ctor === undefined || ctor === null) throw invalidArgType('ctor', 'of type function', ctor);
+      if (superCtor === undefined || superCtor === null) throw invalidArgType('superCtor', 'of type function', superCtor);
       if (superCtor.prototype === undefined) {
         const e = new TypeError('The "superCtor.prototype" property must be of type object. Received undefined');
         e.code = 'ERR_INVALID_ARG_TYPE';
