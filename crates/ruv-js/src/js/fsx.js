@@ -36,11 +36,12 @@
     return e;
   }
   function fsThrow(r) { if (Array.isArray(r) && r.length === 5 && typeof r[0] === 'string') throw fsError(r); return r; }
-  // the last argument as the callback (Node's `cb`), the rest as given
-  function splitCb(args) {
-    const cb = args[args.length - 1];
-    checkFunction(cb, 'cb');
-    return [args.slice(0, -1), cb];
+  // the callback (Node's `cb`): the last argument if it is a function, else what stands at
+  // `pos` (or, for `open`, the last argument), which is then the error's subject
+  function splitCb(args, pos) {
+    const last = args[args.length - 1];
+    if (typeof last === 'function') return [args.slice(0, -1), last];
+    checkFunction(pos === undefined ? last : args[pos], 'cb');
   }
   function checkFd(fd) { if (typeof fd !== 'number') throw invalidArgType('fd', 'of type number', fd); if (!Number.isInteger(fd) || fd < 0) throw outOfRange('fd', '>= 0 && <= 2147483647', fd); return fd; }
   // queues a pool call; `done(value, bytes)` turns its result into the callback's arguments
@@ -97,37 +98,37 @@
       }
       fsCall(cb, 'write', '', '', fd, pos, false, own(bytes), (n) => cb(null, n, data));
     },
-    stat(...a) { const [[path], cb] = splitCb(a); fsCall(cb, 'stat', toPath(path), '', 0, -1, false, undefined, (j) => cb(null, new Stats(JSON.parse(j)))); },
-    lstat(...a) { const [[path], cb] = splitCb(a); fsCall(cb, 'stat', toPath(path), '', 0, -1, true, undefined, (j) => cb(null, new Stats(JSON.parse(j)))); },
-    fstat(fd, ...a) { const [, cb] = splitCb(a); checkFd(fd); fsCall(cb, 'fstat', '', '', fd, -1, false, undefined, (j) => cb(null, new Stats(JSON.parse(j)))); },
+    stat(...a) { const [[path], cb] = splitCb(a, 2); fsCall(cb, 'stat', toPath(path), '', 0, -1, false, undefined, (j) => cb(null, new Stats(JSON.parse(j)))); },
+    lstat(...a) { const [[path], cb] = splitCb(a, 2); fsCall(cb, 'stat', toPath(path), '', 0, -1, true, undefined, (j) => cb(null, new Stats(JSON.parse(j)))); },
+    fstat(fd, ...a) { const [, cb] = splitCb(a, 1); checkFd(fd); fsCall(cb, 'fstat', '', '', fd, -1, false, undefined, (j) => cb(null, new Stats(JSON.parse(j)))); },
     readdir(...a) {
-      const [[path, o], cb] = splitCb(a);
+      const [[path, o], cb] = splitCb(a, 2);
       const p = toPath(path), types = !!optsOf(o).withFileTypes;
       fsCall(cb, 'readdir', p, '', 0, -1, types, undefined, (j) => cb(null, JSON.parse(j).map((x) => (types ? new Dirent(x[0], x[1], p) : x))));
     },
     mkdir(...a) {
-      const [[path, o], cb] = splitCb(a);
+      const [[path, o], cb] = splitCb(a, 2);
       const opts = typeof o === 'number' || typeof o === 'string' ? { mode: o } : o || {};
       fsCall(cb, 'mkdir', toPath(path), '', modeOf(opts.mode, 0o777), -1, !!opts.recursive, undefined, (first) => (opts.recursive ? cb(null, first) : cb(null)));
     },
-    rm(...a) { const [[path, o], cb] = splitCb(a); const opts = o || {}; fsCall(cb, 'rm', toPath(path), '', opts.force ? 1 : 0, -1, !!opts.recursive); },
+    rm(...a) { const [[path, o], cb] = splitCb(a, 2); const opts = o || {}; fsCall(cb, 'rm', toPath(path), '', opts.force ? 1 : 0, -1, !!opts.recursive); },
     rmdir(...a) {
-      const [[path, o], cb] = splitCb(a);
+      const [[path, o], cb] = splitCb(a, 2);
       if (o && o.recursive) return fsCall(cb, 'rm', toPath(path), '', 0, -1, true);
       fsCall(cb, 'rmdir', toPath(path));
     },
     unlink(path, cb) { checkFunction(cb, 'cb'); fsCall(cb, 'unlink', toPath(path)); },
     rename(from, to, cb) { checkFunction(cb, 'cb'); fsCall(cb, 'rename', toPath(from, 'oldPath'), toPath(to, 'newPath')); },
-    access(...a) { const [[path, mode], cb] = splitCb(a); fsCall(cb, 'access', toPath(path), '', mode === undefined ? 0 : mode); },
+    access(...a) { const [[path, mode], cb] = splitCb(a, 2); fsCall(cb, 'access', toPath(path), '', mode === undefined ? 0 : mode); },
     exists(path, cb) {
       checkFunction(cb, 'cb');
       let p;
       try { p = toPath(path); } catch (e) { process.nextTick(cb, false); return; }
       native.fsAsync(register((ev, err) => cb(!err)), 'access', p, '', [0, -1], false, undefined);
     },
-    copyFile(...a) { const [[src, dest, mode], cb] = splitCb(a); fsCall(cb, 'copyFile', toPath(src, 'src'), toPath(dest, 'dest'), mode || 0); },
-    writeFile(...a) { const [[path, data, o], cb] = splitCb(a); fsCall(cb, 'writeFile', toPath(path), '', 0, -1, optsOf(o).flag === 'a', own(toData(data, o))); },
-    appendFile(...a) { const [[path, data, o], cb] = splitCb(a); fsCall(cb, 'writeFile', toPath(path), '', 0, -1, true, own(toData(data, o))); },
+    copyFile(...a) { const [[src, dest, mode], cb] = splitCb(a, 3); fsCall(cb, 'copyFile', toPath(src, 'src'), toPath(dest, 'dest'), mode || 0); },
+    writeFile(...a) { const [[path, data, o], cb] = splitCb(a, 3); fsCall(cb, 'writeFile', toPath(path), '', 0, -1, optsOf(o).flag === 'a', own(toData(data, o))); },
+    appendFile(...a) { const [[path, data, o], cb] = splitCb(a, 3); fsCall(cb, 'writeFile', toPath(path), '', 0, -1, true, own(toData(data, o))); },
   });
 
   // the synchronous calls: the argument checks, full Stats, and what was missing
@@ -163,7 +164,7 @@
     realpathSync(path) { return fsSync('realpath', toPath(path)); },
   });
   fsMod.realpath = function (...a) {
-    const [[path], cb] = splitCb(a);
+    const [[path], cb] = splitCb(a, 2);
     let r, err = null;
     try { r = fsMod.realpathSync(path); } catch (e) { err = e; }
     process.nextTick(() => (err ? cb(err) : cb(null, r)));
