@@ -15,9 +15,8 @@ fn cpus_json() -> String {
         let Some((k, v)) = line.split_once(':') else {
             continue;
         };
-        match k.trim() {
-            "model name" => models.push(v.trim().to_string()),
-            _ => {}
+        if k.trim() == "model name" {
+            models.push(v.trim().to_string());
         }
     }
     // SAFETY: sysconf only reads a configuration value.
