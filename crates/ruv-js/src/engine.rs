@@ -39,7 +39,11 @@ pub(crate) fn error_spec<'js>(ctx: &Ctx<'js>, e: &ruv_core::Error) -> rquickjs::
     let arr = rquickjs::Array::new(ctx.clone())?;
     arr.set(0, e.to_string())?;
     arr.set(1, e.code().to_string())?;
-    arr.set(2, Value::new_undefined(ctx.clone()))?;
+    // Node's `err.errno` is the negated errno (`-2` for ENOENT)
+    match e.code().errno() {
+        Some(n) => arr.set(2, -n)?,
+        None => arr.set(2, Value::new_undefined(ctx.clone()))?,
+    }
     arr.set(3, e.syscall())?;
     arr.set(4, e.path().map(|p| p.to_string_lossy().into_owned()))?;
     Ok(arr.into_value())

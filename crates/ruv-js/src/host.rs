@@ -62,6 +62,8 @@ pub(crate) struct Host {
     pub(crate) jobs_queued: bool,
     /// Rejected promises without a handler yet: (promise, reason).
     pub(crate) rejections: Rejections,
+    /// The smaller core modules' loop handles (mods.rs).
+    pub(crate) mods: crate::mods::State,
     pub(crate) ops: Ops,
     pub(crate) ctx: Context,
     pub(crate) rt: Runtime,
@@ -101,21 +103,17 @@ impl Host {
         self.settle(lp);
     }
 
-    /// A `null` was thrown out of JavaScript: QuickJS's out-of-memory when the heap is at
-    /// its limit (a clean error and exit code 1, where Node aborts), else the script's own
-    /// `throw null`, handled as any uncaught value.
+    /// A `null` was thrown out of JavaScript: QuickJS's out-of-memory when the allocator
+    /// refused it an allocation for the heap limit (a clean message and exit code 1, where
+    /// Node aborts; in a worker ERR_WORKER_OUT_OF_MEMORY for its parent), else the script's
+    /// own `throw null`, handled as any uncaught value.
     fn null_thrown(&mut self, lp: &mut Loop<Host>) {
-        let mu = self.rt.memory_usage();
-        if mu.malloc_limit > 0 && mu.malloc_size as f64 >= 0.75 * mu.malloc_limit as f64 {
+        if crate::heap::limit_hit() {
             if let Some(port) = self.wt.parent_port {
-                // a worker ends with ERR_WORKER_OUT_OF_MEMORY; the process goes on
                 crate::worker::out_of_memory(lp, port);
                 return;
             }
-            eprintln!(
-                "InternalError: out of memory (the JavaScript heap limit, --max-old-space-size)"
-            );
-            std::process::exit(1);
+            crate::heap::out_of_memory();
         }
         let hooks = self.hooks.clone();
         self.ctx.with(|ctx| {
@@ -329,13 +327,8 @@ impl Host {
             }
             Op::Http(op) => crate::http::apply(lp, self, op),
             Op::Net(op) => crate::net::apply(lp, self, op),
-            Op::Spawn {
-                id,
-                file,
-                args,
-                stdio,
-            } => crate::http::spawn(lp, self, id, file, args, stdio),
-            Op::SpawnKill { id, signal } => crate::http::kill_spawned(lp, self, id, &signal),
+            Op::Mods(op) => crate::mods::apply(lp, self, op),
+            Op::SpawnKill { id, signal } => crate::cp::kill_spawned(lp, self, id, &signal),
             Op::Cluster(op) => crate::cluster::apply(lp, self, op),
             Op::Worker(op) => crate::worker::apply(lp, self, op),
         };
@@ -481,6 +474,10 @@ fn fatal<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>, e: rquickjs::Error, null_ok: 
                 ctx.catch();
             }
             return true;
+        }
+        if crate::heap::limit_hit() {
+            // the handler could not even run: the heap is full
+            crate::heap::out_of_memory();
         }
         // the error handler itself threw: what Node does too, exit 7
         eprintln!(

@@ -1,5 +1,5 @@
-//! `http`'s server side (createServer, request bodies, streamed responses) on ruv-http, and
-//! `child_process.spawn` on ruv-process. The client is in `http_client.rs`.
+//! `http`'s server side (createServer, request bodies, streamed responses) on ruv-http.
+//! The client is in `http_client.rs`.
 
 use ruv_core::Loop;
 use ruv_http::{ServerEvent, ServerOptions};
@@ -227,87 +227,6 @@ fn out(
         ruv_node::next_tick(lp, move |lp, h: &mut Host| {
             h.call(lp, done, false, Reply::None)
         })?;
-    }
-    Ok(())
-}
-
-/// `child_process.spawn(file, args, { stdio })`: stdio entries are `pipe`, `inherit` or
-/// `ignore`; events (and piped stdout/stderr data) go to callback `id`.
-pub(crate) fn spawn(
-    lp: &mut Loop<Host>,
-    host: &mut Host,
-    id: u32,
-    file: String,
-    args: Vec<String>,
-    stdio: Vec<String>,
-) -> ruv_core::Result<()> {
-    use ruv_process::child::{ChildEvent, SpawnOptions, Stdio};
-    let stdio = stdio
-        .iter()
-        .map(|s| match s.as_str() {
-            "pipe" => Stdio::Pipe,
-            "ignore" => Stdio::Ignore,
-            _ => Stdio::Inherit,
-        })
-        .collect();
-    let opts = SpawnOptions {
-        stdio,
-        ..SpawnOptions::default()
-    };
-    let child =
-        ruv_process::child::spawn(lp, &file, &args, opts, move |lp, h: &mut Host, me, ev| {
-            let reply = match ev {
-                ChildEvent::Spawn => Reply::Event(
-                    "spawn",
-                    vec![me.pid(lp).map_or(Arg::Null, |p| Arg::Num(f64::from(p)))],
-                ),
-                ChildEvent::Exit { code, signal } => Reply::Event(
-                    "exit",
-                    vec![crate::ipc::code(code), crate::ipc::signal_name(signal)],
-                ),
-                ChildEvent::Close { code, signal } => {
-                    h.remove_spawned(id);
-                    let args = vec![crate::ipc::code(code), crate::ipc::signal_name(signal)];
-                    h.call(lp, id, false, Reply::Event("close", args));
-                    return;
-                }
-                ChildEvent::Error(e) => Reply::Event("error", vec![Arg::Error(e)]),
-                #[allow(unreachable_patterns)]
-                _ => return,
-            };
-            h.call(lp, id, true, reply);
-        })?;
-    for (slot, name) in [(1usize, "stdout"), (2, "stderr")] {
-        if let Some(pipe) = child.stdio(lp, slot) {
-            pipe.on_event(lp, move |lp, h: &mut Host, _, ev| {
-                let reply = match ev {
-                    ruv_core::stream::StreamEvent::Data(d) => Reply::Event(
-                        "stdio",
-                        vec![Arg::Str(name.to_string()), Arg::Bytes(d.to_vec())],
-                    ),
-                    ruv_core::stream::StreamEvent::End => {
-                        Reply::Event("stdio", vec![Arg::Str(name.to_string()), Arg::Null])
-                    }
-                    _ => return,
-                };
-                h.call(lp, id, true, reply);
-            })?;
-        }
-    }
-    host.add_spawned(id, child);
-    Ok(())
-}
-
-/// Signals spawned child `id`.
-pub(crate) fn kill_spawned(
-    lp: &mut Loop<Host>,
-    host: &mut Host,
-    id: u32,
-    signal: &str,
-) -> ruv_core::Result<()> {
-    let sig = crate::ipc::parse_signal(signal)?;
-    if let Some(c) = host.spawned(id) {
-        c.kill(lp, sig);
     }
     Ok(())
 }

@@ -17,17 +17,22 @@
 
 mod clone;
 mod cluster;
+mod cp;
 mod encoding;
 mod engine;
+mod fsx;
+mod heap;
 mod host;
 mod http;
 mod http_client;
 mod ipc;
+mod mods;
 mod natives;
 mod natives_fs;
 mod net;
 mod ops;
 mod run;
+mod sysinfo;
 mod worker;
 mod worker_natives;
 

@@ -138,20 +138,7 @@ pub(crate) fn install<'js>(
     crate::cluster::install(ctx, &n, &ops)?;
     crate::http_client::install_http(ctx, &n, &ops)?;
     crate::net::install_net(ctx, &n, &ops)?;
-    let o = ops.clone();
-    func(
-        ctx,
-        &n,
-        "spawn",
-        move |id: u32, file: String, args: Vec<String>, stdio: Vec<String>| {
-            o.borrow_mut().push(Op::Spawn {
-                id,
-                file,
-                args,
-                stdio,
-            })
-        },
-    )?;
+    crate::mods::install(ctx, &n, &ops)?;
     let o = ops.clone();
     func(ctx, &n, "spawnKill", move |id: u32, signal: String| {
         o.borrow_mut().push(Op::SpawnKill { id, signal })

@@ -59,13 +59,6 @@ pub(crate) enum Op {
     Http(crate::http::HttpOp),
     /// `net`: servers and sockets.
     Net(crate::net::NetOp),
-    /// `child_process.spawn`.
-    Spawn {
-        id: u32,
-        file: String,
-        args: Vec<String>,
-        stdio: Vec<String>,
-    },
     /// `child.kill(signal)` of a spawned child.
     SpawnKill {
         id: u32,
@@ -86,6 +79,8 @@ pub(crate) enum Op {
         family: u8,
         all: bool,
     },
+    /// The smaller core modules' work (fs callbacks, exec, scrypt, perf_hooks): mods.rs.
+    Mods(crate::mods::ModOp),
 }
 
 /// The ops queued by native functions, shared with them.

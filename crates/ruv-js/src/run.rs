@@ -105,7 +105,16 @@ pub(crate) fn boot(
     opts: &Options,
     thread: Thread,
 ) -> Result<Host, JsError> {
-    let rt = Runtime::new()?;
+    let heap_mb = match &thread {
+        Thread::Worker(boot) => boot.heap_mb.unwrap_or(opts.max_heap_mb),
+        Thread::Main => opts.max_heap_mb,
+    };
+    // allocation past the limit throws `InternalError: out of memory` (Node aborts instead)
+    let rt = Runtime::new_with_alloc(crate::heap::Limited::new(heap_mb.saturating_mul(1 << 20)))?;
+    // `RangeError: Maximum call stack size exceeded` well before the thread's stack ends
+    // (a worker's own stack size replaces this in worker::setup)
+    rt.set_max_stack_size(crate::heap::stack_budget(matches!(thread, Thread::Main)));
+    crate::mods::init(lp);
     let (wt, info, source) = crate::worker::setup(&rt, opts, thread);
     let ctx = Context::full(&rt)?;
     let ops: Ops = Rc::new(RefCell::new(Vec::new()));
@@ -140,6 +149,12 @@ pub(crate) fn boot(
                 include_str!("js/cluster.js"),
                 include_str!("js/http_client.js"),
                 include_str!("js/net.js"),
+                include_str!("js/errors.js"),
+                include_str!("js/fsx.js"),
+                include_str!("js/cp.js"),
+                include_str!("js/util2.js"),
+                include_str!("js/url.js"),
+                include_str!("js/sys.js"),
                 include_str!("js/modules.js")
             ),
             "node:internal/prelude",
@@ -172,6 +187,7 @@ pub(crate) fn boot(
         options: opts.clone(),
         jobs_queued: false,
         rejections,
+        mods: crate::mods::State::default(),
     };
     if host.wt.parent_port.is_none() {
         // a cluster worker reports `online` before its script runs, as Node's bootstrap

@@ -41,7 +41,8 @@
   function nativeError(spec) {
     if (spec === null || spec === undefined) return null;
     const [message, code, errno, syscall, path] = spec;
-    const e = new Error(message);
+    // ruv's ERR_ codes come as `CODE: message`; Node's message is the part after
+    const e = new Error(code && code.startsWith('ERR_') && message.startsWith(code + ': ') ? message.slice(code.length + 2) : message);
     if (errno !== undefined && errno !== null) e.errno = errno;
     if (code) e.code = code;
     if (syscall) e.syscall = syscall;
@@ -55,7 +56,9 @@
     else if (typeof actual === 'function') got = `function ${actual.name}`;
     else if (typeof actual === 'object') got = 'an instance of ' + (actual.constructor ? actual.constructor.name : 'Object');
     else got = `type ${typeof actual} (${inspect(actual)})`;
-    const e = new TypeError(`The "${name}" argument must be ${expected}. Received ${got}`);
+    // Node's wording: `The first argument`, `The "x" argument`, `The "o.x" property`
+    const what = name.startsWith('The ') ? name.slice(4) : `"${name}" ${name.includes('.') ? 'property' : 'argument'}`;
+    const e = new TypeError(`The ${what} must be ${expected}. Received ${got}`);
     e.code = 'ERR_INVALID_ARG_TYPE';
     return e;
   }
@@ -64,8 +67,9 @@
   }
 
   // ---- EventEmitter --------------------------------------------------------------------
-  class EventEmitter {
-    constructor() { this._events = Object.create(null); this._maxListeners = undefined; }
+  // a plain function, as Node's: `EventEmitter.call(this)` (the util.inherits style) works
+  function EventEmitter() { this._events = Object.create(null); this._maxListeners = undefined; }
+  class EmitterMethods {
     _list(name) {
       if (!this._events) this._events = Object.create(null);
       return this._events[name] || (this._events[name] = []);
@@ -120,6 +124,9 @@
     setMaxListeners(n) { this._maxListeners = n; return this; }
     getMaxListeners() { return this._maxListeners === undefined ? 10 : this._maxListeners; }
   }
+  for (const k of Object.getOwnPropertyNames(EmitterMethods.prototype)) {
+    if (k !== 'constructor') Object.defineProperty(EventEmitter.prototype, k, Object.getOwnPropertyDescriptor(EmitterMethods.prototype, k));
+  }
   EventEmitter.EventEmitter = EventEmitter;
   EventEmitter.defaultMaxListeners = 10;
   EventEmitter.once = function (emitter, name) {
@@ -172,7 +179,7 @@
       let hex = '';
       for (let i = 0; i < n; i++) hex += ' ' + v[i].toString(16).padStart(2, '0');
       const more = v.length > 50 ? ` ... ${v.length - 50} more bytes` : '';
-      return `<Buffer${hex}${more}>`;
+      return `<Buffer${hex || ' '}${more}>`;
     }
     if (ArrayBuffer.isView(v)) {
       const name = v.constructor.name;

@@ -286,30 +286,6 @@
     unref() { return this; }
   }
 
-  childProcess.spawn = function (file, args, options) {
-    if (!Array.isArray(args)) { options = args; args = []; }
-    const opts = options || {};
-    let stdio = opts.stdio || 'pipe';
-    if (typeof stdio === 'string') stdio = [stdio, stdio, stdio];
-    stdio = stdio.slice(0, 3).map((s) => (s === null || s === undefined ? 'pipe' : String(s)));
-    const child = new ChildProcess();
-    child.connected = false;
-    child.stdout = stdio[1] === 'pipe' ? new FedReadable() : null;
-    child.stderr = stdio[2] === 'pipe' ? new FedReadable() : null;
-    child.spawnfile = String(file);
-    callbacks[child._id] = (name, ...a) => {
-      switch (name) {
-        case 'stdio': { const st = child[a[0]]; if (st) { if (a[1] === null) st.push(null); else st._data(a[1]); } break; }
-        case 'spawn': child.pid = a[0] === null ? undefined : a[0]; child.emit('spawn'); break;
-        case 'exit': child.exitCode = a[0]; child.signalCode = a[1]; child.emit('exit', a[0], a[1]); break;
-        case 'close': child.emit('close', a[0], a[1]); break;
-        case 'error': child.emit('error', nativeError(a[0])); break;
-      }
-    };
-    child.kill = function (sig = 'SIGTERM') { native.spawnKill(child._id, String(sig)); child.killed = true; return true; };
-    native.spawn(child._id, String(file), args.map(String), stdio);
-    return child;
-  };
   process.kill = function (pid, sig = 'SIGTERM') {
     // Node's checks: a pid that is no integer would otherwise become 0, the whole group
     if (typeof pid !== 'number' || pid !== (pid | 0)) throw invalidArgType('pid', 'of type number', pid);

@@ -1,11 +1,12 @@
 // part 4 of the bootstrap (see base.js): the module table, require, the globals, fatal errors.
-  const perfHooks = { performance: { now: () => native.now(), timeOrigin: Date.now() - native.now() } };
+  const perfHooks = perfHooksMod;
 
   const builtins = {
     events: EventEmitter, fs: fsMod, 'fs/promises': fsMod.promises, path: pathMod, crypto: cryptoMod,
     util, timers: timersMod, 'timers/promises': timersMod.promises, os: osMod, perf_hooks: perfHooks,
     buffer: { Buffer }, process, zlib: zlibMod, dns: dnsMod, 'dns/promises': dnsMod.promises, assert, 'assert/strict': assert, child_process: childProcess, worker_threads: workerThreads, http: httpMod,
     stream: streamMod, 'stream/promises': streamMod.promises, string_decoder: stringDecoderMod, net: netMod, cluster,
+    url: urlMod, 'util/types': util.types, 'path/posix': pathMod,
   };
 
   // ---- require (CommonJS) ------------------------------------------------------------
@@ -25,6 +26,7 @@
     const dir = pathMod.dirname(filename);
     function require(request) {
       if (typeof request !== 'string') throw invalidArgType('id', 'of type string', request);
+      if (request === '') throw invalidArgValue('id', request, 'must be a non-empty string');
       const name = request.startsWith('node:') ? request.slice(5) : request;
       if (Object.prototype.hasOwnProperty.call(builtins, name)) return builtins[name];
       if (!(request.startsWith('./') || request.startsWith('../') || request.startsWith('/'))) throw notFound(request, filename);
@@ -45,7 +47,7 @@
     try {
       if (file.endsWith('.json')) module.exports = JSON.parse(source);
       else {
-        const fn = native.compileFunction(source, file);
+        const fn = compile(source, file);
         fn.call(module.exports, module.exports, makeRequire(file), module, file, pathMod.dirname(file));
       }
     } catch (e) {
@@ -59,7 +61,7 @@
   // ---- the globals ---------------------------------------------------------------------
   Object.assign(g, {
     process, console, Buffer, setTimeout, setInterval, setImmediate, clearTimeout, clearInterval: clearTimeout,
-    clearImmediate, queueMicrotask, TextEncoder, TextDecoder, global: g,
+    clearImmediate, queueMicrotask, TextEncoder, TextDecoder, global: g, URL, URLSearchParams,
   });
   g.performance = perfHooks.performance;
 
@@ -70,10 +72,13 @@
     // Node's own errors show their code: `TypeError [ERR_INVALID_ARG_TYPE]: …`
     const title = e instanceof Error ? (typeof e.code === 'string' && e.code.startsWith('ERR_') ? `${e.name} [${e.code}]` : e.name) : '';
     const shown = e instanceof Error && !String(e.stack || '').startsWith(e.name) ? `${title}: ${e.message}\n${e.stack || ''}` : text;
-    native.write(2, `${shown.replace(/\n$/, '')}\n\nNode.js ${process.version}\n`, false);
+    const arrow = e !== null && typeof e === 'object' && typeof e[kArrow] === 'string' ? e[kArrow] + '\n' : '';
+    native.write(2, `${arrow}${shown.replace(/\n$/, '')}\n\nNode.js ${process.version}\n`, false);
   }
   function fatal(e) {
     if (e === exitSentinel) return;
+    // a worker's out-of-memory is its parent's ERR_WORKER_OUT_OF_MEMORY (workerFatal)
+    if (isMainThread && isOutOfMemory(e)) native.outOfMemory();
     if (process.listenerCount('uncaughtException') > 0) {
       try { process.emit('uncaughtException', e, 'uncaughtException'); return; } catch (e2) { e = e2; }
     }
@@ -104,7 +109,7 @@
       moduleCache[filename] = module;
       // `new Worker(code, { eval: true })`: the code itself
       const source = evalSource !== undefined && evalSource !== null ? evalSource : fsMod.readFileSync(filename, 'utf8').replace(/^#!.*/, '');
-      const fn = native.compileFunction(source, filename);
+      const fn = compile(source, filename);
       const require = makeRequire(filename);
       require.main = module;
       fn.call(module.exports, module.exports, require, module, filename, pathMod.dirname(filename));

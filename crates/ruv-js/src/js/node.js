@@ -163,7 +163,7 @@
       if (ArrayBuffer.isView(v)) { const b = Buffer.alloc(v.byteLength); b.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)); return b; }
       if (Array.isArray(v)) { const b = Buffer.alloc(v.length); for (let i = 0; i < v.length; i++) b[i] = v[i]; return b; }
       if (v && v.type === 'Buffer' && Array.isArray(v.data)) return Buffer.from(v.data);
-      throw invalidArgType('first argument', 'of type string or an instance of Buffer, ArrayBuffer, or Array or an Array-like Object', v);
+      throw invalidArgType('The first argument', 'of type string or an instance of Buffer, ArrayBuffer, or Array or an Array-like Object', v);
     }
     static _wrap(ab) { return new Buffer(ab, 0, ab.byteLength); }
     static alloc(n, fill) { const b = new Buffer(n); if (fill !== undefined) b.fill(typeof fill === 'string' ? fill.charCodeAt(0) : fill); return b; }

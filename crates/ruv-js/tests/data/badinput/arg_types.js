@@ -1,0 +1,28 @@
+// natives given the wrong types: ERR_INVALID_ARG_TYPE / _VALUE with Node's message text
+const t = (label, f) => { try { f(); console.log(label, 'no error'); } catch (e) { console.log(label, e.name, e.code, e.message); } };
+const path = require('path'), fs = require('fs'), crypto = require('crypto'), cp = require('child_process'), util = require('util');
+t('path.join', () => path.join('a', 1));
+t('path.resolve', () => path.resolve(1));
+t('path.dirname', () => path.dirname(1));
+t('path.basename', () => path.basename('a', 1));
+t('path.relative', () => path.relative(1, 'a'));
+t('path.extname', () => path.extname({}));
+t('path.normalize', () => path.normalize(null));
+t('fs.readFileSync', () => fs.readFileSync({}));
+t('fs.statSync', () => fs.statSync(1));
+t('fs.mkdirSync', () => fs.mkdirSync(1));
+t('fs.readdirSync', () => fs.readdirSync(true));
+t('fs.stat', () => fs.stat(1, () => {}));
+t('fs.stat cb', () => fs.stat('x'));
+t('fs.open cb', () => fs.open('/nope', 'r'));
+t('fs.existsSync', () => console.log(fs.existsSync(1)));
+t('Buffer.from', () => Buffer.from(1));
+t('createHash', () => crypto.createHash(1));
+t('scryptSync', () => crypto.scryptSync(1, 'b', 64));
+t('exec', () => cp.exec(1));
+t('spawn', () => cp.spawn(1));
+t('promisify', () => util.promisify(1));
+t('setTimeout', () => setTimeout('x', 1));
+t('nextTick', () => process.nextTick(null));
+t('on', () => process.on('x', 1));
+t('URL', () => new URL('nope'));

@@ -1,0 +1,3 @@
+// strings kept alive without bound
+const a = [];
+for (;;) a.push('x'.repeat(1000) + a.length);
