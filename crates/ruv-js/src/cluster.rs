@@ -42,13 +42,12 @@ pub(crate) enum ClusterOp {
     Signal { name: String, on: bool },
 }
 
-/// The cluster's part of the host.
+/// The cluster's state (a loop extension).
 #[derive(Default)]
 pub(crate) struct ClusterPart {
     settings: Settings,
     primary: Option<Cluster>,
     workers: HashMap<u32, ruv_cluster::Worker>,
-    signals: HashMap<String, Signal>,
 }
 
 /// The worker id of this process (`NODE_UNIQUE_ID`), 0 in a primary.
@@ -144,7 +143,7 @@ fn on_event(lp: &mut Loop<Host>, h: &mut Host, ev: ClusterEvent<'_>) {
             code: c,
             signal,
         } => {
-            h.cluster.workers.remove(&worker.id());
+            part(lp).workers.remove(&worker.id());
             let after = worker.exited_after_disconnect(lp);
             Reply::Event(
                 "exit",
@@ -164,38 +163,44 @@ fn on_event(lp: &mut Loop<Host>, h: &mut Host, ev: ClusterEvent<'_>) {
     h.call(lp, CLUSTER, true, reply);
 }
 
+/// The cluster's state: a loop extension, so that natives can act at once (`crate::now`).
+fn part(lp: &mut Loop<Host>) -> &mut ClusterPart {
+    lp.extension_or_insert_with(ClusterPart::default)
+}
+
+/// `cluster.fork(env)`: the worker (the primary's cluster is made on the first fork).
+fn fork(lp: &mut Loop<Host>, env: Vec<(String, String)>) -> ruv_core::Result<ruv_cluster::Worker> {
+    let cluster = match part(lp).primary {
+        Some(c) => c,
+        None => {
+            let settings = part(lp).settings.clone();
+            let c = Cluster::new(lp, settings, |lp, h: &mut Host, _, ev| on_event(lp, h, ev))?;
+            part(lp).primary = Some(c);
+            c
+        }
+    };
+    let env = env
+        .into_iter()
+        .map(|(k, v)| (OsString::from(k), OsString::from(v)))
+        .collect();
+    let w = cluster.fork_with_env(lp, env)?;
+    part(lp).workers.insert(w.id(), w);
+    Ok(w)
+}
+
 /// Applies one cluster op.
-pub(crate) fn apply(lp: &mut Loop<Host>, h: &mut Host, op: ClusterOp) -> ruv_core::Result<()> {
+pub(crate) fn apply(lp: &mut Loop<Host>, op: ClusterOp) -> ruv_core::Result<()> {
     match op {
         ClusterOp::Setup { exec, args, silent } => {
-            let s = &mut h.cluster.settings;
+            let s = &mut part(lp).settings;
             s.exec = exec.map(Into::into);
             s.args = args.map(|a| a.into_iter().map(OsString::from).collect());
             s.silent = silent;
             Ok(())
         }
-        ClusterOp::Fork { env } => {
-            let cluster = match h.cluster.primary {
-                Some(c) => c,
-                None => {
-                    let c =
-                        Cluster::new(lp, h.cluster.settings.clone(), |lp, h: &mut Host, _, ev| {
-                            on_event(lp, h, ev)
-                        })?;
-                    h.cluster.primary = Some(c);
-                    c
-                }
-            };
-            let env = env
-                .into_iter()
-                .map(|(k, v)| (OsString::from(k), OsString::from(v)))
-                .collect();
-            let w = cluster.fork_with_env(lp, env)?;
-            h.cluster.workers.insert(w.id(), w);
-            Ok(())
-        }
+        ClusterOp::Fork { env } => fork(lp, env).map(drop),
         ClusterOp::Send { wid, json, done } => {
-            let Some(w) = h.cluster.workers.get(&wid).copied() else {
+            let Some(w) = part(lp).workers.get(&wid).copied() else {
                 return Ok(());
             };
             let value: serde_json::Value = serde_json::from_str(&json).map_err(|e| {
@@ -211,31 +216,37 @@ pub(crate) fn apply(lp: &mut Loop<Host>, h: &mut Host, op: ClusterOp) -> ruv_cor
             Ok(())
         }
         ClusterOp::Disconnect(0) => ruv_cluster::worker::disconnect(lp),
-        ClusterOp::Disconnect(wid) => match h.cluster.workers.get(&wid).copied() {
+        ClusterOp::Disconnect(wid) => match part(lp).workers.get(&wid).copied() {
             Some(w) if w.state(lp) != WorkerState::Dead => w.disconnect(lp),
             _ => Ok(()),
         },
         ClusterOp::Kill { wid, signal } => {
             let sig = parse_signal(&signal)?;
-            if let Some(w) = h.cluster.workers.get(&wid).copied() {
+            if let Some(w) = part(lp).workers.get(&wid).copied() {
                 w.kill(lp, sig);
             }
             Ok(())
         }
-        ClusterOp::Signal { name, on } => signal(lp, h, name, on),
+        ClusterOp::Signal { name, on } => watch(lp, name, on),
     }
 }
 
+/// The signals watched for `process.on(name)`, by name (a loop extension: the native
+/// starts a watcher at once, see [`crate::now`]).
+#[derive(Default)]
+struct Watched(HashMap<String, Signal>);
+
 /// Starts or stops watching signal `name` for `process.on(name)`. The watcher does not keep
 /// the loop alive (Node unrefs its signal handles).
-fn signal(lp: &mut Loop<Host>, h: &mut Host, name: String, on: bool) -> ruv_core::Result<()> {
+fn watch(lp: &mut Loop<Host>, name: String, on: bool) -> ruv_core::Result<()> {
+    let watched = &mut lp.extension_or_insert_with(Watched::default).0;
     if !on {
-        if let Some(s) = h.cluster.signals.remove(&name) {
+        if let Some(s) = watched.remove(&name) {
             s.close(lp).ok();
         }
         return Ok(());
     }
-    if h.cluster.signals.contains_key(&name) {
+    if watched.contains_key(&name) {
         return Ok(());
     }
     let signum = parse_signal(&name)?.as_raw();
@@ -250,7 +261,9 @@ fn signal(lp: &mut Loop<Host>, h: &mut Host, name: String, on: bool) -> ruv_core
         )
     })?;
     s.set_ref(lp, false);
-    h.cluster.signals.insert(name, s);
+    lp.extension_or_insert_with(Watched::default)
+        .0
+        .insert(name, s);
     Ok(())
 }
 
@@ -261,9 +274,17 @@ pub(crate) fn install<'js>(
     ops: &crate::host::Ops,
 ) -> rquickjs::Result<()> {
     use crate::natives::func;
+    // at once where the loop is lent (a signal watched before a `process.kill` right after,
+    // a worker's pid when `fork` returns, as Node's), else after the script returns
     let push = |ops: &crate::host::Ops| {
         let o = ops.clone();
-        move |op: ClusterOp| o.borrow_mut().push(crate::host::Op::Cluster(op))
+        move |op: ClusterOp| {
+            if !crate::now::is_lent() {
+                o.borrow_mut().push(crate::host::Op::Cluster(op));
+            } else if let Some(Err(e)) = crate::now::with_loop(|lp| apply(lp, op)) {
+                eprintln!("ruvjs: {e}");
+            }
+        }
     };
     func(ctx, n, "clusterWorkerId", worker_id)?;
     let p = push(ops);
@@ -276,16 +297,33 @@ pub(crate) fn install<'js>(
         },
     )?;
     let p = push(ops);
-    func(ctx, n, "clusterFork", move |pairs: Vec<Vec<String>>| {
-        let env = pairs
-            .into_iter()
-            .filter_map(|kv| match <[String; 2]>::try_from(kv) {
-                Ok([k, v]) => Some((k, v)),
-                Err(_) => None,
-            })
-            .collect();
-        p(ClusterOp::Fork { env })
-    })?;
+    func(
+        ctx,
+        n,
+        "clusterFork",
+        move |pairs: Vec<Vec<String>>| -> Option<u32> {
+            let env: Vec<(String, String)> = pairs
+                .into_iter()
+                .filter_map(|kv| match <[String; 2]>::try_from(kv) {
+                    Ok([k, v]) => Some((k, v)),
+                    Err(_) => None,
+                })
+                .collect();
+            if !crate::now::is_lent() {
+                p(ClusterOp::Fork { env });
+                return None;
+            }
+            let forked = crate::now::with_loop(|lp| fork(lp, env).map(|w| w.pid(lp)));
+            match forked {
+                Some(Ok(pid)) => pid,
+                Some(Err(e)) => {
+                    eprintln!("ruvjs: {e}");
+                    None
+                }
+                None => None,
+            }
+        },
+    )?;
     let p = push(ops);
     func(
         ctx,

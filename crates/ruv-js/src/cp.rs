@@ -127,6 +127,20 @@ pub(crate) fn spawn(
     common: Common,
     stdio: Vec<String>,
 ) -> ruv_core::Result<()> {
+    let child = start(lp, id, &file, &args, &common, &stdio)?;
+    host.add_spawned(id, child);
+    Ok(())
+}
+
+/// Starts the child of `spawn` (its events go to callback `id`), on the loop only.
+fn start(
+    lp: &mut Loop<Host>,
+    id: u32,
+    file: &str,
+    args: &[String],
+    common: &Common,
+    stdio: &[String],
+) -> ruv_core::Result<ruv_process::child::ChildProcess> {
     let opts = SpawnOptions {
         cwd: common.cwd.as_ref().map(Into::into),
         env: common.env(),
@@ -134,7 +148,7 @@ pub(crate) fn spawn(
         ..SpawnOptions::default()
     };
     let child =
-        ruv_process::child::spawn(lp, &file, &args, opts, move |lp, h: &mut Host, me, ev| {
+        ruv_process::child::spawn(lp, file, args, opts, move |lp, h: &mut Host, me, ev| {
             let reply = match ev {
                 ChildEvent::Spawn => Reply::Event(
                     "spawn",
@@ -172,8 +186,7 @@ pub(crate) fn spawn(
             })?;
         }
     }
-    host.add_spawned(id, child);
-    Ok(())
+    Ok(child)
 }
 
 /// Writes to (or, with `end`, ends) spawned child `id`'s stdin.
@@ -238,14 +251,45 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, n: &Object<'js>, ops: &Ops) -> rquick
               args: Vec<String>,
               cwd: Option<String>,
               env: Option<Vec<String>>,
-              stdio: Vec<String>| {
-            o.borrow_mut().push(Op::Mods(ModOp::Spawn {
-                id,
-                file,
-                args,
-                common: Common { cwd, env },
-                stdio,
-            }));
+              stdio: Vec<String>|
+              -> Option<u32> {
+            let common = Common { cwd, env };
+            // at once, as Node's: `child.pid` is there when `spawn` returns
+            let now =
+                crate::now::with_loop(|lp| match start(lp, id, &file, &args, &common, &stdio) {
+                    Ok(child) => {
+                        let pid = child.pid(lp);
+                        Ok(Ok((child, pid)))
+                    }
+                    Err(e) => {
+                        // Node reports it as the child's 'error', after this tick
+                        ruv_node::next_tick(lp, move |lp, h: &mut Host| {
+                            h.call(lp, id, true, Reply::Event("error", vec![Arg::Error(e)]))
+                        })
+                        .map(|()| Err(()))
+                    }
+                });
+            match now {
+                Some(Ok(Ok((child, pid)))) => {
+                    o.borrow_mut().push(Op::Mods(ModOp::Adopt { id, child }));
+                    pid
+                }
+                Some(Ok(Err(()))) => None,
+                Some(Err(e)) => {
+                    eprintln!("ruvjs: {e}");
+                    None
+                }
+                None => {
+                    o.borrow_mut().push(Op::Mods(ModOp::Spawn {
+                        id,
+                        file,
+                        args,
+                        common,
+                        stdio,
+                    }));
+                    None
+                }
+            }
         },
     )?;
     let o = ops.clone();

@@ -52,8 +52,6 @@ pub(crate) struct Host {
     pub(crate) responses: HashMap<u32, ruv_http::Response>,
     pub(crate) next_response: u32,
     pub(crate) spawned: HashMap<u32, ruv_process::child::ChildProcess>,
-    /// `cluster` and process signals.
-    pub(crate) cluster: crate::cluster::ClusterPart,
     /// `net`'s servers and sockets, `http`'s client requests.
     pub(crate) io: crate::net::Io,
     pub(crate) argv: Vec<String>,
@@ -88,6 +86,7 @@ impl Host {
         f: impl for<'js> FnOnce(&Ctx<'js>, Object<'js>) -> rquickjs::Result<()>,
     ) {
         let hooks = self.hooks.clone();
+        let lent = crate::now::lend(lp);
         let null = self.ctx.with(|ctx| {
             let Ok(hooks) = hooks.restore(&ctx) else {
                 return false;
@@ -97,6 +96,7 @@ impl Host {
                 Ok(()) => false,
             }
         });
+        drop(lent);
         if null {
             self.null_thrown(lp);
         }
@@ -278,6 +278,10 @@ impl Host {
                 args,
                 exec_argv,
             } => crate::ipc::fork(lp, self, id, module, args, exec_argv),
+            Op::ForkAdopt { id, forked } => {
+                self.add_child(id, forked);
+                Ok(())
+            }
             Op::Send { id, json, done } => crate::ipc::send(lp, self, id, json, done),
             Op::Disconnect(id) => crate::ipc::disconnect(lp, self, id),
             Op::Kill { id, signal } => crate::ipc::kill(lp, self, id, &signal),
@@ -329,7 +333,7 @@ impl Host {
             Op::Net(op) => crate::net::apply(lp, self, op),
             Op::Mods(op) => crate::mods::apply(lp, self, op),
             Op::SpawnKill { id, signal } => crate::cp::kill_spawned(lp, self, id, &signal),
-            Op::Cluster(op) => crate::cluster::apply(lp, self, op),
+            Op::Cluster(op) => crate::cluster::apply(lp, op),
             Op::Worker(op) => crate::worker::apply(lp, self, op),
         };
         if let Err(e) = res {
@@ -411,7 +415,10 @@ impl Host {
 fn run_jobs(lp: &mut Loop<Host>, h: &mut Host) {
     h.jobs_queued = false;
     loop {
-        match h.rt.execute_pending_job() {
+        let lent = crate::now::lend(lp);
+        let job = h.rt.execute_pending_job();
+        drop(lent);
+        match job {
             Ok(true) => h.apply_ops(lp),
             Ok(false) => break,
             Err(job) => {

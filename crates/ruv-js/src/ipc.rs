@@ -32,6 +32,19 @@ pub(crate) fn fork(
     args: Vec<String>,
     exec_argv: Vec<String>,
 ) -> ruv_core::Result<()> {
+    let forked = fork_start(lp, id, &module, &args, exec_argv)?;
+    host.add_child(id, forked);
+    Ok(())
+}
+
+/// Starts the child of `fork` (its events go to callback `id`), on the loop only.
+pub(crate) fn fork_start(
+    lp: &mut Loop<Host>,
+    id: u32,
+    module: &str,
+    args: &[String],
+    exec_argv: Vec<String>,
+) -> ruv_core::Result<ruv_process::fork::Forked> {
     let opts = ForkOptions {
         exec_path: Some(std::env::current_exe().map_err(|e| ruv_core::Error::from_io(&e, "fork"))?),
         exec_argv: exec_argv.into_iter().map(Into::into).collect(),
@@ -39,7 +52,7 @@ pub(crate) fn fork(
         ..ForkOptions::default()
     };
     let forked =
-        ruv_process::fork::fork(lp, &module, &args, opts, move |lp, h: &mut Host, me, ev| {
+        ruv_process::fork::fork(lp, module, args, opts, move |lp, h: &mut Host, me, ev| {
             let reply = match ev {
                 ForkEvent::Spawn => Reply::Event(
                     "spawn",
@@ -69,8 +82,7 @@ pub(crate) fn fork(
             };
             h.call(lp, id, true, reply);
         })?;
-    host.add_child(id, forked);
-    Ok(())
+    Ok(forked)
 }
 
 /// Sends JSON text to child `id` or (id 0) to the parent; `done` is called when written.

@@ -30,6 +30,7 @@ mod mods;
 mod natives;
 mod natives_fs;
 mod net;
+mod now;
 mod ops;
 mod run;
 mod sysinfo;

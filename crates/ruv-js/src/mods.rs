@@ -25,6 +25,11 @@ pub(crate) enum ModOp {
         common: crate::cp::Common,
         stdio: Vec<String>,
     },
+    /// A child `spawn` started at once (see [`crate::now`]): the host records it.
+    Adopt {
+        id: u32,
+        child: ruv_process::child::ChildProcess,
+    },
     /// Bytes for (and maybe the end of) spawned child `id`'s stdin.
     Stdin { id: u32, data: Vec<u8>, end: bool },
     /// `crypto.scrypt` on the pool.
@@ -71,6 +76,10 @@ pub(crate) fn apply(lp: &mut Loop<Host>, host: &mut Host, op: ModOp) -> ruv_core
             common,
             stdio,
         } => crate::cp::spawn(lp, host, id, file, args, common, stdio),
+        ModOp::Adopt { id, child } => {
+            host.add_spawned(id, child);
+            Ok(())
+        }
         ModOp::Stdin { id, data, end } => crate::cp::stdin(lp, host, id, data, end),
         ModOp::Scrypt {
             id,

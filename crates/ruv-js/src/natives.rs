@@ -246,13 +246,31 @@ pub(crate) fn install<'js>(
         ctx,
         &n,
         "fork",
-        move |id: u32, module: String, args: Vec<String>, exec_argv: Vec<String>| {
-            o.borrow_mut().push(Op::Fork {
-                id,
-                module,
-                args,
-                exec_argv,
-            })
+        move |id: u32, module: String, args: Vec<String>, exec_argv: Vec<String>| -> Option<u32> {
+            // at once, as Node's: `child.pid` is there when `fork` returns
+            let now = crate::now::with_loop(|lp| {
+                let r = crate::ipc::fork_start(lp, id, &module, &args, exec_argv.clone());
+                r.map(|f| (f, f.pid(lp)))
+            });
+            match now {
+                Some(Ok((forked, pid))) => {
+                    o.borrow_mut().push(Op::ForkAdopt { id, forked });
+                    pid
+                }
+                Some(Err(e)) => {
+                    eprintln!("ruvjs: {e}");
+                    None
+                }
+                None => {
+                    o.borrow_mut().push(Op::Fork {
+                        id,
+                        module,
+                        args,
+                        exec_argv,
+                    });
+                    None
+                }
+            }
         },
     )?;
     let o = ops.clone();

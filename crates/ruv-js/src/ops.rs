@@ -37,6 +37,11 @@ pub(crate) enum Op {
         args: Vec<String>,
         exec_argv: Vec<String>,
     },
+    /// A child `fork` started at once (see [`crate::now`]): the host records it.
+    ForkAdopt {
+        id: u32,
+        forked: ruv_process::fork::Forked,
+    },
     /// A message (JSON text) to forked child `id`, or to the parent (`id` 0); `done`: the
     /// callback for when it was written (0: none).
     Send {

@@ -181,7 +181,6 @@ pub(crate) fn boot(
         responses: HashMap::new(),
         next_response: 0,
         spawned: HashMap::new(),
-        cluster: crate::cluster::ClusterPart::default(),
         io: crate::net::Io::default(),
         argv,
         options: opts.clone(),

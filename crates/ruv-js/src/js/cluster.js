@@ -95,8 +95,8 @@
         }
         case 'message': {
           const m = JSON.parse(args[0]);
-          w.emit('message', m, undefined);
           cluster.emit('message', w, m, undefined);
+          w.emit('message', m, undefined);
           break;
         }
         case 'disconnect':
@@ -136,7 +136,8 @@
       cluster.workers[w.id] = w;
       const pairs = [];
       for (const [k, v] of Object.entries(env || {})) pairs.push([String(k), String(v)]);
-      native.clusterFork(pairs);
+      const pid = native.clusterFork(pairs);
+      if (pid !== undefined && pid !== null) w.process.pid = pid;
       return w;
     };
     cluster.disconnect = function (cb) {

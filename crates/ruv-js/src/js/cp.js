@@ -84,7 +84,8 @@
       }
     };
     child.kill = function (sig = 'SIGTERM') { native.spawnKill(child._id, signalName(sig, 'SIGTERM')); child.killed = true; return true; };
-    native.spawnx(child._id, file, args.map(String), common.cwd, common.env, stdio);
+    const pid = native.spawnx(child._id, file, args.map(String), common.cwd, common.env, stdio);
+    if (pid !== undefined && pid !== null) child.pid = pid;
     return child;
   };
 

@@ -474,7 +474,8 @@
       if (!Array.isArray(args)) { options = args; args = []; }
       const opts = options || {};
       const child = new ChildProcess();
-      native.fork(child._id, pathMod.resolve(modulePath), args.map(String), (opts.execArgv || []).map(String));
+      const pid = native.fork(child._id, pathMod.resolve(modulePath), args.map(String), (opts.execArgv || []).map(String));
+      if (pid !== undefined && pid !== null) child.pid = pid;
       return child;
     },
   };
