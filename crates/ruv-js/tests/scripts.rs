@@ -130,6 +130,30 @@ fn a_rolling_restart_replaces_every_worker_without_a_failed_request() {
 }
 
 #[test]
+fn exiting_with_servers_children_workers_and_timers_open_is_clean() {
+    // process.exit(3) with an http and a net server, a child, a worker and an interval
+    let out = ruvjs(&data("teardown/exit_with_handles.js"), &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let want = std::fs::read_to_string(data("teardown/exit_with_handles.expected.txt")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), want);
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn workers_that_exit_or_are_terminated_with_handles_open_tear_down_cleanly() {
+    matches_node("teardown/worker_with_handles");
+}
+
+#[test]
 fn an_http_server_answers_an_http_get() {
     let (code, out, err) = run_source(
         "http",
