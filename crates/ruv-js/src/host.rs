@@ -64,6 +64,8 @@ pub(crate) struct Host {
     pub(crate) rejections: Rejections,
     /// The smaller core modules' loop handles (mods.rs).
     pub(crate) mods: crate::mods::State,
+    /// `fs` and `zlib` streams (streams.rs).
+    pub(crate) streams: crate::streams::State,
     pub(crate) ops: Ops,
     pub(crate) ctx: Context,
     pub(crate) rt: Runtime,
@@ -328,6 +330,7 @@ impl Host {
             Op::Http(op) => crate::http::apply(lp, self, op),
             Op::Net(op) => crate::net::apply(lp, self, op),
             Op::Mods(op) => crate::mods::apply(lp, self, op),
+            Op::Streams(op) => crate::streams::apply(lp, self, op),
             Op::SpawnKill { id, signal } => crate::cp::kill_spawned(lp, self, id, &signal),
             Op::Cluster(op) => crate::cluster::apply(lp, self, op),
             Op::Worker(op) => crate::worker::apply(lp, self, op),

@@ -32,6 +32,7 @@ mod natives_fs;
 mod net;
 mod ops;
 mod run;
+mod streams;
 mod sysinfo;
 mod worker;
 mod worker_natives;
