@@ -299,7 +299,11 @@ pub(crate) fn install_streams<'js>(
         ctx,
         n,
         "zlibStream",
-        move |ctx: Ctx<'js>, id: u32, mode: String, nums: Vec<f64>| -> rquickjs::Result<Value<'js>> {
+        move |ctx: Ctx<'js>,
+              id: u32,
+              mode: String,
+              nums: Vec<f64>|
+              -> rquickjs::Result<Value<'js>> {
             let Some(mode) = crate::natives_fs::zlib_mode(&mode) else {
                 return Err(rquickjs::Exception::throw_type(&ctx, "unknown zlib mode"));
             };
@@ -348,7 +352,8 @@ pub(crate) fn install_streams<'js>(
     })?;
     let o = ops.clone();
     func(ctx, n, "streamPause", move |id: u32, pause: bool| {
-        o.borrow_mut().push(Op::Streams(StreamsOp::Pause(id, pause)))
+        o.borrow_mut()
+            .push(Op::Streams(StreamsOp::Pause(id, pause)))
     })?;
     let o = ops.clone();
     func(ctx, n, "streamDestroy", move |id: u32| {

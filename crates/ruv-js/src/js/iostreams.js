@@ -46,7 +46,9 @@
   // start/end of a read stream, checked as Node's
   function rangeOpt(o, k) {
     const v = numberOpt(o, k);
-    if (v !== undefined && (v < 0 || !Number.isInteger(v) && v !== Infinity)) throw outOfRange(k, '>= 0 && <= 9007199254740991', v);
+    if (v === undefined || v === Infinity) return v;
+    if (!Number.isInteger(v)) throw outOfRange(k, 'an integer', v);
+    if (v < 0 || v > Number.MAX_SAFE_INTEGER) throw outOfRange(k, '>= 0 && <= 9007199254740991', v);
     return v;
   }
 
