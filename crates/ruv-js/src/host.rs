@@ -435,6 +435,15 @@ fn run_jobs(lp: &mut Loop<Host>, h: &mut Host) {
     }
     let pending = std::mem::take(&mut *h.rejections.borrow_mut());
     for (_, reason) in pending {
+        // a job that ran out of memory rejects with QuickJS's `null`: the handler may still
+        // find room (a large allocation was refused), but it is the heap limit all the same
+        let null = h
+            .ctx
+            .with(|ctx| reason.clone().restore(&ctx).is_ok_and(|v| v.is_null()));
+        if null && crate::heap::limit_hit() {
+            h.null_thrown(lp);
+            continue;
+        }
         h.js(lp, |ctx, hooks| {
             let f: Function = hooks.get("unhandledRejection")?;
             f.call((reason.restore(ctx)?,))
