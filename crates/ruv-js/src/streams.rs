@@ -281,14 +281,15 @@ pub(crate) fn install_streams<'js>(
                 Ok(f) => f,
                 Err(e) => return error_spec(&ctx, &e),
             };
-            let mut opts = WriteStreamOptions::default();
-            opts.flags = flags;
-            opts.mode = mode as u32;
-            opts.start = opt(start);
-            if let Some(h) = opt(hwm) {
-                opts.high_water_mark = h as usize;
-            }
-            opts.fd = opt(fd).map(|fd| Fd::from_raw(fd as i32));
+            let d = WriteStreamOptions::default();
+            let opts = WriteStreamOptions {
+                flags,
+                mode: mode as u32,
+                start: opt(start),
+                high_water_mark: opt(hwm).map_or(d.high_water_mark, |h| h as usize),
+                fd: opt(fd).map(|fd| Fd::from_raw(fd as i32)),
+                ..d
+            };
             o.borrow_mut()
                 .push(Op::Streams(StreamsOp::Write { id, path, opts }));
             Ok(Value::new_null(ctx))
