@@ -62,6 +62,8 @@ pub(crate) struct Host {
     pub(crate) rejections: Rejections,
     /// The smaller core modules' loop handles (mods.rs).
     pub(crate) mods: crate::mods::State,
+    /// `fs` and `zlib` streams (streams.rs).
+    pub(crate) streams: crate::streams::State,
     pub(crate) ops: Ops,
     pub(crate) ctx: Context,
     pub(crate) rt: Runtime,
@@ -332,6 +334,7 @@ impl Host {
             Op::Http(op) => crate::http::apply(lp, self, op),
             Op::Net(op) => crate::net::apply(lp, self, op),
             Op::Mods(op) => crate::mods::apply(lp, self, op),
+            Op::Streams(op) => crate::streams::apply(lp, self, op),
             Op::SpawnKill { id, signal } => crate::cp::kill_spawned(lp, self, id, &signal),
             Op::Cluster(op) => crate::cluster::apply(lp, op),
             Op::Worker(op) => crate::worker::apply(lp, self, op),
@@ -439,6 +442,15 @@ fn run_jobs(lp: &mut Loop<Host>, h: &mut Host) {
     }
     let pending = std::mem::take(&mut *h.rejections.borrow_mut());
     for (_, reason) in pending {
+        // a job that ran out of memory rejects with QuickJS's `null`: the handler may still
+        // find room (a large allocation was refused), but it is the heap limit all the same
+        let null = h
+            .ctx
+            .with(|ctx| reason.clone().restore(&ctx).is_ok_and(|v| v.is_null()));
+        if null && crate::heap::limit_hit() {
+            h.null_thrown(lp);
+            continue;
+        }
         h.js(lp, |ctx, hooks| {
             let f: Function = hooks.get("unhandledRejection")?;
             f.call((reason.restore(ctx)?,))

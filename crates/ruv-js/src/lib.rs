@@ -33,6 +33,7 @@ mod net;
 mod now;
 mod ops;
 mod run;
+mod streams;
 mod sysinfo;
 mod worker;
 mod worker_natives;

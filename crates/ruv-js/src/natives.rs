@@ -139,6 +139,7 @@ pub(crate) fn install<'js>(
     crate::http_client::install_http(ctx, &n, &ops)?;
     crate::net::install_net(ctx, &n, &ops)?;
     crate::mods::install(ctx, &n, &ops)?;
+    crate::streams::install_streams(ctx, &n, &ops)?;
     let o = ops.clone();
     func(ctx, &n, "spawnKill", move |id: u32, signal: String| {
         o.borrow_mut().push(Op::SpawnKill { id, signal })

@@ -84,6 +84,8 @@ pub(crate) enum Op {
         family: u8,
         all: bool,
     },
+    /// `fs`'s read and write streams, `zlib`'s streams (src/streams.rs).
+    Streams(crate::streams::StreamsOp),
     /// The smaller core modules' work (fs callbacks, exec, scrypt, perf_hooks): mods.rs.
     Mods(crate::mods::ModOp),
 }

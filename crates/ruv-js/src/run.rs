@@ -151,6 +151,8 @@ pub(crate) fn boot(
                 include_str!("js/net.js"),
                 include_str!("js/errors.js"),
                 include_str!("js/fsx.js"),
+                include_str!("js/iostreams.js"),
+                include_str!("js/dns.js"),
                 include_str!("js/cp.js"),
                 include_str!("js/util2.js"),
                 include_str!("js/url.js"),
@@ -187,6 +189,7 @@ pub(crate) fn boot(
         jobs_queued: false,
         rejections,
         mods: crate::mods::State::default(),
+        streams: crate::streams::State::default(),
     };
     if host.wt.parent_port.is_none() {
         // a cluster worker reports `online` before its script runs, as Node's bootstrap
