@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # benches/js.sh — ruvjs beside Node, one run (issue 14): start to first line, idle RSS, the
 # setImmediate chain, 1e6 setTimeout, the ordering script's wall time and the pbkdf2
-# experiment. Prints a markdown table.
+# experiment, then the http hello server under wrk (benches/js_http.sh). Prints markdown tables.
 #
-#   benches/js.sh            # REPS=20 start-up runs each
+#   benches/js.sh            # REPS=20 start-up runs each; HTTP_DURATION=5s of wrk each
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v node >/dev/null || { echo "js.sh: node is missing" >&2; exit 1; }
@@ -32,3 +32,5 @@ row "ordering.js wall (median of 5, ms)" "$(REPS=5 ms $RUVJS crates/ruv-js/tests
 row "pbkdf2 × 5 on 4 threads (Hash: ms)" "$(UV_THREADPOOL_SIZE=4 $RUVJS crates/ruv-js/tests/data/pbkdf2_pool.js 5 | grep Hash | tr '\n' ' ')" "$(UV_THREADPOOL_SIZE=4 node crates/ruv-js/tests/data/pbkdf2_pool.js 5 | grep Hash | tr '\n' ' ')"
 echo
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs; $(date -u +%FT%TZ)"
+echo
+bash benches/js_http.sh "${HTTP_DURATION:-5s}"
