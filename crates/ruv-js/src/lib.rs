@@ -33,6 +33,7 @@ mod net;
 mod ops;
 mod run;
 mod sysinfo;
+mod timers;
 mod worker;
 mod worker_natives;
 
