@@ -78,10 +78,13 @@ pub(crate) fn install<'js>(
 ) -> rquickjs::Result<TimerRunners> {
     let start = std::time::Instant::now();
     // whole ms, as Node's timers read the loop's clock (getLibuvNow)
-    func(ctx, n, "timerNow", move || start.elapsed().as_millis() as f64)?;
+    func(ctx, n, "timerNow", move || {
+        start.elapsed().as_millis() as f64
+    })?;
     let o = ops.clone();
     func(ctx, n, "timerArm", move |ms: f64| {
-        o.borrow_mut().push(Op::Timers(TimerOp::Arm(ms.max(1.0) as u64)))
+        o.borrow_mut()
+            .push(Op::Timers(TimerOp::Arm(ms.max(1.0) as u64)))
     })?;
     let o = ops.clone();
     func(ctx, n, "timerRef", move |on: bool| {

@@ -12,33 +12,35 @@
   const kRef = Symbol('refed');
   const kId = Symbol('primitive');
   // ---- timers --------------------------------------------------------------------------
+  // A Timeout has four own properties (QuickJS grows an object's property array past four,
+  // which costs more than the rest of setTimeout): its duration, start, callback, and its
+  // place in its list (`_pos`, -1 when in none); the rest live on the prototype until set.
   class Timeout {
     constructor(fn, ms, args, repeat) {
       ms *= 1;
       if (!(ms >= 1 && ms <= TIMEOUT_MAX)) ms = 1;
       this._idleTimeout = ms;
-      this._idlePrev = null;
-      this._idleNext = null;
       this._idleStart = 0;
       this._onTimeout = fn;
-      this._timerArgs = args;
-      this._repeat = repeat ? ms : null;
-      this._destroyed = false;
-      this[kRef] = true;
-      this[kId] = 0;
+      this._pos = -1;
+      if (args !== undefined) this._timerArgs = args;
+      if (repeat) this._repeat = ms;
     }
     ref() {
-      if (!this[kRef]) { this[kRef] = true; if (this._idleNext !== null) timerRefs(1); }
+      if (!this[kRef]) { this[kRef] = true; if (this._pos !== -1) timerRefs(1); }
       return this;
     }
     unref() {
-      if (this[kRef]) { this[kRef] = false; if (this._idleNext !== null) timerRefs(-1); }
+      if (this[kRef]) { this[kRef] = false; if (this._pos !== -1) timerRefs(-1); }
       return this;
     }
     hasRef() { return this[kRef]; }
+    // fired or cleared: out of its list, and not an interval (or timeout) in its callback
+    get _destroyed() { return this._pos === -1 && (this !== timerFiring || this._idleTimeout === -1); }
+    set _destroyed(v) { Object.defineProperty(this, '_destroyed', { value: v, writable: true, enumerable: true, configurable: true }); }
     refresh() {
       if (this._idleTimeout === -1) return this;
-      if (this._idleNext !== null) timerUnlink(this);
+      if (this._pos !== -1) timerRemove(this);
       timerInsert(this, timerNow());
       return this;
     }
@@ -49,13 +51,17 @@
       return this[kId];
     }
   }
+  Object.assign(Timeout.prototype, { _timerArgs: undefined, _repeat: null, [kRef]: true, [kId]: 0 });
   const byPrimitive = new Map();
   let primitiveSeq = 0;
-  // A duration's list: a ring through `_idleNext`/`_idlePrev` with the list as its sentinel.
+  // A duration's list: its timers in start order in `q` from `head` (a cleared or moved
+  // timer leaves a null behind); a timer's `_pos` is `base` + its index in `q`.
   class TimerList {
     constructor(ms, expiry) {
-      this._idleNext = this;
-      this._idlePrev = this;
+      this.q = [];
+      this.head = 0;
+      this.base = 0;
+      this.count = 0;
       this.msecs = ms;
       this.expiry = expiry;
       this.id = ++listSeq;
@@ -72,6 +78,9 @@
   let timersRunning = false, timersNow = 0;
   // the list whose timers are running: left in the heap when it empties, the run removes it
   let timerCurrent = null;
+  // the timer whose callback runs (not destroyed yet, as in Node)
+  let timerFiring = null;
+  const pending = native.pending;
   const timerNow = native.timerNow;
   // the native timer's ref state follows "any referenced timer": synced now, or (in a run)
   // when the run ends
@@ -101,7 +110,8 @@
     }
     timerHeap[i] = x; x.pos = i;
   }
-  function timerHeapRemove(list) {
+  function timerListDrop(list) {
+    delete timerLists[list.msecs];
     const last = timerHeap.pop();
     if (last === list) return;
     const i = list.pos;
@@ -126,21 +136,31 @@
       timerHeapUp(timerHeap.length - 1);
       if (!timersRunning && list.expiry < timerArmedFor) { timerArmedFor = list.expiry; native.timerArm(Math.max(1, Math.ceil(ms))); }
     }
-    const tail = list._idlePrev;
-    t._idlePrev = tail; t._idleNext = list;
-    tail._idleNext = t; list._idlePrev = t;
-    if (t[kRef]) timerRefs(1);
+    const q = list.q;
+    t._pos = list.base + q.length;
+    q.push(t);
+    list.count++;
+    if (t[kRef] && ++timerRefCount === 1 && !timersRunning && !timerNativeRef) { timerNativeRef = true; native.timerRef(true); }
   }
-  function timerUnlink(t) {
-    const prev = t._idlePrev, next = t._idleNext;
-    prev._idleNext = next; next._idlePrev = prev;
-    t._idleNext = t._idlePrev = null;
+  // Takes a pending timer out of its list.
+  function timerRemove(t) {
+    const list = timerLists[t._idleTimeout];
+    list.q[t._pos - list.base] = null;
+    t._pos = -1;
     if (t[kRef]) timerRefs(-1);
     // a list left empty leaves the heap, unless a run is going through it
-    if (next === prev && next !== timerCurrent) {
-      delete timerLists[next.msecs];
-      timerHeapRemove(next);
-    }
+    if (--list.count === 0) {
+      if (list !== timerCurrent) timerListDrop(list);
+    } else if (list.q.length - list.head > 2 * list.count + 64) timerCompact(list);
+  }
+  // Drops the nulls of cleared and refreshed timers, once they outnumber the timers.
+  function timerCompact(list) {
+    const q = list.q, live = [];
+    for (let i = list.head; i < q.length; i++) if (q[i] !== null) live.push(q[i]);
+    list.base += q.length;
+    for (let i = 0; i < live.length; i++) live[i]._pos = list.base + i;
+    list.q = live;
+    list.head = 0;
   }
   // Runs the due timers: list by list (earliest first), each list's due timers in start order.
   function runTimers() {
@@ -149,32 +169,44 @@
     let list;
     while ((list = timerHeap[0]) !== undefined) {
       if (list.expiry > now) break;
-      const t = list._idleNext;
-      if (t === list) { delete timerLists[list.msecs]; timerHeapRemove(list); continue; }
-      if (now - t._idleStart < list.msecs) {
+      let q = list.q, t = null;
+      while (list.head < q.length && (t = q[list.head]) === null) list.head++;
+      if (list.head === q.length) {
+        // all gone: the list goes, or starts its array afresh
+        if (list.count === 0) { timerListDrop(list); continue; }
+        list.base += q.length; list.q = q = []; list.head = 0;
+      }
+      if (t === null || now - t._idleStart < list.msecs) {
         // the rest of this list is due later: it moves back in the heap, as a new list would
-        list.expiry = Math.max(t._idleStart + list.msecs, now + 1);
+        list.expiry = Math.max(t === null ? now + list.msecs : t._idleStart + list.msecs, now + 1);
         list.id = ++listSeq;
         timerHeapDown(0);
         continue;
       }
+      // out of the list (the run removes the list once it is empty)
+      q[list.head++] = null;
+      if (list.head > 1024 && list.head * 2 > q.length) { list.base += list.head; list.q = q.slice(list.head); list.head = 0; }
+      t._pos = -1;
+      list.count--;
+      if (t[kRef]) timerRefCount--;
       timerCurrent = list;
-      timerUnlink(t);
-      const start = t._repeat !== null ? timerNow() : 0;
+      timerFiring = t;
+      const repeat = t._repeat;
+      const start = repeat !== null ? timerNow() : 0;
       try {
         const args = t._timerArgs;
         if (args === undefined) t._onTimeout();
         else t._onTimeout(...args);
       } finally {
-        timerCurrent = null;
-        if (t._repeat !== null && t._idleTimeout !== -1) {
+        timerCurrent = timerFiring = null;
+        if (repeat !== null && t._idleTimeout !== -1) {
           // an interval is due again `ms` after its callback started
-          t._idleTimeout = t._repeat;
-          if (t._idleNext !== null) timerUnlink(t);
+          t._idleTimeout = repeat;
+          if (t._pos !== -1) timerRemove(t);
           timerInsert(t, start);
-        } else if (t._idleNext === null) t._destroyed = true;
+        }
       }
-      if (native.pending()) return true;
+      if (pending()) return true;
     }
     timersRunning = false;
     if ((timerRefCount > 0) !== timerNativeRef) { timerNativeRef = !timerNativeRef; native.timerRef(timerNativeRef); }
@@ -198,19 +230,17 @@
     if (typeof t === 'number' || typeof t === 'string') t = byPrimitive.get(Number(t));
     if (!(t instanceof Timeout)) return;
     if (t[kId] !== 0) { byPrimitive.delete(t[kId]); t[kId] = 0; }
-    if (t._idleNext !== null) timerUnlink(t);
+    if (t._pos !== -1) timerRemove(t);
     t._idleTimeout = -1;
-    t._destroyed = true;
   }
   // ---- immediates ----------------------------------------------------------------------
+  // A queue linked through `_idleNext`; a cleared immediate stays in it, skipped (at most
+  // four own properties, as a Timeout).
   class Immediate {
     constructor(fn, args) {
       this._idleNext = null;
-      this._idlePrev = null;
       this._onImmediate = fn;
-      this._argv = args;
-      this._destroyed = false;
-      this[kRef] = true;
+      if (args !== undefined) this._argv = args;
     }
     ref() {
       if (!this[kRef]) { this[kRef] = true; if (!this._destroyed) immRefs(1); }
@@ -222,6 +252,7 @@
     }
     hasRef() { return this[kRef]; }
   }
+  Object.assign(Immediate.prototype, { _argv: undefined, _destroyed: false, [kRef]: true });
   // the queue (appended to), the part of it this check phase runs, and the counts
   let immHead = null, immTail = null, immRun = null, immRunning = false;
   let immCount = 0, immRefCount = 0, immArmed = false;
@@ -233,10 +264,10 @@
   function setImmediate(fn, ...args) {
     checkFunction(fn, 'callback');
     const im = new Immediate(fn, args.length ? args : undefined);
-    if (immTail === null) immHead = im; else { immTail._idleNext = im; im._idlePrev = immTail; }
+    if (immTail === null) immHead = im; else immTail._idleNext = im;
     immTail = im;
     immCount++;
-    immRefs(1);
+    if (++immRefCount === 1 && immArmed && !immRunning) native.immediateRef(true);
     if (!immArmed && !immRunning) { immArmed = true; native.immediateArm(true); }
     return im;
   }
@@ -246,13 +277,6 @@
     im._onImmediate = null;
     immCount--;
     if (im[kRef]) immRefs(-1);
-    // out of the waiting queue; in a running one it stays, skipped
-    if (!immRunning) {
-      const prev = im._idlePrev, next = im._idleNext;
-      if (prev !== null) prev._idleNext = next; else if (immHead === im) immHead = next;
-      if (next !== null) next._idlePrev = prev; else if (immTail === im) immTail = prev;
-      im._idleNext = im._idlePrev = null;
-    }
   }
   // The check phase: runs the immediates queued before it began.
   function runImmediates() {
@@ -265,7 +289,7 @@
     let im;
     while ((im = immRun) !== null) {
       immRun = im._idleNext;
-      im._idleNext = im._idlePrev = null;
+      im._idleNext = null;
       if (im._destroyed) continue;
       im._destroyed = true;
       immCount--;
@@ -273,10 +297,10 @@
       const fn = im._onImmediate, args = im._argv;
       im._onImmediate = null;
       if (args === undefined) fn.call(im); else fn.apply(im, args);
-      if (native.pending()) return true;
+      if (pending()) return true;
     }
     immRunning = false;
-    if (immCount > 0 && immHead !== null) { immArmed = true; native.immediateArm(immRefCount > 0); }
+    if (immCount > 0) { immArmed = true; native.immediateArm(immRefCount > 0); }
     return false;
   }
   native.timersInit(runTimers, runImmediates);
