@@ -40,8 +40,8 @@
     set _destroyed(v) { Object.defineProperty(this, '_destroyed', { value: v, writable: true, enumerable: true, configurable: true }); }
     refresh() {
       if (this._idleTimeout === -1) return this;
-      if (this._pos !== -1) timerRemove(this);
-      timerInsert(this, timerNow());
+      if (this._pos !== -1) timerMove(this, timerNow());
+      else timerInsert(this, timerNow());
       return this;
     }
     close() { clearTimeout(this); return this; }
@@ -152,6 +152,15 @@
     if (--list.count === 0) {
       if (list !== timerCurrent) timerListDrop(list);
     } else if (list.q.length - list.head > 2 * list.count + 64) timerCompact(list);
+  }
+  // Moves a pending timer to the end of its list, started at `start` (its counts stay).
+  function timerMove(t, start) {
+    const list = timerLists[t._idleTimeout], q = list.q;
+    q[t._pos - list.base] = null;
+    t._idleStart = start;
+    t._pos = list.base + q.length;
+    q.push(t);
+    if (q.length - list.head > 2 * list.count + 64) timerCompact(list);
   }
   // Drops the nulls of cleared and refreshed timers, once they outnumber the timers.
   function timerCompact(list) {
