@@ -1,7 +1,8 @@
 //! Timers and immediates keep Node's order (tests/data/timers, each script with Node's
 //! output beside it): equal expiries in creation order, clearing inside a callback, 0 ms
 //! timers made in a timer callback waiting for the next iteration, intervals, refresh,
-//! unref, immediates queued by immediates, and ticks and promise jobs between callbacks.
+//! unref, immediates queued by immediates, ticks and promise jobs between callbacks, and
+//! a list with hundreds of cleared and refreshed timers.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -66,4 +67,9 @@ fn an_immediate_queued_by_an_immediate_runs_in_the_next_iteration() {
 #[test]
 fn ticks_promises_and_rejections_run_between_timers_and_between_immediates() {
     matches_node("ticks_between");
+}
+
+#[test]
+fn many_timers_cleared_and_refreshed_in_one_list_fire_in_nodes_order() {
+    matches_node("many");
 }
