@@ -52,6 +52,18 @@
     }
   }
   Object.assign(Timeout.prototype, { _timerArgs: undefined, _repeat: null, [kRef]: true, [kId]: 0 });
+  // QuickJS frees a shape no object has, so every `new` would rebuild the shapes it passes
+  // through: one object held (by the prototype) at each step keeps them
+  function keepShapes(proto, keys) {
+    const keepers = [];
+    for (let i = 1; i <= keys.length; i++) {
+      const o = Object.create(proto);
+      for (let k = 0; k < i; k++) o[keys[k]] = null;
+      keepers.push(o);
+    }
+    Object.defineProperty(proto, Symbol('shapes'), { value: keepers });
+  }
+  keepShapes(Timeout.prototype, ['_idleTimeout', '_idleStart', '_onTimeout', '_pos']);
   const byPrimitive = new Map();
   let primitiveSeq = 0;
   // A duration's list: its timers in start order in `q` from `head` (a cleared or moved
@@ -262,6 +274,7 @@
     hasRef() { return this[kRef]; }
   }
   Object.assign(Immediate.prototype, { _argv: undefined, _destroyed: false, [kRef]: true });
+  keepShapes(Immediate.prototype, ['_idleNext', '_onImmediate']);
   // the queue (appended to), the part of it this check phase runs, and the counts
   let immHead = null, immTail = null, immRun = null, immRunning = false;
   let immCount = 0, immRefCount = 0, immArmed = false;
