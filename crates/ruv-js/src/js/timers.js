@@ -274,7 +274,7 @@
     hasRef() { return this[kRef]; }
   }
   Object.assign(Immediate.prototype, { _argv: undefined, _destroyed: false, [kRef]: true });
-  keepShapes(Immediate.prototype, ['_idleNext', '_onImmediate']);
+  keepShapes(Immediate.prototype, ['_idleNext', '_onImmediate', '_destroyed']);
   // the queue (appended to), the part of it this check phase runs, and the counts
   let immHead = null, immTail = null, immRun = null, immRunning = false;
   let immCount = 0, immRefCount = 0, immArmed = false;
