@@ -17,7 +17,6 @@ use rquickjs::{Context, Ctx, Function, IntoJs, Object, Persistent, Runtime, Valu
 use ruv_core::Loop;
 
 use crate::run::Options;
-use ruv_node::{Immediate, Timeout};
 
 /// Which thread a runtime runs on.
 pub(crate) enum Thread {
@@ -41,8 +40,8 @@ pub(crate) struct Host {
     pub(crate) hooks: Persistent<Object<'static>>,
     /// The prelude's `call(id, keep, ...args)`, looked up once: every callback goes through it.
     pub(crate) call_fn: Persistent<Function<'static>>,
-    pub(crate) timers: HashMap<u32, Timeout>,
-    pub(crate) immediates: HashMap<u32, Immediate>,
+    /// JavaScript's timers and immediates: one loop timer, one immediate (src/timers.rs).
+    pub(crate) tm: crate::timers::TimerHost,
     pub(crate) children: HashMap<u32, ruv_process::fork::Forked>,
     /// The channel a parent opened for this process, once opened.
     pub(crate) parent: Option<ruv_process::ipc::Channel>,
@@ -190,64 +189,7 @@ impl Host {
 
     fn apply(&mut self, lp: &mut Loop<Host>, op: Op) {
         let res = match op {
-            Op::TimerStart { id, ms, repeat } => {
-                let started = if repeat {
-                    ruv_node::set_interval(lp, ms, move |lp, h: &mut Host, _: &Timeout| {
-                        h.call(lp, id, true, Reply::None)
-                    })
-                } else {
-                    ruv_node::set_timeout(lp, ms, move |lp, h: &mut Host| {
-                        h.timers.remove(&id);
-                        h.call(lp, id, false, Reply::None)
-                    })
-                };
-                started.map(|t| {
-                    self.timers.insert(id, t);
-                })
-            }
-            Op::TimerClear(id) => {
-                if let Some(t) = self.timers.remove(&id) {
-                    ruv_node::clear_timeout(lp, &t);
-                }
-                Ok(())
-            }
-            Op::TimerRef(id, on) => {
-                if let Some(t) = self.timers.get(&id) {
-                    if on {
-                        t.ref_(lp)
-                    } else {
-                        t.unref(lp)
-                    }
-                }
-                Ok(())
-            }
-            Op::TimerRefresh(id) => match self.timers.get(&id) {
-                Some(t) => t.refresh(lp),
-                None => Ok(()),
-            },
-            Op::Immediate(id) => ruv_node::set_immediate(lp, move |lp, h: &mut Host| {
-                h.immediates.remove(&id);
-                h.call(lp, id, false, Reply::None)
-            })
-            .map(|im| {
-                self.immediates.insert(id, im);
-            }),
-            Op::ImmediateClear(id) => {
-                if let Some(im) = self.immediates.remove(&id) {
-                    ruv_node::clear_immediate(lp, im);
-                }
-                Ok(())
-            }
-            Op::ImmediateRef(id, on) => {
-                if let Some(im) = self.immediates.get(&id) {
-                    if on {
-                        im.ref_(lp)
-                    } else {
-                        im.unref(lp)
-                    }
-                }
-                Ok(())
-            }
+            Op::Timers(op) => crate::timers::apply(lp, self, op),
             Op::NextTick(id) => ruv_node::next_tick(lp, move |lp, h: &mut Host| {
                 h.call(lp, id, false, Reply::None)
             }),

@@ -35,6 +35,7 @@ mod ops;
 mod run;
 mod streams;
 mod sysinfo;
+mod timers;
 mod worker;
 mod worker_natives;
 

@@ -202,43 +202,6 @@ pub(crate) fn install<'js>(
         },
     )?;
     let o = ops.clone();
-    func(
-        ctx,
-        &n,
-        "timerStart",
-        move |id: u32, ms: f64, repeat: bool| {
-            o.borrow_mut().push(Op::TimerStart {
-                id,
-                ms: ms as u64,
-                repeat,
-            })
-        },
-    )?;
-    let o = ops.clone();
-    func(ctx, &n, "timerClear", move |id: u32| {
-        o.borrow_mut().push(Op::TimerClear(id))
-    })?;
-    let o = ops.clone();
-    func(ctx, &n, "timerRef", move |id: u32, on: bool| {
-        o.borrow_mut().push(Op::TimerRef(id, on))
-    })?;
-    let o = ops.clone();
-    func(ctx, &n, "timerRefresh", move |id: u32| {
-        o.borrow_mut().push(Op::TimerRefresh(id))
-    })?;
-    let o = ops.clone();
-    func(ctx, &n, "immediate", move |id: u32| {
-        o.borrow_mut().push(Op::Immediate(id))
-    })?;
-    let o = ops.clone();
-    func(ctx, &n, "immediateClear", move |id: u32| {
-        o.borrow_mut().push(Op::ImmediateClear(id))
-    })?;
-    let o = ops.clone();
-    func(ctx, &n, "immediateRef", move |id: u32, on: bool| {
-        o.borrow_mut().push(Op::ImmediateRef(id, on))
-    })?;
-    let o = ops.clone();
     func(ctx, &n, "nextTick", move |id: u32| {
         o.borrow_mut().push(Op::NextTick(id))
     })?;

@@ -6,17 +6,8 @@ use std::rc::Rc;
 
 /// What the script asked of the loop, applied after it returns.
 pub(crate) enum Op {
-    TimerStart {
-        id: u32,
-        ms: u64,
-        repeat: bool,
-    },
-    TimerClear(u32),
-    TimerRef(u32, bool),
-    TimerRefresh(u32),
-    Immediate(u32),
-    ImmediateClear(u32),
-    ImmediateRef(u32, bool),
+    /// The one loop timer and the immediate of JavaScript's timers (src/timers.rs).
+    Timers(crate::timers::TimerOp),
     NextTick(u32),
     ReadFile {
         path: String,

@@ -135,13 +135,15 @@ pub(crate) fn boot(
             }
         },
     )));
-    let (hooks, call_fn) = ctx.with(|ctx| -> Result<_, JsError> {
+    let (hooks, call_fn, runners) = ctx.with(|ctx| -> Result<_, JsError> {
         let native = crate::natives::install(&ctx, ops.clone(), argv.clone(), info)?;
+        let runners = crate::timers::install(&ctx, &native, &ops, &rejections)?;
         let prelude: Function = eval(
             &ctx,
             concat!(
                 include_str!("js/base.js"),
                 include_str!("js/node.js"),
+                include_str!("js/timers.js"),
                 include_str!("js/stream.js"),
                 include_str!("js/stream_w.js"),
                 include_str!("js/worker.js"),
@@ -166,7 +168,8 @@ pub(crate) fn boot(
             .call((native,))
             .map_err(|e| JsError(format!("the prelude failed: {}", describe(&ctx, e))))?;
         let call: Function = hooks.get("call")?;
-        Ok((Persistent::save(&ctx, hooks), Persistent::save(&ctx, call)))
+        let call = Persistent::save(&ctx, call);
+        Ok((Persistent::save(&ctx, hooks), call, runners))
     })?;
     let mut host = Host {
         rt,
@@ -174,8 +177,7 @@ pub(crate) fn boot(
         ops,
         hooks,
         call_fn,
-        timers: HashMap::new(),
-        immediates: HashMap::new(),
+        tm: crate::timers::TimerHost::new(runners),
         children: HashMap::new(),
         parent: None,
         wt,

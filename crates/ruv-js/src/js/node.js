@@ -94,61 +94,7 @@
     table: (v) => out(1, [v]),
   };
 
-  // ---- timers --------------------------------------------------------------------------
-  class Timeout {
-    constructor(fn, ms, args, repeat) {
-      ms = Number(ms);
-      if (!(ms >= 1 && ms <= 2147483647)) ms = 1;
-      this._ms = Math.trunc(ms);
-      this._repeat = repeat;
-      this._ref = true;
-      this._cleared = false;
-      const self = this;
-      this._id = register(() => {
-        if (!repeat) { self._cleared = true; byPrimitive.delete(self._id); }
-        fn.apply(self, args);
-      });
-      native.timerStart(this._id, this._ms, repeat);
-    }
-    ref() { if (!this._cleared) native.timerRef(this._id, true); this._ref = true; return this; }
-    unref() { if (!this._cleared) native.timerRef(this._id, false); this._ref = false; return this; }
-    hasRef() { return this._ref; }
-    refresh() { if (!this._cleared) native.timerRefresh(this._id); return this; }
-    close() { clearTimeout(this); return this; }
-    // as Node: a timer turned into a number can be cleared by that number
-    [Symbol.toPrimitive]() { byPrimitive.set(this._id, this); return this._id; }
-  }
-  const byPrimitive = new Map();
-  function setTimeout(fn, ms, ...args) { checkFunction(fn, 'callback'); const t = new Timeout(fn, ms, args, false); return t; }
-  function setInterval(fn, ms, ...args) { checkFunction(fn, 'callback'); return new Timeout(fn, ms, args, true); }
-  function clearTimeout(t) {
-    if (t === null || t === undefined) return;
-    if (typeof t === 'number' || typeof t === 'string') t = byPrimitive.get(Number(t));
-    if (!(t instanceof Timeout) || t._cleared) return;
-    byPrimitive.delete(t._id);
-    t._cleared = true;
-    forget(t._id);
-    native.timerClear(t._id);
-  }
-  class Immediate {
-    constructor(fn, args) {
-      this._ref = true;
-      this._cleared = false;
-      const self = this;
-      this._id = register(() => { self._cleared = true; fn.apply(self, args); });
-      native.immediate(this._id);
-    }
-    ref() { if (!this._cleared) native.immediateRef(this._id, true); this._ref = true; return this; }
-    unref() { if (!this._cleared) native.immediateRef(this._id, false); this._ref = false; return this; }
-    hasRef() { return this._ref; }
-  }
-  function setImmediate(fn, ...args) { checkFunction(fn, 'callback'); return new Immediate(fn, args); }
-  function clearImmediate(im) {
-    if (!(im instanceof Immediate) || im._cleared) return;
-    im._cleared = true;
-    forget(im._id);
-    native.immediateClear(im._id);
-  }
+  // ---- timers: src/js/timers.js ----------------------------------------------------------
   function queueMicrotask(fn) {
     checkFunction(fn, 'callback');
     // the engine's job queue is the microtask queue; an error goes to uncaughtException
