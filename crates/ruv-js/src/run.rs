@@ -10,7 +10,7 @@ use std::rc::Rc;
 use rquickjs::{Context, Ctx, Function, Object, Persistent, Runtime, Value};
 use ruv_core::{Loop, RunMode};
 
-use crate::host::{describe, eval, Host, Ops, Rejections, Thread};
+use crate::host::{describe, Host, Ops, Rejections, Thread};
 
 /// Why a script could not run at all (its own errors are JavaScript's to report).
 #[derive(Debug)]
@@ -138,32 +138,8 @@ pub(crate) fn boot(
     let (hooks, call_fn, runners) = ctx.with(|ctx| -> Result<_, JsError> {
         let native = crate::natives::install(&ctx, ops.clone(), argv.clone(), info)?;
         let runners = crate::timers::install(&ctx, &native, &ops, &rejections)?;
-        let prelude: Function = eval(
-            &ctx,
-            concat!(
-                include_str!("js/base.js"),
-                include_str!("js/node.js"),
-                include_str!("js/timers.js"),
-                include_str!("js/stream.js"),
-                include_str!("js/stream_w.js"),
-                include_str!("js/worker.js"),
-                include_str!("js/http.js"),
-                include_str!("js/cluster.js"),
-                include_str!("js/http_client.js"),
-                include_str!("js/net.js"),
-                include_str!("js/errors.js"),
-                include_str!("js/fsx.js"),
-                include_str!("js/iostreams.js"),
-                include_str!("js/dns.js"),
-                include_str!("js/cp.js"),
-                include_str!("js/util2.js"),
-                include_str!("js/url.js"),
-                include_str!("js/sys.js"),
-                include_str!("js/modules.js")
-            ),
-            "node:internal/prelude",
-        )
-        .map_err(|e| JsError(format!("the prelude failed: {}", describe(&ctx, e))))?;
+        let prelude = load_prelude(&ctx)
+            .map_err(|e| JsError(format!("the prelude failed: {}", describe(&ctx, e))))?;
         let hooks: Object = prelude
             .call((native,))
             .map_err(|e| JsError(format!("the prelude failed: {}", describe(&ctx, e))))?;
@@ -213,4 +189,17 @@ fn exec_path() -> String {
     std::env::current_exe()
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_else(|_| "ruvjs".into())
+}
+
+/// The prelude's bytecode, compiled by build.rs from `src/js/*.js`.
+static PRELUDE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/prelude.qbc"));
+
+/// The prelude's function (`(native) => hooks`), loaded from its bytecode.
+fn load_prelude<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Function<'js>> {
+    // SAFETY: PRELUDE is bytecode that `Module::write` of this same QuickJS (the rquickjs
+    // version build.rs is built with, this crate's) made from the prelude's source at build
+    // time; nothing else writes that file.
+    let declared = unsafe { rquickjs::Module::load(ctx.clone(), PRELUDE) }?;
+    let (module, _done) = declared.eval()?;
+    module.get("default")
 }

@@ -1,6 +1,7 @@
 // ruvjs's bootstrap, part 1 of 5 (base.js, node.js, worker.js, http.js, modules.js, joined at build time): Node's globals
 // and core modules written in JavaScript on a few native functions (`native`, src/natives.rs).
-// Evaluated once per runtime; returns the hooks the Rust side calls (`call`, `runMain`, …).
+// Compiled to bytecode at build time (build.rs, which lists the parts in order) and run once
+// per runtime; returns the hooks the Rust side calls (`call`, `runMain`, …).
 (function (native) {
   'use strict';
   const g = globalThis;
