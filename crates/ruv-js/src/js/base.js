@@ -1,4 +1,4 @@
-// ruvjs's bootstrap, part 1 of 5 (base.js, node.js, worker.js, http.js, modules.js, joined at build time): Node's globals
+// ruvjs's bootstrap, part 1 (base.js, then the parts build.rs lists, modules.js last): Node's globals
 // and core modules written in JavaScript on a few native functions (`native`, src/natives.rs).
 // Compiled to bytecode at build time (build.rs, which lists the parts in order) and run once
 // per runtime; returns the hooks the Rust side calls (`call`, `runMain`, …).
