@@ -7,8 +7,8 @@ const USAGE: &str = "usage: ruvjs [--max-old-space-size=MB] SCRIPT.js [ARGS...]
 Runs a Node.js script (CommonJS) on ruv's event loop with QuickJS.
 
   SCRIPT.js                 the script; ARGS become process.argv[2..]
-  --max-old-space-size=MB   the JavaScript heap limit in MiB (default: 4096); past it an
-                            allocation throws `InternalError: out of memory`
+  --max-old-space-size=MB   the JavaScript heap limit in MiB (default: 4096); past it the
+                            process ends with Node's `JavaScript heap out of memory`, exit 1
   -h, --help                this text
   -v, --version             the Node version ruvjs follows (process.version)";
 
@@ -49,7 +49,13 @@ fn main() -> ExitCode {
     match ruv_js::run_file_with(script.as_ref(), &rest, &opts) {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
-            eprintln!("ruvjs: {e}");
+            let text = e.to_string();
+            if text.starts_with("Error: ") {
+                // Node's own report (a main script that is not there)
+                eprintln!("{text}");
+            } else {
+                eprintln!("ruvjs: {text}");
+            }
             ExitCode::FAILURE
         }
     }

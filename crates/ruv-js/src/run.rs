@@ -56,10 +56,32 @@ pub fn run_file(path: &Path, args: &[String]) -> Result<i32, JsError> {
     run_file_with(path, args, &Options::default())
 }
 
+/// The main script as Node resolves it: the path as given, else with `.js`, `.json` or
+/// `/index.js`; missing, Node's `MODULE_NOT_FOUND` text (the absolute path it looked for).
+fn resolve_main(path: &Path) -> Result<std::path::PathBuf, JsError> {
+    let abs = std::env::current_dir().map_or_else(|_| path.to_path_buf(), |d| d.join(path));
+    let mut tries = vec![abs.clone()];
+    for ext in [".js", ".json"] {
+        let mut p = abs.clone().into_os_string();
+        p.push(ext);
+        tries.push(p.into());
+    }
+    tries.push(abs.join("index.js"));
+    tries
+        .iter()
+        .find(|p| p.is_file())
+        .and_then(|p| std::fs::canonicalize(p).ok())
+        .ok_or_else(|| {
+            JsError(format!(
+                "Error: Cannot find module '{}' {{\n  code: 'MODULE_NOT_FOUND',\n  requireStack: []\n}}\n\nNode.js v20.20.2",
+                abs.display()
+            ))
+        })
+}
+
 /// [`run_file`] with [`Options`].
 pub fn run_file_with(path: &Path, args: &[String], opts: &Options) -> Result<i32, JsError> {
-    let file = std::fs::canonicalize(path)
-        .map_err(|e| JsError(format!("Cannot find module '{}' ({e})", path.display())))?;
+    let file = resolve_main(path)?;
     let filename = file.to_string_lossy().into_owned();
     let mut argv = vec![exec_path(), filename.clone()];
     argv.extend(args.iter().cloned());

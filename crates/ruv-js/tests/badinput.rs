@@ -100,3 +100,18 @@ fn wrong_argument_types_are_err_invalid_arg_type_with_nodes_message() {
     assert!(out.status.success(), "{err}");
     assert_eq!(String::from_utf8_lossy(&out.stdout), expected("arg_types"));
 }
+
+#[test]
+fn a_main_script_that_is_not_there_is_nodes_module_not_found_and_exit_1() {
+    let out = Command::new(env!("CARGO_BIN_EXE_ruvjs"))
+        .arg("/nope-ruvjs-main.js")
+        .output()
+        .expect("ruvjs starts");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.starts_with("Error: Cannot find module '/nope-ruvjs-main.js'"),
+        "{err}"
+    );
+    assert!(err.contains("code: 'MODULE_NOT_FOUND'"), "{err}");
+}
