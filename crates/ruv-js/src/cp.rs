@@ -45,7 +45,8 @@ pub(crate) struct ExecSpec {
 
 /// `execFile` / `exec`: callback `id` gets `done` with `(failure JSON or null, stdout,
 /// stderr)`.
-pub(crate) fn exec(lp: &mut Loop<Host>, id: u32, spec: ExecSpec) -> ruv_core::Result<()> {
+/// Returns the child's pid once started (a spawn failure is the callback's error).
+pub(crate) fn exec(lp: &mut Loop<Host>, id: u32, spec: ExecSpec) -> ruv_core::Result<Option<u32>> {
     let opts = ExecOptions {
         cwd: spec.common.cwd.as_ref().map(Into::into),
         env: spec.common.env(),
@@ -91,7 +92,7 @@ pub(crate) fn exec(lp: &mut Loop<Host>, id: u32, spec: ExecSpec) -> ruv_core::Re
         },
     );
     match res {
-        Ok(_) => Ok(()),
+        Ok(child) => Ok(child.pid(lp)),
         Err(e) => ruv_node::next_tick(lp, move |lp, h: &mut Host| {
             let info = serde_json::json!({ "failed": false }).to_string();
             let args = vec![
@@ -101,7 +102,8 @@ pub(crate) fn exec(lp: &mut Loop<Host>, id: u32, spec: ExecSpec) -> ruv_core::Re
                 Arg::Error(e),
             ];
             h.call(lp, id, false, Reply::Event("done", args))
-        }),
+        })
+        .map(|()| None),
     }
 }
 
@@ -216,7 +218,11 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, n: &Object<'js>, ops: &Ops) -> rquick
         ctx,
         n,
         "exec",
-        move |id: u32, file: String, args: Vec<String>, o: Object<'js>| -> rquickjs::Result<()> {
+        move |id: u32,
+              file: String,
+              args: Vec<String>,
+              o: Object<'js>|
+              -> rquickjs::Result<Option<u32>> {
             let cwd: Option<String> = o.get("cwd")?;
             let env: Option<Vec<String>> = o.get("env")?;
             let shell: Option<String> = o.get("shell")?;
@@ -237,8 +243,19 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, n: &Object<'js>, ops: &Ops) -> rquick
                 }),
                 kill_signal,
             };
-            q.borrow_mut().push(Op::Mods(ModOp::Exec { id, spec }));
-            Ok(())
+            if !crate::now::is_lent() {
+                q.borrow_mut().push(Op::Mods(ModOp::Exec { id, spec }));
+                return Ok(None);
+            }
+            // at once, as Node's: `child.pid` is there when `exec` returns
+            match crate::now::with_loop(|lp| exec(lp, id, spec)) {
+                Some(Ok(pid)) => Ok(pid),
+                Some(Err(e)) => {
+                    eprintln!("ruvjs: {e}");
+                    Ok(None)
+                }
+                None => Ok(None),
+            }
         },
     )?;
     let o = ops.clone();

@@ -68,7 +68,7 @@ pub(crate) fn init(lp: &Loop<Host>) {
 pub(crate) fn apply(lp: &mut Loop<Host>, host: &mut Host, op: ModOp) -> ruv_core::Result<()> {
     match op {
         ModOp::Fs { id, op } => crate::fsx::apply(lp, id, op),
-        ModOp::Exec { id, spec } => crate::cp::exec(lp, id, spec),
+        ModOp::Exec { id, spec } => crate::cp::exec(lp, id, spec).map(drop),
         ModOp::Spawn {
             id,
             file,

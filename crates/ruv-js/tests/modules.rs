@@ -38,6 +38,11 @@ fn exec_execfile_spawn_and_the_sync_calls_give_nodes_output_and_errors() {
 }
 
 #[test]
+fn spawn_exec_execfile_and_fork_return_with_the_childs_pid_as_node() {
+    matches_node("child_pids");
+}
+
+#[test]
 fn util_promisify_types_deprecate_inherits_and_crypto_hashes_scrypt_uuid_match_node() {
     matches_node("util_crypto");
 }

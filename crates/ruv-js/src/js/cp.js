@@ -114,7 +114,7 @@
       child.emit('close', code, signal);
     });
     const maxBuffer = opts.maxBuffer === undefined ? 1024 * 1024 : Number(opts.maxBuffer);
-    native.exec(id, file, args.map(String), {
+    child.pid = native.exec(id, file, args.map(String), {
       cwd: common.cwd, env: common.env, shell, timeout: Number(opts.timeout) || 0, maxBuffer, killSignal: signalName(opts.killSignal, 'SIGTERM'),
     });
     return child;
