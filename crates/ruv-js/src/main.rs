@@ -23,9 +23,8 @@ fn main() -> ExitCode {
         match value.as_deref().map(str::parse::<usize>) {
             Some(Ok(mb)) if mb > 0 => opts.max_heap_mb = mb,
             _ => {
-                eprintln!(
-                    "ruvjs: --max-old-space-size takes a positive number of MiB, got {value:?}"
-                );
+                let got = value.map_or_else(|| "nothing".to_string(), |v| format!("'{v}'"));
+                eprintln!("ruvjs: --max-old-space-size takes a positive number of MiB, got {got}");
                 return ExitCode::from(9);
             }
         }
@@ -49,12 +48,10 @@ fn main() -> ExitCode {
     match ruv_js::run_file_with(script.as_ref(), &rest, &opts) {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
-            let text = e.to_string();
-            if text.starts_with("Error: ") {
-                // Node's own report (a main script that is not there)
-                eprintln!("{text}");
+            if e.is_node_report() {
+                eprintln!("{e}");
             } else {
-                eprintln!("ruvjs: {text}");
+                eprintln!("ruvjs: {e}");
             }
             ExitCode::FAILURE
         }

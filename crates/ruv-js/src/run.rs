@@ -14,11 +14,30 @@ use crate::host::{describe, Host, Ops, Rejections, Thread};
 
 /// Why a script could not run at all (its own errors are JavaScript's to report).
 #[derive(Debug)]
-pub struct JsError(String);
+pub struct JsError {
+    text: String,
+    /// The text is Node's own report (a main script that is not there), to print as it is.
+    report: bool,
+}
+
+impl JsError {
+    fn new(text: String) -> JsError {
+        JsError {
+            text,
+            report: false,
+        }
+    }
+
+    /// Whether this is an error Node reports in its own words (print it as it is; other
+    /// errors are ruvjs's own, worth a `ruvjs: ` in front).
+    pub fn is_node_report(&self) -> bool {
+        self.report
+    }
+}
 
 impl fmt::Display for JsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.text)
     }
 }
 
@@ -26,13 +45,13 @@ impl std::error::Error for JsError {}
 
 impl From<rquickjs::Error> for JsError {
     fn from(e: rquickjs::Error) -> JsError {
-        JsError(e.to_string())
+        JsError::new(e.to_string())
     }
 }
 
 impl From<ruv_core::Error> for JsError {
     fn from(e: ruv_core::Error) -> JsError {
-        JsError(e.to_string())
+        JsError::new(e.to_string())
     }
 }
 
@@ -72,10 +91,13 @@ fn resolve_main(path: &Path) -> Result<std::path::PathBuf, JsError> {
         .find(|p| p.is_file())
         .and_then(|p| std::fs::canonicalize(p).ok())
         .ok_or_else(|| {
-            JsError(format!(
+            JsError {
+                text: format!(
                 "Error: Cannot find module '{}' {{\n  code: 'MODULE_NOT_FOUND',\n  requireStack: []\n}}\n\nNode.js v20.20.2",
-                abs.display()
-            ))
+                    abs.display()
+                ),
+                report: true,
+            }
         })
 }
 
@@ -161,10 +183,10 @@ pub(crate) fn boot(
         let native = crate::natives::install(&ctx, ops.clone(), argv.clone(), info)?;
         let runners = crate::timers::install(&ctx, &native, &ops, &rejections)?;
         let prelude = load_prelude(&ctx)
-            .map_err(|e| JsError(format!("the prelude failed: {}", describe(&ctx, e))))?;
+            .map_err(|e| JsError::new(format!("the prelude failed: {}", describe(&ctx, e))))?;
         let hooks: Object = prelude
             .call((native,))
-            .map_err(|e| JsError(format!("the prelude failed: {}", describe(&ctx, e))))?;
+            .map_err(|e| JsError::new(format!("the prelude failed: {}", describe(&ctx, e))))?;
         let call: Function = hooks.get("call")?;
         let call = Persistent::save(&ctx, call);
         Ok((Persistent::save(&ctx, hooks), call, runners))

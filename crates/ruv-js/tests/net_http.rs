@@ -1,28 +1,10 @@
 //! `stream`, `net` and `http` as Node has them: each script under tests/data/io prints what
 //! Node 20 printed for it (its .expected.txt, made with node).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/io")
-        .join(name)
-}
-
-fn matches_node(script: &str) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ruvjs"))
-        .arg(data(&format!("{script}.js")))
-        .output()
-        .expect("ruvjs starts");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{script}: {:?}\n{stderr}", out.status);
-    let want = std::fs::read_to_string(data(&format!("{script}.expected.txt"))).unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        want,
-        "{script}\n{stderr}"
-    );
+fn matches_node(name: &str) {
+    common::matches_node("io", name);
 }
 
 #[test]

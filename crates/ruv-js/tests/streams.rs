@@ -2,29 +2,10 @@
 //! prints for the same scripts (tests/data/streams, each with Node's output beside it). Each
 //! script writes only into a directory of its own under `os.tmpdir()` and removes it.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/streams")
-        .join(name)
-}
-
-/// Runs tests/data/streams/NAME.js; its stdout must be NAME.expected.txt byte for byte.
 fn matches_node(name: &str) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ruvjs"))
-        .arg(data(&format!("{name}.js")))
-        .output()
-        .expect("ruvjs starts");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{name}: {:?}\n{stderr}", out.status);
-    let want = std::fs::read_to_string(data(&format!("{name}.expected.txt"))).unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        want,
-        "{name}\n{stderr}"
-    );
+    common::matches_node("streams", name);
 }
 
 #[test]

@@ -4,29 +4,10 @@
 //! unref, immediates queued by immediates, ticks and promise jobs between callbacks, and
 //! a list with hundreds of cleared and refreshed timers.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/timers")
-        .join(name)
-}
-
-/// Runs tests/data/timers/NAME.js; its stdout must be NAME.expected.txt byte for byte.
 fn matches_node(name: &str) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ruvjs"))
-        .arg(data(&format!("{name}.js")))
-        .output()
-        .expect("ruvjs starts");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{name}: {:?}\n{stderr}", out.status);
-    let want = std::fs::read_to_string(data(&format!("{name}.expected.txt"))).unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        want,
-        "{name}\n{stderr}"
-    );
+    common::matches_node("timers", name);
 }
 
 #[test]

@@ -1,29 +1,10 @@
 //! `worker_threads`: each script in tests/data/workers runs under ruvjs and prints what Node
 //! v20 printed for it (the .expected.txt next to it, made with `node`).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/workers")
-        .join(name)
-}
-
-/// Runs `script` and checks its exit code and its stdout against Node's.
-fn matches_node(script: &str) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ruvjs"))
-        .arg(data(&format!("{script}.js")))
-        .output()
-        .expect("ruvjs starts");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{script}: {stderr}");
-    let want = std::fs::read_to_string(data(&format!("{script}.expected.txt"))).unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        want,
-        "{script}\n{stderr}"
-    );
+fn matches_node(name: &str) {
+    common::matches_node("workers", name);
 }
 
 #[test]
